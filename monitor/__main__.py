@@ -1,0 +1,5 @@
+"""`python -m monitor` is `tidings`."""
+
+from monitor.cli import main
+
+main()

@@ -1,0 +1,339 @@
+"""The SQLite archive: schema, migrations, transactions and queries.
+
+This is the only module that writes SQL.  Every write of one source's crawl
+happens inside one `transaction()`, taken with BEGIN IMMEDIATE so that
+concurrent `tidings run` processes queue for the write lock instead of
+failing with "database is locked" when a read turns into a write.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import sqlite_utils
+
+from monitor.errors import ArchiveError
+from scraper.items import Record
+
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT_SECONDS = 60
+
+GOOD_STATUSES = ("ok", "baseline")
+
+
+@dataclass(frozen=True, slots=True)
+class KnownItem:
+    """What the archive holds of an item: enough to decide new/updated."""
+
+    id: int
+    key: str
+    headline: str
+    summary: str
+    published: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class SourceState:
+    """What the diff needs to know of a source's past crawls."""
+
+    id: int
+    items: int  # distinct items archived
+    last_good_items_seen: int | None  # items seen by the last ok/baseline crawl
+
+
+def _describe(exc: sqlite3.Error) -> str:
+    text = str(exc)
+    if "file is not a database" in text or "file is encrypted" in text:
+        return "not a SQLite database (is --db pointing at the right file?)"
+    if "disk I/O error" in text or "database or disk is full" in text:
+        return f"cannot write ({text}: is the disk full?)"
+    if "unable to open database file" in text:
+        return "cannot open the database file (does the folder exist and is it writable?)"
+    if "readonly database" in text or "attempt to write a readonly database" in text:
+        return "the database file is read-only"
+    if "database is locked" in text:
+        return f"database is locked: another process held it longer than {BUSY_TIMEOUT_SECONDS} s"
+    return text
+
+
+class Archive:
+    """An open archive.  Use as a context manager to close it."""
+
+    def __init__(self, path: str | os.PathLike, *, readonly: bool = False):
+        self.path = Path(path)
+        try:
+            if readonly:
+                if not self.path.exists():
+                    raise ArchiveError(f"{self.path}: archive not found (run `tidings run` first, or pass --db PATH)")
+                conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_SECONDS)
+            else:
+                if self.path.parent and not self.path.parent.exists():
+                    self.path.parent.mkdir(parents=True, exist_ok=True)
+                conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_SECONDS)
+            self.conn = conn
+            self.db = sqlite_utils.Database(conn)
+            conn.execute("PRAGMA foreign_keys = ON")
+            if not readonly:
+                journal = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+                conn.execute("PRAGMA synchronous = NORMAL")
+                if journal.lower() != "wal":
+                    conn.execute("PRAGMA synchronous = FULL")
+                self.migrate()
+            else:
+                conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except ArchiveError:
+            raise
+        except OSError as exc:
+            raise ArchiveError(f"{self.path}: cannot create the archive: {exc.strerror or exc}") from None
+        except sqlite3.Error as exc:
+            raise ArchiveError(f"{self.path}: {_describe(exc)}") from None
+
+    def __enter__(self) -> "Archive":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.conn.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator["Archive"]:
+        """One atomic unit of writes; rolled back whole on any error."""
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise ArchiveError(f"{self.path}: {_describe(exc)}") from None
+        try:
+            yield self
+        except BaseException:
+            self.conn.rollback()
+            raise
+        try:
+            self.conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            self.conn.rollback()
+            raise ArchiveError(f"{self.path}: {_describe(exc)}") from None
+
+    # --- schema -----------------------------------------------------------
+
+    def schema_version(self) -> int:
+        if not self.db["meta"].exists():
+            return 0
+        row = self.conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        return int(row[0]) if row else 0
+
+    def migrate(self) -> None:
+        """Bring the schema up to SCHEMA_VERSION, keeping every row."""
+        version = self.schema_version()
+        if version > SCHEMA_VERSION:
+            raise ArchiveError(
+                f"{self.path}: archive schema version {version} is newer than this Tidings "
+                f"understands ({SCHEMA_VERSION}); upgrade Tidings"
+            )
+        for target in range(version + 1, SCHEMA_VERSION + 1):
+            with self.transaction():
+                MIGRATIONS[target](self.db)
+                self.conn.execute(
+                    "INSERT INTO meta (key, value) VALUES ('schema_version', ?) "
+                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    (str(target),),
+                )
+
+    # --- reads ------------------------------------------------------------
+
+    def source_state(self, name: str, url: str) -> SourceState:
+        """The source's row (created on first sight) and its history."""
+        row = self.conn.execute("SELECT id, url FROM sources WHERE name = ?", (name,)).fetchone()
+        if row is None:
+            cur = self.conn.execute("INSERT INTO sources (name, url) VALUES (?, ?)", (name, url))
+            source_id = cur.lastrowid
+        else:
+            source_id = row[0]
+            if row[1] != url:
+                self.conn.execute("UPDATE sources SET url = ? WHERE id = ?", (url, source_id))
+        items = self.conn.execute("SELECT count(*) FROM items WHERE source_id = ?", (source_id,)).fetchone()[0]
+        last = self.conn.execute(
+            "SELECT items_seen FROM crawls WHERE source_id = ? AND status IN ('ok', 'baseline') "
+            "AND items_seen IS NOT NULL ORDER BY id DESC LIMIT 1",
+            (source_id,),
+        ).fetchone()
+        return SourceState(source_id, items, last[0] if last else None)
+
+    def known_items(self, source_id: int, keys: Iterable[str]) -> dict[str, KnownItem]:
+        """The archived items among `keys`: lookups by index, whatever the archive size."""
+        known: dict[str, KnownItem] = {}
+        keys = list(keys)
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for row in self.conn.execute(
+                f"SELECT id, key, headline, summary, published FROM items WHERE source_id = ? AND key IN ({marks})",
+                (source_id, *chunk),
+            ):
+                known[row[1]] = KnownItem(*row)
+        return known
+
+    # --- writes (call inside transaction()) ----------------------------------
+
+    def add_crawl(
+        self,
+        *,
+        run_id: str,
+        source_id: int,
+        started: str,
+        finished: str,
+        status: str,
+        http_status: int | None,
+        items_seen: int | None,
+        new: int,
+        updated: int,
+        error: str | None,
+        pages: int,
+    ) -> int:
+        cur = self.conn.execute(
+            "INSERT INTO crawls (run_id, source_id, started, finished, status, http_status, items_seen,"
+            " new, updated, error, pages) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            (run_id, source_id, started, finished, status, http_status, items_seen, new, updated, error, pages),
+        )
+        return cur.lastrowid
+
+    def add_items(self, source_id: int, crawl_id: int, seen_at: str, records: list[Record]) -> None:
+        """Archive items never seen before, each with its first version."""
+        for record in records:
+            cur = self.conn.execute(
+                "INSERT INTO items (source_id, key, url, headline, summary, published, first_seen, last_seen,"
+                " first_crawl_id, last_crawl_id, position, versions) VALUES (?,?,?,?,?,?,?,?,?,?,?,1)",
+                (source_id, record.key, record.url, record.headline, record.summary, record.published,
+                 seen_at, seen_at, crawl_id, crawl_id, record.position),
+            )
+            self._add_version(cur.lastrowid, crawl_id, seen_at, record)
+
+    def update_items(self, crawl_id: int, seen_at: str, changes: list[tuple[KnownItem, Record]]) -> None:
+        """Store a new version of each edited item and make it the current text."""
+        for known, record in changes:
+            self.conn.execute(
+                "UPDATE items SET headline = ?, summary = ?, published = ?, versions = versions + 1 WHERE id = ?",
+                (record.headline, record.summary, record.published, known.id),
+            )
+            self._add_version(known.id, crawl_id, seen_at, record)
+
+    def _add_version(self, item_id: int, crawl_id: int, seen_at: str, record: Record) -> None:
+        self.conn.execute(
+            "INSERT INTO item_versions (item_id, crawl_id, seen_at, headline, summary, published) VALUES (?,?,?,?,?,?)",
+            (item_id, crawl_id, seen_at, record.headline, record.summary, record.published),
+        )
+
+    def mark_seen(self, source_id: int, crawl_id: int, seen_at: str, records: list[Record]) -> None:
+        """Record which items this crawl saw, where, and move their last_seen."""
+        ids = {key: item.id for key, item in self.known_items(source_id, [r.key for r in records]).items()}
+        self.conn.executemany(
+            "UPDATE items SET last_seen = ?, last_crawl_id = ?, position = ?,"
+            " published = coalesce(?, published) WHERE id = ?",
+            [(seen_at, crawl_id, r.position, r.published, ids[r.key]) for r in records],
+        )
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO sightings (crawl_id, item_id, position) VALUES (?,?,?)",
+            [(crawl_id, ids[r.key], r.position) for r in records],
+        )
+
+    # --- queries for reports ------------------------------------------------
+
+    def crawl_history(self, source_name: str, limit: int = 10) -> list[dict]:
+        return [
+            dict(row)
+            for row in self.db.query(
+                "SELECT crawls.* FROM crawls JOIN sources ON sources.id = crawls.source_id"
+                " WHERE sources.name = ? ORDER BY crawls.id DESC LIMIT ?",
+                (source_name, limit),
+            )
+        ]
+
+    def count_items(self, source_name: str | None = None) -> int:
+        if source_name is None:
+            return self.conn.execute("SELECT count(*) FROM items").fetchone()[0]
+        return self.conn.execute(
+            "SELECT count(*) FROM items JOIN sources ON sources.id = items.source_id WHERE sources.name = ?",
+            (source_name,),
+        ).fetchone()[0]
+
+
+# --- migrations: MIGRATIONS[n] takes a schema at version n-1 to version n ---
+
+def _v1(db: sqlite_utils.Database) -> None:
+    db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
+    db.execute(
+        """CREATE TABLE sources (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            url TEXT NOT NULL
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE crawls (
+            id INTEGER PRIMARY KEY,
+            run_id TEXT NOT NULL,
+            source_id INTEGER NOT NULL REFERENCES sources(id),
+            started TEXT NOT NULL,
+            finished TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('ok', 'baseline', 'failed', 'suspect')),
+            http_status INTEGER,
+            items_seen INTEGER,
+            new INTEGER NOT NULL DEFAULT 0,
+            updated INTEGER NOT NULL DEFAULT 0,
+            error TEXT,
+            pages INTEGER NOT NULL DEFAULT 0
+        )"""
+    )
+    db.execute("CREATE INDEX crawls_source ON crawls (source_id, id)")
+    db.execute("CREATE INDEX crawls_run ON crawls (run_id)")
+    db.execute(
+        """CREATE TABLE items (
+            id INTEGER PRIMARY KEY,
+            source_id INTEGER NOT NULL REFERENCES sources(id),
+            key TEXT NOT NULL,
+            url TEXT,
+            headline TEXT NOT NULL,
+            summary TEXT NOT NULL DEFAULT '',
+            published TEXT,
+            first_seen TEXT NOT NULL,
+            last_seen TEXT NOT NULL,
+            first_crawl_id INTEGER REFERENCES crawls(id),
+            last_crawl_id INTEGER REFERENCES crawls(id),
+            position INTEGER,
+            versions INTEGER NOT NULL DEFAULT 1,
+            UNIQUE (source_id, key)
+        )"""
+    )
+    db.execute("CREATE INDEX items_first_seen ON items (first_seen)")
+    db.execute("CREATE INDEX items_source_first_seen ON items (source_id, first_seen)")
+    db.execute(
+        """CREATE TABLE item_versions (
+            id INTEGER PRIMARY KEY,
+            item_id INTEGER NOT NULL REFERENCES items(id),
+            crawl_id INTEGER REFERENCES crawls(id),
+            seen_at TEXT NOT NULL,
+            headline TEXT NOT NULL,
+            summary TEXT NOT NULL DEFAULT '',
+            published TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX item_versions_item ON item_versions (item_id, id)")
+    db.execute(
+        """CREATE TABLE sightings (
+            crawl_id INTEGER NOT NULL REFERENCES crawls(id),
+            item_id INTEGER NOT NULL REFERENCES items(id),
+            position INTEGER,
+            PRIMARY KEY (crawl_id, item_id)
+        ) WITHOUT ROWID"""
+    )
+    db.execute("CREATE INDEX sightings_item ON sightings (item_id)")
+    db["items"].enable_fts(["headline", "summary"], create_triggers=True)
+
+
+MIGRATIONS = {1: _v1}

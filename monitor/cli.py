@@ -1,0 +1,210 @@
+"""The `tidings` command: wires config, run, archive and output together.
+
+Expected failures (TidingsError) become one line on stderr and their exit
+code; nothing here decides what a crawl means.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from monitor import __version__
+from monitor.config import Source, load_config, resolve_db_path
+from monitor.errors import ConfigError, TidingsError
+
+
+class TidingsGroup(click.Group):
+    """Turns expected errors into one clear line and an exit code."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except TidingsError as exc:
+            click.echo(f"tidings: error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("tidings: interrupted", err=True)
+            ctx.exit(130)
+
+
+def config_option(f):
+    return click.option(
+        "--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+        help="Configuration file (default: $TIDINGS_CONFIG, else ./tidings.toml).",
+    )(f)
+
+
+def db_option(f):
+    return click.option(
+        "--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+        help="Archive database (default: $TIDINGS_DB, else data/tidings.db).",
+    )(f)
+
+
+def logging_options(f):
+    @click.option("-v", "--verbose", count=True, help="More log output on stderr (-vv for Scrapy's).")
+    @click.option("--log-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                  help="Write log lines to this file instead of stderr.")
+    @functools.wraps(f)
+    def wrapper(*args, verbose: int, log_file: Path | None, **kwargs):
+        setup_logging(verbose, log_file)
+        return f(*args, **kwargs)
+
+    return wrapper
+
+
+def setup_logging(verbose: int = 0, log_file: Path | None = None) -> None:
+    """Log to stderr (or a file), never to stdout: stdout carries reports."""
+    try:
+        handler: logging.Handler = logging.FileHandler(log_file, encoding="utf-8") if log_file else logging.StreamHandler(sys.stderr)
+    except OSError as exc:
+        raise ConfigError(f"{log_file}: cannot open log file: {exc.strerror}") from None
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(_QuietLibraries(verbose))
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG if verbose >= 2 else logging.INFO if verbose else logging.WARNING)
+    logging.captureWarnings(True)
+
+
+class _QuietLibraries(logging.Filter):
+    """Scrapy and Twisted report every fault themselves; Tidings reports each
+    once, in its summary.  A handler filter, since Scrapy resets logger levels."""
+
+    LIBRARIES = ("scrapy", "twisted", "py.warnings", "asyncio", "filelock")
+
+    def __init__(self, verbose: int):
+        super().__init__()
+        self.verbose = verbose
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.verbose >= 2 or not record.name.startswith(self.LIBRARIES):
+            return True
+        return record.levelno >= logging.CRITICAL
+
+
+@click.group(cls=TidingsGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="tidings")
+def cli() -> None:
+    """Tidings watches news listing pages and reports new items."""
+
+
+@cli.command()
+@config_option
+@db_option
+@click.option("--source", "source_names", multiple=True, metavar="NAME", help="Crawl only this source (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON report on stdout.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing unless something is new or wrong.")
+@logging_options
+def run(config_path, db_path, source_names, as_json, quiet) -> None:
+    """Crawl every (or the named) source, archive, and report what is new.
+
+    Exit code 0: every source ok or baseline; 1: a source failed or is
+    suspect; 2: usage, configuration or archive error.
+    """
+    from monitor import run as run_module
+    from monitor.report import render_text
+
+    config = load_config(config_path)
+    if not config.sources:
+        raise ConfigError(f"{config.path}: no [[source]] configured")
+    config.select(source_names)  # unknown names are config errors before anything runs
+    interactive = sys.stdout.isatty()
+    quiet = quiet or not interactive
+    progress = _progress_printer(len(config.select(source_names))) if sys.stderr.isatty() and not as_json else None
+    report = run_module.run(config, resolve_db_path(db_path), source_names, on_source=progress)
+    if as_json:
+        click.echo(report.dumps())
+    elif not quiet or report.worth_telling:
+        click.echo(render_text(report))
+    sys.exit(report.exit_code)
+
+
+def _progress_printer(total: int):
+    if total < 2:
+        return None
+    done = [0]
+
+    def show(item) -> None:
+        done[0] += 1
+        name = getattr(item, "name", "")
+        status = getattr(item, "status", "")
+        click.echo(f"\r[{done[0]}/{total}] {name} {status}".ljust(60), err=True, nl=done[0] == total)
+
+    return show
+
+
+@cli.command()
+@click.argument("url", required=False)
+@config_option
+@db_option
+@click.option("--source", "source_name", metavar="NAME", help="Preview a configured source instead of a URL.")
+@click.option("--item", help="Selector of one block (CSS, or xpath:...). Omit to detect automatically.")
+@click.option("--headline", help="Selector of the headline, relative to the block.")
+@click.option("--summary", help="Selector of the summary paragraphs, relative to the block.")
+@click.option("--link", help="Selector of the link, relative to the block.")
+@click.option("--date", help="Selector of the date, relative to the block.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array of records.")
+@logging_options
+def preview(url, config_path, db_path, source_name, item, headline, summary, link, date, as_json) -> None:
+    """Fetch one page and show what would be extracted; write nothing."""
+    from monitor import run as run_module
+    from monitor.config import CrawlSettings, parse_config
+
+    if bool(url) == bool(source_name):
+        raise click.UsageError("give either a URL or --source NAME")
+    if source_name:
+        config = load_config(config_path)
+        source = config.source(source_name)
+        crawl = config.crawl
+    else:
+        table = {"name": "preview", "url": url}
+        for key, value in (("item", item), ("headline", headline), ("summary", summary), ("link", link), ("date", date)):
+            if value is not None:
+                table[key] = value
+        try:
+            config = load_config(config_path) if (config_path or Path("tidings.toml").exists()) else None
+        except ConfigError:
+            config = None
+        crawl = config.crawl if config else CrawlSettings()
+        source = parse_config({"source": [table]}, "command line").sources[0]
+    result = run_module.preview(source, crawl)
+    if result.error:
+        raise _PreviewFailed(result.error)
+    if as_json:
+        click.echo(json.dumps([r.as_dict() for r in result.records], ensure_ascii=False, indent=2))
+        return
+    _print_records(source, result.records)
+
+
+class _PreviewFailed(TidingsError):
+    exit_code = 1
+
+
+def _print_records(source: Source, records) -> None:
+    click.echo(f"{len(records)} item{'s' if len(records) != 1 else ''} on {source.url}")
+    for record in records:
+        click.echo("")
+        click.echo(f"{record.position + 1}. {record.headline}")
+        if record.url:
+            click.echo(f"   {record.url}")
+        if record.published:
+            click.echo(f"   published {record.published}")
+        for paragraph in record.summary.split("\n\n") if record.summary else ():
+            click.echo(f"   {paragraph}")
+
+
+def main() -> None:
+    cli(prog_name="tidings")
+
+
+if __name__ == "__main__":
+    main()

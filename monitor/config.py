@@ -1,0 +1,283 @@
+"""The configuration file (TOML) turned into frozen dataclasses.
+
+Every error names the file, the source (or table) and the key, because the
+person reading it is fixing a file by hand, often from a cron mail.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, Callable
+from urllib.parse import urlsplit
+
+from monitor.errors import ConfigError
+from scraper.extract import SelectorError, Selectors, compile_selector
+
+DEFAULT_CONFIG = "tidings.toml"
+DEFAULT_DB = "data/tidings.db"
+PROJECT_URL = "https://github.com/tidings-monitor/tidings"
+
+_NAME = re.compile(r"^[a-z0-9_-]+$")
+
+
+@dataclass(frozen=True)
+class CrawlSettings:
+    """Politeness and speed for a whole run (the `[crawl]` table)."""
+
+    concurrency: int = 8
+    per_domain: int = 2
+    delay: float = 1.0
+    autothrottle: bool = True
+    user_agent: str = ""
+    contact: str = PROJECT_URL
+    obey_robots: bool = True
+    max_bytes: int = 10 * 1024 * 1024
+
+    @property
+    def effective_user_agent(self) -> str:
+        if self.user_agent:
+            return self.user_agent
+        from monitor import __version__
+
+        return f"Tidings/{__version__} (+{self.contact})"
+
+
+@dataclass(frozen=True)
+class Source:
+    """One watched listing (a `[[source]]` table, after `[defaults]`)."""
+
+    name: str
+    url: str
+    item: str | None = None
+    headline: str | None = None
+    summary: str | None = None
+    link: str | None = None
+    date: str | None = None
+    next_page: str | None = None
+    max_pages: int = 1
+    timeout: float = 30.0
+    alert_on_first_run: bool = False
+
+    @property
+    def selectors(self) -> Selectors | None:
+        """The configured selectors, or None for automatic detection."""
+        if not self.item:
+            return None
+        return Selectors(self.item, self.headline or "", self.summary, self.link, self.date, self.next_page)
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    sources: tuple[Source, ...]
+    crawl: CrawlSettings = field(default_factory=CrawlSettings)
+    notify: tuple[dict, ...] = ()
+    raw: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def source(self, name: str) -> Source:
+        for source in self.sources:
+            if source.name == name:
+                return source
+        known = ", ".join(s.name for s in self.sources) or "none"
+        raise ConfigError(f"{self.path}: no source named {name!r} (configured: {known})")
+
+    def select(self, names: tuple[str, ...] | list[str] | None) -> tuple[Source, ...]:
+        """The named sources (all when none named), in config order."""
+        if not names:
+            return self.sources
+        wanted = [self.source(n) for n in names]
+        return tuple(s for s in self.sources if s in wanted)
+
+
+def resolve_config_path(path: str | os.PathLike | None) -> Path:
+    return Path(path or os.environ.get("TIDINGS_CONFIG") or DEFAULT_CONFIG)
+
+
+def resolve_db_path(path: str | os.PathLike | None) -> Path:
+    return Path(path or os.environ.get("TIDINGS_DB") or DEFAULT_DB)
+
+
+def load_config(path: str | os.PathLike | None = None) -> Config:
+    """Read and validate a configuration file."""
+    path = resolve_config_path(path)
+    try:
+        with open(path, "rb") as fh:
+            data = tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: configuration file not found (use --config PATH or TIDINGS_CONFIG)") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a directory, not a configuration file") from None
+    except PermissionError:
+        raise ConfigError(f"{path}: permission denied") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not valid UTF-8 text") from None
+    return parse_config(data, path)
+
+
+# Extra top-level tables and keys other modules read (notifiers, scheduler,
+# feeds...).  Each registers its name here so unknown keys are still errors.
+TOP_LEVEL_KEYS: set[str] = {"crawl", "defaults", "source", "notify"}
+
+
+def parse_config(data: dict, path: Path | str = DEFAULT_CONFIG) -> Config:
+    path = Path(path)
+    unknown = sorted(set(data) - TOP_LEVEL_KEYS)
+    if unknown:
+        raise ConfigError(f"{path}: unknown key {unknown[0]!r} at top level (known: {', '.join(sorted(TOP_LEVEL_KEYS))})")
+    crawl = _parse_crawl(_table(data, "crawl", path), path)
+    defaults = _table(data, "defaults", path)
+    _check_keys(defaults, SOURCE_KEYS, f"{path}: [defaults]")
+    raw_sources = data.get("source", [])
+    if not isinstance(raw_sources, list) or not all(isinstance(s, dict) for s in raw_sources):
+        raise ConfigError(f"{path}: 'source' must be [[source]] tables")
+    sources = []
+    names: set[str] = set()
+    for index, raw in enumerate(raw_sources, 1):
+        source = _parse_source({**defaults, **raw}, path, index)
+        if source.name in names:
+            raise ConfigError(f"{path}: source {source.name!r}: key 'name': duplicate source name")
+        names.add(source.name)
+        sources.append(source)
+    notify = data.get("notify", [])
+    if not isinstance(notify, list) or not all(isinstance(n, dict) for n in notify):
+        raise ConfigError(f"{path}: 'notify' must be [[notify]] tables")
+    return Config(path=path, sources=tuple(sources), crawl=crawl, notify=tuple(notify), raw=data)
+
+
+def _table(data: dict, name: str, path: Path) -> dict:
+    value = data.get(name, {})
+    if not isinstance(value, dict):
+        raise ConfigError(f"{path}: '{name}' must be a table ([{name}])")
+    return value
+
+
+def _check_keys(table: dict, known: dict, where: str) -> None:
+    for key in table:
+        if key not in known:
+            raise ConfigError(f"{where}: unknown key {key!r} (known: {', '.join(sorted(known))})")
+
+
+# --- validators: each returns the clean value or raises ValueError(reason) ---
+
+def _str(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"must be a string, not {type(value).__name__}")
+    return value
+
+
+def _bool(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError("must be true or false")
+    return value
+
+
+def _positive_int(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"must be a whole number of at least 1, not {value!r}")
+    return value
+
+
+def _non_negative_number(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        raise ValueError(f"must be a number of at least 0, not {value!r}")
+    return float(value)
+
+
+def _positive_number(value: Any) -> float:
+    number = _non_negative_number(value)
+    if number <= 0:
+        raise ValueError(f"must be more than 0, not {value!r}")
+    return number
+
+
+def _name(value: Any) -> str:
+    value = _str(value)
+    if not _NAME.match(value):
+        raise ValueError(f"{value!r} may only use a-z, 0-9, '_' and '-'")
+    return value
+
+
+def _http_url(value: Any) -> str:
+    value = _str(value).strip()
+    try:
+        parts = urlsplit(value)
+    except ValueError as exc:
+        raise ValueError(f"{value!r} is not a valid URL: {exc}") from None
+    if parts.scheme not in ("http", "https"):
+        raise ValueError(f"{value!r}: only http and https URLs are allowed")
+    if not parts.hostname:
+        raise ValueError(f"{value!r} has no host")
+    return value
+
+
+def _selector(value: Any) -> str:
+    value = _str(value)
+    try:
+        compile_selector(value)
+    except SelectorError as exc:
+        raise ValueError(str(exc)) from None
+    return value
+
+
+SOURCE_KEYS: dict[str, Callable[[Any], Any]] = {
+    "name": _name,
+    "url": _http_url,
+    "item": _selector,
+    "headline": _selector,
+    "summary": _selector,
+    "link": _selector,
+    "date": _selector,
+    "next_page": _selector,
+    "max_pages": _positive_int,
+    "timeout": _positive_number,
+    "alert_on_first_run": _bool,
+}
+
+CRAWL_KEYS: dict[str, Callable[[Any], Any]] = {
+    "concurrency": _positive_int,
+    "per_domain": _positive_int,
+    "delay": _non_negative_number,
+    "autothrottle": _bool,
+    "user_agent": _str,
+    "contact": _str,
+    "obey_robots": _bool,
+    "max_bytes": _positive_int,
+}
+
+
+def _validate(table: dict, validators: dict, where: str) -> dict:
+    _check_keys(table, validators, where)
+    clean = {}
+    for key, value in table.items():
+        try:
+            clean[key] = validators[key](value)
+        except ValueError as exc:
+            raise ConfigError(f"{where}: key {key!r}: {exc}") from None
+    return clean
+
+
+def _parse_crawl(table: dict, path: Path) -> CrawlSettings:
+    return CrawlSettings(**_validate(table, CRAWL_KEYS, f"{path}: [crawl]"))
+
+
+def _parse_source(table: dict, path: Path, index: int) -> Source:
+    label = table.get("name") if isinstance(table.get("name"), str) else f"#{index}"
+    where = f"{path}: source {label!r}"
+    for required in ("name", "url"):
+        if required not in table:
+            raise ConfigError(f"{where}: key {required!r} is required")
+    clean = _validate(table, SOURCE_KEYS, where)
+    if clean.get("item") and not clean.get("headline"):
+        raise ConfigError(f"{where}: key 'headline' is required when 'item' is set")
+    if not clean.get("item"):
+        for key in ("headline", "summary", "link", "date"):
+            if key in clean:
+                raise ConfigError(f"{where}: key {key!r} needs 'item' too (without 'item' the listing is detected automatically)")
+    known = {f.name for f in fields(Source)}
+    return Source(**{k: v for k, v in clean.items() if k in known})

@@ -1,0 +1,69 @@
+"""Deciding what a crawl means: records and archive state in, a verdict out.
+
+Pure: no I/O, so the rules that decide whether people get alerted are tested
+as a table of cases.  The rules guard against false alerts first: a crawl
+that failed or collapsed is never diffed, so an outage cannot turn into
+"everything removed" followed by "everything new".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from monitor.archive import KnownItem, SourceState
+from scraper.items import Record
+
+OK, BASELINE, FAILED, SUSPECT = "ok", "baseline", "failed", "suspect"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    status: str
+    reason: str | None = None
+    new: list[Record] = field(default_factory=list)
+    updated: list[tuple[KnownItem, Record]] = field(default_factory=list)
+
+    @property
+    def records_changes(self) -> bool:
+        """Whether the archive's items should take this crawl's records."""
+        return self.status in (OK, BASELINE)
+
+
+def judge(
+    records: list[Record],
+    known: dict[str, KnownItem],
+    state: SourceState,
+    *,
+    error: str | None = None,
+    alert_on_first_run: bool = False,
+) -> Verdict:
+    """Classify one crawl of one source against what the archive knows."""
+    if error is not None:
+        return Verdict(FAILED, error)
+    suspicion = _suspicion(len(records), state)
+    if suspicion:
+        return Verdict(SUSPECT, suspicion)
+    new = [r for r in records if r.key not in known]
+    updated = [
+        (known[r.key], r)
+        for r in records
+        if r.key in known and (known[r.key].headline, known[r.key].summary) != (r.headline, r.summary)
+    ]
+    if state.items == 0 and not alert_on_first_run:
+        return Verdict(BASELINE, None, new, [])
+    return Verdict(OK, None, new, updated)
+
+
+def _suspicion(count: int, state: SourceState) -> str | None:
+    """Why a crawl that fetched fine is not to be trusted, if it is not."""
+    if count == 0:
+        if state.items:
+            return "no items found: the page layout probably changed (selectors match nothing)"
+        return "no items found on the page: check the selectors"
+    previous = state.last_good_items_seen
+    if previous and state.items and count * 2 < previous:
+        return (
+            f"only {count} item{'s' if count != 1 else ''} found where the last good crawl saw {previous}: "
+            "the page layout probably changed"
+        )
+    return None

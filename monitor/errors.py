@@ -1,0 +1,33 @@
+"""Expected failures a user can meet.
+
+Each carries a one-line message saying what went wrong and where; the CLI
+prints it without a traceback and exits with `exit_code`.
+"""
+
+from __future__ import annotations
+
+
+class TidingsError(Exception):
+    """Base of every expected failure."""
+
+    exit_code = 2
+
+
+class ConfigError(TidingsError):
+    """The configuration file is missing, malformed or inconsistent."""
+
+
+class ArchiveError(TidingsError):
+    """The archive cannot be opened, read or written."""
+
+
+class SourceBusy(TidingsError):
+    """Another process is crawling the same source right now."""
+
+    exit_code = 1
+
+
+class NotifyError(TidingsError):
+    """A notifier could not deliver (used by `tidings notify --test`)."""
+
+    exit_code = 1

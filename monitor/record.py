@@ -1,0 +1,71 @@
+"""Recording one source's crawl: archive state, verdict and writes, atomically.
+
+The read of what is known, the verdict and every write (crawl row, new
+items, versions, sightings, and whatever `after_record` hooks add, such as
+the alert outbox) happen in one BEGIN IMMEDIATE transaction.  Two processes
+recording the same source queue for it, so the second sees the first's items
+and an item is reported new exactly once.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from monitor.archive import Archive
+from monitor.diff import judge
+from monitor.report import SourceReport
+from scraper.items import SourceCrawl
+
+# Hooks run inside the transaction after a crawl is recorded, each given the
+# archive and the report (the outbox registers itself here).
+AfterRecord = Callable[[Archive, SourceReport], None]
+
+
+def record_crawl(
+    archive: Archive,
+    crawl: SourceCrawl,
+    *,
+    run_id: str,
+    alert_on_first_run: bool = False,
+    after_record: tuple[AfterRecord, ...] = (),
+) -> SourceReport:
+    """Archive one crawl and say what it means."""
+    with archive.transaction():
+        state = archive.source_state(crawl.source, crawl.url)
+        records = crawl.records if crawl.error is None else []
+        known = archive.known_items(state.id, [r.key for r in records])
+        verdict = judge(records, known, state, error=crawl.error, alert_on_first_run=alert_on_first_run)
+        seen = len(crawl.records) if crawl.error is None else 0
+        crawl_id = archive.add_crawl(
+            run_id=run_id,
+            source_id=state.id,
+            started=crawl.started,
+            finished=crawl.finished,
+            status=verdict.status,
+            http_status=crawl.http_status,
+            items_seen=seen if crawl.error is None else None,
+            new=len(verdict.new) if verdict.status == "ok" else 0,
+            updated=len(verdict.updated),
+            error=verdict.reason,
+            pages=crawl.pages,
+        )
+        if verdict.records_changes:
+            archive.add_items(state.id, crawl_id, crawl.finished, verdict.new)
+            archive.update_items(crawl_id, crawl.finished, verdict.updated)
+            archive.mark_seen(state.id, crawl_id, crawl.finished, records)
+        report = SourceReport(
+            name=crawl.source,
+            url=crawl.url,
+            status=verdict.status,
+            items_seen=seen,
+            error=verdict.reason,
+            new=verdict.new if verdict.status == "ok" else [],
+            updated=[record for _, record in verdict.updated],
+            run_id=run_id,
+            crawl_id=crawl_id,
+            started=crawl.started,
+            finished=crawl.finished,
+        )
+        for hook in after_record:
+            hook(archive, report)
+    return report

@@ -1,0 +1,95 @@
+"""What a run found, and its two renderings: JSON for machines, text for people."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from scraper.items import Record
+
+PROBLEM_STATUSES = ("failed", "suspect")
+
+
+@dataclass
+class SourceReport:
+    name: str
+    url: str
+    status: str  # ok | baseline | failed | suspect
+    items_seen: int
+    error: str | None = None
+    new: list[Record] = field(default_factory=list)
+    updated: list[Record] = field(default_factory=list)
+    run_id: str = ""
+    crawl_id: int | None = None
+    started: str = ""
+    finished: str = ""
+
+    @property
+    def has_news(self) -> bool:
+        return bool(self.new or self.updated)
+
+    def to_json(self) -> dict:
+        return {
+            "name": self.name,
+            "url": self.url,
+            "status": self.status,
+            "items_seen": self.items_seen,
+            "error": self.error,
+            "new": [_item_json(r) for r in self.new],
+            "updated": [_item_json(r) for r in self.updated],
+        }
+
+
+def _item_json(record: Record) -> dict:
+    return {"headline": record.headline, "summary": record.summary, "url": record.url, "published": record.published}
+
+
+@dataclass
+class RunReport:
+    run_id: str
+    started: str
+    finished: str = ""
+    sources: list[SourceReport] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every source is ok or baseline, 1 when any failed or is suspect."""
+        return 1 if any(s.status in PROBLEM_STATUSES for s in self.sources) else 0
+
+    @property
+    def worth_telling(self) -> bool:
+        """Whether a quiet (cron) run should print anything."""
+        return any(s.has_news or s.status in PROBLEM_STATUSES for s in self.sources)
+
+    def to_json(self) -> dict:
+        return {
+            "run_id": self.run_id,
+            "started": self.started,
+            "finished": self.finished,
+            "sources": [s.to_json() for s in self.sources],
+        }
+
+    def dumps(self) -> str:
+        return json.dumps(self.to_json(), ensure_ascii=False, indent=2)
+
+
+def render_text(report: RunReport) -> str:
+    """A short summary line per source, then the new and updated headlines."""
+    lines = []
+    width = max((len(s.name) for s in report.sources), default=0)
+    for s in report.sources:
+        line = f"{s.name:<{width}}  {s.status:<8}  {s.items_seen:>4} seen  {len(s.new):>3} new  {len(s.updated):>3} updated"
+        if s.error:
+            line += f"  - {s.error}"
+        lines.append(line)
+    for s in report.sources:
+        for label, records in (("New", s.new), ("Updated", s.updated)):
+            if not records:
+                continue
+            lines.append("")
+            lines.append(f"{label} on {s.name}:")
+            for record in records:
+                lines.append(f"  * {record.headline}")
+                if record.url:
+                    lines.append(f"    {record.url}")
+    return "\n".join(lines)

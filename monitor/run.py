@@ -1,0 +1,135 @@
+"""The main job: crawl the sources, record and judge each crawl, report.
+
+`run()` is what `tidings run` (and each scheduler tick, in a child process)
+does.  All sources are crawled concurrently by one Scrapy process; each
+source's crawl is recorded as soon as it finishes, in its own transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Iterable
+
+from monitor.archive import Archive
+from monitor.config import Config, CrawlSettings, Source
+from monitor.errors import ArchiveError, TidingsError
+from monitor.record import AfterRecord, record_crawl
+from monitor.report import RunReport, SourceReport
+from scraper.items import SourceCrawl, utc_now
+
+log = logging.getLogger("tidings.run")
+
+
+def new_run_id() -> str:
+    """Sortable and unique: the start time plus a random suffix."""
+    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
+
+
+def scrapy_settings(crawl: CrawlSettings, *, record: bool = True):
+    """Scrapy settings for a run: the project's defaults plus the [crawl] table."""
+    from scrapy.settings import Settings
+
+    settings = Settings()
+    settings.setmodule("scraper.settings", priority="project")
+    settings.setdict(
+        {
+            "CONCURRENT_REQUESTS": crawl.concurrency,
+            "CONCURRENT_REQUESTS_PER_DOMAIN": crawl.per_domain,
+            "DOWNLOAD_DELAY": crawl.delay,
+            "AUTOTHROTTLE_ENABLED": crawl.autothrottle,
+            "AUTOTHROTTLE_START_DELAY": max(crawl.delay, 0.1),
+            "USER_AGENT": crawl.effective_user_agent,
+            "ROBOTSTXT_OBEY": crawl.obey_robots,
+            "DOWNLOAD_MAXSIZE": crawl.max_bytes,
+        },
+        priority="cmdline",
+    )
+    if not record:
+        settings.set("ITEM_PIPELINES", {}, priority="cmdline")
+    return settings
+
+
+def crawl_sources(
+    sources: Iterable[Source],
+    crawl: CrawlSettings,
+    *,
+    archive: Archive | None = None,
+    run_id: str = "",
+    after_record: tuple[AfterRecord, ...] = (),
+    on_item: Callable[[object], None] | None = None,
+) -> list:
+    """Crawl sources in one Scrapy process; return what the pipelines produced.
+
+    With an archive, each item is a recorded `SourceReport`; without one,
+    a raw `SourceCrawl` (for previews).  Raises the first TidingsError a
+    pipeline met, such as a full disk.
+    """
+    from scrapy import signals
+    from scrapy.crawler import CrawlerProcess
+
+    from scraper.spiders.listing import ListingSpider
+
+    sources = tuple(sources)
+    collected: list = []
+    errors: list[BaseException] = []
+
+    def scraped(item, **_):
+        collected.append(item)
+        if on_item:
+            on_item(item)
+
+    def item_failed(item, failure, **_):
+        errors.append(failure.value)
+
+    process = CrawlerProcess(scrapy_settings(crawl, record=archive is not None), install_root_handler=False)
+    crawler = process.create_crawler(ListingSpider)
+    crawler.signals.connect(scraped, signal=signals.item_scraped)
+    crawler.signals.connect(item_failed, signal=signals.item_error)
+    process.crawl(crawler, sources=sources, archive=archive, run_id=run_id, after_record=after_record)
+    process.start()
+    for error in errors:
+        if isinstance(error, TidingsError):
+            raise error
+        raise ArchiveError(f"{archive.path if archive else 'archive'}: could not record a crawl: {error}")
+    return collected
+
+
+def run(
+    config: Config,
+    db_path: str | Path,
+    source_names: Iterable[str] | None = None,
+    *,
+    on_source: Callable[[SourceReport], None] | None = None,
+) -> RunReport:
+    """Crawl, record and judge the named sources (all when none named)."""
+    sources = config.select(list(source_names or ()))
+    report = RunReport(run_id=new_run_id(), started=utc_now())
+    with Archive(db_path) as archive:
+        reports = crawl_sources(
+            sources,
+            config.crawl,
+            archive=archive,
+            run_id=report.run_id,
+            on_item=on_source,
+        )
+        by_name = {r.name: r for r in reports if isinstance(r, SourceReport)}
+        for source in sources:
+            if source.name not in by_name:
+                # The crawl engine stopped before this source finished: say so, never stay silent.
+                unfinished = SourceCrawl(source.name, source.url, report.started, utc_now(),
+                                         error="the crawl ended before this source finished")
+                by_name[source.name] = record_crawl(archive, unfinished, run_id=report.run_id)
+        report.sources = [by_name[s.name] for s in sources]
+    report.finished = utc_now()
+    return report
+
+
+def preview(source: Source, crawl: CrawlSettings) -> SourceCrawl:
+    """Fetch a source's first pages and extract, writing nothing."""
+    results = [r for r in crawl_sources([source], crawl) if isinstance(r, SourceCrawl)]
+    if not results:
+        return SourceCrawl(source.name, source.url, utc_now(), utc_now(), error="the crawl produced no result")
+    return results[0]

@@ -1,0 +1,1 @@
+"""The Scrapy project of Tidings: one generic listing spider, driven by the config."""

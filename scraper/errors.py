@@ -1,0 +1,76 @@
+"""One-line, human reasons for failed downloads.
+
+A person reading a cron mail or `tidings status` should see "HTTP 503 from
+https://example.org/news (Retry-After: 120)", not a Twisted traceback.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadCancelledError,
+    DownloadConnectionRefusedError,
+    DownloadFailedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+    ResponseDataLossError,
+    UnsupportedURLSchemeError,
+)
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet import error as twisted_error
+from twisted.python.failure import Failure
+from twisted.web._newclient import ResponseNeverReceived
+
+
+def _host(url: str) -> str:
+    try:
+        return urlsplit(url).netloc or url
+    except ValueError:
+        return url
+
+
+def describe_failure(failure: Failure, request) -> str:
+    url = request.url
+    exc = failure.value
+    if failure.check(HttpError):
+        response = exc.response
+        text = f"HTTP {response.status} from {response.url}"
+        retry_after = response.headers.get(b"Retry-After")
+        if retry_after:
+            text += f" (Retry-After: {retry_after.decode('latin-1')})"
+        return text
+    if failure.check(CannotResolveHostError, twisted_error.DNSLookupError):
+        return f"DNS lookup failed for {_host(url)}"
+    if failure.check(DownloadConnectionRefusedError, twisted_error.ConnectionRefusedError):
+        return f"connection refused by {_host(url)}"
+    if failure.check(DownloadTimeoutError, twisted_error.TimeoutError, twisted_error.TCPTimedOutError):
+        timeout = request.meta.get("download_timeout")
+        within = f" within {timeout:g} s" if isinstance(timeout, (int, float)) else ""
+        return f"timed out: no complete response from {url}{within}"
+    if failure.check(DownloadCancelledError):
+        maxsize = request.meta.get("download_maxsize")
+        detail = str(exc) or "download cancelled"
+        if "maxsize" in detail.lower() or "max size" in detail.lower() or maxsize:
+            return f"response from {url} is larger than the size limit (max_bytes)"
+        return f"download of {url} cancelled: {detail}"
+    if failure.check(UnsupportedURLSchemeError):
+        return f"refused to fetch {url}: only http and https are fetched"
+    if failure.check(IgnoreRequest):
+        detail = str(exc)
+        if "robots.txt" in detail.lower():
+            return f"forbidden by robots.txt: {url}"
+        if "redirect" in detail.lower():
+            return f"too many redirects from {url} ({detail})"
+        return f"request to {url} dropped: {detail or type(exc).__name__}"
+    if failure.check(ResponseDataLossError, ResponseNeverReceived, DownloadFailedError):
+        return f"connection to {_host(url)} broke before the response was complete ({_short(exc)})"
+    if failure.check(twisted_error.ConnectError, twisted_error.ConnectionLost, twisted_error.ConnectionDone):
+        return f"cannot connect to {_host(url)} ({_short(exc)})"
+    return f"{type(exc).__name__} fetching {url}: {_short(exc)}"
+
+
+def _short(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return (text[:200] + "…") if len(text) > 200 else (text or type(exc).__name__)

@@ -1,0 +1,78 @@
+"""The two kinds of item the listing spider produces.
+
+`Record` is one block of a listing page (one release).  `SourceCrawl` is the
+outcome of crawling one source: every record from every page, or the reason
+the crawl failed.  The archive pipeline takes whole `SourceCrawl`s so a
+source's crawl is recorded in one transaction, never page by page.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from scraper.text import normalise_space
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One item of a listing: what a reader sees in one block."""
+
+    source: str
+    headline: str
+    summary: str
+    url: str | None
+    published: str | None
+    position: int
+
+    @property
+    def key(self) -> str:
+        """Identity of the item within its source.
+
+        The canonical URL when the block links somewhere of its own (so a
+        headline edit keeps the item), else a hash of the normalised headline
+        (so whitespace or markup changes keep it too).
+        """
+        return item_key(self.headline, self.url)
+
+    def as_dict(self) -> dict:
+        return {
+            "headline": self.headline,
+            "summary": self.summary,
+            "url": self.url,
+            "published": self.published,
+            "position": self.position,
+        }
+
+
+def utc_now() -> str:
+    """The current time as archives store it: ISO 8601, UTC, milliseconds."""
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
+def item_key(headline: str, url: str | None) -> str:
+    if url:
+        return "url:" + url
+    digest = hashlib.sha1(normalise_space(headline).casefold().encode("utf-8")).hexdigest()
+    return "headline:" + digest[:20]
+
+
+@dataclass(slots=True)
+class SourceCrawl:
+    """What one crawl of one source produced.
+
+    `error` is set (and `records` meaningless) when the crawl failed; it is a
+    one-line reason a person understands, such as "HTTP 503 from https://...".
+    """
+
+    source: str
+    url: str
+    started: str
+    finished: str = ""
+    records: list[Record] = field(default_factory=list)
+    http_status: int | None = None
+    error: str | None = None
+    pages: int = 0
+    not_modified: bool = False
+    validators: dict = field(default_factory=dict)

@@ -1,0 +1,62 @@
+"""Item pipelines: hand each source's finished crawl to the archive.
+
+Records are normalised during extraction already (scraper.text), so the one
+pipeline records whole `SourceCrawl`s and passes on the resulting
+`SourceReport`, which `tidings run` collects through Scrapy's
+`item_scraped` signal.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scrapy.crawler import Crawler
+
+from scraper.items import SourceCrawl
+
+
+class ArchivePipeline:
+    """Records each crawl in the archive (opened from TIDINGS_DB when the
+    spider was not given one, as under `scrapy crawl listing`)."""
+
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+        self.archive = None
+        self.owns_archive = False
+        self.run_id = ""
+        self.after_record: tuple = ()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> "ArchivePipeline":
+        return cls(crawler)
+
+    def open_spider(self) -> None:
+        from monitor.archive import Archive
+        from monitor.config import resolve_db_path
+        from monitor.run import new_run_id
+
+        spider = self.crawler.spider
+        self.archive = getattr(spider, "archive", None)
+        if self.archive is None:
+            self.archive = Archive(resolve_db_path(self.crawler.settings.get("TIDINGS_DB")))
+            self.owns_archive = True
+        self.run_id = getattr(spider, "run_id", None) or new_run_id()
+        self.after_record = tuple(getattr(spider, "after_record", ()))
+
+    def close_spider(self) -> None:
+        if self.owns_archive and self.archive is not None:
+            self.archive.close()
+
+    def process_item(self, item: Any) -> Any:
+        if not isinstance(item, SourceCrawl):
+            return item
+        from monitor.record import record_crawl
+
+        source = next(s for s in self.crawler.spider.sources if s.name == item.source)
+        return record_crawl(
+            self.archive,
+            item,
+            run_id=self.run_id,
+            alert_on_first_run=source.alert_on_first_run,
+            after_record=self.after_record,
+        )

@@ -1,0 +1,65 @@
+"""Scrapy settings for Tidings: polite defaults for the open web.
+
+`monitor.crawl_settings` overrides the politeness values from the `[crawl]`
+table of the configuration; these are the values `scrapy crawl listing`
+uses when run by hand.  Components a listing monitor does not need are
+switched off: each costs time on every request.
+"""
+
+BOT_NAME = "tidings"
+SPIDER_MODULES = ["scraper.spiders"]
+NEWSPIDER_MODULE = "scraper.spiders"
+
+# Where `scrapy crawl listing` reads its configuration and writes its archive
+# (None: $TIDINGS_CONFIG / $TIDINGS_DB, else tidings.toml / data/tidings.db).
+TIDINGS_CONFIG = None
+TIDINGS_DB = None
+
+ITEM_PIPELINES = {"scraper.pipelines.ArchivePipeline": 300}
+
+# Politeness: obey robots.txt, a few requests per host, a pause between
+# requests to one host, and a User-Agent that says who we are.
+ROBOTSTXT_OBEY = True
+USER_AGENT = "Tidings (+https://github.com/tidings-monitor/tidings)"
+CONCURRENT_REQUESTS = 8
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 1.0
+AUTOTHROTTLE_ENABLED = True
+# AutoThrottle starts at 5 s by default; start at the configured delay so a
+# one-page run does not wait seconds between robots.txt and the page.
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+
+# Limits: a listing page is small; a huge or endless response is a fault.
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 0
+# One retry for transient failures; more would only delay the verdict, and
+# the next scheduled run retries anyway.
+RETRY_TIMES = 1
+RETRY_GIVE_UP_LOG_LEVEL = "DEBUG"
+REDIRECT_MAX_TIMES = 10
+
+# Not needed by a listing monitor.
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+EXTENSIONS = {
+    "scrapy.extensions.telnet.TelnetConsole": None,
+    "scrapy.extensions.memdebug.MemoryDebugger": None,
+    "scrapy.extensions.feedexport.FeedExporter": None,
+    "scrapy.extensions.spiderstate.SpiderState": None,
+    "scrapy.extensions.remote_control.RemoteControl": None,
+}
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,
+    "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
+    "scrapy.downloadermiddlewares.httpcache.HttpCacheMiddleware": None,
+}
+SPIDER_MIDDLEWARES = {
+    "scrapy.spidermiddlewares.referer.RefererMiddleware": None,
+    "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,
+}
+
+LOG_LEVEL = "INFO"
+STATS_DUMP = False
+FEED_EXPORT_ENCODING = "utf-8"

@@ -1,0 +1,1 @@
+"""Spiders of the Tidings Scrapy project (`scrapy list` shows them)."""

@@ -1,0 +1,102 @@
+"""The one generic spider: crawls each configured listing, page by page.
+
+It yields one `SourceCrawl` per source, after the source's last page (or
+its first error), so the archive records a source's crawl whole.  Run by
+`tidings run`, or by hand: `scrapy crawl listing -a source=NAME`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import scrapy
+from scrapy.http import Response, TextResponse
+from twisted.python.failure import Failure
+
+from scraper.errors import describe_failure
+from scraper.extract import SelectorError, extract
+from scraper.items import SourceCrawl, utc_now
+
+HTML_TYPES = ("text/html", "application/xhtml+xml", "text/xml", "application/xml")
+
+
+class ListingSpider(scrapy.Spider):
+    name = "listing"
+
+    def __init__(self, source: str | None = None, sources: Any = None, config: Any = None, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.config = config
+        self.source_names = [n for n in (source or "").split(",") if n]
+        self.sources = tuple(sources) if sources is not None else None
+
+    @classmethod
+    def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        if spider.sources is None:
+            # Started by `scrapy crawl listing [-a source=A,B]`: read the config file.
+            from monitor.config import load_config
+
+            spider.config = load_config(crawler.settings.get("TIDINGS_CONFIG"))
+            spider.sources = spider.config.select(spider.source_names)
+        return spider
+
+    async def start(self):
+        for source in self.sources:
+            crawl = SourceCrawl(source=source.name, url=source.url, started=utc_now())
+            yield self.page_request(source, crawl, source.url)
+
+    def page_request(self, source, crawl: SourceCrawl, url: str) -> scrapy.Request:
+        return scrapy.Request(
+            url,
+            callback=self.parse_page,
+            errback=self.page_failed,
+            dont_filter=True,
+            meta={"source": source, "crawl": crawl, "download_timeout": source.timeout},
+        )
+
+    def parse_page(self, response: Response):
+        source = response.meta["source"]
+        crawl: SourceCrawl = response.meta["crawl"]
+        crawl.pages += 1
+        crawl.http_status = response.status
+        problem = _not_a_listing(response)
+        if problem:
+            yield _finish(crawl, f"{problem} at {response.url}")
+            return
+        try:
+            result = extract(
+                response.text, response.url, source.selectors, source.name, start_position=len(crawl.records)
+            )
+        except SelectorError as exc:
+            yield _finish(crawl, f"{exc} on {response.url}")
+            return
+        seen = {r.key for r in crawl.records}
+        crawl.records.extend(r for r in result.records if r.key not in seen)
+        if result.next_page and crawl.pages < source.max_pages and result.next_page != response.url:
+            yield self.page_request(source, crawl, result.next_page)
+        else:
+            yield _finish(crawl)
+
+    def page_failed(self, failure: Failure):
+        request = failure.request
+        crawl: SourceCrawl = request.meta["crawl"]
+        response = getattr(failure.value, "response", None)
+        if response is not None:
+            crawl.http_status = response.status
+        yield _finish(crawl, describe_failure(failure, request))
+
+
+def _finish(crawl: SourceCrawl, error: str | None = None) -> SourceCrawl:
+    crawl.error = error
+    crawl.finished = utc_now()
+    return crawl
+
+
+def _not_a_listing(response: Response) -> str | None:
+    """Why a response cannot be a listing page, if it cannot."""
+    content_type = response.headers.get(b"Content-Type", b"").decode("latin-1").split(";")[0].strip().lower()
+    if not isinstance(response, TextResponse):
+        return f"not an HTML page (Content-Type {content_type or 'missing'})"
+    if content_type and content_type not in HTML_TYPES:
+        return f"not an HTML page (Content-Type {content_type})"
+    return None

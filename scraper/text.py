@@ -1,0 +1,185 @@
+"""Normalisation of scraped text, URLs and dates.
+
+Pure functions: the identity of an item and the decision "this text changed"
+rest on them, so they must give the same answer for the same visible text
+whatever the whitespace or inline markup around it.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+from lxml import etree
+
+_SPACE = re.compile(r"[\s\u00a0\u200b\u2000-\u200a\u202f\u205f\u3000\ufeff]+")
+
+# Elements whose text a reader never sees.
+INVISIBLE = frozenset({"script", "style", "noscript", "template", "svg", "head", "button"})
+
+# Elements that start a new paragraph when flattening a teaser to text.
+BLOCK = frozenset(
+    {
+        "p", "div", "section", "article", "header", "footer", "aside", "blockquote",
+        "ul", "ol", "li", "dl", "dt", "dd", "table", "tr", "td", "th", "pre",
+        "h1", "h2", "h3", "h4", "h5", "h6", "figure", "figcaption", "main", "nav",
+        "address", "hr", "form", "fieldset",
+    }
+)
+
+TRACKING_PARAMS = re.compile(r"^(utm_[a-z]+|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|_hsenc|_hsmi)$", re.I)
+
+
+def normalise_space(text: str | None) -> str:
+    """Collapse every run of whitespace (NBSP and friends included) to one space."""
+    if not text:
+        return ""
+    return _SPACE.sub(" ", text).strip()
+
+
+def _tag(el) -> str:
+    tag = el.tag
+    if not isinstance(tag, str):  # comments, processing instructions
+        return ""
+    return tag.rsplit("}", 1)[-1].lower()
+
+
+def element_paragraphs(el) -> list[str]:
+    """The visible text of an element, split where block elements break it.
+
+    A summary made of several <p> gives several paragraphs; inline markup
+    (<a>, <em>, <span>) is flattened into its paragraph.
+    """
+    if isinstance(el, str):
+        text = normalise_space(el)
+        return [text] if text else []
+    paragraphs: list[str] = []
+    current: list[str] = []
+
+    def flush() -> None:
+        text = normalise_space("".join(current))
+        if text:
+            paragraphs.append(text)
+        current.clear()
+
+    def walk(node) -> None:
+        tag = _tag(node)
+        if tag in INVISIBLE:
+            return
+        if tag == "br":
+            current.append(" ")
+        elif tag in BLOCK:
+            flush()
+        if tag and node.text:
+            current.append(node.text)
+        for child in node:
+            walk(child)
+            if child.tail:
+                current.append(child.tail)
+        if tag in BLOCK:
+            flush()
+
+    walk(el)
+    flush()
+    return paragraphs
+
+
+def element_text(el) -> str:
+    """Visible text of an element on one line (a headline, a date)."""
+    return " ".join(element_paragraphs(el))
+
+
+def canonical_url(href: str | None, base_url: str) -> str | None:
+    """Absolute, canonical form of a link, or None if it is not a web link.
+
+    Lower-case scheme and host, no default port, no fragment, no tracking
+    parameters: the same article reached by two spellings of its URL is one
+    item.
+    """
+    if href is None:
+        return None
+    href = href.strip()
+    if not href or href.startswith("#"):
+        return None
+    try:
+        absolute = urljoin(base_url, href)
+        parts = urlsplit(absolute)
+        port = parts.port
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not parts.hostname:
+        return None
+    host = parts.hostname.lower()
+    if ":" in host:  # IPv6 literal
+        host = f"[{host}]"
+    if port and not ((scheme == "http" and port == 80) or (scheme == "https" and port == 443)):
+        host = f"{host}:{port}"
+    if parts.username or parts.password:
+        host = parts.netloc.rsplit("@", 1)[0] + "@" + host
+    query = parts.query
+    if query:
+        pairs = parse_qsl(query, keep_blank_values=True)
+        kept = [(k, v) for k, v in pairs if not TRACKING_PARAMS.match(k)]
+        if len(kept) != len(pairs):
+            query = urlencode(kept)
+    path = parts.path or "/"
+    return urlunsplit((scheme, host, path, query, ""))
+
+
+_TIME_OF_DAY = re.compile(r"\d{1,2}:\d{2}")
+_HAS_DIGIT = re.compile(r"\d")
+
+
+def parse_date(text: str | None) -> str | None:
+    """ISO 8601 form of a date or date-time written in a page, else None.
+
+    Only the date is kept when the text gives no time of day, so a listing
+    that shows "15 November 2021" does not gain a made-up midnight.
+    """
+    text = normalise_space(text)
+    if not text or not _HAS_DIGIT.search(text) or len(text) > 80:
+        return None
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        has_time = "T" in text or _TIME_OF_DAY.search(text) is not None
+    except ValueError:
+        parsed = _parse_loose(text)
+        if parsed is None:
+            return None
+        has_time = _TIME_OF_DAY.search(text) is not None
+    if not 1900 <= parsed.year <= 2200:
+        return None
+    if has_time:
+        return parsed.isoformat()
+    return parsed.date().isoformat()
+
+
+def _parse_loose(text: str) -> datetime | None:
+    from dateutil import parser as dateparser
+
+    # Two different defaults: a field the text does not give comes out
+    # different, so a bare "12" or "Page 3" is not mistaken for a date.
+    try:
+        first = dateparser.parse(text, default=datetime(2000, 1, 1), fuzzy=True, dayfirst=True)
+        second = dateparser.parse(text, default=datetime(2001, 2, 2), fuzzy=True, dayfirst=True)
+    except (ValueError, OverflowError, TypeError):
+        return None
+    if first.year != second.year or first.month != second.month:
+        return None
+    if first.day != second.day:
+        return None
+    return first
+
+
+def parse_html(html: str | bytes, base_url: str | None = None):
+    """Parse a page leniently; an empty or unparsable page gives an empty tree."""
+    parser = etree.HTMLParser(recover=True, huge_tree=True, remove_comments=True)
+    try:
+        root = etree.fromstring(html, parser, base_url=base_url) if html else None
+    except (etree.ParserError, ValueError):
+        root = None
+    if root is None:
+        root = etree.fromstring("<html><body></body></html>", parser)
+    return root
