@@ -20,7 +20,6 @@ import sqlite_utils
 from monitor.errors import ArchiveError
 from scraper.items import Record
 
-SCHEMA_VERSION = 1
 BUSY_TIMEOUT_SECONDS = 60
 
 GOOD_STATUSES = ("ok", "baseline")
@@ -123,27 +122,43 @@ class Archive:
     # --- schema -----------------------------------------------------------
 
     def schema_version(self) -> int:
+        """The highest migration applied (0 for a new, empty file)."""
+        applied = self.applied_migrations()
+        return max(applied, default=0)
+
+    def applied_migrations(self) -> set[int]:
         if not self.db["meta"].exists():
-            return 0
-        row = self.conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        return int(row[0]) if row else 0
+            return set()
+        rows = self.conn.execute("SELECT key FROM meta WHERE key LIKE 'migration:%'").fetchall()
+        applied = {int(key.split(":", 1)[1]) for (key,) in rows}
+        if not applied:  # archives written before migrations were recorded one by one
+            row = self.conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+            applied = set(range(1, int(row[0]) + 1)) if row else set()
+        return applied
 
     def migrate(self) -> None:
-        """Bring the schema up to SCHEMA_VERSION, keeping every row."""
-        version = self.schema_version()
-        if version > SCHEMA_VERSION:
+        """Apply every migration this archive lacks, each in its own transaction.
+
+        Migrations are recorded one by one (not just a version number), so one
+        that was added later with a lower number is still applied.
+        """
+        applied = self.applied_migrations()
+        newest = max(MIGRATIONS)
+        if applied and max(applied) > newest:
             raise ArchiveError(
-                f"{self.path}: archive schema version {version} is newer than this Tidings "
-                f"understands ({SCHEMA_VERSION}); upgrade Tidings"
+                f"{self.path}: archive schema version {max(applied)} is newer than this Tidings "
+                f"understands ({newest}); upgrade Tidings"
             )
-        for target in range(version + 1, SCHEMA_VERSION + 1):
+        for number in sorted(set(MIGRATIONS) - applied):
             with self.transaction():
-                MIGRATIONS[target](self.db)
-                self.conn.execute(
-                    "INSERT INTO meta (key, value) VALUES ('schema_version', ?) "
+                MIGRATIONS[number](self.db)
+                self.conn.executemany(
+                    "INSERT INTO meta (key, value) VALUES (?, ?) "
                     "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                    (str(target),),
+                    [(f"migration:{number}", MIGRATIONS[number].__doc__ or ""),
+                     ("schema_version", str(max(applied | {number})))],
                 )
+                applied.add(number)
 
     # --- reads ------------------------------------------------------------
 
@@ -266,6 +281,7 @@ class Archive:
 # --- migrations: MIGRATIONS[n] takes a schema at version n-1 to version n ---
 
 def _v1(db: sqlite_utils.Database) -> None:
+    """sources, crawls, items, item_versions, sightings, full-text search"""
     db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
     db.execute(
         """CREATE TABLE sources (
@@ -336,4 +352,6 @@ def _v1(db: sqlite_utils.Database) -> None:
     db["items"].enable_fts(["headline", "summary"], create_triggers=True)
 
 
+# Each feature that needs tables adds its own numbered migration here.
 MIGRATIONS = {1: _v1}
+SCHEMA_VERSION = max(MIGRATIONS)
