@@ -301,3 +301,29 @@ def test_scrapy_list_and_crawl_work_from_the_repository_root(env, tmp_path):
     assert crawled.returncode == 0, crawled.stderr[-2000:]
     with sqlite3.connect(tmp_path / "s.db") as conn:
         assert conn.execute("SELECT count(*) FROM items").fetchone() == (10,)
+
+
+def test_politeness_delay_does_not_hold_back_the_first_page(tmp_path, site):
+    """robots.txt is fetched first, and the per-host delay applies between pages, not before the first."""
+    import time
+
+    times = {}
+
+    def stamp(path, page):
+        def handler(request):
+            times[path] = time.monotonic()
+            body = page.payload()
+            request.send_response(200)
+            request.send_header("Content-Type", page.headers["Content-Type"])
+            request.send_header("Content-Length", str(len(body)))
+            request.end_headers()
+            request.wfile.write(body)
+        return handler
+
+    site.pages["/robots.txt"] = stamp("robots", Page("User-agent: *\nAllow: /\n", headers={"Content-Type": "text/plain"}))
+    site.pages["/news"] = stamp("news", Page(Listing().render()))
+    config = write_config(tmp_path / "t.toml", [{"name": "n", "url": site.url("/news"), **DRUPAL_SOURCE}],
+                          crawl={"delay": 4, "autothrottle": True, "per_domain": 1})
+    result = tidings("run", "--config", str(config), "--db", str(tmp_path / "a.db"), "--json")
+    assert result.code == 0, result.stderr
+    assert times["news"] - times["robots"] < 2
