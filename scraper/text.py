@@ -173,9 +173,15 @@ def _parse_loose(text: str) -> datetime | None:
     return first
 
 
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
+
+
 def parse_html(html: str | bytes, base_url: str | None = None):
     """Parse a page leniently; an empty or unparsable page gives an empty tree."""
     parser = etree.HTMLParser(recover=True, huge_tree=True, remove_comments=True)
+    if isinstance(html, str):
+        # lxml refuses decoded text that still declares an encoding (XHTML pages).
+        html = _XML_DECLARATION.sub("", html, count=1)
     try:
         root = etree.fromstring(html, parser, base_url=base_url) if html else None
     except (etree.ParserError, ValueError):

@@ -172,3 +172,8 @@ def test_garbage_html_never_raises():
     for html in ["", "<", "\x00\x01", "<html><body>" + "<div>" * 5000, b"\xff\xfe<\x00"]:
         assert extract(html, "http://e.org/", DRUPAL).records == []
     assert element_paragraphs(parse_html("<p>a</p><p>b</p>")) == ["a", "b"]
+
+
+def test_xhtml_with_an_xml_declaration_is_parsed():
+    html = '<?xml version="1.0" encoding="utf-8"?>\n' + Listing().render()
+    assert len(extract(html, BASE, DRUPAL).records) == 10
