@@ -13,7 +13,7 @@ import os
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 import sqlite_utils
 
@@ -43,6 +43,40 @@ class SourceState:
     id: int
     items: int  # distinct items archived
     last_good_items_seen: int | None  # items seen by the last ok/baseline crawl
+
+
+@dataclass(frozen=True, slots=True)
+class HealthFacts:
+    """A source's recent record around one crawl, for "broken"/"recovered" alerts."""
+
+    source_id: int
+    status: str  # of this crawl
+    runs: int  # failed/suspect crawls in a row: ending with this one if it is a problem, else just before it
+    since: str | None  # when the first of those started
+    items_seen_before: int | None  # items seen by the last good crawl before them
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One row of the alert outbox."""
+
+    id: str
+    notifier: str
+    source_id: int | None
+    run_id: str | None
+    kind: str
+    payload: str
+    state: str
+    attempts: int
+    last_error: str | None
+    next_attempt: str
+    created: str
+    sent_at: str | None
+    lease_owner: str | None
+    lease_until: str | None
+
+
+DELIVERY_COLUMNS = ", ".join(Delivery.__slots__)
 
 
 def _describe(exc: sqlite3.Error) -> str:
@@ -257,6 +291,107 @@ class Archive:
             [(crawl_id, ids[r.key], r.position) for r in records],
         )
 
+    # --- alert outbox (deliveries) --------------------------------------------
+
+    def health_facts(self, crawl_id: int) -> HealthFacts:
+        """How long the source of this crawl has been failing (or had been, before it)."""
+        source_id, status = self.conn.execute("SELECT source_id, status FROM crawls WHERE id = ?", (crawl_id,)).fetchone()
+        good = self.conn.execute(
+            "SELECT id, items_seen FROM crawls WHERE source_id = ? AND id < ? AND status IN ('ok', 'baseline')"
+            " ORDER BY id DESC LIMIT 1",
+            (source_id, crawl_id),
+        ).fetchone()
+        last_streak_id = crawl_id if status not in GOOD_STATUSES else crawl_id - 1
+        runs, since = self.conn.execute(
+            "SELECT count(*), min(started) FROM crawls WHERE source_id = ? AND id > ? AND id <= ?",
+            (source_id, good[0] if good else 0, last_streak_id),
+        ).fetchone()
+        return HealthFacts(source_id, status, runs, since, good[1] if good else None)
+
+    def last_health_alert(self, notifier: str, source_id: int) -> str | None:
+        """'broken' or 'recovered': the last health alert queued for this notifier and source."""
+        row = self.conn.execute(
+            "SELECT kind FROM deliveries WHERE notifier = ? AND source_id = ? AND kind IN ('broken', 'recovered')"
+            " ORDER BY created DESC, rowid DESC LIMIT 1",
+            (notifier, source_id),
+        ).fetchone()
+        return row[0] if row else None
+
+    def add_delivery(self, *, id: str, notifier: str, source_id: int | None, run_id: str | None,
+                     crawl_id: int | None, kind: str, payload: str, created: str) -> None:
+        """Queue one alert (inside the crawl's transaction, so it commits with the items)."""
+        self.conn.execute(
+            "INSERT INTO deliveries (id, notifier, source_id, run_id, crawl_id, kind, payload, state, attempts,"
+            " next_attempt, created) VALUES (?,?,?,?,?,?,?,'pending',0,?,?)",
+            (id, notifier, source_id, run_id, crawl_id, kind, payload, created, created),
+        )
+
+    def pending_deliveries(self, *, due_by: str | None = None, run_id: str | None = None) -> list[Delivery]:
+        """Pending deliveries, oldest first: all, those due by a time, or one run's."""
+        sql, args = f"SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE state = 'pending'", []
+        if due_by is not None:
+            sql += " AND next_attempt <= ?"
+            args.append(due_by)
+        if run_id is not None:
+            sql += " AND run_id = ?"
+            args.append(run_id)
+        return [Delivery(*row) for row in self.conn.execute(sql + " ORDER BY created, rowid", args)]
+
+    def list_deliveries(self, states: Iterable[str] = ("pending", "dead"), limit: int = 100) -> list[Delivery]:
+        """Deliveries in the given states, newest first (for `tidings status`)."""
+        states = list(states)
+        marks = ",".join("?" * len(states))
+        return [
+            Delivery(*row)
+            for row in self.conn.execute(
+                f"SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE state IN ({marks}) ORDER BY created DESC, rowid DESC LIMIT ?",
+                (*states, limit),
+            )
+        ]
+
+    def claim_deliveries(self, ids: Iterable[str], owner: str, until: str, now: str,
+                         is_free: Callable[[str], bool]) -> list[Delivery]:
+        """Lease pending deliveries to `owner`, so two processes never send the same one at once.
+
+        A lease held by another owner blocks only while it lasts and while
+        `is_free(owner)` says that owner is still alive.
+        """
+        claimed = []
+        with self.transaction():
+            for delivery_id in ids:
+                row = self.conn.execute(f"SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE id = ?", (delivery_id,)).fetchone()
+                if row is None:
+                    continue
+                delivery = Delivery(*row)
+                held = delivery.lease_owner and delivery.lease_until and delivery.lease_until > now
+                if delivery.state != "pending" or (held and not is_free(delivery.lease_owner)):
+                    continue
+                self.conn.execute("UPDATE deliveries SET lease_owner = ?, lease_until = ? WHERE id = ?",
+                                  (owner, until, delivery_id))
+                claimed.append(delivery)
+        return claimed
+
+    def mark_sent(self, delivery_id: str, now: str) -> None:
+        with self.transaction():
+            self.conn.execute(
+                "UPDATE deliveries SET state = 'sent', sent_at = ?, attempts = attempts + 1,"
+                " lease_owner = NULL, lease_until = NULL WHERE id = ? AND state = 'pending'",
+                (now, delivery_id),
+            )
+
+    def mark_failed(self, delivery_id: str, error: str, *, next_attempt: str, dead: bool, counts: bool = True) -> None:
+        """Record a failed (or, with counts=False, a deferred) attempt; dead ends the retries."""
+        with self.transaction():
+            self.conn.execute(
+                "UPDATE deliveries SET attempts = attempts + ?, last_error = ?, next_attempt = ?,"
+                " state = CASE WHEN ? THEN 'dead' ELSE state END WHERE id = ? AND state = 'pending'",
+                (1 if counts else 0, error, next_attempt, dead, delivery_id),
+            )
+
+    def release_deliveries(self, owner: str) -> None:
+        with self.transaction():
+            self.conn.execute("UPDATE deliveries SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = ?", (owner,))
+
     # --- queries for reports ------------------------------------------------
 
     def crawl_history(self, source_name: str, limit: int = 10) -> list[dict]:
@@ -352,6 +487,32 @@ def _v1(db: sqlite_utils.Database) -> None:
     db["items"].enable_fts(["headline", "summary"], create_triggers=True)
 
 
+def _v2(db: sqlite_utils.Database) -> None:
+    """deliveries: the alert outbox"""
+    db.execute(
+        """CREATE TABLE deliveries (
+            id TEXT PRIMARY KEY,
+            notifier TEXT NOT NULL,
+            source_id INTEGER REFERENCES sources(id),
+            run_id TEXT,
+            crawl_id INTEGER REFERENCES crawls(id),
+            kind TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sent', 'dead')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            next_attempt TEXT NOT NULL,
+            created TEXT NOT NULL,
+            sent_at TEXT,
+            lease_owner TEXT,
+            lease_until TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX deliveries_state ON deliveries (state, next_attempt)")
+    db.execute("CREATE INDEX deliveries_run ON deliveries (run_id)")
+    db.execute("CREATE INDEX deliveries_health ON deliveries (notifier, source_id, kind, created)")
+
+
 # Each feature that needs tables adds its own numbered migration here.
-MIGRATIONS = {1: _v1}
+MIGRATIONS = {1: _v1, 2: _v2}
 SCHEMA_VERSION = max(MIGRATIONS)

@@ -185,6 +185,43 @@ def preview(url, config_path, db_path, source_name, item, headline, summary, lin
     _print_records(source, result.records)
 
 
+@cli.command()
+@click.argument("name", required=False)
+@click.option("--test", "test", is_flag=True, help="Send a test message through each (or the named) notifier.")
+@config_option
+@db_option
+@logging_options
+def notify(name, test, config_path, db_path) -> None:
+    """Send a test message (--test), or send pending alerts now.
+
+    With --test, prints per notifier "ok" or the exact error; exit code 1 if
+    any failed.  Without it, delivers every pending alert in the archive's
+    outbox whatever its backoff (exit code 1 if some could not be delivered).
+    """
+    from monitor import notify as notify_module
+    from monitor.archive import Archive
+
+    config = load_config(config_path)
+    if test:
+        failed = 0
+        for notifier, error in notify_module.send_test(config, name):
+            if error is None:
+                click.echo(f"{notifier.name} ({notifier.type}): ok")
+            else:
+                failed += 1
+                click.echo(f"{notifier.name} ({notifier.type}): failed: {error}")
+        sys.exit(1 if failed else 0)
+    if name:
+        raise click.UsageError("NAME is only used with --test")
+    config.notifiers()
+    with Archive(resolve_db_path(db_path)) as archive:
+        stats = notify_module.deliver_pending(archive, config, due_only=False)
+    click.echo(f"{stats.sent} sent, {stats.failed} still pending, {stats.dead} given up")
+    for notifier, error in stats.errors.items():
+        click.echo(f"{notifier}: {error}")
+    sys.exit(1 if stats.failed or stats.dead else 0)
+
+
 class _PreviewFailed(TidingsError):
     exit_code = 1
 

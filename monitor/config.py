@@ -22,6 +22,10 @@ DEFAULT_DB = "data/tidings.db"
 PROJECT_URL = "https://github.com/tidings-monitor/tidings"
 
 _NAME = re.compile(r"^[a-z0-9_-]+$")
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdSMHD]?)\s*$")
+_DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+ALERT_KINDS = ("new", "updated", "broken")
 
 
 @dataclass(frozen=True)
@@ -71,11 +75,39 @@ class Source:
 
 
 @dataclass(frozen=True)
+class AlertSettings:
+    """Defaults for every notifier (the `[alerts]` table)."""
+
+    broken_after: int = 3  # consecutive failed/suspect runs before a "broken" alert
+    give_up_after: float = 24 * 3600.0  # seconds a delivery is retried before it is dead
+
+
+@dataclass(frozen=True)
+class NotifierConfig:
+    """One `[[notify]]` table: the keys every kind shares, plus `options`,
+    the keys of its kind (validated by the kind's module)."""
+
+    name: str
+    type: str
+    options: dict = field(default_factory=dict, compare=False)
+    sources: tuple[str, ...] = ()  # empty: every source
+    on: tuple[str, ...] = ("new", "broken")
+    digest: bool = True
+    timeout: float = 10.0
+    broken_after: int = AlertSettings.broken_after
+    give_up_after: float = AlertSettings.give_up_after
+
+    def watches(self, source: str) -> bool:
+        return not self.sources or source in self.sources
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     sources: tuple[Source, ...]
     crawl: CrawlSettings = field(default_factory=CrawlSettings)
-    notify: tuple[dict, ...] = ()
+    notify: tuple[NotifierConfig, ...] = ()
+    alerts: AlertSettings = field(default_factory=AlertSettings)
     raw: dict = field(default_factory=dict, compare=False, repr=False)
 
     def source(self, name: str) -> Source:
@@ -84,6 +116,18 @@ class Config:
                 return source
         known = ", ".join(s.name for s in self.sources) or "none"
         raise ConfigError(f"{self.path}: no source named {name!r} (configured: {known})")
+
+    def notifiers(self, name: str | None = None) -> tuple[NotifierConfig, ...]:
+        """Every notifier, or the one named (a config error if there is none)."""
+        if not self.notify:
+            raise ConfigError(f"{self.path}: no [[notify]] configured")
+        if name is None:
+            return self.notify
+        for notifier in self.notify:
+            if notifier.name == name:
+                return (notifier,)
+        known = ", ".join(n.name for n in self.notify)
+        raise ConfigError(f"{self.path}: no notifier named {name!r} (configured: {known})")
 
     def select(self, names: tuple[str, ...] | list[str] | None) -> tuple[Source, ...]:
         """The named sources (all when none named), in config order."""
@@ -122,7 +166,7 @@ def load_config(path: str | os.PathLike | None = None) -> Config:
 
 # Extra top-level tables and keys other modules read (notifiers, scheduler,
 # feeds...).  Each registers its name here so unknown keys are still errors.
-TOP_LEVEL_KEYS: set[str] = {"crawl", "defaults", "source", "notify"}
+TOP_LEVEL_KEYS: set[str] = {"crawl", "defaults", "source", "notify", "alerts"}
 
 
 def parse_config(data: dict, path: Path | str = DEFAULT_CONFIG) -> Config:
@@ -144,10 +188,9 @@ def parse_config(data: dict, path: Path | str = DEFAULT_CONFIG) -> Config:
             raise ConfigError(f"{path}: source {source.name!r}: key 'name': duplicate source name")
         names.add(source.name)
         sources.append(source)
-    notify = data.get("notify", [])
-    if not isinstance(notify, list) or not all(isinstance(n, dict) for n in notify):
-        raise ConfigError(f"{path}: 'notify' must be [[notify]] tables")
-    return Config(path=path, sources=tuple(sources), crawl=crawl, notify=tuple(notify), raw=data)
+    alerts = AlertSettings(**_validate(_table(data, "alerts", path), ALERTS_KEYS, f"{path}: [alerts]"))
+    notify = _parse_notifiers(data.get("notify", []), path, alerts, names)
+    return Config(path=path, sources=tuple(sources), crawl=crawl, notify=notify, alerts=alerts, raw=data)
 
 
 def _table(data: dict, name: str, path: Path) -> dict:
@@ -216,6 +259,38 @@ def _http_url(value: Any) -> str:
     return value
 
 
+def _env_name(value: Any) -> str:
+    value = _str(value)
+    if not _ENV_NAME.match(value):
+        raise ValueError(f"{value!r} is not an environment variable name (letters, digits and '_')")
+    return value
+
+
+def _str_list(value: Any) -> tuple[str, ...]:
+    """A non-empty list of non-empty strings (a single string is a list of one)."""
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not value:
+        raise ValueError("must be a non-empty list of strings")
+    for entry in value:
+        if not isinstance(entry, str) or not entry.strip():
+            raise ValueError(f"must be a list of non-empty strings, not {entry!r} inside")
+    return tuple(entry.strip() for entry in value)
+
+
+def _duration(value: Any) -> float:
+    """Seconds, or a string such as "90s", "30m", "24h", "2d"."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        seconds = float(value)
+    elif isinstance(value, str) and (match := _DURATION.match(value)):
+        seconds = float(match.group(1)) * _DURATION_UNITS[match.group(2).lower() or "s"]
+    else:
+        raise ValueError(f'must be seconds or a duration such as "30m", "24h" or "2d", not {value!r}')
+    if seconds <= 0:
+        raise ValueError(f"must be more than 0, not {value!r}")
+    return seconds
+
+
 def _selector(value: Any) -> str:
     value = _str(value)
     try:
@@ -281,3 +356,65 @@ def _parse_source(table: dict, path: Path, index: int) -> Source:
                 raise ConfigError(f"{where}: key {key!r} needs 'item' too (without 'item' the listing is detected automatically)")
     known = {f.name for f in fields(Source)}
     return Source(**{k: v for k, v in clean.items() if k in known})
+
+
+ALERTS_KEYS: dict[str, Callable[[Any], Any]] = {
+    "broken_after": _positive_int,
+    "give_up_after": _duration,
+}
+
+
+def _alert_kinds(value: Any) -> tuple[str, ...]:
+    kinds = _str_list(value)
+    for kind in kinds:
+        if kind not in ALERT_KINDS:
+            raise ValueError(f"{kind!r} is not one of {', '.join(ALERT_KINDS)}")
+    return tuple(dict.fromkeys(kinds))
+
+
+# Keys every [[notify]] table may have; each kind adds its own (`KEYS` of its
+# class in monitor.notify).
+NOTIFY_KEYS: dict[str, Callable[[Any], Any]] = {
+    "type": _str,
+    "name": _name,
+    "sources": _str_list,
+    "on": _alert_kinds,
+    "digest": _bool,
+    "timeout": _positive_number,
+    **ALERTS_KEYS,
+}
+
+
+def _parse_notifiers(raw: Any, path: Path, alerts: AlertSettings, source_names: set[str]) -> tuple[NotifierConfig, ...]:
+    from monitor.notify.registry import NOTIFIERS
+
+    if not isinstance(raw, list) or not all(isinstance(n, dict) for n in raw):
+        raise ConfigError(f"{path}: 'notify' must be [[notify]] tables")
+    notifiers: list[NotifierConfig] = []
+    for index, table in enumerate(raw, 1):
+        kind = table.get("type")
+        label = f"{path}: notify #{index}"
+        if kind is None:
+            raise ConfigError(f"{label}: key 'type' is required ({', '.join(sorted(NOTIFIERS))})")
+        if kind not in NOTIFIERS:
+            raise ConfigError(f"{label}: key 'type': {kind!r} is not one of {', '.join(sorted(NOTIFIERS))}")
+        cls = NOTIFIERS[kind]
+        name = table.get("name") if isinstance(table.get("name"), str) else f"{kind}-{index}"
+        where = f"{label} {name!r} (type {kind})"
+        clean = _validate(table, {**NOTIFY_KEYS, **cls.KEYS}, where)
+        for key in clean.get("sources", ()):
+            if key not in source_names:
+                raise ConfigError(f"{where}: key 'sources': no source named {key!r}")
+        options = {k: v for k, v in clean.items() if k in cls.KEYS}
+        try:
+            options = cls.check_options(options)
+        except ValueError as exc:
+            raise ConfigError(f"{where}: {exc}") from None
+        if any(n.name == name for n in notifiers):
+            raise ConfigError(f"{where}: key 'name': duplicate notifier name")
+        common = {k: v for k, v in clean.items() if k in NOTIFY_KEYS and k not in ("type", "name")}
+        notifiers.append(NotifierConfig(**{
+            "broken_after": alerts.broken_after, "give_up_after": alerts.give_up_after,
+            **common, "name": name, "type": kind, "options": options,
+        }))
+    return tuple(notifiers)

@@ -105,14 +105,20 @@ def run(
     on_source: Callable[[SourceReport], None] | None = None,
 ) -> RunReport:
     """Crawl, record and judge the named sources (all when none named)."""
+    from monitor import notify
+
     sources = config.select(list(source_names or ()))
     report = RunReport(run_id=new_run_id(), started=utc_now())
+    hooks = (notify.enqueue_hook(config),) if config.notify else ()
     with Archive(db_path) as archive:
+        # Alerts an earlier run could not deliver (receiver down, crash) go first.
+        notify.deliver_pending(archive, config, due_only=False)
         reports = crawl_sources(
             sources,
             config.crawl,
             archive=archive,
             run_id=report.run_id,
+            after_record=hooks,
             on_item=on_source,
         )
         by_name = {r.name: r for r in reports if isinstance(r, SourceReport)}
@@ -121,8 +127,11 @@ def run(
                 # The crawl engine stopped before this source finished: say so, never stay silent.
                 unfinished = SourceCrawl(source.name, source.url, report.started, utc_now(),
                                          error="the crawl ended before this source finished")
-                by_name[source.name] = record_crawl(archive, unfinished, run_id=report.run_id)
+                by_name[source.name] = record_crawl(archive, unfinished, run_id=report.run_id, after_record=hooks)
         report.sources = [by_name[s.name] for s in sources]
+        # Every crawl has committed: send what it queued.  Failures stay in the
+        # outbox for the next run; they never change the run's exit code.
+        notify.deliver_run(archive, config, report.run_id)
     report.finished = utc_now()
     return report
 

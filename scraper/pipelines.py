@@ -42,6 +42,13 @@ class ArchivePipeline:
             self.owns_archive = True
         self.run_id = getattr(spider, "run_id", None) or new_run_id()
         self.after_record = tuple(getattr(spider, "after_record", ()))
+        config = getattr(spider, "config", None)
+        if not self.after_record and config is not None and config.notify:
+            # `scrapy crawl listing`: queue alerts too, so items recorded here
+            # are never silently skipped (the next `tidings run` sends them).
+            from monitor.notify import enqueue_hook
+
+            self.after_record = (enqueue_hook(config),)
 
     def close_spider(self) -> None:
         if self.owns_archive and self.archive is not None:

@@ -1,0 +1,78 @@
+"""What every notifier kind shares: the base class and the delivery error.
+
+A kind is one module with one `Notifier` subclass: its `type` (the config's
+`type = "..."`), its own config keys with validators, and `send()`, which
+either returns (the receiver accepted the message) or raises DeliveryError.
+It is listed once in monitor.notify.registry.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Callable, ClassVar
+
+from monitor.config import NotifierConfig
+
+
+class DeliveryError(Exception):
+    """A message was not accepted.  The text is one line saying why and where,
+    never a secret (no passwords, tokens or full URLs with credentials).
+
+    `retry_now`: worth another try within this run (a refused connection, HTTP
+    5xx, SMTP 4xx), as opposed to a timeout, which already cost its time, or a
+    permanent refusal.  `unreachable`: the receiver could not be reached at
+    all, so the notifier's other messages wait for a later attempt.
+    """
+
+    def __init__(self, message: str, *, retry_now: bool = True, unreachable: bool = False):
+        super().__init__(message)
+        self.retry_now = retry_now
+        self.unreachable = unreachable
+
+
+class Notifier:
+    """Base of every notifier kind."""
+
+    type: ClassVar[str] = ""
+    # Keys of this kind in a [[notify]] table, each with a validator that
+    # returns the clean value or raises ValueError(reason).
+    KEYS: ClassVar[dict[str, Callable[[Any], Any]]] = {}
+
+    def __init__(self, config: NotifierConfig):
+        self.config = config
+        self.name = config.name
+        self.options = config.options
+        self.timeout = config.timeout
+
+    @classmethod
+    def check_options(cls, options: dict) -> dict:
+        """Checks across keys (required ones, pairs); raise ValueError("key 'x': ...")."""
+        return options
+
+    def send(self, payload: dict) -> None:
+        """Deliver one alert (a payload from monitor.notify.payload); raise DeliveryError."""
+        raise NotImplementedError
+
+    def env(self, key: str) -> str | None:
+        """The value of the environment variable named by option `key`, if configured.
+
+        Read at send time, so secrets live only in the environment and in memory.
+        """
+        variable = self.options.get(key)
+        if not variable:
+            return None
+        value = os.environ.get(variable)
+        if not value:
+            raise DeliveryError(f"environment variable {variable} (from {key!r}) is not set", retry_now=False)
+        return value
+
+
+def require(options: dict, *keys: str) -> None:
+    for key in keys:
+        if key not in options:
+            raise ValueError(f"key {key!r} is required")
+
+
+def exactly_one(options: dict, first: str, second: str) -> None:
+    if (first in options) == (second in options):
+        raise ValueError(f"give exactly one of {first!r} and {second!r}")

@@ -1,0 +1,146 @@
+"""Email notifier: one multipart (plain text + HTML) message per alert, over SMTP."""
+
+from __future__ import annotations
+
+import smtplib
+import socket
+import ssl
+from email.message import EmailMessage
+from datetime import datetime, timezone
+from email.utils import format_datetime, parseaddr
+from typing import Any
+
+from monitor.config import _env_name, _positive_int, _str, _str_list
+from monitor.notify.base import DeliveryError, Notifier, require
+from monitor.notify.payload import render_html, render_text, subject
+
+SECURITY = ("starttls", "ssl", "none")
+DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
+
+
+def _security(value: Any) -> str:
+    value = _str(value)
+    if value not in SECURITY:
+        raise ValueError(f"{value!r} is not one of {', '.join(SECURITY)}")
+    return value
+
+
+def _port(value: Any) -> int:
+    value = _positive_int(value)
+    if value > 65535:
+        raise ValueError(f"{value} is not a TCP port (1-65535)")
+    return value
+
+
+def _address(value: Any) -> str:
+    value = _str(value).strip()
+    if "\n" in value or "\r" in value or "@" not in parseaddr(value)[1]:
+        raise ValueError(f"{value!r} is not an email address")
+    return value
+
+
+def _addresses(value: Any) -> tuple[str, ...]:
+    return tuple(_address(v) for v in _str_list(value))
+
+
+def _host(value: Any) -> str:
+    value = _str(value).strip()
+    if not value or any(c.isspace() or c == "/" for c in value):
+        raise ValueError(f"{value!r} is not a host name")
+    return value
+
+
+class EmailNotifier(Notifier):
+    type = "email"
+    KEYS = {
+        "smtp_host": _host,
+        "smtp_port": _port,
+        "security": _security,
+        "username_env": _env_name,
+        "password_env": _env_name,
+        "from": _address,
+        "to": _addresses,
+    }
+
+    @classmethod
+    def check_options(cls, options: dict) -> dict:
+        require(options, "smtp_host", "from", "to")
+        if ("username_env" in options) != ("password_env" in options):
+            raise ValueError("keys 'username_env' and 'password_env' go together: give both or neither")
+        security = options.get("security", "starttls")
+        return {"security": security, "smtp_port": DEFAULT_PORTS[security], **options}
+
+    def message(self, payload: dict) -> EmailMessage:
+        msg = EmailMessage()
+        msg["Subject"] = subject(payload)
+        msg["From"] = self.options["from"]
+        msg["To"] = ", ".join(self.options["to"])
+        msg["Date"] = format_datetime(datetime.now(timezone.utc))
+        domain = parseaddr(self.options["from"])[1].rpartition("@")[2] or "tidings"
+        msg["Message-ID"] = f"<{payload['id']}@{domain}>"  # the same on every retry
+        msg["X-Tidings-Delivery"] = payload["id"]
+        msg.set_content(render_text(payload))
+        msg.add_alternative(render_html(payload), subtype="html")
+        return msg
+
+    def send(self, payload: dict) -> None:
+        user, password = self.env("username_env"), self.env("password_env")
+        msg = self.message(payload)
+        where = f"{self.options['smtp_host']}:{self.options['smtp_port']}"
+        try:
+            with self._connect() as smtp:
+                if user and password:
+                    smtp.login(user, password)
+                # Refusals of some recipients come back as a dict; the message
+                # was accepted for the others, so it counts as sent (a retry
+                # would repeat it for them).
+                smtp.send_message(msg)
+        except smtplib.SMTPAuthenticationError as exc:
+            raise DeliveryError(f"SMTP server {where} rejected the login: {_reply(exc)}", retry_now=False) from None
+        except smtplib.SMTPRecipientsRefused as exc:
+            codes = "; ".join(f"{addr}: {_reply(err)}" for addr, err in exc.recipients.items())
+            raise DeliveryError(f"SMTP server {where} refused every recipient ({codes})", retry_now=_transient(exc.recipients)) from None
+        except smtplib.SMTPResponseException as exc:
+            raise DeliveryError(f"SMTP server {where} answered {_reply(exc)}", retry_now=400 <= exc.smtp_code < 500) from None
+        except smtplib.SMTPNotSupportedError as exc:
+            raise DeliveryError(f"SMTP server {where}: {exc}", retry_now=False) from None
+        except (socket.timeout, TimeoutError):
+            raise DeliveryError(f"no answer from SMTP server {where} within {self.timeout:g} s", retry_now=False, unreachable=True) from None
+        except ConnectionRefusedError:
+            raise DeliveryError(f"connection refused by SMTP server {where}", unreachable=True) from None
+        except socket.gaierror as exc:
+            raise DeliveryError(f"cannot resolve SMTP host {self.options['smtp_host']!r}: {exc.strerror}", unreachable=True) from None
+        except ssl.SSLError as exc:
+            raise DeliveryError(f"TLS with SMTP server {where} failed: {exc.reason or exc}", retry_now=False) from None
+        except (smtplib.SMTPException, OSError) as exc:
+            raise DeliveryError(f"SMTP server {where}: {exc.__class__.__name__}: {exc}", unreachable=isinstance(exc, OSError)) from None
+
+    def _connect(self) -> smtplib.SMTP:
+        host, port, security = self.options["smtp_host"], self.options["smtp_port"], self.options["security"]
+        context = ssl.create_default_context()
+        if security == "ssl":
+            return smtplib.SMTP_SSL(host, port, timeout=self.timeout, context=context)
+        smtp = smtplib.SMTP(host, port, timeout=self.timeout)
+        if security == "starttls":
+            try:
+                smtp.ehlo()
+                smtp.starttls(context=context)
+                smtp.ehlo()
+            except BaseException:
+                smtp.close()
+                raise
+        return smtp
+
+
+def _reply(exc: Any) -> str:
+    if isinstance(exc, tuple):  # (code, message) from a recipients dict
+        code, message = exc
+    else:
+        code, message = getattr(exc, "smtp_code", ""), getattr(exc, "smtp_error", str(exc))
+    if isinstance(message, bytes):
+        message = message.decode("utf-8", "replace")
+    return f"{code} {' '.join(str(message).split())}".strip()
+
+
+def _transient(recipients: dict) -> bool:
+    return all(400 <= code < 500 for code, _ in recipients.values())

@@ -1,0 +1,319 @@
+"""The alert outbox: queue alerts with the crawl that causes them, send them after.
+
+`enqueue` runs inside a crawl's transaction (as a `record_crawl` hook), so a
+source's new items and the alerts about them commit together or not at all.
+Sending happens after the commit, by `deliver_run` (this run's alerts) and
+`deliver_pending` (everything still pending, at the start of every run and
+between scheduler ticks).  A delivery is marked sent only once the receiver
+accepted it, so a crash between storing and sending loses nothing; a crash
+after the receiver accepted but before the mark means the same `id` is sent
+again (at least once per id; receivers deduplicate by id).
+
+Each notifier sends from its own thread, so a slow or dead receiver costs its
+own timeout and never holds up the others; the archive is written only from
+the calling thread.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import queue
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+from monitor.archive import Archive, Delivery, HealthFacts
+from monitor.config import Config, NotifierConfig
+from monitor.notify.base import DeliveryError, Notifier
+from monitor.notify.payload import document, item_json, test_document
+from monitor.notify.registry import NOTIFIERS
+from monitor.report import SourceReport
+
+log = logging.getLogger("tidings.notify")
+
+# Pauses before the second and third attempt of a message within one pass:
+# a receiver that hiccups gets a few seconds, a dead one cannot stall a run.
+IN_RUN_BACKOFF = (0.5, 1.5)
+RETRY_BUDGET = 5.0  # seconds of pauses one notifier may spend in one pass
+# Between passes (the scheduler's retries), the wait doubles from 30 s up to 1 h.
+BACKOFF_BASE = 30.0
+BACKOFF_MAX = 3600.0
+LEASE = timedelta(minutes=15)
+
+
+@dataclass
+class DeliveryStats:
+    """What a pass over the outbox did."""
+
+    sent: int = 0
+    failed: int = 0  # still pending after this pass
+    dead: int = 0  # given up in this pass
+    errors: dict[str, str] = field(default_factory=dict)  # notifier -> last error
+
+    def __iadd__(self, other: "DeliveryStats") -> "DeliveryStats":
+        self.sent += other.sent
+        self.failed += other.failed
+        self.dead += other.dead
+        self.errors.update(other.errors)
+        return self
+
+
+# --- queueing (inside the crawl's transaction) ---------------------------------
+
+def enqueue_hook(config: Config):
+    """The `after_record` hook that queues a crawl's alerts."""
+
+    def hook(archive: Archive, report: SourceReport) -> None:
+        enqueue(archive, config, report)
+
+    return hook
+
+
+def enqueue(archive: Archive, config: Config, report: SourceReport) -> list[str]:
+    """Queue every alert this recorded crawl calls for; return their ids."""
+    if report.crawl_id is None:
+        return []
+    watching = [n for n in config.notify if n.watches(report.name)]
+    if not watching:
+        return []
+    facts = archive.health_facts(report.crawl_id)
+    ids = []
+    for notifier in watching:
+        documents = _item_documents(notifier, report)
+        if "broken" in notifier.on:
+            health = _health_document(archive, notifier, report, facts)
+            if health:
+                documents.append(health)
+        for doc in documents:
+            archive.add_delivery(
+                id=doc["id"], notifier=notifier.name, source_id=facts.source_id, run_id=report.run_id,
+                crawl_id=report.crawl_id, kind=doc["kind"], payload=json.dumps(doc, ensure_ascii=False),
+                created=doc["created"],
+            )
+            ids.append(doc["id"])
+    return ids
+
+
+def _item_documents(notifier: NotifierConfig, report: SourceReport) -> list[dict]:
+    """Item alerts: only for a trusted crawl that compared ("ok"); never baseline, failed or suspect."""
+    if report.status != "ok":
+        return []
+    items = [item_json(r, "new") for r in report.new if "new" in notifier.on]
+    items += [item_json(r, "updated") for r in report.updated if "updated" in notifier.on]
+    if not items:
+        return []
+    groups = [items] if notifier.digest else [[item] for item in items]
+    return [document("items", source=report.name, source_url=report.url, run_id=report.run_id, items=group)
+            for group in groups]
+
+
+def _health_document(archive: Archive, notifier: NotifierConfig, report: SourceReport, facts: HealthFacts) -> dict | None:
+    """One "broken" when a streak reaches broken_after, one "recovered" when it ends; never one per run."""
+    last = archive.last_health_alert(notifier.name, facts.source_id)
+    problem = report.status in ("failed", "suspect")
+    if problem and facts.runs >= notifier.broken_after and last != "broken":
+        kind = "broken"
+    elif not problem and last == "broken":
+        kind = "recovered"
+    else:
+        return None
+    health = {
+        "status": report.status,
+        "error": report.error,
+        "runs": facts.runs,
+        "since": facts.since,
+        "items_seen_before": facts.items_seen_before,
+        "items_seen_now": None if report.status == "failed" else report.items_seen,
+    }
+    return document(kind, source=report.name, source_url=report.url, run_id=report.run_id, health=health)
+
+
+# --- sending (after the commit) ----------------------------------------------------
+
+def deliver_pending(archive: Archive, config: Config, *, due_only: bool) -> DeliveryStats:
+    """Send every pending delivery (due_only: only those whose backoff has passed).
+
+    `tidings run` calls this at its start with due_only=False; the scheduler
+    between ticks with due_only=True.
+    """
+    rows = archive.pending_deliveries(due_by=_iso(_now()) if due_only else None)
+    return _deliver(archive, config, rows)
+
+
+def deliver_run(archive: Archive, config: Config, run_id: str) -> DeliveryStats:
+    """Send the deliveries this run queued."""
+    return _deliver(archive, config, archive.pending_deliveries(run_id=run_id))
+
+
+def send_test(config: Config, name: str | None = None) -> list[tuple[NotifierConfig, str | None]]:
+    """Send a test message through each (or the named) notifier: (notifier, error or None)."""
+    notifiers = config.notifiers(name)
+    outcomes: dict[str, str | None] = {}
+
+    def attempt(notifier: NotifierConfig) -> None:
+        try:
+            NOTIFIERS[notifier.type](notifier).send(test_document())
+            outcomes[notifier.name] = None
+        except DeliveryError as exc:
+            outcomes[notifier.name] = str(exc)
+        except Exception as exc:  # a fault in one notifier must not hide the others' results
+            outcomes[notifier.name] = f"unexpected error: {exc.__class__.__name__}: {exc}"
+
+    threads = [threading.Thread(target=attempt, args=(n,), daemon=True) for n in notifiers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return [(n, outcomes.get(n.name, "no result")) for n in notifiers]
+
+
+def _deliver(archive: Archive, config: Config, rows: list[Delivery]) -> DeliveryStats:
+    stats = DeliveryStats()
+    if not rows:
+        return stats
+    notifiers = {n.name: n for n in config.notify}
+    now = _now()
+    ready = []
+    for row in rows:
+        notifier = notifiers.get(row.notifier)
+        give_up = notifier.give_up_after if notifier else config.alerts.give_up_after
+        if now - _parse(row.created) >= timedelta(seconds=give_up):
+            reason = row.last_error or "never attempted"
+            archive.mark_failed(row.id, f"gave up after {_age(give_up)}: {reason}", next_attempt=_iso(now), dead=True, counts=False)
+            stats.dead += 1
+            log.error("%s: gave up on alert %s after %s: %s", row.notifier, row.id, _age(give_up), reason)
+        elif notifier is None:
+            archive.mark_failed(row.id, f"no notifier named {row.notifier!r} in {config.path}",
+                                next_attempt=_iso(now), dead=False, counts=False)
+            stats.failed += 1
+        else:
+            ready.append(row)
+    owner = str(os.getpid())
+    claimed = archive.claim_deliveries([r.id for r in ready], owner, _iso(now + LEASE), _iso(now), _owner_gone)
+    groups: dict[str, list[Delivery]] = {}
+    for row in claimed:
+        groups.setdefault(row.notifier, []).append(row)
+    events: queue.Queue = queue.Queue()
+    threads = [
+        threading.Thread(target=_send_all, args=(NOTIFIERS[notifiers[name].type](notifiers[name]), group, events.put),
+                         name=f"notify-{name}", daemon=True)
+        for name, group in groups.items()
+    ]
+    for thread in threads:
+        thread.start()
+    attempts = {row.id: row.attempts for row in claimed}
+    by_id = {row.id: row for row in claimed}
+    try:
+        while any(t.is_alive() for t in threads) or not events.empty():
+            try:
+                event = events.get(timeout=0.1)
+            except queue.Empty:
+                continue
+            _record(archive, notifiers, by_id, attempts, event, stats)
+    finally:
+        archive.release_deliveries(owner)
+    for name, error in stats.errors.items():
+        log.warning("%s: could not deliver every alert (will retry): %s", name, error)
+    return stats
+
+
+def _send_all(notifier: Notifier, rows: list[Delivery], emit) -> None:
+    """Send one notifier's deliveries in order (runs in its own thread).
+
+    Once the receiver proves unreachable, the rest wait for a later pass
+    instead of each costing another timeout.
+    """
+    budget = [RETRY_BUDGET]
+    for index, row in enumerate(rows):
+        error = _send_with_retries(notifier, row, emit, budget)
+        if error is not None and error.unreachable:
+            for rest in rows[index + 1 :]:
+                emit(("deferred", rest.id, f"not tried: {error}", True))
+            return
+
+
+def _send_with_retries(notifier: Notifier, row: Delivery, emit, budget: list[float]) -> DeliveryError | None:
+    """Try one delivery, pausing briefly between tries while the budget lasts."""
+    payload = json.loads(row.payload)
+    for attempt in range(1 + len(IN_RUN_BACKOFF)):
+        try:
+            notifier.send(payload)
+        except DeliveryError as exc:
+            pause = IN_RUN_BACKOFF[attempt] if attempt < len(IN_RUN_BACKOFF) else None
+            final = not exc.retry_now or pause is None or pause > budget[0]
+            emit(("failed", row.id, str(exc), final))
+            if final:
+                return exc
+            time.sleep(pause)
+            budget[0] -= pause
+        except Exception as exc:  # a bug in one kind must not stop the others
+            message = f"unexpected error: {exc.__class__.__name__}: {exc}"
+            emit(("failed", row.id, message, True))
+            return DeliveryError(message)
+        else:
+            emit(("sent", row.id, None, True))
+            return None
+    return None
+
+
+def _record(archive: Archive, notifiers: dict, by_id: dict, attempts: dict, event, stats: DeliveryStats) -> None:
+    outcome, delivery_id, error, final = event
+    row = by_id[delivery_id]
+    now = _now()
+    if outcome == "sent":
+        archive.mark_sent(delivery_id, _iso(now))
+        stats.sent += 1
+        return
+    counts = outcome == "failed"
+    attempts[delivery_id] += counts
+    notifier = notifiers[row.notifier]
+    dead = now - _parse(row.created) >= timedelta(seconds=notifier.give_up_after)
+    wait = min(BACKOFF_BASE * 2 ** max(attempts[delivery_id] - 1, 0), BACKOFF_MAX)
+    archive.mark_failed(delivery_id, error, next_attempt=_iso(now + timedelta(seconds=wait)), dead=dead, counts=counts)
+    if final:
+        if dead:
+            stats.dead += 1
+            log.error("%s: gave up on alert %s: %s", row.notifier, delivery_id, error)
+        else:
+            stats.failed += 1
+            stats.errors[row.notifier] = error
+
+
+def _owner_gone(owner: str) -> bool:
+    """Whether a lease's owner (a process id on this machine) has ended."""
+    try:
+        pid = int(owner)
+    except ValueError:
+        return True
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="milliseconds")
+
+
+def _parse(text: str) -> datetime:
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _age(seconds: float) -> str:
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{int(seconds // size)}{unit}"
+    return f"{seconds:g}s"

@@ -1,0 +1,99 @@
+"""Webhook notifier: POST the alert's JSON document, signed with HMAC-SHA256."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import http.client
+import json
+import socket
+import ssl
+from typing import Any
+from urllib.parse import urlsplit
+
+from monitor.config import _env_name, _http_url
+from monitor.notify.base import DeliveryError, Notifier, exactly_one
+
+SIGNATURE_HEADER = "X-Tidings-Signature"
+_RESERVED = {"content-type", "content-length", "host", SIGNATURE_HEADER.lower()}
+
+
+def _headers(value: Any) -> dict[str, str]:
+    if not isinstance(value, dict):
+        raise ValueError('must be a table of header names and values, e.g. { "X-Team" = "env" }')
+    for name, text in value.items():
+        if not name or not all(33 <= ord(c) < 127 and c not in '()<>@,;:\\"/[]?={}' for c in name):
+            raise ValueError(f"{name!r} is not a valid header name")
+        if name.lower() in _RESERVED:
+            raise ValueError(f"header {name!r} is set by Tidings")
+        if not isinstance(text, str) or "\r" in text or "\n" in text:
+            raise ValueError(f"header {name!r}: value must be a one-line string")
+    return dict(value)
+
+
+def sign(secret: str, body: bytes) -> str:
+    """The X-Tidings-Signature value: HMAC-SHA256 of the raw body, hex."""
+    return "sha256=" + hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
+
+
+class WebhookNotifier(Notifier):
+    type = "webhook"
+    KEYS = {
+        "url": _http_url,
+        "url_env": _env_name,
+        "secret_env": _env_name,
+        "headers": _headers,
+    }
+
+    @classmethod
+    def check_options(cls, options: dict) -> dict:
+        exactly_one(options, "url", "url_env")
+        return options
+
+    def send(self, payload: dict) -> None:
+        url = self.options.get("url") or self.env("url_env")
+        try:
+            url = _http_url(url)
+        except ValueError as exc:
+            raise DeliveryError(f"webhook URL from {self.options['url_env']}: {exc}", retry_now=False) from None
+        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        from monitor import __version__
+
+        headers = {
+            **self.options.get("headers", {}),
+            "Content-Type": "application/json; charset=utf-8",
+            "User-Agent": f"Tidings/{__version__}",
+            "X-Tidings-Delivery": payload["id"],
+        }
+        secret = self.env("secret_env")
+        if secret:
+            headers[SIGNATURE_HEADER] = sign(secret, body)
+        self._post(url, body, headers)
+
+    def _post(self, url: str, body: bytes, headers: dict) -> None:
+        parts = urlsplit(url)
+        # Errors name the host, never the path or query: they may hold a token.
+        where = parts.hostname + (f":{parts.port}" if parts.port else "")
+        connection_class = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+        conn = connection_class(parts.hostname, parts.port, timeout=self.timeout)
+        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        try:
+            conn.request("POST", path, body=body, headers=headers)
+            response = conn.getresponse()
+            status, reply = response.status, response.read(300)
+        except (socket.timeout, TimeoutError):
+            raise DeliveryError(f"no answer from webhook {where} within {self.timeout:g} s", retry_now=False, unreachable=True) from None
+        except ConnectionRefusedError:
+            raise DeliveryError(f"connection refused by webhook {where}", unreachable=True) from None
+        except socket.gaierror as exc:
+            raise DeliveryError(f"cannot resolve webhook host {parts.hostname!r}: {exc.strerror}", unreachable=True) from None
+        except ssl.SSLError as exc:
+            raise DeliveryError(f"TLS with webhook {where} failed: {exc.reason or exc}", retry_now=False) from None
+        except (OSError, http.client.HTTPException) as exc:
+            raise DeliveryError(f"webhook {where}: {exc.__class__.__name__}: {exc}", unreachable=True) from None
+        finally:
+            conn.close()
+        if not 200 <= status < 300:
+            text = " ".join(reply.decode("utf-8", "replace").split())[:120]
+            retry = status >= 500 or status in (408, 429)
+            raise DeliveryError(f"webhook {where} answered HTTP {status}" + (f": {text}" if text else ""), retry_now=retry)
