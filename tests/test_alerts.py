@@ -36,10 +36,11 @@ def email(smtp: SmtpServer, name: str = "mail", **keys) -> str:
                         **{"from": "Tidings <tidings@example.org>"}, to=["team@example.org"], timeout=5, **keys)
 
 
-def setup(tmp_path, site, *tables: str, alerts: str = ""):
-    site.pages["/news"] = Page(Listing().render())
-    config = write_config(tmp_path / "tidings.toml", [{"name": "un-news", "url": site.url("/news"), **DRUPAL_SOURCE}],
-                          extra=alerts + "\n" + "\n".join(tables))
+def setup(tmp_path, site, *tables: str, pages: tuple[str, ...] = ("news",)):
+    for page in pages:
+        site.pages[f"/{page}"] = Page(Listing().render())
+    sources = [{"name": "un-" + page, "url": site.url(f"/{page}"), **DRUPAL_SOURCE} for page in pages]
+    config = write_config(tmp_path / "tidings.toml", sources, extra="\n".join(tables))
     db = tmp_path / "tidings.db"
 
     def run(*extra: str, expect: int = 0):
@@ -50,8 +51,8 @@ def setup(tmp_path, site, *tables: str, alerts: str = ""):
     return config, db, run
 
 
-def show(site, items) -> None:
-    site.pages["/news"] = Page(Listing().with_items(items).render())
+def show(site, items, page: str = "news") -> None:
+    site.pages[f"/{page}"] = Page(Listing().with_items(items).render())
 
 
 def rows(db, where: str = "1", args=()) -> list[dict]:
@@ -78,22 +79,26 @@ def smtp():
 
 
 def test_digest_arrives_signed_escaped_and_once(tmp_path, site, receiver, smtp):
-    apprise_hook = Receiver().start()
+    apprise_hook, each = Receiver().start(), Receiver().start()
     try:
         config, db, run = setup(
             tmp_path, site,
-            webhook(receiver, "hook", secret_env="TIDINGS_WEBHOOK_SECRET", headers={"X-Team": "env"}),
-            email(smtp, username_env="TIDINGS_SMTP_USER", password_env="TIDINGS_SMTP_PASSWORD"),
-            notify_table(type="apprise", name="chat", urls=[f"json://127.0.0.1:{apprise_hook.port}/apprise"]),
+            webhook(receiver, "hook", secret_env="TIDINGS_WEBHOOK_SECRET", headers={"X-Team": "env"}, sources=["un-news"]),
+            email(smtp, username_env="TIDINGS_SMTP_USER", password_env="TIDINGS_SMTP_PASSWORD", sources=["un-news"]),
+            notify_table(type="apprise", name="chat", urls=[f"json://127.0.0.1:{apprise_hook.port}/apprise"],
+                         sources=["un-news"]),
+            webhook(each, "each", digest=False, on=["new", "updated"]),
+            pages=("news", "other"),
         )
         log = tmp_path / "tidings.log"
         first = run("--json", "-v", "--log-file", str(log))
         assert first.json["sources"][0]["status"] == "baseline"
-        assert receiver.hits == [] and smtp.messages == [] and apprise_hook.hits == []  # baseline: no item alerts
+        assert receiver.hits == [] and smtp.messages == [] and apprise_hook.hits == [] and each.hits == []  # baseline
 
         fresh = [Item(SCRIPT_HEADLINE, ["Summary with <b>markup</b> as text."], "/media/news/accord", "2021-12-20"),
                  extra_item(1)]
         show(site, fresh + seed_items())
+        show(site, [extra_item(9)] + seed_items(), page="other")
         second = run("--json", "-v", "--log-file", str(log))
         run_id = second.json["run_id"]
 
@@ -128,10 +133,22 @@ def test_digest_arrives_signed_escaped_and_once(tmp_path, site, receiver, smtp):
         assert chat["title"] == "2 new on un-news"
         assert SCRIPT_HEADLINE in chat["message"] and extra_item(1).headline in chat["message"]
 
-        assert [r["state"] for r in rows(db)] == ["sent"] * 3
+        # digest = false: one alert per item, each with its own id, for every source (no filter).
+        singles = sorted((h.json["source"], h.json["items"][0]["headline"]) for h in each.hits)
+        assert singles == sorted([("un-news", SCRIPT_HEADLINE), ("un-news", extra_item(1).headline),
+                                  ("un-other", extra_item(9).headline)])
+        assert all(len(h.json["items"]) == 1 for h in each.hits) and len({h.json["id"] for h in each.hits}) == 3
 
-        third = run("-v", "--log-file", str(log))  # nothing new: nothing sent again
+        assert [r["state"] for r in rows(db)] == ["sent"] * 6
+
+        # An edited headline is "updated": only for notifiers that asked for it.
+        edited = seed_items()
+        edited[3] = Item("Corrected: " + edited[3].headline, edited[3].summary, edited[3].path, edited[3].date)
+        show(site, fresh + edited)
+        third = run("-v", "--log-file", str(log))
         assert len(receiver.hits) == 1 and len(smtp.messages) == 1 and len(apprise_hook.hits) == 1
+        (update,) = [h.json for h in each.hits[3:]]
+        assert [(i["headline"], i["change"]) for i in update["items"]] == [(edited[3].headline, "updated")]
 
         # Secrets from the environment are never logged, printed or stored.
         leaks = [first.stdout, first.stderr, second.stdout, second.stderr, third.stdout, third.stderr,
@@ -142,17 +159,20 @@ def test_digest_arrives_signed_escaped_and_once(tmp_path, site, receiver, smtp):
             assert not any(secret in text for text in leaks)
     finally:
         apprise_hook.stop()
+        each.stop()
 
 
 def test_outages_are_retried_until_delivered_exactly_once(tmp_path, site, smtp):
     down = Receiver()  # not started: connection refused
     flaky = Receiver(statuses=[500]).start()
     doomed = Receiver()  # never started
+    slow = Receiver(hold=True).start()  # accepts connections, never answers
     smtp.reject_next = 1
     try:
         config, db, run = setup(
             tmp_path, site, webhook(down, "down"), webhook(flaky, "flaky"), email(smtp),
             webhook(doomed, "doomed", give_up_after=1),
+            notify_table(type="webhook", name="slow", url=slow.url, timeout=1),
         )
         run()
         show(site, [extra_item(1)] + seed_items())
@@ -168,6 +188,9 @@ def test_outages_are_retried_until_delivered_exactly_once(tmp_path, site, smtp):
         assert "connection refused" in pending["last_error"]
         (dead,) = rows(db, "notifier = 'doomed'")
         assert dead["state"] == "dead" and "connection refused" in dead["last_error"]
+        (late,) = rows(db, "notifier = 'slow'")
+        assert late["state"] == "pending" and late["attempts"] == 1  # a timeout is not retried within the run
+        assert late["last_error"] == f"no answer from webhook 127.0.0.1:{slow.port} within 1 s"
 
         show(site, [extra_item(2), extra_item(1)] + seed_items())
         run()  # still down: both alerts wait
@@ -175,6 +198,7 @@ def test_outages_are_retried_until_delivered_exactly_once(tmp_path, site, smtp):
         first_ids = [r["id"] for r in rows(db, "notifier = 'down'")]
 
         down.start()
+        slow.release()
         run()
         # Each alert exactly once, with the id it had from the start, items in order.
         assert [h.json["id"] for h in down.accepted] == first_ids
@@ -183,7 +207,10 @@ def test_outages_are_retried_until_delivered_exactly_once(tmp_path, site, smtp):
         # Nobody else got anything twice; the dead alert stayed dead.
         assert len(flaky.accepted) == 2 and len(smtp.messages) == 2
         assert doomed.hits == [] and rows(db, "notifier = 'doomed'")[0]["state"] == "dead"
+        assert [h.json["id"] for h in slow.accepted] == [r["id"] for r in rows(db, "notifier = 'slow'")]
+        assert [r["state"] for r in rows(db, "notifier = 'slow'")] == ["sent", "sent"]
     finally:
+        slow.stop()
         down.stop()
         flaky.stop()
 
