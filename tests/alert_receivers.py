@@ -7,7 +7,10 @@ arrived, so tests assert what a person or a receiving system would see.
 from __future__ import annotations
 
 import json
+import datetime
+import ipaddress
 import socket
+import ssl
 import threading
 import time
 from dataclasses import dataclass, field
@@ -118,17 +121,23 @@ class Receiver:
 class SmtpServer:
     """aiosmtpd with LOGIN/PLAIN auth; can answer 451 to the next N messages."""
 
-    def __init__(self, user: str = "alerts", password: str = "") -> None:
+    def __init__(self, user: str = "alerts", password: str = "", *, tls: str = "none", cert: tuple | None = None) -> None:
         self.messages: list[EmailMessage] = []
         self.logins: list[tuple[str, str]] = []
         self.reject_next = 0
         self.rejected = 0
         self.user, self.password = user, password
         self.port = free_port()
-        self.controller = Controller(
-            self, hostname="127.0.0.1", port=self.port,
-            authenticator=self._authenticate, auth_require_tls=False,
-        )
+        # aiosmtpd does not count implicit TLS ("ssl") as TLS for AUTH; STARTTLS it does.
+        options: dict = {"authenticator": self._authenticate, "auth_require_tls": tls == "starttls"}
+        if tls != "none":
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(*cert)
+            if tls == "starttls":
+                options.update(tls_context=context, require_starttls=True)
+            else:
+                options.update(ssl_context=context)
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port, **options)
 
     def _authenticate(self, server, session, envelope, mechanism, auth_data):
         if isinstance(auth_data, LoginPassword):
@@ -158,3 +167,29 @@ def parts(message: EmailMessage) -> tuple[str, str]:
     text = message.get_body(("plain",)).get_content()
     html = message.get_body(("html",)).get_content()
     return text, html
+
+
+def self_signed_cert(folder) -> tuple[str, str]:
+    """A certificate for 127.0.0.1 and its key, as PEM files (for TLS tests;
+    clients trust it through SSL_CERT_FILE)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1)).not_valid_after(now + datetime.timedelta(days=2))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = folder / "cert.pem", folder / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return str(cert_file), str(key_file)

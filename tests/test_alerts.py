@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-from tests.alert_receivers import Receiver, SmtpServer, free_port, parts, wait_for
+from tests.alert_receivers import Receiver, SmtpServer, free_port, parts, self_signed_cert, wait_for
 from tests.conftest import ROOT, Page, tidings, toml_value, write_config
 from tests.pages import DRUPAL_SOURCE, Item, Listing, extra_item, seed_items
 
@@ -32,8 +32,8 @@ def webhook(receiver: Receiver, name: str, **keys) -> str:
 
 
 def email(smtp: SmtpServer, name: str = "mail", **keys) -> str:
-    return notify_table(type="email", name=name, smtp_host="127.0.0.1", smtp_port=smtp.port, security="none",
-                        **{"from": "Tidings <tidings@example.org>"}, to=["team@example.org"], timeout=5, **keys)
+    keys = {"security": "none", "from": "Tidings <tidings@example.org>", "to": ["team@example.org"], "timeout": 5, **keys}
+    return notify_table(type="email", name=name, smtp_host="127.0.0.1", smtp_port=smtp.port, **keys)
 
 
 def setup(tmp_path, site, *tables: str, pages: tuple[str, ...] = ("news",)):
@@ -303,3 +303,22 @@ def test_notify_test_reports_each_notifier(tmp_path, site, receiver, smtp):
 
     result = tidings("notify", "--test", "nope", "--config", str(config), env=ENV)
     assert result.code == 2 and "no notifier named 'nope' (configured: good, gone, mail)" in result.stderr
+
+
+def test_email_over_starttls_and_ssl_with_login(tmp_path, site):
+    cert = self_signed_cert(tmp_path)
+    servers = {tls: SmtpServer(password=PASSWORD, tls=tls, cert=cert).start() for tls in ("starttls", "ssl")}
+    try:
+        tables = [email(server, name=f"mail-{tls}", security=tls, username_env="TIDINGS_SMTP_USER",
+                        password_env="TIDINGS_SMTP_PASSWORD") for tls, server in servers.items()]
+        config, db, run = setup(tmp_path, site, *tables)
+        result = tidings("notify", "--test", "--config", str(config), env={**ENV, "SSL_CERT_FILE": cert[0]})
+        assert result.stdout.splitlines() == ["mail-starttls (email): ok", "mail-ssl (email): ok"], result.stderr
+        for server in servers.values():
+            assert server.logins == [("alerts", PASSWORD)] and len(server.messages) == 1
+        # Without trusting the certificate, TLS fails and says so.
+        result = tidings("notify", "--test", "mail-ssl", "--config", str(config), env=ENV)
+        assert result.code == 1 and "mail-ssl (email): failed: TLS with SMTP server 127.0.0.1:" in result.stdout
+    finally:
+        for server in servers.values():
+            server.stop()
