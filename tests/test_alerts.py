@@ -196,6 +196,9 @@ def test_outages_are_retried_until_delivered_exactly_once(tmp_path, site, smtp):
         run()  # still down: both alerts wait
         assert [r["state"] for r in rows(db, "notifier = 'down'")] == ["pending", "pending"]
         first_ids = [r["id"] for r in rows(db, "notifier = 'down'")]
+        flush = tidings("notify", "--config", str(config), "--db", str(db), env=ENV)  # send pending now: still down
+        assert flush.code == 1 and flush.stdout.startswith("0 sent, 4 still pending"), flush.stdout + flush.stderr
+        assert f"down: connection refused by webhook 127.0.0.1:{down.port}" in flush.stdout
 
         down.start()
         slow.release()

@@ -279,7 +279,8 @@ def _record(archive: Archive, notifiers: dict, by_id: dict, attempts: dict, even
             log.error("%s: gave up on alert %s: %s", row.notifier, delivery_id, error)
         else:
             stats.failed += 1
-            stats.errors[row.notifier] = error
+            if counts:  # a deferred one repeats the error of the one that was tried
+                stats.errors[row.notifier] = error
 
 
 def _owner_gone(owner: str) -> bool:
