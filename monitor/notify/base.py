@@ -9,6 +9,8 @@ It is listed once in monitor.notify.registry.
 from __future__ import annotations
 
 import os
+import socket
+import ssl
 from typing import Any, Callable, ClassVar
 
 from monitor.config import NotifierConfig
@@ -76,3 +78,19 @@ def require(options: dict, *keys: str) -> None:
 def exactly_one(options: dict, first: str, second: str) -> None:
     if (first in options) == (second in options):
         raise ValueError(f"give exactly one of {first!r} and {second!r}")
+
+
+def connection_error(exc: OSError, receiver: str, where: str, timeout: float) -> DeliveryError:
+    """A network failure talking to `receiver` at `where` (host:port), as one line.
+
+    Only the host is named: a URL's path or query may hold a token.
+    """
+    if isinstance(exc, (socket.timeout, TimeoutError)):
+        return DeliveryError(f"no answer from {receiver} {where} within {timeout:g} s", retry_now=False, unreachable=True)
+    if isinstance(exc, ConnectionRefusedError):
+        return DeliveryError(f"connection refused by {receiver} {where}", unreachable=True)
+    if isinstance(exc, socket.gaierror):
+        return DeliveryError(f"cannot resolve the host of {receiver} {where}: {exc.strerror}", unreachable=True)
+    if isinstance(exc, ssl.SSLError):
+        return DeliveryError(f"TLS with {receiver} {where} failed: {exc.reason or exc}", retry_now=False)
+    return DeliveryError(f"{receiver} {where}: {exc.__class__.__name__}: {exc}", unreachable=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import smtplib
-import socket
 import ssl
 from email.message import EmailMessage
 from datetime import datetime, timezone
@@ -11,7 +10,7 @@ from email.utils import format_datetime, parseaddr
 from typing import Any
 
 from monitor.config import _env_name, _positive_int, _str, _str_list
-from monitor.notify.base import DeliveryError, Notifier, require
+from monitor.notify.base import DeliveryError, Notifier, connection_error, require
 from monitor.notify.payload import render_html, render_text, subject
 
 SECURITY = ("starttls", "ssl", "none")
@@ -104,16 +103,8 @@ class EmailNotifier(Notifier):
             raise DeliveryError(f"SMTP server {where} answered {_reply(exc)}", retry_now=400 <= exc.smtp_code < 500) from None
         except smtplib.SMTPNotSupportedError as exc:
             raise DeliveryError(f"SMTP server {where}: {exc}", retry_now=False) from None
-        except (socket.timeout, TimeoutError):
-            raise DeliveryError(f"no answer from SMTP server {where} within {self.timeout:g} s", retry_now=False, unreachable=True) from None
-        except ConnectionRefusedError:
-            raise DeliveryError(f"connection refused by SMTP server {where}", unreachable=True) from None
-        except socket.gaierror as exc:
-            raise DeliveryError(f"cannot resolve SMTP host {self.options['smtp_host']!r}: {exc.strerror}", unreachable=True) from None
-        except ssl.SSLError as exc:
-            raise DeliveryError(f"TLS with SMTP server {where} failed: {exc.reason or exc}", retry_now=False) from None
-        except (smtplib.SMTPException, OSError) as exc:
-            raise DeliveryError(f"SMTP server {where}: {exc.__class__.__name__}: {exc}", unreachable=isinstance(exc, OSError)) from None
+        except OSError as exc:  # network failures (smtplib's other errors are OSErrors too)
+            raise connection_error(exc, "SMTP server", where, self.timeout) from None
 
     def _connect(self) -> smtplib.SMTP:
         host, port, security = self.options["smtp_host"], self.options["smtp_port"], self.options["security"]

@@ -6,13 +6,11 @@ import hashlib
 import hmac
 import http.client
 import json
-import socket
-import ssl
 from typing import Any
 from urllib.parse import urlsplit
 
 from monitor.config import _env_name, _http_url
-from monitor.notify.base import DeliveryError, Notifier, exactly_one
+from monitor.notify.base import DeliveryError, Notifier, connection_error, exactly_one
 
 SIGNATURE_HEADER = "X-Tidings-Signature"
 _RESERVED = {"content-type", "content-length", "host", SIGNATURE_HEADER.lower()}
@@ -81,16 +79,10 @@ class WebhookNotifier(Notifier):
             conn.request("POST", path, body=body, headers=headers)
             response = conn.getresponse()
             status, reply = response.status, response.read(300)
-        except (socket.timeout, TimeoutError):
-            raise DeliveryError(f"no answer from webhook {where} within {self.timeout:g} s", retry_now=False, unreachable=True) from None
-        except ConnectionRefusedError:
-            raise DeliveryError(f"connection refused by webhook {where}", unreachable=True) from None
-        except socket.gaierror as exc:
-            raise DeliveryError(f"cannot resolve webhook host {parts.hostname!r}: {exc.strerror}", unreachable=True) from None
-        except ssl.SSLError as exc:
-            raise DeliveryError(f"TLS with webhook {where} failed: {exc.reason or exc}", retry_now=False) from None
         except (OSError, http.client.HTTPException) as exc:
-            raise DeliveryError(f"webhook {where}: {exc.__class__.__name__}: {exc}", unreachable=True) from None
+            if not isinstance(exc, OSError):  # a malformed answer: the receiver is there but broken
+                exc = OSError(f"{exc.__class__.__name__}: {exc}")
+            raise connection_error(exc, "webhook", where, self.timeout) from None
         finally:
             conn.close()
         if not 200 <= status < 300:
