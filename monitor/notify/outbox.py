@@ -270,7 +270,8 @@ def _record(archive: Archive, notifiers: dict, by_id: dict, attempts: dict, even
     counts = outcome == "failed"
     attempts[delivery_id] += counts
     notifier = notifiers[row.notifier]
-    dead = now - _parse(row.created) >= timedelta(seconds=notifier.give_up_after)
+    # Dead only after the pass's last try: a retry in flight might still succeed.
+    dead = final and now - _parse(row.created) >= timedelta(seconds=notifier.give_up_after)
     wait = min(BACKOFF_BASE * 2 ** max(attempts[delivery_id] - 1, 0), BACKOFF_MAX)
     archive.mark_failed(delivery_id, error, next_attempt=_iso(now + timedelta(seconds=wait)), dead=dead, counts=counts)
     if final:
