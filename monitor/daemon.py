@@ -26,13 +26,16 @@ into one at start) and writes a failed crawl when it had to kill one.
 from __future__ import annotations
 
 import ctypes
+import dataclasses
 import json
 import logging
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from datetime import datetime, timezone
@@ -65,7 +68,15 @@ class Daemon:
         self.config_path = Path(config_path)
         self.db_path = Path(db_path)
         self.stop_timeout = stop_timeout
-        self.config = _load(self.config_path)
+        # Children read a snapshot of the config as validated at start or at the
+        # last SIGHUP, so a half-edited file never breaks the running schedule.
+        self._snapshot_dir = Path(tempfile.mkdtemp(prefix="tidings-schedule-"))
+        self.snapshot = self._snapshot_dir / self.config_path.name
+        try:
+            self.config = self._load()
+        except BaseException:
+            shutil.rmtree(self._snapshot_dir, ignore_errors=True)
+            raise
         self._children: dict[str, subprocess.Popen] = {}
         self._lock = threading.Lock()  # guards _children against shutdown
         self._stopping = threading.Event()
@@ -110,10 +121,29 @@ class Daemon:
                     self.reload()
         finally:
             self._shutdown()
+            shutil.rmtree(self._snapshot_dir, ignore_errors=True)
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
         log.info("tidings schedule stopped")
         return 0
+
+    def _load(self) -> Config:
+        """Validate the config file and make it the snapshot the children read."""
+        try:
+            data = self.config_path.read_bytes()
+        except OSError:
+            load_config(self.config_path)  # raises the usual one-line error
+            raise
+        candidate = self.snapshot.with_name(self.snapshot.name + ".new")
+        candidate.write_bytes(data)
+        try:
+            config = load_config(candidate)
+        except ConfigError as exc:
+            raise ConfigError(str(exc).replace(str(candidate), str(self.config_path))) from None
+        if not config.sources:
+            raise ConfigError(f"{self.config_path}: no [[source]] configured")
+        os.replace(candidate, self.snapshot)  # a child starting now reads the old or the new file, whole
+        return dataclasses.replace(config, path=self.config_path)
 
     def _on_signal(self, signum, frame) -> None:
         # Only set flags here: the main loop acts on them (logging in a handler can deadlock).
@@ -126,7 +156,7 @@ class Daemon:
     def reload(self) -> None:
         """Re-read the config; a broken file keeps the running schedule."""
         try:
-            config = _load(self.config_path)
+            config = self._load()
         except ConfigError as exc:
             log.error("reload failed, keeping the previous configuration: %s", exc)
             return
@@ -182,7 +212,7 @@ class Daemon:
         if source is None:
             return
         command = [sys.executable, "-m", "monitor", "run", "--source", name, "--json",
-                   "--config", str(self.config_path), "--db", str(self.db_path)]
+                   "--config", str(self.snapshot), "--db", str(self.db_path)]
         started, clock = utc_now(), time.monotonic()
         with self._lock:
             if self._stopping.is_set():
@@ -284,11 +314,6 @@ class Daemon:
                 _kill_group(child)
 
 
-def _load(path: Path) -> Config:
-    config = load_config(path)
-    if not config.sources:
-        raise ConfigError(f"{config.path}: no [[source]] configured")
-    return config
 
 
 def _kill_group(child: subprocess.Popen) -> None:

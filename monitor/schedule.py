@@ -170,7 +170,10 @@ def _cron_day(text: str) -> int:
     raise ValueError(f"{text!r} is not a day (0-7 with 0 and 7 = Sunday, or sun, mon, ..., sat)")
 
 
+START_SPREAD_MAX_SECONDS = 10.0
+
+
 def random_delay(schedule: Schedule, tz: tzinfo) -> timedelta:
-    """A small random delay for a run that is due now, so sources due
-    together at start do not all start at once."""
-    return timedelta(seconds=random.uniform(0, schedule.jitter_seconds(tz)))
+    """A small random delay (at most 10 s) for a run that is due now, so
+    sources due together at start do not all start at once."""
+    return timedelta(seconds=random.uniform(0, min(schedule.jitter_seconds(tz), START_SPREAD_MAX_SECONDS)))
