@@ -169,7 +169,7 @@ class Daemon:
         old_sources = {s.name: s for s in old.sources}
         wanted = {s.name: s for s in config.sources if s.schedule}
         for source in config.sources:
-            if not source.schedule and (first or old_sources.get(source.name, source).schedule):
+            if not source.schedule and (first or source.name not in old_sources or old_sources[source.name].schedule):
                 log.warning("%s has no schedule: the daemon does not crawl it", source.name)
         for job in self.scheduler.get_jobs():
             if job.id.startswith(JOB_PREFIX) and job.id[len(JOB_PREFIX):] not in wanted:

@@ -273,7 +273,7 @@ def test_crawls_die_with_a_killed_daemon(site, tmp_path, daemons):
 
 
 def test_concurrent_run_skips_a_source_the_daemon_is_crawling(site, tmp_path, daemons):
-    site.pages["/slow"] = Page(Listing().render(), delay=3)
+    site.pages["/slow"] = Page(Listing().render())
     sources = [source("slow", site.url("/slow"))]
     config = write_config(tmp_path / "tidings.toml", sources, crawl={"lock_wait": 0.5},
                           extra='[defaults]\nschedule = "2s"')
@@ -282,7 +282,7 @@ def test_concurrent_run_skips_a_source_the_daemon_is_crawling(site, tmp_path, da
     daemon = daemons(config, db)
     wait_for(lambda: crawls(db, "slow"), what="the baseline", log=daemon)
     extra = extra_item(2)
-    site.pages["/slow"] = Page(Listing(items=[extra, *seed_items()]).render(), delay=3)
+    site.pages["/slow"] = Page(Listing(items=[extra, *seed_items()]).render(), delay=5)
 
     # A cron run while the daemon's child is fetching the page: skipped, with a clear line.
     asked = site.requests.count("/slow")
