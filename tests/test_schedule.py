@@ -336,3 +336,29 @@ def test_schedule_needs_a_valid_config(tmp_path):
         f"tidings: error: {path}: source 'a': key 'schedule': 'every day' is not an interval like 45s, 30m, 6h, 1d"
         " or a five-field cron expression like '0 7 * * 1-5'"
     ]
+
+
+def test_start_runs_what_was_missed_once_and_waits_for_the_rest(site, tmp_path, daemons):
+    site.pages["/old"] = Page(Listing().render())
+    site.pages["/recent"] = Page(Listing().render())
+    config = write_config(tmp_path / "tidings.toml", [source("old", site.url("/old")),
+                                                       source("recent", site.url("/recent"))],
+                          extra='[defaults]\nschedule = "1d"')
+    db = tmp_path / "t.db"
+    assert tidings("run", "--config", str(config), "--db", str(db)).code == 0
+    conn = sqlite3.connect(db)
+    with conn:  # the daemon was down for three days: three daily runs of "old" were missed
+        three_days_ago = (datetime.now(UTC) - timedelta(days=3)).isoformat(timespec="milliseconds")
+        conn.execute("UPDATE crawls SET started = ?, finished = ? WHERE source_id ="
+                     " (SELECT id FROM sources WHERE name = 'old')", (three_days_ago, three_days_ago))
+    conn.close()
+    daemon = daemons(config, db)
+    wait_for(lambda: len(crawls(db, "old")) == 2, what="the missed run", log=daemon)
+    assert "recent: every 1d; next run" in daemon.text()
+    assert "old: every 1d; next run" in daemon.text()
+    time.sleep(2)  # no second catch-up run follows
+    daemon.stop()
+    assert len(crawls(db, "old")) == 2
+    assert len(crawls(db, "recent")) == 1
+    recent_line = next(line for line in daemon.text().splitlines() if "recent: every 1d" in line)
+    assert "(due now)" not in recent_line
