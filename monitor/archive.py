@@ -412,6 +412,50 @@ class Archive:
             (source_name,),
         ).fetchone()[0]
 
+    # --- queries for the scheduler and `tidings status` --------------------
+
+    def source_overview(self, since: str) -> dict[str, "SourceOverview"]:
+        """Per archived source: its latest crawl, items, new since `since`
+        (an ISO time as stored), and its pending and dead alert deliveries
+        (0 while the archive has no deliveries table)."""
+        overview = {
+            name: SourceOverview(started, finished, status, error)
+            for name, started, finished, status, error in self.conn.execute(
+                "SELECT sources.name, c.started, c.finished, c.status, c.error FROM sources"
+                " LEFT JOIN crawls c ON c.id = (SELECT max(id) FROM crawls WHERE source_id = sources.id)"
+            )
+        }
+        names = dict(self.conn.execute("SELECT id, name FROM sources"))
+        for source_id, count in self.conn.execute("SELECT source_id, count(*) FROM items GROUP BY source_id"):
+            overview[names[source_id]].items = count
+        for source_id, new in self.conn.execute(
+            "SELECT source_id, coalesce(sum(new), 0) FROM crawls WHERE started >= ? GROUP BY source_id", (since,)
+        ):
+            overview[names[source_id]].new_since = new
+        if self.db["deliveries"].exists():
+            for source_id, pending, dead in self.conn.execute(
+                "SELECT source_id, sum(state = 'pending'), sum(state = 'dead') FROM deliveries"
+                " WHERE source_id IS NOT NULL GROUP BY source_id"
+            ):
+                if source_id in names:
+                    overview[names[source_id]].pending_deliveries = pending or 0
+                    overview[names[source_id]].dead_deliveries = dead or 0
+        return overview
+
+
+@dataclass(slots=True)
+class SourceOverview:
+    """A source's state as `tidings status` and the daemon see it."""
+
+    last_started: str | None = None
+    last_finished: str | None = None
+    last_status: str | None = None
+    last_error: str | None = None
+    items: int = 0
+    new_since: int = 0
+    pending_deliveries: int = 0
+    dead_deliveries: int = 0
+
 
 # --- migrations: MIGRATIONS[n] takes a schema at version n-1 to version n ---
 

@@ -79,7 +79,7 @@ class _QuietLibraries(logging.Filter):
     """Scrapy and Twisted report every fault themselves; Tidings reports each
     once, in its summary.  A handler filter, since Scrapy resets logger levels."""
 
-    LIBRARIES = ("scrapy", "twisted", "py.warnings", "asyncio", "filelock")
+    LIBRARIES = ("scrapy", "twisted", "py.warnings", "asyncio", "filelock", "apscheduler")
 
     def __init__(self, verbose: int):
         super().__init__()
@@ -111,7 +111,7 @@ def run(config_path, db_path, source_names, as_json, quiet) -> None:
     suspect; 2: usage, configuration or archive error.
     """
     from monitor import run as run_module
-    from monitor.report import render_text
+    from monitor.report import SKIPPED, render_text
 
     config = load_config(config_path)
     if not config.sources:
@@ -121,11 +121,55 @@ def run(config_path, db_path, source_names, as_json, quiet) -> None:
     quiet = quiet or not interactive
     progress = _progress_printer(len(config.select(source_names))) if sys.stderr.isatty() and not as_json else None
     report = run_module.run(config, resolve_db_path(db_path), source_names, on_source=progress)
+    for skipped in (s for s in report.sources if s.status == SKIPPED):
+        click.echo(f"tidings: {skipped.name}: {skipped.error}", err=True)
     if as_json:
         click.echo(report.dumps())
     elif not quiet or report.worth_telling:
         click.echo(render_text(report))
     sys.exit(report.exit_code)
+
+
+@cli.command()
+@config_option
+@db_option
+@click.option("--workers", type=click.IntRange(1), default=4, show_default=True,
+              help="Crawls that may run at the same time (each in its own process).")
+@click.option("--stop-timeout", type=click.FloatRange(0), default=5.0, show_default=True,
+              help="Seconds a running crawl may take to finish after SIGTERM/SIGINT before it is killed.")
+@logging_options
+def schedule(config_path, db_path, workers, stop_timeout) -> None:
+    """Run as a daemon: crawl each source on its `schedule`, until SIGTERM.
+
+    SIGHUP reloads the configuration.  Logs one line per run per source.
+    """
+    from monitor.config import resolve_config_path
+    from monitor.daemon import Daemon
+
+    tidings_log = logging.getLogger("tidings")
+    if tidings_log.getEffectiveLevel() > logging.INFO:
+        tidings_log.setLevel(logging.INFO)  # a service logs every run, not only problems
+    daemon = Daemon(resolve_config_path(config_path), resolve_db_path(db_path), workers=workers,
+                    stop_timeout=stop_timeout)
+    sys.exit(daemon.serve())
+
+
+@cli.command()
+@config_option
+@db_option
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
+def status(config_path, db_path, as_json) -> None:
+    """Show each source's last run, next run, items and pending alerts."""
+    from datetime import datetime, timezone
+
+    from monitor.archive import Archive
+    from monitor.status import render_status, source_statuses, status_json
+
+    config = load_config(config_path)
+    now = datetime.now(timezone.utc)
+    with Archive(resolve_db_path(db_path), readonly=True) as archive:
+        statuses = source_statuses(config, archive, now)
+    click.echo(status_json(statuses, now, config) if as_json else render_status(statuses, config))
 
 
 def _progress_printer(total: int):

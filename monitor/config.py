@@ -40,6 +40,7 @@ class CrawlSettings:
     contact: str = PROJECT_URL
     obey_robots: bool = True
     max_bytes: int = 10 * 1024 * 1024
+    lock_wait: float = 10.0
 
     @property
     def effective_user_agent(self) -> str:
@@ -65,6 +66,8 @@ class Source:
     max_pages: int = 1
     timeout: float = 30.0
     alert_on_first_run: bool = False
+    schedule: str | None = None
+    run_timeout: float = 600.0
 
     @property
     def selectors(self) -> Selectors | None:
@@ -108,7 +111,15 @@ class Config:
     crawl: CrawlSettings = field(default_factory=CrawlSettings)
     notify: tuple[NotifierConfig, ...] = ()
     alerts: AlertSettings = field(default_factory=AlertSettings)
+    timezone: str = "UTC"
     raw: dict = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def tzinfo(self):
+        """The time zone of cron schedules ([defaults] timezone, default UTC)."""
+        from monitor.schedule import parse_timezone
+
+        return parse_timezone(self.timezone)
 
     def source(self, name: str) -> Source:
         for source in self.sources:
@@ -175,8 +186,10 @@ def parse_config(data: dict, path: Path | str = DEFAULT_CONFIG) -> Config:
     if unknown:
         raise ConfigError(f"{path}: unknown key {unknown[0]!r} at top level (known: {', '.join(sorted(TOP_LEVEL_KEYS))})")
     crawl = _parse_crawl(_table(data, "crawl", path), path)
-    defaults = _table(data, "defaults", path)
-    _check_keys(defaults, SOURCE_KEYS, f"{path}: [defaults]")
+    defaults = dict(_table(data, "defaults", path))
+    only = _validate({k: defaults.pop(k) for k in DEFAULTS_ONLY_KEYS if k in defaults}, DEFAULTS_ONLY_KEYS,
+                     f"{path}: [defaults]")
+    _validate(defaults, SOURCE_KEYS, f"{path}: [defaults]")
     raw_sources = data.get("source", [])
     if not isinstance(raw_sources, list) or not all(isinstance(s, dict) for s in raw_sources):
         raise ConfigError(f"{path}: 'source' must be [[source]] tables")
@@ -190,7 +203,7 @@ def parse_config(data: dict, path: Path | str = DEFAULT_CONFIG) -> Config:
         sources.append(source)
     alerts = AlertSettings(**_validate(_table(data, "alerts", path), ALERTS_KEYS, f"{path}: [alerts]"))
     notify = _parse_notifiers(data.get("notify", []), path, alerts, names)
-    return Config(path=path, sources=tuple(sources), crawl=crawl, notify=notify, alerts=alerts, raw=data)
+    return Config(path=path, sources=tuple(sources), crawl=crawl, notify=notify, alerts=alerts, raw=data, **only)
 
 
 def _table(data: dict, name: str, path: Path) -> dict:
@@ -300,6 +313,20 @@ def _selector(value: Any) -> str:
     return value
 
 
+def _schedule(value: Any) -> str:
+    from monitor.schedule import parse_schedule
+
+    parse_schedule(value)
+    return value
+
+
+def _timezone(value: Any) -> str:
+    from monitor.schedule import parse_timezone
+
+    parse_timezone(value)
+    return value
+
+
 SOURCE_KEYS: dict[str, Callable[[Any], Any]] = {
     "name": _name,
     "url": _http_url,
@@ -312,6 +339,13 @@ SOURCE_KEYS: dict[str, Callable[[Any], Any]] = {
     "max_pages": _positive_int,
     "timeout": _positive_number,
     "alert_on_first_run": _bool,
+    "schedule": _schedule,
+    "run_timeout": _positive_number,
+}
+
+# Keys of [defaults] that belong to the whole file, not to each source.
+DEFAULTS_ONLY_KEYS: dict[str, Callable[[Any], Any]] = {
+    "timezone": _timezone,
 }
 
 CRAWL_KEYS: dict[str, Callable[[Any], Any]] = {
@@ -323,6 +357,7 @@ CRAWL_KEYS: dict[str, Callable[[Any], Any]] = {
     "contact": _str,
     "obey_robots": _bool,
     "max_bytes": _positive_int,
+    "lock_wait": _non_negative_number,
 }
 
 
@@ -347,6 +382,8 @@ def _parse_source(table: dict, path: Path, index: int) -> Source:
     for required in ("name", "url"):
         if required not in table:
             raise ConfigError(f"{where}: key {required!r} is required")
+    if "timezone" in table:
+        raise ConfigError(f"{where}: key 'timezone' belongs in [defaults] (one time zone for every schedule)")
     clean = _validate(table, SOURCE_KEYS, where)
     if clean.get("item") and not clean.get("headline"):
         raise ConfigError(f"{where}: key 'headline' is required when 'item' is set")

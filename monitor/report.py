@@ -8,6 +8,9 @@ from dataclasses import dataclass, field
 from scraper.items import Record
 
 PROBLEM_STATUSES = ("failed", "suspect")
+# Not crawled by this run because another process was crawling the source
+# (see monitor/locks.py); never recorded in the archive.
+SKIPPED = "skipped"
 
 
 @dataclass
@@ -53,13 +56,13 @@ class RunReport:
 
     @property
     def exit_code(self) -> int:
-        """0 when every source is ok or baseline, 1 when any failed or is suspect."""
-        return 1 if any(s.status in PROBLEM_STATUSES for s in self.sources) else 0
+        """0 when every source is ok or baseline, 1 when any failed, is suspect or was skipped."""
+        return 1 if any(s.status in (*PROBLEM_STATUSES, SKIPPED) for s in self.sources) else 0
 
     @property
     def worth_telling(self) -> bool:
         """Whether a quiet (cron) run should print anything."""
-        return any(s.has_news or s.status in PROBLEM_STATUSES for s in self.sources)
+        return any(s.has_news or s.status in (*PROBLEM_STATUSES, SKIPPED) for s in self.sources)
 
     def to_json(self) -> dict:
         return {

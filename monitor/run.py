@@ -16,8 +16,9 @@ from typing import Callable, Iterable
 from monitor.archive import Archive
 from monitor.config import Config, CrawlSettings, Source
 from monitor.errors import ArchiveError, TidingsError
+from monitor.locks import SourceLocks
 from monitor.record import AfterRecord, record_crawl
-from monitor.report import RunReport, SourceReport
+from monitor.report import SKIPPED, RunReport, SourceReport
 from scraper.items import SourceCrawl, utc_now
 
 log = logging.getLogger("tidings.run")
@@ -107,13 +108,15 @@ def run(
     """Crawl, record and judge the named sources (all when none named)."""
     from monitor import notify
 
-    sources = config.select(list(source_names or ()))
+    wanted = config.select(list(source_names or ()))
     report = RunReport(run_id=new_run_id(), started=utc_now())
     hooks = (notify.enqueue_hook(config),) if config.notify else ()
-    with Archive(db_path) as archive:
+    with Archive(db_path) as archive, SourceLocks(db_path) as locks:
         # Alerts an earlier run could not deliver (receiver down, crash) go first.
         notify.deliver_pending(archive, config, due_only=False)
-        reports = crawl_sources(
+        # A source another process is crawling (cron and the daemon) is skipped, never crawled twice.
+        sources, busy = locks.acquire(wanted, wait=config.crawl.lock_wait)
+        reports = [] if not sources else crawl_sources(
             sources,
             config.crawl,
             archive=archive,
@@ -122,18 +125,25 @@ def run(
             on_item=on_source,
         )
         by_name = {r.name: r for r in reports if isinstance(r, SourceReport)}
+        by_name.update((s.name, skipped_report(s, config.crawl.lock_wait)) for s in busy)
         for source in sources:
             if source.name not in by_name:
                 # The crawl engine stopped before this source finished: say so, never stay silent.
                 unfinished = SourceCrawl(source.name, source.url, report.started, utc_now(),
                                          error="the crawl ended before this source finished")
                 by_name[source.name] = record_crawl(archive, unfinished, run_id=report.run_id, after_record=hooks)
-        report.sources = [by_name[s.name] for s in sources]
+        report.sources = [by_name[s.name] for s in wanted]
         # Every crawl has committed: send what it queued.  Failures stay in the
         # outbox for the next run; they never change the run's exit code.
         notify.deliver_run(archive, config, report.run_id)
     report.finished = utc_now()
     return report
+
+
+def skipped_report(source: Source, waited: float) -> SourceReport:
+    """What a run says of a source it left to the process already crawling it."""
+    return SourceReport(source.name, source.url, SKIPPED, 0,
+                        error=f"another process is crawling this source (waited {waited:g} s); skipped")
 
 
 def preview(source: Source, crawl: CrawlSettings) -> SourceCrawl:

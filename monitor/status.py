@@ -1,0 +1,87 @@
+"""`tidings status`: what each configured source's last run did and when it runs next.
+
+Reads the archive (never writes it) and the config's schedules; the next run
+time is computed the way the daemon computes it (monitor/schedule.py), so it
+is right whether or not a daemon is running.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta, timezone
+
+from monitor.archive import Archive, SourceOverview
+from monitor.config import Config
+from monitor.schedule import parse_schedule
+
+NEW_WINDOW = timedelta(hours=24)
+
+
+@dataclass
+class SourceStatus:
+    name: str
+    url: str
+    schedule: str | None
+    last_run: str | None  # when the last crawl started (UTC ISO 8601)
+    last_finished: str | None
+    last_status: str | None  # ok | baseline | failed | suspect
+    last_error: str | None
+    next_run: str | None  # UTC ISO 8601; null without a schedule
+    due_now: bool  # the scheduled time has passed (missed, or never ran)
+    items: int
+    new_24h: int
+    pending_deliveries: int
+    dead_deliveries: int
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds")
+
+
+def source_statuses(config: Config, archive: Archive, now: datetime) -> list[SourceStatus]:
+    """One status per configured source, in config order."""
+    overview = archive.source_overview(iso(now - NEW_WINDOW))
+    tz = config.tzinfo
+    statuses = []
+    for source in config.sources:
+        seen = overview.get(source.name, SourceOverview())
+        next_run, due = None, False
+        if source.schedule:
+            last = datetime.fromisoformat(seen.last_started) if seen.last_started else None
+            moment, due = parse_schedule(source.schedule).next_run(last, now, tz)
+            next_run = iso(moment)
+        statuses.append(SourceStatus(
+            name=source.name, url=source.url, schedule=source.schedule,
+            last_run=seen.last_started, last_finished=seen.last_finished, last_status=seen.last_status,
+            last_error=seen.last_error, next_run=next_run, due_now=due, items=seen.items,
+            new_24h=seen.new_since, pending_deliveries=seen.pending_deliveries,
+            dead_deliveries=seen.dead_deliveries,
+        ))
+    return statuses
+
+
+def status_json(statuses: list[SourceStatus], now: datetime, config: Config) -> str:
+    document = {"generated": iso(now), "timezone": config.timezone, "sources": [asdict(s) for s in statuses]}
+    return json.dumps(document, ensure_ascii=False, indent=2)
+
+
+def render_status(statuses: list[SourceStatus], config: Config) -> str:
+    """A table for people; times in the config's time zone."""
+    tz = config.tzinfo
+    header = ("source", "last run", "status", "next run", "items", "new 24h", "pending", "dead")
+    rows = [header]
+    for s in statuses:
+        next_run = "-" if s.next_run is None else "due now" if s.due_now else _local(s.next_run, tz)
+        rows.append((s.name, _local(s.last_run, tz) if s.last_run else "never", s.last_status or "-", next_run,
+                     str(s.items), str(s.new_24h), str(s.pending_deliveries), str(s.dead_deliveries)))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
+    for s in statuses:
+        if s.last_error and s.last_status in ("failed", "suspect"):
+            lines.append(f"{s.name}: {s.last_error}")
+    return "\n".join(lines)
+
+
+def _local(value: str, tz) -> str:
+    return datetime.fromisoformat(value).astimezone(tz).strftime("%Y-%m-%d %H:%M:%S %Z")
