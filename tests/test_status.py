@@ -80,17 +80,13 @@ def test_status_counts_pending_and_dead_deliveries(site, tmp_path):
     config, db = configure(site, tmp_path)
     assert tidings("run", "--config", str(config), "--db", str(db)).code == 0
     conn = sqlite3.connect(db)
-    with conn:  # the outbox the alerts feature writes (issue 3)
-        conn.execute(
-            "CREATE TABLE IF NOT EXISTS deliveries (id TEXT PRIMARY KEY, notifier TEXT NOT NULL,"
-            " source_id INTEGER REFERENCES sources(id), run_id TEXT, kind TEXT NOT NULL, payload TEXT NOT NULL,"
-            " state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT, next_attempt TEXT,"
-            " created TEXT NOT NULL, sent_at TEXT)")
+    with conn:  # outbox rows in the states the alerts feature leaves them in
         ids = dict(conn.execute("SELECT name, id FROM sources"))
         rows = [("news", "pending"), ("news", "pending"), ("news", "dead"), ("news", "sent"), ("press", "dead")]
         conn.executemany(
-            "INSERT INTO deliveries (id, notifier, source_id, run_id, kind, payload, state, attempts, created)"
-            " VALUES (?, 'hook', ?, 'r', 'items', '{}', ?, 1, '2026-11-29T00:00:00.000+00:00')",
+            "INSERT INTO deliveries (id, notifier, source_id, run_id, kind, payload, state, attempts, created,"
+            " next_attempt) VALUES (?, 'hook', ?, 'r', 'items', '{}', ?, 1, '2026-11-29T00:00:00.000+00:00',"
+            " '2026-11-29T00:00:00.000+00:00')",
             [(f"d{i}", ids[name], state) for i, (name, state) in enumerate(rows)],
         )
     conn.close()
