@@ -557,6 +557,42 @@ def _v2(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX deliveries_health ON deliveries (notifier, source_id, kind, created)")
 
 
+def _v4(db: sqlite_utils.Database) -> None:
+    """researchers' views (items_with_source, item_versions_with_source, new_items_per_day, latest_crawls) and indexes"""
+    db.execute(
+        """CREATE VIEW items_with_source AS
+        SELECT items.id AS item_id, sources.name AS source, items.headline, items.summary, items.url,
+               items.published, items.first_seen, items.last_seen, items.versions, items.position,
+               items.key, items.first_crawl_id, items.last_crawl_id, sources.url AS source_url
+        FROM items JOIN sources ON sources.id = items.source_id"""
+    )
+    db.execute(
+        """CREATE VIEW item_versions_with_source AS
+        SELECT item_versions.id AS version_id, item_versions.item_id, sources.name AS source, items.url,
+               item_versions.seen_at, item_versions.headline, item_versions.summary,
+               item_versions.published, item_versions.crawl_id
+        FROM item_versions JOIN items ON items.id = item_versions.item_id
+        JOIN sources ON sources.id = items.source_id"""
+    )
+    db.execute(
+        """CREATE VIEW new_items_per_day AS
+        SELECT sources.name AS source, substr(items.first_seen, 1, 10) AS day, count(*) AS new_items
+        FROM items JOIN sources ON sources.id = items.source_id
+        GROUP BY items.source_id, substr(items.first_seen, 1, 10)"""
+    )
+    db.execute(
+        """CREATE VIEW latest_crawls AS
+        SELECT sources.name AS source, crawls.*
+        FROM crawls JOIN sources ON sources.id = crawls.source_id
+        WHERE crawls.id IN (SELECT max(id) FROM crawls GROUP BY source_id)"""
+    )
+    # new_items_per_day: grouped straight from the index, no sort of the whole table.
+    db.execute("CREATE INDEX items_source_day ON items (source_id, substr(first_seen, 1, 10))")
+    # What a crawl found new, and which versions it recorded (Datasette's row pages count these).
+    db.execute("CREATE INDEX items_first_crawl ON items (first_crawl_id)")
+    db.execute("CREATE INDEX item_versions_crawl ON item_versions (crawl_id)")
+
+
 # Each feature that needs tables adds its own numbered migration here.
-MIGRATIONS = {1: _v1, 2: _v2}
+MIGRATIONS = {1: _v1, 2: _v2, 4: _v4}
 SCHEMA_VERSION = max(MIGRATIONS)

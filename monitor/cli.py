@@ -6,9 +6,12 @@ code; nothing here decides what a crawl means.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import io
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -16,7 +19,8 @@ import click
 
 from monitor import __version__
 from monitor.config import Source, load_config, resolve_db_path
-from monitor.errors import ConfigError, TidingsError
+from monitor.errors import ConfigError, TidingsError, UsageError
+from monitor.files import atomic_write
 
 
 class TidingsGroup(click.Group):
@@ -281,6 +285,123 @@ def _print_records(source: Source, records) -> None:
             click.echo(f"   published {record.published}")
         for paragraph in record.summary.split("\n\n") if record.summary else ():
             click.echo(f"   {paragraph}")
+
+
+# --- the researchers' archive: export, feed, search --------------------------------
+
+def _check_config(config_path: Path | None) -> None:
+    """These commands read only the archive; a configuration named explicitly is still validated."""
+    if config_path is not None or os.environ.get("TIDINGS_CONFIG"):
+        load_config(config_path)
+
+
+@contextlib.contextmanager
+def _output(path: Path | None, mode: str = "w"):
+    """The file to write: -o FILE (replaced only when complete) or stdout (UTF-8)."""
+    if path is not None and str(path) != "-":
+        with atomic_write(path, mode, newline="" if mode == "w" else None) as fh:
+            yield fh
+        return
+    stdout = click.get_binary_stream("stdout")
+    try:
+        if mode == "wb":
+            yield stdout
+            stdout.flush()
+            return
+        text = io.TextIOWrapper(stdout, encoding="utf-8", newline="")
+        try:
+            yield text
+            text.flush()
+        finally:
+            text.detach()
+    except BrokenPipeError:  # `tidings export | head`: the reader has all it wants
+        os.dup2(os.open(os.devnull, os.O_WRONLY), stdout.fileno())
+        sys.exit(141)
+
+
+@cli.command()
+@config_option
+@db_option
+@click.option("--format", "fmt", type=click.Choice(["csv", "json", "ndjson"]), default=None,
+              help="Output format (default: from -o FILE's extension, else csv).")
+@click.option("--source", "source_names", multiple=True, metavar="NAME", help="Only this source (repeatable).")
+@click.option("--since", metavar="DATE", help="Items first seen on or after DATE (YYYY-MM-DD or ISO date-time, UTC).")
+@click.option("--until", metavar="DATE", help="Items first seen on or before DATE (a date includes the whole day).")
+@click.option("--search", "query", metavar="QUERY", help="Only items matching this full-text query (SQLite FTS5).")
+@click.option("--versions", is_flag=True, help="One row per version of each item instead of one per item.")
+@click.option("--bom", is_flag=True, help="CSV: start with a UTF-8 byte-order mark (for older Excel).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write to FILE (replaced only when complete) instead of stdout.")
+@logging_options
+def export(config_path, db_path, fmt, source_names, since, until, query, versions, bom, output) -> None:
+    """Export archived items (or every version of them), streaming."""
+    from monitor.archive import Archive
+    from monitor.export import export as export_rows
+    from monitor.queries import Selection, parse_when
+
+    _check_config(config_path)
+    if fmt is None:
+        suffix = output.suffix.lstrip(".").lower() if output else ""
+        fmt = suffix if suffix in ("csv", "json", "ndjson") else "csv"
+    if bom and fmt != "csv":
+        raise UsageError("--bom applies to --format csv only")
+    selection = Selection(
+        sources=tuple(source_names),
+        since=parse_when(since, "--since") if since else None,
+        until=parse_when(until, "--until", end_of_day=True) if until else None,
+        search=query,
+    )
+    with Archive(resolve_db_path(db_path), readonly=True) as archive, _output(output) as out:
+        export_rows(archive, out, fmt, selection, versions=versions, bom=bom)
+
+
+@cli.command()
+@config_option
+@db_option
+@click.option("--source", "source_names", multiple=True, metavar="NAME", help="Only this source (repeatable).")
+@click.option("--format", "fmt", type=click.Choice(["atom", "rss"]), default="atom", show_default=True)
+@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True, help="Newest N items.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write to FILE (replaced only when complete) instead of stdout.")
+@logging_options
+def feed(config_path, db_path, source_names, fmt, limit, output) -> None:
+    """Print an Atom or RSS feed of the newest archived items."""
+    from monitor.archive import Archive
+    from monitor.feeds import feed_for
+
+    _check_config(config_path)
+    with Archive(resolve_db_path(db_path), readonly=True) as archive:
+        document = feed_for(archive, fmt, list(dict.fromkeys(source_names)), limit)
+    with _output(output, "wb") as out:
+        out.write(document)
+
+
+@cli.command()
+@click.argument("query")
+@config_option
+@db_option
+@click.option("--source", "source_names", multiple=True, metavar="NAME", help="Only this source (repeatable).")
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="At most N results.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array of matching items.")
+@logging_options
+def search(query, config_path, db_path, source_names, limit, as_json) -> None:
+    """Full-text search of the archive (SQLite FTS5 syntax: words, "phrases", AND/OR/NOT, prefix*)."""
+    from monitor.archive import Archive
+    from monitor.queries import search as search_items
+
+    _check_config(config_path)
+    with Archive(resolve_db_path(db_path), readonly=True) as archive:
+        results = search_items(archive, query, source_names, limit)
+    if as_json:
+        click.echo(json.dumps(results, ensure_ascii=False, indent=2))
+        return
+    if not results:
+        click.echo(f"no items match {query!r}", err=True)
+        return
+    for item in results:
+        day = (item["published"] or item["first_seen"])[:10]
+        click.echo(f"{day}  {item['source']}  {item['headline']}")
+        click.echo(f"{'':10}  {item['url'] or '(no link)'}")
 
 
 def main() -> None:

@@ -112,6 +112,7 @@ class Config:
     notify: tuple[NotifierConfig, ...] = ()
     alerts: AlertSettings = field(default_factory=AlertSettings)
     timezone: str = "UTC"
+    feeds_dir: Path | None = None  # write Atom/RSS feeds here after every run
     raw: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -177,7 +178,7 @@ def load_config(path: str | os.PathLike | None = None) -> Config:
 
 # Extra top-level tables and keys other modules read (notifiers, scheduler,
 # feeds...).  Each registers its name here so unknown keys are still errors.
-TOP_LEVEL_KEYS: set[str] = {"crawl", "defaults", "source", "notify", "alerts"}
+TOP_LEVEL_KEYS: set[str] = {"crawl", "defaults", "source", "notify", "alerts", "feeds_dir"}
 
 
 def parse_config(data: dict, path: Path | str = DEFAULT_CONFIG) -> Config:
@@ -202,8 +203,18 @@ def parse_config(data: dict, path: Path | str = DEFAULT_CONFIG) -> Config:
         names.add(source.name)
         sources.append(source)
     alerts = AlertSettings(**_validate(_table(data, "alerts", path), ALERTS_KEYS, f"{path}: [alerts]"))
+    feeds_dir = _feeds_dir(data["feeds_dir"], path) if "feeds_dir" in data else None
     notify = _parse_notifiers(data.get("notify", []), path, alerts, names)
-    return Config(path=path, sources=tuple(sources), crawl=crawl, notify=notify, alerts=alerts, raw=data, **only)
+    return Config(path=path, sources=tuple(sources), crawl=crawl, notify=notify, alerts=alerts, feeds_dir=feeds_dir,
+                  raw=data, **only)
+
+
+def _feeds_dir(value: Any, path: Path) -> Path:
+    """A folder for feeds; a relative one is taken from the configuration file's folder."""
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{path}: key 'feeds_dir': must be a non-empty string (a folder path)")
+    folder = Path(value).expanduser()
+    return folder if folder.is_absolute() else path.parent / folder
 
 
 def _table(data: dict, name: str, path: Path) -> dict:

@@ -31,3 +31,11 @@ class NotifyError(TidingsError):
     """A notifier could not deliver (used by `tidings notify --test`)."""
 
     exit_code = 1
+
+
+class UsageError(TidingsError):
+    """A value given on the command line is malformed (a date, a search query, a source name)."""
+
+
+class OutputError(TidingsError):
+    """An output file or folder (export, feed, feeds_dir) cannot be written."""

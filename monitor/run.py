@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable
 
+from monitor import feeds
 from monitor.archive import Archive
 from monitor.config import Config, CrawlSettings, Source
 from monitor.errors import ArchiveError, TidingsError
@@ -110,6 +111,8 @@ def run(
 
     wanted = config.select(list(source_names or ()))
     report = RunReport(run_id=new_run_id(), started=utc_now())
+    if config.feeds_dir:
+        feeds.prepare_feeds_dir(config.feeds_dir)  # a bad feeds_dir fails before crawling
     hooks = (notify.enqueue_hook(config),) if config.notify else ()
     with Archive(db_path) as archive, SourceLocks(db_path) as locks:
         # Alerts an earlier run could not deliver (receiver down, crash) go first.
@@ -133,6 +136,8 @@ def run(
                                          error="the crawl ended before this source finished")
                 by_name[source.name] = record_crawl(archive, unfinished, run_id=report.run_id, after_record=hooks)
         report.sources = [by_name[s.name] for s in wanted]
+        if config.feeds_dir:
+            _write_feeds(archive, config)
         # Every crawl has committed: send what it queued.  Failures stay in the
         # outbox for the next run; they never change the run's exit code.
         notify.deliver_run(archive, config, report.run_id)
@@ -144,6 +149,14 @@ def skipped_report(source: Source, waited: float) -> SourceReport:
     """What a run says of a source it left to the process already crawling it."""
     return SourceReport(source.name, source.url, SKIPPED, 0,
                         error=f"another process is crawling this source (waited {waited:g} s); skipped")
+
+
+def _write_feeds(archive: Archive, config: Config) -> None:
+    """Refresh feeds_dir; the crawls are recorded already, so a failure is logged, not raised."""
+    try:
+        feeds.write_feeds(archive, config.feeds_dir, [s.name for s in config.sources])
+    except TidingsError as exc:
+        log.error("feeds not written: %s", exc)
 
 
 def preview(source: Source, crawl: CrawlSettings) -> SourceCrawl:

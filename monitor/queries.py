@@ -1,0 +1,214 @@
+"""Read-only queries for researchers: export, full-text search and feeds.
+
+These live here rather than in monitor/archive.py (which owns the schema,
+migrations and every write) so the archive module does not grow into a
+monolith; nothing here writes.  They use the base tables, not the views of
+migration 4, so they also work on an older archive opened read-only.
+
+Rows are yielded straight from the SQLite cursor, one at a time: an export
+of a million items never holds more than one row in memory.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Iterator, Sequence
+
+from monitor.archive import Archive
+from monitor.errors import ArchiveError, UsageError
+
+ITEM_COLUMNS = ("item_id", "source", "headline", "summary", "url", "published", "first_seen", "last_seen", "versions")
+VERSION_COLUMNS = ("item_id", "version", "source", "url", "seen_at", "headline", "summary", "published")
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which items: by source name, first_seen range (inclusive) and full-text query."""
+
+    sources: tuple[str, ...] = ()
+    since: str | None = None  # lower bound on first_seen, in the archive's timestamp format
+    until: str | None = None  # upper bound (inclusive)
+    search: str | None = None  # an SQLite FTS5 query
+
+
+# --- command-line values ---------------------------------------------------------
+
+def parse_when(text: str, option: str, *, end_of_day: bool = False) -> str:
+    """A date or date-time from the command line as an archive timestamp (UTC, ms).
+
+    A bare date means the start of that day, or with `end_of_day` its last
+    millisecond (so `--until 2026-11-29` includes the whole day).  A
+    date-time without a UTC offset is taken as UTC, like the archive.
+    """
+    value = text.strip()
+    try:
+        if len(value) == 10:
+            day = date.fromisoformat(value)
+            moment = datetime.combine(day, time.max if end_of_day else time.min, timezone.utc)
+        else:
+            moment = datetime.fromisoformat(value)
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=timezone.utc)
+    except ValueError:
+        raise UsageError(
+            f"{option} {text!r}: not a date (use YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS][+HH:MM])"
+        ) from None
+    return to_timestamp(moment)
+
+
+def to_timestamp(moment: datetime) -> str:
+    """The archive's timestamp format (see scraper.items.utc_now)."""
+    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds")
+
+
+# --- helpers ----------------------------------------------------------------------
+
+def _source_ids(archive: Archive, names: Sequence[str]) -> list[int]:
+    """Ids of the named sources; an unknown name is a usage error listing the known ones."""
+    rows = dict(_read(archive, "SELECT name, id FROM sources ORDER BY name", ()))
+    missing = [n for n in names if n not in rows]
+    if missing:
+        known = ", ".join(rows) or "none yet"
+        raise UsageError(f"{archive.path}: no source named {missing[0]!r} in the archive (archived: {known})")
+    return [rows[n] for n in names]
+
+
+def check_search(archive: Archive, query: str) -> None:
+    """Fail with one line before any output when the FTS query is malformed."""
+    _read(archive, "SELECT rowid FROM items_fts WHERE items_fts MATCH ? LIMIT 1", (query,), query=query)
+
+
+def _where(archive: Archive, selection: Selection) -> tuple[str, list]:
+    clauses, params = [], []
+    if selection.sources:
+        ids = _source_ids(archive, selection.sources)
+        clauses.append(f"i.source_id IN ({','.join('?' * len(ids))})")
+        params.extend(ids)
+    if selection.since:
+        clauses.append("i.first_seen >= ?")
+        params.append(selection.since)
+    if selection.until:
+        clauses.append("i.first_seen <= ?")
+        params.append(selection.until)
+    if selection.search:
+        check_search(archive, selection.search)
+        clauses.append("i.id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?)")
+        params.append(selection.search)
+    return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+def _read(archive: Archive, sql: str, params, *, query: str | None = None) -> list:
+    return list(_stream(archive, sql, params, query=query))
+
+
+def _stream(archive: Archive, sql: str, params, *, query: str | None = None) -> Iterator[tuple]:
+    """Rows one by one.  The statement runs now, so a bad query or a file that is
+    not an archive fails before any output is written; SQLite errors become
+    one-line errors naming the archive (or the search query)."""
+    with _errors(archive, query):
+        cursor = archive.conn.execute(sql, params)
+        cursor.arraysize = 500
+    return _fetch(archive, cursor, query)
+
+
+def _fetch(archive: Archive, cursor: sqlite3.Cursor, query: str | None) -> Iterator[tuple]:
+    with _errors(archive, query):
+        while rows := cursor.fetchmany():
+            yield from rows
+
+
+@contextlib.contextmanager
+def _errors(archive: Archive, query: str | None) -> Iterator[None]:
+    try:
+        yield
+    except sqlite3.OperationalError as exc:
+        text = str(exc)
+        if query is not None and ("fts5" in text or "no such column" in text or "unknown special query" in text):
+            raise UsageError(
+                f"search query {query!r}: not a valid full-text query ({text}); "
+                'put words with punctuation in double quotes, e.g. \'"water-related"\''
+            ) from None
+        if "no such table" in text or "no such column" in text:
+            raise ArchiveError(f"{archive.path}: not a Tidings archive ({text})") from None
+        raise ArchiveError(f"{archive.path}: {text}") from None
+    except sqlite3.Error as exc:
+        raise ArchiveError(f"{archive.path}: {exc}") from None
+
+
+# --- the queries --------------------------------------------------------------------
+
+ORDER = " ORDER BY i.first_seen, i.id"
+
+
+def item_rows(archive: Archive, selection: Selection) -> Iterator[tuple]:
+    """One tuple per item (ITEM_COLUMNS), oldest first_seen first."""
+    where, params = _where(archive, selection)
+    sql = (
+        "SELECT i.id, s.name, i.headline, i.summary, i.url, i.published, i.first_seen, i.last_seen, i.versions"
+        " FROM items i JOIN sources s ON s.id = i.source_id" + where + ORDER
+    )
+    return _stream(archive, sql, params)
+
+
+def version_rows(archive: Archive, selection: Selection) -> Iterator[tuple]:
+    """One tuple per version of each selected item (VERSION_COLUMNS), numbered from 1."""
+    where, params = _where(archive, selection)
+    sql = (
+        "SELECT v.item_id, s.name, i.url, v.seen_at, v.headline, v.summary, v.published"
+        " FROM items i JOIN sources s ON s.id = i.source_id JOIN item_versions v ON v.item_id = i.id"
+        + where + ORDER + ", v.id"
+    )
+    return _numbered(_stream(archive, sql, params))
+
+
+def _numbered(rows: Iterator[tuple]) -> Iterator[tuple]:
+    """Insert each version's number (1, 2, ...) after its item_id; rows come grouped by item."""
+    current, number = None, 0
+    for item_id, *rest in rows:
+        number = number + 1 if item_id == current else 1
+        current = item_id
+        yield (item_id, number, *rest)
+
+
+@dataclass(frozen=True, slots=True)
+class FeedItem:
+    """What a feed entry needs of an item."""
+
+    source: str
+    source_url: str
+    key: str
+    url: str | None
+    headline: str
+    summary: str
+    published: str | None
+    first_seen: str
+    changed: str  # when its current text was first seen
+
+
+def newest_items(archive: Archive, sources: Sequence[str] = (), limit: int = 50) -> list[FeedItem]:
+    """The `limit` items most recently first seen (in page order within one crawl)."""
+    where, params = _where(archive, Selection(sources=tuple(sources)))
+    sql = (
+        "SELECT s.name, s.url, i.key, i.url, i.headline, i.summary, i.published, i.first_seen,"
+        " coalesce((SELECT v.seen_at FROM item_versions v WHERE v.item_id = i.id ORDER BY v.id DESC LIMIT 1),"
+        " i.first_seen)"
+        " FROM items i JOIN sources s ON s.id = i.source_id" + where
+        + " ORDER BY i.first_seen DESC, i.id LIMIT ?"
+    )
+    return [FeedItem(*row) for row in _stream(archive, sql, [*params, limit])]
+
+
+def search(archive: Archive, query: str, sources: Sequence[str] = (), limit: int = 20) -> list[dict]:
+    """Items matching an FTS5 query, best match first, as ITEM_COLUMNS dicts."""
+    check_search(archive, query)
+    where, params = _where(archive, Selection(sources=tuple(sources)))
+    sql = (
+        "SELECT i.id, s.name, i.headline, i.summary, i.url, i.published, i.first_seen, i.last_seen, i.versions"
+        " FROM items_fts JOIN items i ON i.id = items_fts.rowid JOIN sources s ON s.id = i.source_id"
+        + (where + " AND" if where else " WHERE") + " items_fts MATCH ?"
+        " ORDER BY items_fts.rank, i.first_seen DESC LIMIT ?"
+    )
+    return [dict(zip(ITEM_COLUMNS, row)) for row in _stream(archive, sql, [*params, query, limit], query=query)]
