@@ -22,7 +22,7 @@ DAY1_AIR = "2026-01-10T08:05:00.000+00:00"
 DAY2 = "2026-01-12T09:30:00.000+00:00"
 DAY3 = "2026-01-15T18:00:00.000+00:00"
 
-MARKUP = "<b>Bold</b> ]]> & ampersand <![CDATA[x]]>"
+MARKUP = "<b>Bold</b> ]]> & ampersand &amp; 1 < 2"
 
 W1 = ("Über «Wasser» — 水 protection, with commas", 'Line one\nline two, "quoted"\n\nSecond paragraph ✓', "https://water.example/news/1", "2026-01-09")
 W1_EDITED = ("Über «Wasser» — 水 protection (corrected)", W1[1], W1[2], "2026-01-09")
