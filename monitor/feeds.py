@@ -24,7 +24,7 @@ from monitor.archive import Archive
 from monitor.config import PROJECT_URL
 from monitor.errors import OutputError
 from monitor.files import atomic_write
-from monitor.queries import FeedItem, newest_items
+from monitor.queries import FeedItem, newest_items, source_urls
 
 
 FEED_FORMATS = ("atom", "rss")
@@ -94,7 +94,7 @@ def feed_for(archive: Archive, fmt: str, sources: Sequence[str] = (), limit: int
     """The feed of the newest items of the named sources (all sources when none)."""
     items = newest_items(archive, sources, limit)
     if len(sources) == 1:
-        url = archive.conn.execute("SELECT url FROM sources WHERE name = ?", (sources[0],)).fetchone()[0]
+        url = source_urls(archive)[sources[0]]
         return build_feed(items, fmt, title=f"Tidings: {sources[0]}", link=url, id=feed_id(sources))
     label = ", ".join(sources) if sources else "all sources"
     return build_feed(items, fmt, title=f"Tidings: {label}", link=PROJECT_URL, id=feed_id(sources))
@@ -115,7 +115,7 @@ def write_feeds(archive: Archive, feeds_dir: Path, sources: Sequence[str], limit
     archive yet (never crawled) get no feed of their own.
     """
     prepare_feeds_dir(feeds_dir)
-    archived = {name for (name,) in archive.conn.execute("SELECT name FROM sources")}
+    archived = source_urls(archive)
     present = [name for name in sources if name in archived]
     combined = newest_items(archive, present, limit) if present else []
     documents = [(feeds_dir / COMBINED_NAME, lambda fmt: build_feed(

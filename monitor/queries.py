@@ -66,6 +66,11 @@ def to_timestamp(moment: datetime) -> str:
 
 # --- helpers ----------------------------------------------------------------------
 
+def source_urls(archive: Archive) -> dict[str, str]:
+    """Every archived source's name and listing URL."""
+    return dict(_read(archive, "SELECT name, url FROM sources ORDER BY name", ()))
+
+
 def _source_ids(archive: Archive, names: Sequence[str]) -> list[int]:
     """Ids of the named sources; an unknown name is a usage error listing the known ones."""
     rows = dict(_read(archive, "SELECT name, id FROM sources ORDER BY name", ()))
