@@ -15,7 +15,7 @@ from lxml import etree
 from parsel.csstranslator import HTMLTranslator
 
 from scraper.items import Record, item_key
-from scraper.text import canonical_url, element_paragraphs, element_text, normalise_space, parse_date, parse_html
+from scraper.text import BLOCK, canonical_url, element_paragraphs, element_text, normalise_space, parse_date, parse_html
 
 
 class SelectorError(ValueError):
@@ -60,7 +60,8 @@ def compile_selector(expr: str) -> etree.XPath:
         except Exception as exc:  # cssselect raises several unrelated types
             raise SelectorError(f"invalid CSS selector {expr!r}: {exc}") from None
     try:
-        return etree.XPath(xpath, regexp=False, smart_strings=False)
+        # Smart strings: a text result knows its element (for the headline's link).
+        return etree.XPath(xpath, regexp=False, smart_strings=True)
     except etree.XPathSyntaxError as exc:
         raise SelectorError(f"invalid XPath {xpath!r}: {exc}") from None
 
@@ -102,19 +103,18 @@ def extract(
 def extract_tree(root, page_url: str, selectors: Selectors, source: str = "", start_position: int = 0) -> Extraction:
     base_url = _base_url(root, page_url)
     page_canonical = canonical_url(page_url, page_url)
+    blocks = [b for b in select(selectors.item, root) if isinstance(b, etree._Element)]
+    drafts = [d for d in (_record(b, selectors, base_url, page_canonical) for b in blocks) if d is not None]
+    shared = _shared_links(drafts)
     records: list[Record] = []
     seen: set[str] = set()
-    for block in select(selectors.item, root):
-        if not isinstance(block, etree._Element):
-            continue
-        record = _record(block, selectors, base_url, page_canonical, source, start_position + len(records))
-        if record is None:
-            continue
-        key = item_key(record.headline, record.url)
+    for headline, summary, links, published in drafts:
+        url = next((u for u in links if u not in shared), None)
+        key = item_key(headline, url)
         if key in seen:  # the same item twice on one page (a featured copy)
             continue
         seen.add(key)
-        records.append(record)
+        records.append(Record(source, headline, summary, url, published, start_position + len(records)))
     next_page = None
     if selectors.next_page:
         for value in select(selectors.next_page, root):
@@ -122,6 +122,20 @@ def extract_tree(root, page_url: str, selectors: Selectors, source: str = "", st
             if next_page:
                 break
     return Extraction(records, next_page, selectors)
+
+
+def _shared_links(drafts: list[tuple]) -> set[str]:
+    """Links that blocks with different headlines share (a category or
+    "all news" link): not an item's own link, so never its identity.
+
+    Without this, every block whose first link is the same tag link would
+    collapse into one item.
+    """
+    headlines: dict[str, set[str]] = {}
+    for headline, _summary, links, _published in drafts:
+        for url in set(links):
+            headlines.setdefault(url, set()).add(headline.casefold())
+    return {url for url, names in headlines.items() if len(names) > 1}
 
 
 def _base_url(root, page_url: str) -> str:
@@ -132,28 +146,78 @@ def _base_url(root, page_url: str) -> str:
     return page_url
 
 
-def _record(block, selectors: Selectors, base_url: str, page_url: str | None, source: str, position: int) -> Record | None:
+def _record(block, selectors: Selectors, base_url: str, page_url: str | None) -> tuple | None:
+    """(headline, summary, candidate links in order of preference, published) of a block."""
     headline_nodes = select(selectors.headline, block)
-    headline = normalise_space(" ".join(_text(node) for node in headline_nodes[:1]))
+    headline = _headline(headline_nodes)
     if not headline:
         return None
-    summary = ""
-    if selectors.summary:
-        paragraphs: list[str] = []
-        for node in select(selectors.summary, block):
-            paragraphs.extend(p for p in element_paragraphs(node) if p not in paragraphs)
-        summary = "\n\n".join(paragraphs)
+    summary = _summary(select(selectors.summary, block)) if selectors.summary else ""
     if selectors.link:
-        links = [canonical_url(_href(v), base_url) for v in select(selectors.link, block)]
+        hrefs = [_href(v) for v in select(selectors.link, block)]
     else:
-        links = [canonical_url(href, base_url) for href in _default_links(block, headline_nodes)]
-    url = next((u for u in links if u and u != page_url), None)
+        hrefs = _default_links(block, headline_nodes)
+    links = list(dict.fromkeys(u for u in (canonical_url(h, base_url) for h in hrefs) if u and u != page_url))
     published = None
     if selectors.date:
         published = next(filter(None, (_date(v) for v in select(selectors.date, block))), None)
     else:
         published = next(filter(None, (_date(v) for v in block.iter("time"))), None)
-    return Record(source, headline, summary, url, published, position)
+    return headline, summary, links, published
+
+
+def _headline(nodes: list) -> str:
+    """The text of the first matching element; for text-node selectors
+    (`h3 ::text`) every matched text joined, so inline markup inside a
+    headline does not cut it short."""
+    if not nodes:
+        return ""
+    if isinstance(nodes[0], etree._Element):
+        # The first match with text: an empty heading (an icon) is no headline.
+        return next(filter(None, (element_text(n) for n in nodes if isinstance(n, etree._Element))), "")
+    return " ".join(_paragraphs([n for n in nodes if not isinstance(n, etree._Element)]))
+
+
+def _summary(nodes: list) -> str:
+    """Every paragraph of the matches, in order, each once, joined by a blank line."""
+    return "\n\n".join(dict.fromkeys(_paragraphs(nodes)))
+
+
+def _paragraphs(nodes: list) -> list[str]:
+    """The paragraphs of selector results, in order.
+
+    Elements give their paragraphs; text nodes (`p ::text`) are joined
+    within the paragraph element they belong to, so inline markup does not
+    split a paragraph.
+    """
+    paragraphs: list[str] = []
+    pending: list[str] = []
+    pending_block = None
+    for node in nodes:
+        if isinstance(node, etree._Element):
+            paragraphs.append(normalise_space("".join(pending)))
+            pending, pending_block = [], None
+            paragraphs.extend(element_paragraphs(node))
+            continue
+        block = _paragraph_of(_owner(node))
+        if block is not pending_block or block is None:
+            paragraphs.append(normalise_space("".join(pending)))
+            pending, pending_block = [], block
+        pending.append(str(node))
+    paragraphs.append(normalise_space("".join(pending)))
+    return [p for p in paragraphs if p]
+
+
+def _paragraph_of(element):
+    """The nearest block-level element around `element` (its paragraph)."""
+    while element is not None and _local_tag(element) not in BLOCK:
+        element = element.getparent()
+    return element
+
+
+def _local_tag(element) -> str:
+    tag = element.tag
+    return tag.rsplit("}", 1)[-1].lower() if isinstance(tag, str) else ""
 
 
 def _text(node) -> str:
@@ -174,11 +238,22 @@ def _default_links(block, headline_nodes: list) -> list[str]:
     """First link in the headline, else around it, else anywhere in the block."""
     hrefs: list[str] = []
     for node in headline_nodes[:1]:
-        if isinstance(node, etree._Element):
+        if not isinstance(node, etree._Element):
+            node = _owner(node)  # a text or attribute result: the element it belongs to
+        if node is not None:
             hrefs.extend(node.xpath("descendant-or-self::a/@href"))
             hrefs.extend(node.xpath("ancestor::a/@href")[-1:])
     hrefs.extend(block.xpath("descendant-or-self::a/@href"))
     return [str(h) for h in hrefs]
+
+
+def _owner(value):
+    """The element a text or attribute selector result came from, if known."""
+    getparent = getattr(value, "getparent", None)
+    parent = getparent() if getparent else None
+    if parent is not None and getattr(value, "is_tail", False):
+        parent = parent.getparent()
+    return parent
 
 
 def _date(value) -> str | None:
