@@ -4,7 +4,7 @@ text-node (`::text`) selectors, headlines with inline markup."""
 from __future__ import annotations
 
 from scraper.extract import Selectors, extract
-from tests.conftest import Page, tidings, write_config
+from conftest import Page, tidings, write_config
 
 TAGGED = """<html><body><div class="list">
 <div class="row"><span class="tag"><a href="/topics/env">Environment</a></span>
