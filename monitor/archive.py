@@ -343,7 +343,10 @@ class Archive:
         return [Delivery(*row) for row in self.conn.execute(sql + " ORDER BY created, rowid", args)]
 
     def list_deliveries(self, states: Iterable[str] = ("pending", "dead"), limit: int = 100) -> list[Delivery]:
-        """Deliveries in the given states, newest first (for `tidings status`)."""
+        """Deliveries in the given states, newest first (for `tidings status`;
+        none while the archive has no deliveries table, as read-only opens do not migrate)."""
+        if not self.db["deliveries"].exists():
+            return []
         states = list(states)
         marks = ",".join("?" * len(states))
         return [
@@ -408,6 +411,9 @@ class Archive:
                 (source_name, limit),
             )
         ]
+
+    def source_names(self) -> dict[int, str]:
+        return dict(self.conn.execute("SELECT id, name FROM sources"))
 
     def count_items(self, source_name: str | None = None) -> int:
         if source_name is None:

@@ -167,13 +167,14 @@ def status(config_path, db_path, as_json) -> None:
     from datetime import datetime, timezone
 
     from monitor.archive import Archive
-    from monitor.status import render_status, source_statuses, status_json
+    from monitor.status import delivery_statuses, render_status, source_statuses, status_json
 
     config = load_config(config_path)
     now = datetime.now(timezone.utc)
     with Archive(resolve_db_path(db_path), readonly=True) as archive:
         statuses = source_statuses(config, archive, now)
-    click.echo(status_json(statuses, now, config) if as_json else render_status(statuses, config))
+        deliveries = delivery_statuses(archive)
+    click.echo(status_json(statuses, now, config, deliveries) if as_json else render_status(statuses, config, deliveries))
 
 
 def _progress_printer(total: int):

@@ -35,6 +35,21 @@ class SourceStatus:
     dead_deliveries: int
 
 
+@dataclass
+class DeliveryStatus:
+    """A pending or dead alert delivery, as `tidings status` lists it."""
+
+    id: str
+    notifier: str
+    source: str | None
+    kind: str  # items | broken | recovered
+    state: str  # pending | dead
+    attempts: int
+    last_error: str | None
+    next_attempt: str | None  # null when dead
+    created: str
+
+
 def iso(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds")
 
@@ -61,12 +76,24 @@ def source_statuses(config: Config, archive: Archive, now: datetime) -> list[Sou
     return statuses
 
 
-def status_json(statuses: list[SourceStatus], now: datetime, config: Config) -> str:
-    document = {"generated": iso(now), "timezone": config.timezone, "sources": [asdict(s) for s in statuses]}
+def delivery_statuses(archive: Archive, limit: int = 100) -> list[DeliveryStatus]:
+    """The pending and dead alert deliveries, newest first."""
+    names = archive.source_names()
+    return [
+        DeliveryStatus(d.id, d.notifier, names.get(d.source_id), d.kind, d.state, d.attempts, d.last_error,
+                       d.next_attempt if d.state == "pending" else None, d.created)
+        for d in archive.list_deliveries(("pending", "dead"), limit)
+    ]
+
+
+def status_json(statuses: list[SourceStatus], now: datetime, config: Config,
+                deliveries: list[DeliveryStatus] = ()) -> str:
+    document = {"generated": iso(now), "timezone": config.timezone, "sources": [asdict(s) for s in statuses],
+                "deliveries": [asdict(d) for d in deliveries]}
     return json.dumps(document, ensure_ascii=False, indent=2)
 
 
-def render_status(statuses: list[SourceStatus], config: Config) -> str:
+def render_status(statuses: list[SourceStatus], config: Config, deliveries: list[DeliveryStatus] = ()) -> str:
     """A table for people; times in the config's time zone."""
     tz = config.tzinfo
     header = ("source", "last run", "status", "next run", "items", "new 24h", "pending", "dead")
@@ -80,6 +107,13 @@ def render_status(statuses: list[SourceStatus], config: Config) -> str:
     for s in statuses:
         if s.last_error and s.last_status in ("failed", "suspect"):
             lines.append(f"{s.name}: {s.last_error}")
+    if deliveries:
+        lines.extend(["", "Undelivered alerts (pending: retried; dead: given up):"])
+        for d in deliveries:
+            when = f", next try {_local(d.next_attempt, tz)}" if d.next_attempt else ""
+            error = f": {d.last_error}" if d.last_error else ""
+            lines.append(f"  {d.state:<7} {d.notifier} {d.kind} on {d.source or '-'} (id {d.id}, "
+                         f"{d.attempts} attempt{'s' if d.attempts != 1 else ''}{when}){error}")
     return "\n".join(lines)
 
 

@@ -26,3 +26,25 @@ def test_a_listing_that_really_shrinks_is_suspect_once_then_watched_again(tmp_pa
     third = run()
     assert third.code == 0, third.stdout
     assert [n["headline"] for n in third.json["sources"][0]["new"]] == [extra_item(1).headline]
+
+
+def test_status_lists_each_undelivered_alert(tmp_path, site):
+    from alert_receivers import free_port
+
+    dead = f"http://127.0.0.1:{free_port()}/hook"
+    site.pages["/news"] = Page(Listing().render())
+    config = write_config(tmp_path / "t.toml", [{"name": "unece", "url": site.url("/news"), **DRUPAL_SOURCE}],
+                          extra=f'[[notify]]\ntype = "webhook"\nname = "hook"\nurl = "{dead}"\ntimeout = 2\n')
+    db = tmp_path / "a.db"
+    assert tidings("run", "--config", str(config), "--db", str(db)).code == 0
+    site.pages["/news"] = Page(Listing([extra_item(1), *seed_items()]).render())
+    assert tidings("run", "--config", str(config), "--db", str(db)).code == 0  # a dead receiver never fails a run
+    status = tidings("status", "--config", str(config), "--db", str(db), "--json")
+    assert status.code == 0, status.stderr
+    [delivery] = status.json["deliveries"]
+    assert (delivery["notifier"], delivery["source"], delivery["kind"], delivery["state"]) == (
+        "hook", "unece", "items", "pending")
+    assert delivery["attempts"] >= 1 and "connection refused" in delivery["last_error"]
+    assert status.json["sources"][0]["pending_deliveries"] == 1
+    text = tidings("status", "--config", str(config), "--db", str(db))
+    assert f"pending hook items on unece (id {delivery['id']}" in text.stdout
