@@ -145,15 +145,49 @@ def parse_date(text: str | None) -> str | None:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
         has_time = "T" in text or _TIME_OF_DAY.search(text) is not None
     except ValueError:
-        parsed = _parse_loose(text)
+        part = _date_part(text)
+        parsed = _parse_loose(part) if part else _parse_loose(text)
         if parsed is None:
             return None
-        has_time = _TIME_OF_DAY.search(text) is not None
+        has_time = _TIME_OF_DAY.search(part or text) is not None
     if not 1900 <= parsed.year <= 2200:
         return None
     if has_time:
         return parsed.isoformat()
     return parsed.date().isoformat()
+
+
+# A date inside other text ("Updated 12 Mar 2024 | 4 min read", "3 comments ·
+# Nov 5, 2024"): parsed on its own first, since a fuzzy parse of the whole
+# text would take the other numbers for the day or the year.
+_MONTH_NAME = r"[A-Za-z]{3,9}\.?"
+_DATE_PART = re.compile(
+    r"\b(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}"
+    r"|\d{1,2}[./-]\d{1,2}[./-]\d{4}"
+    rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH_NAME},?\s+\d{{4}}"
+    rf"|{_MONTH_NAME}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}})"
+    r"(?:\s*[,|@\u2013\u2014-]?\s*(?:at\s+)?\d{1,2}:\d{2}(?::\d{2})?(?:\s*[ap]\.?m\.?)?)?",
+    re.I,
+)
+
+
+def _date_part(text: str) -> str | None:
+    """The first date written inside `text` that parses, in a form dateutil
+    reads unambiguously (a year-first date is never read day first)."""
+    for match in _DATE_PART.finditer(text):
+        part = match.group(0)
+        year_first = re.match(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})", part)
+        if year_first:
+            year, month, day = (int(n) for n in year_first.groups())
+            if not 1 <= month <= 12:
+                continue
+            part = f"{day} {_MONTHS[month - 1]} {year}{part[year_first.end():]}"
+        if _parse_loose(part) is not None:
+            return part
+    return None
+
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def _parse_loose(text: str) -> datetime | None:

@@ -3,7 +3,10 @@ text-node (`::text`) selectors, headlines with inline markup."""
 
 from __future__ import annotations
 
+import pytest
+
 from scraper.extract import Selectors, extract
+from scraper.text import parse_date
 from conftest import Page, tidings, write_config
 
 TAGGED = """<html><body><div class="list">
@@ -67,3 +70,23 @@ def test_tagged_listing_through_the_cli(site, tmp_path):
     assert [r["headline"] for r in result.json] == [
         "Water convention enters into force", "Air quality report published", "Part one of three"]
     assert [r["position"] for r in result.json] == [0, 1, 2]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Updated 12 Mar 2024 | 4 min read", "2024-03-12"),
+    ("3 comments · Nov 5, 2024", "2024-11-05"),
+    ("By Jane, 4 staff - 12th of March 2024", "2024-03-12"),
+    ("Read 5 min · 2024-03-12", "2024-03-12"),
+    ("Posted on 2024/03/12", "2024-03-12"),
+    ("Nov 5, 2024 at 3:45 pm", "2024-11-05T15:45:00"),
+    ("Monday, 15 November 2021 - 10:00", "2021-11-15T10:00:00"),
+    ("Page 1 of 12", None),
+])
+def test_a_date_inside_other_text_is_found_and_other_numbers_ignored(text, expected):
+    assert parse_date(text) == expected
+
+
+def test_date_selector_on_a_labelled_span():
+    html = ('<ul><li><a href="/a">Budget announced</a><span class="meta">3 comments · '
+            'Published: 12 March 2024</span></li></ul>')
+    assert _records(html, "https://gov.example/", item="li", headline="a", date="span.meta")[0].published == "2024-03-12"
