@@ -228,8 +228,10 @@ def _href(value) -> str | None:
     if isinstance(value, etree._Element):
         href = value.get("href")
         if href is None:
-            found = value.xpath(".//a/@href")
-            href = found[0] if found else None
+            # An element given as the link: the link inside it, else the one around it
+            # (a card whose whole headline is wrapped in <a>).
+            found = value.xpath(".//a/@href") or value.xpath("ancestor::a/@href")[-1:]
+            href = str(found[0]) if found else None
         return href
     return str(value)
 

@@ -90,3 +90,10 @@ def test_date_selector_on_a_labelled_span():
     html = ('<ul><li><a href="/a">Budget announced</a><span class="meta">3 comments · '
             'Published: 12 March 2024</span></li></ul>')
     assert _records(html, "https://gov.example/", item="li", headline="a", date="span.meta")[0].published == "2024-03-12"
+
+
+def test_link_selector_naming_an_element_inside_a_card_link():
+    html = ('<div class="cards"><article><a href="/story/1" class="card"><h3>Storm hits coast</h3></a></article>'
+            '<article><a href="/story/2" class="card"><h3>Markets rally</h3></a></article></div>')
+    records = _records(html, "https://news.example/latest", item="article", headline="h3", link="h3")
+    assert [r.url for r in records] == ["https://news.example/story/1", "https://news.example/story/2"]
