@@ -274,6 +274,7 @@ def _http_url(value: Any) -> str:
     value = _str(value).strip()
     try:
         parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises for a port out of range or not a number
     except ValueError as exc:
         raise ValueError(f"{value!r} is not a valid URL: {exc}") from None
     if parts.scheme not in ("http", "https"):

@@ -48,3 +48,11 @@ def test_status_lists_each_undelivered_alert(tmp_path, site):
     assert status.json["sources"][0]["pending_deliveries"] == 1
     text = tidings("status", "--config", str(config), "--db", str(db))
     assert f"pending hook items on unece (id {delivery['id']}" in text.stdout
+
+
+def test_a_url_with_a_bad_port_is_a_config_error(tmp_path):
+    config = write_config(tmp_path / "t.toml", [{"name": "x", "url": "http://127.0.0.1:99999/news"}])
+    result = tidings("run", "--config", str(config), "--db", str(tmp_path / "a.db"))
+    assert result.code == 2
+    assert result.stderr.strip() == (f"tidings: error: {config}: source 'x': key 'url': "
+                                     "'http://127.0.0.1:99999/news' is not a valid URL: Port out of range 0-65535")
