@@ -8,7 +8,7 @@ that failed or collapsed is never diffed, so an outage cannot turn into
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from monitor.archive import KnownItem, SourceState
 from scraper.items import Record
@@ -44,14 +44,28 @@ def judge(
     if suspicion:
         return Verdict(SUSPECT, suspicion)
     new = [r for r in records if r.key not in known]
-    updated = [
-        (known[r.key], r)
-        for r in records
-        if r.key in known and (known[r.key].headline, known[r.key].summary) != (r.headline, r.summary)
-    ]
+    updated = [(known[r.key], _keep_summary(known[r.key], r)) for r in records
+               if r.key in known and _edited(known[r.key], r)]
     if state.items == 0 and not alert_on_first_run:
         return Verdict(BASELINE, None, new, [])
     return Verdict(OK, None, new, updated)
+
+
+def _edited(known: KnownItem, record: Record) -> bool:
+    """Whether a seen-before item's text changed.
+
+    A summary that disappeared is no edit: the summary selector stopped
+    matching (a layout change), and every item would otherwise be reported
+    updated at once.  The archive keeps the last summary it had.
+    """
+    if record.headline != known.headline:
+        return True
+    return bool(record.summary) and record.summary != known.summary
+
+
+def _keep_summary(known: KnownItem, record: Record) -> Record:
+    """The record with the archived summary when it has none of its own (see _edited)."""
+    return record if record.summary else replace(record, summary=known.summary)
 
 
 def _suspicion(count: int, state: SourceState) -> str | None:

@@ -77,3 +77,13 @@ def test_identity_survives_a_headline_edit_when_the_url_is_stable():
     no_url = rec(1, url=False)
     spaced = Record("src", "  headline   1 ", "s", None, None, 0)
     assert no_url.key == spaced.key
+
+
+def test_a_summary_that_disappears_is_no_edit():
+    old = [rec(n) for n in range(10)]
+    # The summary selector stopped matching: no item is updated, not all ten.
+    assert judge([rec(n, summary="") for n in range(10)], known(*old), TEN).updated == []
+    # A headline edit at the same time is an edit, and the archived summary is kept.
+    retitled = Record("src", "new title", "", old[0].url, None, 0)
+    [(_, record)] = judge([retitled, *old[1:]], known(*old), TEN).updated
+    assert (record.headline, record.summary) == ("new title", "s")
