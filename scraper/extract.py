@@ -108,8 +108,8 @@ def extract_tree(root, page_url: str, selectors: Selectors, source: str = "", st
     shared = _shared_links(drafts)
     records: list[Record] = []
     seen: set[str] = set()
-    for headline, summary, links, published in drafts:
-        url = next((u for u in links if u not in shared), None)
+    for headline, summary, links, own, published in drafts:
+        url = next((u for u in links if u in own or u not in shared), None)
         key = item_key(headline, url)
         if key in seen:  # the same item twice on one page (a featured copy)
             continue
@@ -126,13 +126,14 @@ def extract_tree(root, page_url: str, selectors: Selectors, source: str = "", st
 
 def _shared_links(drafts: list[tuple]) -> set[str]:
     """Links that blocks with different headlines share (a category or
-    "all news" link): not an item's own link, so never its identity.
+    "all news" link): not an item's own link, so never its identity, unless
+    it is the headline's link (a featured copy of a story under another title).
 
     Without this, every block whose first link is the same tag link would
     collapse into one item.
     """
     headlines: dict[str, set[str]] = {}
-    for headline, _summary, links, _published in drafts:
+    for headline, _summary, links, _own, _published in drafts:
         for url in set(links):
             headlines.setdefault(url, set()).add(headline.casefold())
     return {url for url, names in headlines.items() if len(names) > 1}
@@ -147,35 +148,46 @@ def _base_url(root, page_url: str) -> str:
 
 
 def _record(block, selectors: Selectors, base_url: str, page_url: str | None) -> tuple | None:
-    """(headline, summary, candidate links in order of preference, published) of a block."""
+    """(headline, summary, candidate links in order of preference, the headline's
+    own links, published) of a block."""
     headline_nodes = select(selectors.headline, block)
-    headline = _headline(headline_nodes)
+    headline, element = _headline(headline_nodes)
     if not headline:
         return None
     summary = _summary(select(selectors.summary, block)) if selectors.summary else ""
+    own_hrefs = _headline_links(element)
     if selectors.link:
         hrefs = [_href(v) for v in select(selectors.link, block)]
-    else:
-        hrefs = _default_links(block, headline_nodes)
-    links = list(dict.fromkeys(u for u in (canonical_url(h, base_url) for h in hrefs) if u and u != page_url))
+    else:  # first link in the headline, else around it, else anywhere in the block
+        hrefs = own_hrefs + [str(h) for h in block.xpath("descendant-or-self::a/@href")]
+
+    def absolute(values) -> list[str]:
+        return list(dict.fromkeys(u for u in (canonical_url(h, base_url) for h in values) if u and u != page_url))
+
+    links, own = absolute(hrefs), set(absolute(own_hrefs))
     published = None
     if selectors.date:
         published = next(filter(None, (_date(v) for v in select(selectors.date, block))), None)
     else:
         published = next(filter(None, (_date(v) for v in block.iter("time"))), None)
-    return headline, summary, links, published
+    return headline, summary, links, own, published
 
 
-def _headline(nodes: list) -> str:
-    """The text of the first matching element; for text-node selectors
+def _headline(nodes: list) -> tuple[str, object]:
+    """The headline's text and element: the first matching element with text
+    (an empty heading, an icon, is no headline); for text-node selectors
     (`h3 ::text`) every matched text joined, so inline markup inside a
     headline does not cut it short."""
     if not nodes:
-        return ""
+        return "", None
     if isinstance(nodes[0], etree._Element):
-        # The first match with text: an empty heading (an icon) is no headline.
-        return next(filter(None, (element_text(n) for n in nodes if isinstance(n, etree._Element))), "")
-    return " ".join(_paragraphs([n for n in nodes if not isinstance(n, etree._Element)]))
+        for node in nodes:
+            text = element_text(node) if isinstance(node, etree._Element) else ""
+            if text:
+                return text, node
+        return "", None
+    texts = [n for n in nodes if not isinstance(n, etree._Element)]
+    return " ".join(_paragraphs(texts)), _owner(texts[0])
 
 
 def _summary(nodes: list) -> str:
@@ -236,17 +248,11 @@ def _href(value) -> str | None:
     return str(value)
 
 
-def _default_links(block, headline_nodes: list) -> list[str]:
-    """First link in the headline, else around it, else anywhere in the block."""
-    hrefs: list[str] = []
-    for node in headline_nodes[:1]:
-        if not isinstance(node, etree._Element):
-            node = _owner(node)  # a text or attribute result: the element it belongs to
-        if node is not None:
-            hrefs.extend(node.xpath("descendant-or-self::a/@href"))
-            hrefs.extend(node.xpath("ancestor::a/@href")[-1:])
-    hrefs.extend(block.xpath("descendant-or-self::a/@href"))
-    return [str(h) for h in hrefs]
+def _headline_links(element) -> list[str]:
+    """The links in the headline element, then the one around it."""
+    if element is None:
+        return []
+    return [str(h) for h in element.xpath("descendant-or-self::a/@href") + element.xpath("ancestor::a/@href")[-1:]]
 
 
 def _owner(value):

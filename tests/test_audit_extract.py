@@ -97,3 +97,12 @@ def test_link_selector_naming_an_element_inside_a_card_link():
             '<article><a href="/story/2" class="card"><h3>Markets rally</h3></a></article></div>')
     records = _records(html, "https://news.example/latest", item="article", headline="h3", link="h3")
     assert [r.url for r in records] == ["https://news.example/story/1", "https://news.example/story/2"]
+
+
+def test_a_featured_copy_under_another_title_stays_one_item_by_its_link():
+    html = ('<div><div class="t"><h2><a href="/s/1">Storm: what we know</a></h2></div>'
+            '<div class="t"><h2><a href="/s/1">Storm hits the coast</a></h2></div>'
+            '<div class="t"><h2><a href="/s/2">Markets rally</a></h2></div></div>')
+    records = _records(html, "https://news.example/", item="div.t", headline="h2")
+    assert [(r.headline, r.url) for r in records] == [
+        ("Storm: what we know", "https://news.example/s/1"), ("Markets rally", "https://news.example/s/2")]
