@@ -61,9 +61,17 @@ def compile_selector(expr: str) -> etree.XPath:
             raise SelectorError(f"invalid CSS selector {expr!r}: {exc}") from None
     try:
         # Smart strings: a text result knows its element (for the headline's link).
-        return etree.XPath(xpath, regexp=False, smart_strings=True)
+        compiled = etree.XPath(xpath, regexp=False, smart_strings=True)
     except etree.XPathSyntaxError as exc:
         raise SelectorError(f"invalid XPath {xpath!r}: {exc}") from None
+    try:  # unknown functions and variables only show when evaluated: say so in the config check
+        compiled(_PROBE)
+    except etree.XPathEvalError as exc:
+        raise SelectorError(f"invalid XPath {xpath!r}: {exc}") from None
+    return compiled
+
+
+_PROBE = etree.fromstring("<html><body><div><p>x</p></div></body></html>", etree.HTMLParser())
 
 
 def select(expr: str, node) -> list:

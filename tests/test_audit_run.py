@@ -56,3 +56,12 @@ def test_a_url_with_a_bad_port_is_a_config_error(tmp_path):
     assert result.code == 2
     assert result.stderr.strip() == (f"tidings: error: {config}: source 'x': key 'url': "
                                      "'http://127.0.0.1:99999/news' is not a valid URL: Port out of range 0-65535")
+
+
+def test_an_xpath_that_cannot_be_evaluated_is_a_config_error(tmp_path):
+    config = write_config(tmp_path / "t.toml", [
+        {"name": "x", "url": "http://127.0.0.1:9/news", "item": "xpath://article", "headline": "xpath:foo(.//h2)"}])
+    result = tidings("run", "--config", str(config), "--db", str(tmp_path / "a.db"))
+    assert result.code == 2
+    assert result.stderr.strip() == (f"tidings: error: {config}: source 'x': key 'headline': "
+                                     "invalid XPath 'foo(.//h2)': Unregistered function")
