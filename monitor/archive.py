@@ -101,6 +101,8 @@ class Archive:
 
     def __init__(self, path: str | os.PathLike, *, readonly: bool = False):
         self.path = Path(path)
+        if self.path.is_dir():  # $TIDINGS_DB is not checked by the CLI's --db option
+            raise ArchiveError(f"{self.path}: is a directory, not an archive file (pass --db FILE)")
         try:
             if readonly:
                 if not self.path.exists():

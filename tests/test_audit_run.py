@@ -65,3 +65,11 @@ def test_an_xpath_that_cannot_be_evaluated_is_a_config_error(tmp_path):
     assert result.code == 2
     assert result.stderr.strip() == (f"tidings: error: {config}: source 'x': key 'headline': "
                                      "invalid XPath 'foo(.//h2)': Unregistered function")
+
+
+def test_a_directory_as_archive_is_one_clear_line(tmp_path):
+    config = write_config(tmp_path / "t.toml", [{"name": "x", "url": "http://127.0.0.1:9/news"}])
+    for command in ("run", "status"):
+        result = tidings(command, "--config", str(config), env={"TIDINGS_DB": str(tmp_path)})
+        assert result.code == 2
+        assert result.stderr.strip() == f"tidings: error: {tmp_path}: is a directory, not an archive file (pass --db FILE)"
