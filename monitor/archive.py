@@ -42,9 +42,11 @@ class SourceState:
 
     id: int
     items: int  # distinct items archived
-    # Items seen by the last crawl that found any (ok, baseline or suspect; failed
-    # crawls saw nothing): the size a new crawl is compared with.
-    previous_items_seen: int | None
+    # Items seen by the last ok/baseline crawl: the size a new crawl is compared
+    # with.  Not the previous crawl: a broken layout that keeps matching one
+    # stray block must stay suspect (and raise a "broken" alert), never become
+    # the new normal whose stray block is then reported as news.
+    last_good_items_seen: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,12 +213,9 @@ class Archive:
             if row[1] != url:
                 self.conn.execute("UPDATE sources SET url = ? WHERE id = ?", (url, source_id))
         items = self.conn.execute("SELECT count(*) FROM items WHERE source_id = ?", (source_id,)).fetchone()[0]
-        # Not the last *good* crawl: a listing that really shrank (25 a page, now
-        # 10) would then stay suspect forever and its news would never be seen.
-        # A collapse is suspect once; the same smaller size again is the new normal.
         last = self.conn.execute(
-            "SELECT items_seen FROM crawls WHERE source_id = ? AND status IN ('ok', 'baseline', 'suspect') "
-            "AND items_seen > 0 ORDER BY id DESC LIMIT 1",
+            "SELECT items_seen FROM crawls WHERE source_id = ? AND status IN ('ok', 'baseline') "
+            "AND items_seen IS NOT NULL ORDER BY id DESC LIMIT 1",
             (source_id,),
         ).fetchone()
         return SourceState(source_id, items, last[0] if last else None)

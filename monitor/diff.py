@@ -74,10 +74,10 @@ def _suspicion(count: int, state: SourceState) -> str | None:
         if state.items:
             return "no items found: the page layout probably changed (selectors match nothing)"
         return "no items found on the page: check the selectors"
-    previous = state.previous_items_seen
+    previous = state.last_good_items_seen
     if previous and state.items and count * 2 < previous:
         return (
-            f"only {count} item{'s' if count != 1 else ''} found where the previous crawl saw {previous}: "
+            f"only {count} item{'s' if count != 1 else ''} found where the last good crawl saw {previous}: "
             "the page layout probably changed"
         )
     return None

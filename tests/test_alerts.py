@@ -265,7 +265,7 @@ def test_broken_and_recovered_once_and_no_item_alerts_from_bad_runs(tmp_path, si
     assert broken["kind"] == "broken" and broken["items"] == []
     assert broken["health"]["status"] == "suspect" and broken["health"]["runs"] == 3
     assert (broken["health"]["items_seen_before"], broken["health"]["items_seen_now"]) == (10, 3)
-    assert "only 3 items found where the previous crawl saw 10" in broken["health"]["error"]
+    assert "only 3 items found where the last good crawl saw 10" in broken["health"]["error"]
     assert len(smtp.messages) == 1 and smtp.messages[0]["Subject"] == "un-news is broken: suspect for 3 runs in a row"
 
     site.pages["/news"] = Page("busy", status=503)

@@ -17,8 +17,8 @@ def known(*records: Record) -> dict[str, KnownItem]:
     return {r.key: KnownItem(i, r.key, r.headline, r.summary, None) for i, r in enumerate(records, 1)}
 
 
-FRESH = SourceState(id=1, items=0, previous_items_seen=None)
-TEN = SourceState(id=1, items=10, previous_items_seen=10)
+FRESH = SourceState(id=1, items=0, last_good_items_seen=None)
+TEN = SourceState(id=1, items=10, last_good_items_seen=10)
 
 
 def test_first_crawl_is_a_baseline_without_new_items():
