@@ -1,0 +1,643 @@
+"""Automatic detection of a listing page's items: an lxml tree in, selectors out.
+
+Detection infers ordinary selectors (the same CSS a person would write in
+tidings.toml) and `extract_tree` applies them, so the records of an
+automatic crawl and of a crawl with the printed selectors pinned are the
+same by construction.
+
+How (see docs/autodetect.md):
+1. Every link with text is a clue.  From each, climb a few levels; every
+   element met is a candidate item block, grouped with the elements of the
+   same tag under parents with the same tag-and-class path.
+2. Each group is scored: headline-like link text, other text (summaries),
+   penalised inside navigation, header, footer, sidebars, pagers, share bars.
+   The best group is the main listing; at equal score the outer level wins,
+   so a block holds its headline, summary and date.
+3. The simplest CSS selector that selects that group (plus, at most, other
+   item-like blocks next to it, such as a featured first item) is kept.
+4. Within a sample of blocks, headline, link, summary and date are located
+   by their look, and the relative selector that finds them in most blocks
+   is kept.
+
+Everything is linear in the size of the page: links climb a bounded number
+of levels and ancestor facts are memoised, so no recursion follows the
+page's nesting depth.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from lxml import etree
+
+from scraper.extract import SelectorError, Selectors, select
+from scraper.text import canonical_url, element_paragraphs, element_text, normalise_space, parse_date
+
+MAX_CLIMB = 8  # levels above a link at which its item block may start
+SAMPLE = 12  # blocks examined to infer headline, summary, link and date
+MIN_ITEMS = 2
+HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+
+_VOLATILE_CLASS = re.compile(
+    r"\d|^(first|last|odd|even|active|is-active|current|selected|clearfix|new|hidden|"
+    r"featured|is-featured|sticky|lead|top|highlight|highlighted|promoted|large|big|wide|small)$",
+    re.I,
+)
+_VOLATILE_SUFFIX = re.compile(r"(--|__)(first|last|featured|lead|large|big|wide|small|top|highlight\w*|promoted|sticky)$", re.I)
+_CSS_IDENT = re.compile(r"^-?[A-Za-z_][A-Za-z0-9_-]*$")
+_BOUNDARY = r"(?:^|[\s_-])"
+_BAD_REGION = re.compile(
+    _BOUNDARY + r"(nav|navbar|navigation|menu|menus|menubar|submenu|subnav|footer|site-header|masthead|"
+    r"sidebar|breadcrumb|breadcrumbs|pager|pagination|share|sharing|social|widget|widgets|skip|cookie|cookies|"
+    r"trending|popular|most-read|mostread|toolbar|topbar|utility|related|comments?|newsletter|promo|ad|ads|advert)"
+    r"(?=$|[\s_-])",
+    re.I,
+)
+_BAD_TAGS = frozenset({"nav", "footer", "aside", "form", "menu"})
+_BAD_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", "search", "menu", "menubar"})
+_CONTENT_TAGS = frozenset({"main", "article"})
+_SUMMARY_CLASS = re.compile(
+    r"summary|excerpt|teaser|desc|dek|standfirst|intro|lead|abstract|body|text|blurb|snippet|content|lede|deck",
+    re.I,
+)
+_DATE_CLASS = re.compile(r"date|time|publish|posted|meta|byline|when|stamp|day", re.I)
+_DATE_HINT = re.compile(r"\b(1[89]|2[01])\d\d\b|\b\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}\b")
+_NEXT_TEXT = re.compile(
+    r"^(next|next page|next ›|next »|next →|older|older posts|older entries|older news|more|more news|›|»|→|>|>>)"
+    r"\s*[›»→>]*$",
+    re.I,
+)
+_SKIP_HREF = re.compile(r"^\s*(#|javascript:|mailto:|tel:)", re.I)
+
+
+@dataclass(slots=True)
+class _Node:
+    """What detection needs to know about an element's place in the page."""
+
+    key: int  # interned tag-and-class path from the root
+    bad: bool  # inside navigation, header, footer, sidebar...
+    content: bool  # inside <main> or an <article>
+    depth: int
+
+
+@dataclass(slots=True)
+class _Member:
+    """A candidate item block and the title-like links found in it."""
+
+    title: int = 0  # length of its longest title-like link text
+    links: int = 0
+
+
+def detect(root, page_url: str) -> Selectors | None:
+    """Selectors for the page's main listing, or None when it has none."""
+    if root is None:
+        return None
+    body = root.find("body")
+    scope = body if body is not None else root
+    paths = _Paths()
+    groups = _candidate_groups(scope, paths)
+    best = _best_group(groups, paths)
+    if best is None:
+        return None
+    members = best
+    item = _item_selector(root, members, paths)
+    if item is None:
+        return None
+    blocks = [b for b in select(item, root) if isinstance(b, etree._Element)]
+    sample = _sample(blocks)
+    headline, heads = _headline_selector(sample)
+    if headline is None:
+        return None
+    date = _date_selector(sample, heads)
+    summary = _summary_selector(sample, heads, date)
+    link = _link_selector(sample, heads, page_url)
+    return Selectors(item, headline, summary, link, date, _next_page_selector(root, page_url))
+
+
+# --- 1. paths and candidate groups -------------------------------------------
+
+
+def _tag(el) -> str:
+    tag = el.tag
+    return tag.lower() if isinstance(tag, str) else ""
+
+
+def _classes(el) -> list[str]:
+    """Classes that describe what an element is, not its state or position."""
+    return [
+        c for c in (el.get("class") or "").split()
+        if not _VOLATILE_CLASS.search(c) and not _VOLATILE_SUFFIX.search(c) and _CSS_IDENT.match(c)
+    ]
+
+
+class _Paths:
+    """Memoised facts about elements, computed top-down without recursion."""
+
+    def __init__(self) -> None:
+        self.nodes: dict = {}
+        self.keys: dict[tuple[int, str], int] = {}
+
+    def of(self, el) -> _Node:
+        node = self.nodes.get(el)
+        if node is not None:
+            return node
+        chain = []
+        cur = el
+        while cur is not None and cur not in self.nodes:
+            chain.append(cur)
+            cur = cur.getparent()
+        parent = self.nodes[cur] if cur is not None else _Node(0, False, False, -1)
+        for el_ in reversed(chain):
+            parent = self._make(el_, parent)
+            self.nodes[el_] = parent
+        return parent
+
+    def _make(self, el, parent: _Node) -> _Node:
+        tag = _tag(el)
+        sig = tag + "." + ".".join(sorted(_classes(el)))
+        key = self.keys.setdefault((parent.key, sig), len(self.keys) + 1)
+        bad = parent.bad or _is_bad_region(el, tag, parent.content)
+        content = parent.content or tag in _CONTENT_TAGS or el.get("role") == "main"
+        return _Node(key, bad, content, parent.depth + 1)
+
+
+def _is_bad_region(el, tag: str, in_content: bool) -> bool:
+    if tag in ("html", "body"):
+        return False
+    if tag in _BAD_TAGS or (tag == "header" and not in_content):
+        return True
+    if (el.get("role") or "").lower() in _BAD_ROLES:
+        return True
+    names = f"{el.get('class') or ''} {el.get('id') or ''}"
+    return bool(names.strip()) and _BAD_REGION.search(names) is not None
+
+
+def _link_text(a) -> str:
+    return normalise_space("".join(a.itertext()))
+
+
+def _is_title_text(text: str) -> bool:
+    return len(text) >= 10 and " " in text
+
+
+def _candidate_groups(scope, paths: _Paths) -> dict[tuple[int, str], dict]:
+    """Candidate blocks around every titled link, grouped by parent path and tag."""
+    groups: dict[tuple[int, str], dict] = {}
+    for a in scope.iter("a"):
+        href = a.get("href")
+        if href is None or _SKIP_HREF.match(href):
+            continue
+        text = _link_text(a)
+        if not text:
+            continue
+        title = min(len(text), 120) if _is_title_text(text) else 0
+        node = a
+        for _ in range(MAX_CLIMB):
+            parent = node.getparent()
+            if parent is None:
+                break
+            key = (paths.of(parent).key, _tag(node))
+            group = groups.get(key)
+            if group is None:
+                group = groups[key] = {}
+            member = group.get(node)
+            if member is None:
+                member = group[node] = _Member()
+            member.links += 1
+            if title > member.title:
+                member.title = title
+            if parent is scope:
+                break
+            node = parent
+    return groups
+
+
+def _best_group(groups: dict, paths: _Paths) -> list | None:
+    """The item blocks of the main listing (those with a title-like link)."""
+    scored = []
+    for members in groups.values():
+        items = [el for el, m in members.items() if m.title]
+        if len(items) < MIN_ITEMS:
+            continue
+        titles = sum(members[el].title for el in items)
+        first = paths.of(items[0])
+        factor = 0.15 if first.bad else 1.0
+        scored.append((titles * factor, first.depth, items))
+    if not scored:
+        return None
+    scored.sort(key=lambda s: -s[0])
+    top = scored[:6]
+    best_score, best_depth, best_items = None, 0, None
+    for titles, depth, items in top:
+        score = titles + 0.3 * sum(min(_other_text(el, paths), 300) for el in items)
+        if best_score is None or score > best_score * 1.0001 or (score >= best_score * 0.9999 and depth < best_depth):
+            best_score, best_depth, best_items = score, depth, items
+    return best_items
+
+
+def _other_text(el, paths: _Paths) -> int:
+    """Length of an element's text outside links: summaries, dates."""
+    total = len(normalise_space(el.xpath("string()")))
+    links = sum(len(_link_text(a)) for a in el.iter("a"))
+    return max(total - links, 0) * (0.15 if paths.of(el).bad else 1.0)
+
+
+# --- 2. the item selector ----------------------------------------------------
+
+
+def _item_selector(root, members: list, paths: _Paths) -> str | None:
+    """The simplest selector that picks the listing's blocks and no stray ones."""
+    tag = _tag(members[0])
+    common = set(_classes(members[0]))
+    for el in members[1:]:
+        common &= set(_classes(el))
+    own = [tag + "".join("." + c for c in sorted(common))] if common else []
+    own += [f"{tag}.{c}" for c in sorted(common)] if len(common) > 1 else []
+    own.append(tag)
+    scope = _common_ancestor(members)
+    outer = scope.getparent() if scope is not None and scope.getparent() is not None else scope
+    contexts = [""] + [ctx + " " for ctx in _anchors(scope)]
+    parents = {m.getparent() for m in members}
+    parent_classes = set.intersection(*(set(_classes(p)) for p in parents)) if parents else set()
+    parent_tag = _tag(next(iter(parents)))
+    if parent_classes:
+        contexts.append(f"{parent_tag}.{sorted(parent_classes)[0]} > ")
+    wanted = set(members)
+    fallback = None
+    for context in contexts:
+        for simple in own:
+            candidate = context + simple
+            try:
+                chosen = [el for el in select(candidate, root) if isinstance(el, etree._Element)]
+            except SelectorError:
+                continue
+            if not wanted.issubset(chosen):
+                continue
+            extra = [el for el in chosen if el not in wanted]
+            if not extra:
+                return candidate
+            if _acceptable_extras(extra, chosen, outer, paths):
+                return candidate
+            if fallback is None or len(extra) < fallback[0]:
+                fallback = (len(extra), candidate)
+    return _path_selector(members[0], paths) or (fallback[1] if fallback else None)
+
+
+def _common_ancestor(members: list):
+    level = set(members)
+    while len(level) > 1:
+        level = {el.getparent() for el in level}
+        if None in level:
+            return None
+    return next(iter(level))
+
+
+def _anchors(scope, limit: int = 6) -> list[str]:
+    """Names of the listing's container and its ancestors: '#id' or 'tag.class'."""
+    found = []
+    el = scope
+    for _ in range(limit):
+        if el is None or _tag(el) in ("html", "body", ""):
+            break
+        ident = el.get("id")
+        if ident and _CSS_IDENT.match(ident) and not re.search(r"\d", ident):
+            found.append("#" + ident)
+        classes = _classes(el)
+        if classes:
+            found.append(_tag(el) + "." + classes[0])
+        el = el.getparent()
+    return found
+
+
+def _acceptable_extras(extra: list, chosen: list, outer, paths: _Paths) -> bool:
+    """Extra blocks are fine when each looks like an item next to the listing."""
+    chosen_set = set(chosen)
+    for el in extra:
+        if paths.of(el).bad or outer is None or not _is_inside(el, outer):
+            return False
+        if not any(_is_title_text(_link_text(a)) for a in el.iter("a") if a.get("href")):
+            return False
+        if any(anc in chosen_set for anc in el.iterancestors()):
+            return False
+    return True
+
+
+def _is_inside(el, container) -> bool:
+    return any(anc is container for anc in el.iterancestors())
+
+
+def _path_selector(el, paths: _Paths, limit: int = 12) -> str | None:
+    """A child-combinator path from the nearest id (or the body): exact, if long."""
+    parts = []
+    cur = el
+    for _ in range(limit):
+        tag = _tag(cur)
+        if tag in ("body", "html"):
+            return "body > " + " > ".join(reversed(parts)) if parts else None
+        ident = cur.get("id")
+        if cur is not el and ident and _CSS_IDENT.match(ident) and not re.search(r"\d", ident):
+            return f"#{ident} > " + " > ".join(reversed(parts))
+        parts.append(tag + "".join("." + c for c in _classes(cur)[:2]))
+        cur = cur.getparent()
+        if cur is None:
+            return None
+    return None
+
+
+# --- 3. headline, link, summary and date within the blocks -------------------
+
+
+def _sample(blocks: list) -> list:
+    if len(blocks) <= SAMPLE:
+        return blocks
+    step = (len(blocks) - 1) / (SAMPLE - 1)
+    return [blocks[round(i * step)] for i in range(SAMPLE)]
+
+
+def _headline_node(block):
+    """Where a block's headline is: a heading with a link, a heading, the longest link."""
+    tag = _tag(block)
+    if tag in HEADINGS:
+        return block
+    heads = [h for h in block.iter(*HEADINGS) if element_text(h)]
+    if heads:
+        linked = [h for h in heads if h.find(".//a[@href]") is not None or _link_ancestor(h, block) is not None]
+        pool = linked or heads
+        rank = min(_tag(h) for h in pool)
+        return next(h for h in pool if _tag(h) == rank)
+    if tag == "a":
+        return block
+    best, best_len = None, 0
+    for a in block.iter("a"):
+        if a.get("href") is None or _SKIP_HREF.match(a.get("href")):
+            continue
+        length = len(_link_text(a))
+        if length > best_len:
+            best, best_len = a, length
+    if best is not None:
+        return best
+    for el in block.iter():
+        if re.search(r"title|headline", el.get("class") or "", re.I) and element_text(el):
+            return el
+    return None
+
+
+def _link_ancestor(el, block):
+    for anc in el.iterancestors():
+        if _tag(anc) == "a" and anc.get("href"):
+            return anc
+        if anc is block:
+            return None
+    return None
+
+
+def _describe(el, relative_to=None) -> list[str]:
+    """Selectors that name an element: 'tag.class' forms, then the bare tag."""
+    tag = _tag(el)
+    names = [f"{tag}.{c}" for c in _classes(el)]
+    names.append(tag)
+    parent = el.getparent()
+    if parent is not None and parent is not relative_to:
+        names.extend(f"{_tag(parent)}.{c} > {tag}" for c in _classes(parent)[:2])
+    return names
+
+
+def _first_text(selector: str, block) -> str | None:
+    try:
+        found = select(selector, block)
+    except SelectorError:
+        return None
+    for node in found[:1]:
+        return element_text(node) if isinstance(node, etree._Element) else normalise_space(str(node))
+    return None
+
+
+def _best(candidates: list[str], score) -> tuple[str | None, float]:
+    """The candidate with the highest score; the earlier (simpler) one on ties."""
+    best, best_score = None, 0.0
+    for candidate in dict.fromkeys(candidates):
+        value = score(candidate)
+        if value > best_score:
+            best, best_score = candidate, value
+    return best, best_score
+
+
+def _headline_selector(sample: list) -> tuple[str | None, list]:
+    heads = [_headline_node(b) for b in sample]
+    candidates: list[str] = []
+    tags = Counter()
+    for block, head in zip(sample, heads):
+        if head is None:
+            continue
+        if head is block:
+            candidates.append("xpath:.")
+            continue
+        tags[_tag(head)] += 1
+        candidates.extend(_describe(head, block))
+    heading_tags = sorted(t for t in tags if t in HEADINGS)
+    if len(heading_tags) > 1:
+        candidates.append(", ".join(heading_tags))
+    expected = [element_text(h) if h is not None else None for h in heads]
+
+    def agreement(selector: str) -> float:
+        return sum(1 for b, want in zip(sample, expected) if want and _first_text(selector, b) == want)
+
+    best, _ = _best(candidates, agreement)
+    return best, heads
+
+
+def _date_of(el) -> str | None:
+    for attr in ("datetime", "content", "title"):
+        value = el.get(attr)
+        if value and _DATE_HINT.search(value):
+            parsed = parse_date(value)
+            if parsed:
+                return parsed
+    text = element_text(el)
+    if text and len(text) <= 80 and _DATE_HINT.search(text):
+        return parse_date(text)
+    return None
+
+
+def _date_node(block, head):
+    """The first <time>, else the first small element outside the headline, that holds a date."""
+    for el in block.iter("time"):
+        date = _date_of(el)
+        if date:
+            return el, date
+    for el in block.iter():
+        if el is block or (head is not None and (el is head or _is_inside(el, head))):
+            continue
+        if _tag(el) == "time" or len(el) <= 2:
+            date = _date_of(el)
+            if date:
+                return el, date
+    return None, None
+
+
+def _date_selector(sample: list, heads: list) -> str | None:
+    candidates: list[str] = []
+    expected = []
+    for block, head in zip(sample, heads):
+        node, date = _date_node(block, head)
+        expected.append(date)
+        if node is not None:
+            candidates.extend(_describe(node, block))
+    if not any(expected):
+        return None
+
+    def agreement(selector: str) -> float:
+        hits = 0
+        for block, want in zip(sample, expected):
+            try:
+                found = select(selector, block)
+            except SelectorError:
+                return 0
+            got = next(filter(None, (_date_of(n) if isinstance(n, etree._Element) else parse_date(str(n)) for n in found[:3])), None)
+            if got == want:
+                hits += 1 if want else 0.5
+            elif got and not want:
+                hits -= 1
+        return hits
+
+    best, _ = _best(candidates, agreement)
+    return best
+
+
+def _summary_candidates(block, head) -> list[str]:
+    names: list[str] = []
+    for el in block.iter("p", "div", "span", "td", "dd", "section"):
+        if el is block or (head is not None and (el is head or _is_inside(el, head) or _is_inside(head, el))):
+            continue
+        tag = _tag(el)
+        classes = _classes(el)
+        if tag == "p":
+            names.extend(_describe(el, block))
+            parent = el.getparent()
+            if parent is not block and parent is not None:
+                names.extend(f"{_tag(parent)}.{c} p" for c in _classes(parent)[:2])
+        elif any(_SUMMARY_CLASS.search(c) for c in classes):
+            names.extend(f"{tag}.{c}" for c in classes if _SUMMARY_CLASS.search(c))
+        elif tag == "td" and len(element_text(el)) >= 40:
+            names.extend(_describe(el, block))
+    return names
+
+
+def _summary_selector(sample: list, heads: list, date: str | None) -> str | None:
+    candidates: list[str] = []
+    context = []
+    for block, head in zip(sample, heads):
+        candidates.extend(_summary_candidates(block, head))
+        headline = element_text(head) if head is not None else ""
+        link_text = {_link_text(a) for a in block.iter("a")}
+        context.append((headline, link_text))
+    if not candidates:
+        return None
+
+    def worth(selector: str) -> float:
+        total = 0.0
+        for block, (headline, link_text) in zip(sample, context):
+            try:
+                nodes = select(selector, block)
+            except SelectorError:
+                return 0
+            seen: list[str] = []
+            for node in nodes:
+                if not isinstance(node, etree._Element):
+                    continue
+                seen.extend(p for p in element_paragraphs(node) if p not in seen)
+            for paragraph in seen:
+                total += _paragraph_worth(paragraph, headline, link_text)
+        return total
+
+    best, score = _best(candidates, worth)
+    return best if score > 0 else None
+
+
+def _paragraph_worth(paragraph: str, headline: str, link_text: set[str]) -> float:
+    """Positive for summary-like text, negative for headlines, dates, links, labels."""
+    size = len(paragraph)
+    if headline and (headline in paragraph or paragraph in headline):
+        return -size - 20
+    if paragraph in link_text:
+        return -size - 10
+    if size <= 60 and _DATE_HINT.search(paragraph) and parse_date(paragraph):
+        return -size - 10
+    if size < 25 or paragraph.count(" ") < 3:
+        return -size
+    return size
+
+
+def _link_selector(sample: list, heads: list, page_url: str) -> str | None:
+    """None when the headline's link is the item's link (the extractor's default)."""
+    wanted = []
+    default_ok = True
+    candidates: list[str] = []
+    for block, head in zip(sample, heads):
+        own = None
+        if head is not None:
+            own = head if _tag(head) == "a" and head.get("href") else head.find(".//a[@href]")
+            if own is None:
+                own = _link_ancestor(head, block)
+        if own is not None:
+            wanted.append(canonical_url(own.get("href"), page_url))
+            continue
+        default_ok = False
+        links = [a for a in block.iter("a") if a.get("href") and not _SKIP_HREF.match(a.get("href"))]
+        if not links:
+            wanted.append(None)
+            continue
+        urls = Counter(canonical_url(a.get("href"), page_url) for a in links)
+        url = max(urls, key=lambda u: (urls[u], -[canonical_url(a.get("href"), page_url) for a in links].index(u)))
+        wanted.append(url)
+        for a in links:
+            if canonical_url(a.get("href"), page_url) == url:
+                candidates.extend(d + "::attr(href)" for d in _describe(a, block))
+    if default_ok:
+        return None
+
+    def agreement(selector: str) -> float:
+        hits = 0
+        for block, want in zip(sample, wanted):
+            found = select(selector, block)
+            if found and canonical_url(str(found[0]), page_url) == want:
+                hits += 1
+        return hits
+
+    best, _ = _best(candidates, agreement)
+    return best
+
+
+# --- 4. the next page --------------------------------------------------------
+
+
+def _next_page_selector(root, page_url: str) -> str | None:
+    """A selector for the pager's "next" link, verified to find it."""
+    target = None
+    candidates = ["a[rel~=next]::attr(href)", "link[rel~=next]::attr(href)"]
+    for a in root.iter("a"):
+        href = a.get("href")
+        if not href or _SKIP_HREF.match(href):
+            continue
+        text = _link_text(a)
+        classes = " ".join(_classes(a))
+        if not (_NEXT_TEXT.match(text) or re.search(r"(^|[\s_-])next($|[\s_-])", classes)):
+            continue
+        target = canonical_url(href, page_url)
+        candidates.extend(f"a.{c}::attr(href)" for c in _classes(a) if "next" in c.lower() or "more" in c.lower())
+        parent = a.getparent()
+        if parent is not None:
+            candidates.extend(f"{_tag(parent)}.{c} a::attr(href)" for c in _classes(parent) if "next" in c.lower())
+        if "'" not in text and text:
+            candidates.append(f"xpath://a[normalize-space()='{text}']/@href")
+        break
+    for candidate in candidates:
+        found = select(candidate, root)
+        if not found:
+            continue
+        url = canonical_url(str(found[0]), page_url)
+        if url and (target is None or url == target) and url != canonical_url(page_url, page_url):
+            return candidate
+    return None
