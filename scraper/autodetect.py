@@ -69,6 +69,7 @@ _NEXT_TEXT = re.compile(
     r"\s*[›»→>]*$",
     re.I,
 )
+_RELATIVE_TIME = re.compile(r"^(about |an? |\d+ )\w+ ago$|^(yesterday|today)\b", re.I)
 _SKIP_HREF = re.compile(r"^\s*(#|javascript:|mailto:|tel:)", re.I)
 
 
@@ -101,8 +102,7 @@ def detect(root, page_url: str) -> Selectors | None:
     best = _best_group(groups, paths)
     if best is None:
         return None
-    members = best
-    item = _item_selector(root, members, paths)
+    item = _choose_level(root, best, paths)
     if item is None:
         return None
     blocks = [b for b in select(item, root) if isinstance(b, etree._Element)]
@@ -156,7 +156,8 @@ class _Paths:
 
     def _make(self, el, parent: _Node) -> _Node:
         tag = _tag(el)
-        sig = tag + "." + ".".join(sorted(_classes(el)))
+        # Modifier classes ("slice--wide") vary between rows of one listing.
+        sig = tag + "." + ".".join(sorted(c for c in _classes(el) if "--" not in c))
         key = self.keys.setdefault((parent.key, sig), len(self.keys) + 1)
         bad = parent.bad or _is_bad_region(el, tag, parent.content)
         content = parent.content or tag in _CONTENT_TAGS or el.get("role") == "main"
@@ -179,7 +180,11 @@ def _link_text(a) -> str:
 
 
 def _is_title_text(text: str) -> bool:
-    return len(text) >= 10 and " " in text
+    """Headline-like link text: a few words, not "Home", "12 comments" or "Next"."""
+    if _RELATIVE_TIME.match(text):
+        return False
+    words = text.count(" ") + 1
+    return (words >= 3 and len(text) >= 12) or (words == 2 and len(text) >= 20)
 
 
 def _candidate_groups(scope, paths: _Paths) -> dict[tuple[int, str], dict]:
@@ -247,8 +252,43 @@ def _other_text(el, paths: _Paths) -> int:
 # --- 2. the item selector ----------------------------------------------------
 
 
-def _item_selector(root, members: list, paths: _Paths) -> str | None:
-    """The simplest selector that picks the listing's blocks and no stray ones."""
+def _choose_level(root, members: list, paths: _Paths, max_levels: int = 4) -> str | None:
+    """The item selector, trying the blocks and the wrappers inside them.
+
+    An inner level wins only when its selector is cleaner or also takes in
+    item-like blocks the outer one misses (a featured first item wrapped
+    differently); otherwise the outer level keeps summary and date in the block.
+    """
+    best = None
+    level = members
+    for _ in range(max_levels):
+        found = _item_selector(root, level, paths)
+        if found is not None and (best is None or found[1:] > best[1:]):
+            best = found
+        level = [_title_child(el) for el in level]
+        if any(el is None for el in level):
+            break
+    return best[0] if best else None
+
+
+def _title_child(el):
+    """The one child of a block that holds its headline, if there is exactly one."""
+    children = [c for c in el if isinstance(c.tag, str)]
+    if len(children) == 1:
+        return children[0]
+    titled = [
+        c for c in children
+        if next(c.iter(*HEADINGS), None) is not None or any(_is_title_text(_link_text(a)) for a in c.iter("a"))
+    ]
+    return titled[0] if len(titled) == 1 else None
+
+
+def _item_selector(root, members: list, paths: _Paths) -> tuple[str, int, bool] | None:
+    """The simplest selector that picks the listing's blocks and no stray ones.
+
+    Returns the selector, how many item-like blocks it picks and whether it
+    picks nothing else.
+    """
     tag = _tag(members[0])
     common = set(_classes(members[0]))
     for el in members[1:]:
@@ -257,7 +297,10 @@ def _item_selector(root, members: list, paths: _Paths) -> str | None:
     own += [f"{tag}.{c}" for c in sorted(common)] if len(common) > 1 else []
     own.append(tag)
     scope = _common_ancestor(members)
-    outer = scope.getparent() if scope is not None and scope.getparent() is not None else scope
+    outer = scope
+    for _ in range(2):  # a featured item sits next to the list, not far away
+        if outer is not None and outer.getparent() is not None and _tag(outer.getparent()) != "body":
+            outer = outer.getparent()
     contexts = [""] + [ctx + " " for ctx in _anchors(scope)]
     parents = {m.getparent() for m in members}
     parent_classes = set.intersection(*(set(_classes(p)) for p in parents)) if parents else set()
@@ -266,23 +309,23 @@ def _item_selector(root, members: list, paths: _Paths) -> str | None:
         contexts.append(f"{parent_tag}.{sorted(parent_classes)[0]} > ")
     wanted = set(members)
     fallback = None
-    for context in contexts:
-        for simple in own:
-            candidate = context + simple
-            try:
-                chosen = [el for el in select(candidate, root) if isinstance(el, etree._Element)]
-            except SelectorError:
-                continue
-            if not wanted.issubset(chosen):
-                continue
-            extra = [el for el in chosen if el not in wanted]
-            if not extra:
-                return candidate
-            if _acceptable_extras(extra, chosen, outer, paths):
-                return candidate
-            if fallback is None or len(extra) < fallback[0]:
-                fallback = (len(extra), candidate)
-    return _path_selector(members[0], paths) or (fallback[1] if fallback else None)
+    candidates = [context + simple for context in contexts for simple in own]
+    path = _path_selector(members[0], paths)
+    if path:
+        candidates.append(path)
+    for candidate in candidates:
+        try:
+            chosen = [el for el in select(candidate, root) if isinstance(el, etree._Element)]
+        except SelectorError:
+            continue
+        if not wanted.issubset(chosen):
+            continue
+        extra = [el for el in chosen if el not in wanted]
+        if not extra or _acceptable_extras(extra, chosen, outer, paths):
+            return candidate, len(chosen), True
+        if fallback is None or len(extra) < fallback[0]:
+            fallback = (len(extra), candidate)
+    return (fallback[1], len(members), False) if fallback else None
 
 
 def _common_ancestor(members: list):
@@ -356,8 +399,27 @@ def _sample(blocks: list) -> list:
     return [blocks[round(i * step)] for i in range(SAMPLE)]
 
 
+_TITLE_CLASS = re.compile(r"headline|title|heading", re.I)
+_NOT_TITLE_CLASS = re.compile(r"kicker|eyebrow|label|category|tag|date|time|container|wrap", re.I)
+
+
 def _headline_node(block):
-    """Where a block's headline is: a heading with a link, a heading, the longest link."""
+    """Where a block's headline is; inside it, the part named as the headline."""
+    head = _headline_element(block)
+    if head is None:
+        return None
+    text = element_text(head)
+    for el in head.iterdescendants():
+        names = el.get("class") or ""
+        if _TITLE_CLASS.search(names) and not _NOT_TITLE_CLASS.search(names):
+            inner = element_text(el)
+            if len(inner) >= 10 and inner != text:
+                return el
+    return head
+
+
+def _headline_element(block):
+    """A heading with a link, a heading, the block's own link, the longest link."""
     tag = _tag(block)
     if tag in HEADINGS:
         return block
@@ -396,8 +458,12 @@ def _link_ancestor(el, block):
 def _describe(el, relative_to=None) -> list[str]:
     """Selectors that name an element: 'tag.class' forms, then the bare tag."""
     tag = _tag(el)
-    names = [f"{tag}.{c}" for c in _classes(el)]
+    classes = _classes(el)
+    names = [f"{tag}.{c}" for c in classes]
     names.append(tag)
+    names.extend(f".{c}" for c in classes)
+    if tag == "p" and not el.get("class"):
+        names.append("p:not([class])")
     parent = el.getparent()
     if parent is not None and parent is not relative_to:
         names.extend(f"{_tag(parent)}.{c} > {tag}" for c in _classes(parent)[:2])
@@ -531,8 +597,10 @@ def _summary_selector(sample: list, heads: list, date: str | None) -> str | None
     for block, head in zip(sample, heads):
         candidates.extend(_summary_candidates(block, head))
         headline = element_text(head) if head is not None else ""
-        link_text = {_link_text(a) for a in block.iter("a")}
-        context.append((headline, link_text))
+        noise = {_link_text(a) for a in block.iter("a")}
+        if date:
+            noise.update(_first_text(date, block) or "" for _ in (0,))
+        context.append((headline, {t for t in noise if t}))
     if not candidates:
         return None
 
@@ -556,18 +624,19 @@ def _summary_selector(sample: list, heads: list, date: str | None) -> str | None
     return best if score > 0 else None
 
 
-def _paragraph_worth(paragraph: str, headline: str, link_text: set[str]) -> float:
-    """Positive for summary-like text, negative for headlines, dates, links, labels."""
+def _paragraph_worth(paragraph: str, headline: str, noise: set[str]) -> float:
+    """Positive for summary-like text; negative for headlines, dates, links, bylines."""
     size = len(paragraph)
     if headline and (headline in paragraph or paragraph in headline):
         return -size - 20
-    if paragraph in link_text:
+    if paragraph in noise:
         return -size - 10
     if size <= 60 and _DATE_HINT.search(paragraph) and parse_date(paragraph):
         return -size - 10
-    if size < 25 or paragraph.count(" ") < 3:
+    own = size - sum(len(t) for t in noise if t in paragraph)  # text that is not a link or the date
+    if own < 25 or paragraph.count(" ") < 3:
         return -size
-    return size
+    return own
 
 
 def _link_selector(sample: list, heads: list, page_url: str) -> str | None:
