@@ -83,14 +83,6 @@ class _Node:
     depth: int
 
 
-@dataclass(slots=True)
-class _Member:
-    """A candidate item block and the title-like links found in it."""
-
-    title: int = 0  # length of its longest title-like link text
-    links: int = 0
-
-
 def detect(root, page_url: str) -> Selectors | None:
     """Selectors for the page's main listing, or None when it has none."""
     if root is None:
@@ -113,7 +105,11 @@ def detect(root, page_url: str) -> Selectors | None:
     date = _date_selector(sample, heads)
     summary = _summary_selector(sample, heads, date)
     link = _link_selector(sample, heads, page_url)
-    return Selectors(item, headline, summary, link, date, _next_page_selector(root, page_url))
+    pager_scope = _common_ancestor(blocks)
+    for _ in range(3):  # the pager sits next to the listing, a few levels up at most
+        if pager_scope is not None and pager_scope.getparent() is not None:
+            pager_scope = pager_scope.getparent()
+    return Selectors(item, headline, summary, link, date, _next_page_selector(root, page_url, pager_scope))
 
 
 # --- 1. paths and candidate groups -------------------------------------------
@@ -138,6 +134,8 @@ class _Paths:
     def __init__(self) -> None:
         self.nodes: dict = {}
         self.keys: dict[tuple[int, str], int] = {}
+        self.credited: dict = {}  # blocks on the way up from title links -> longest title
+        self._looks: dict[tuple, tuple[str, bool]] = {}  # (tag, class, id, role) -> (signature, bad)
 
     def of(self, el) -> _Node:
         node = self.nodes.get(el)
@@ -156,18 +154,25 @@ class _Paths:
 
     def _make(self, el, parent: _Node) -> _Node:
         tag = _tag(el)
-        # Modifier classes ("slice--wide") vary between rows of one listing.
-        sig = tag + "." + ".".join(sorted(c for c in _classes(el) if "--" not in c))
+        role = el.get("role")
+        look = (tag, el.get("class"), el.get("id"), role)
+        known = self._looks.get(look)
+        if known is None:
+            # Modifier classes ("slice--wide") vary between rows of one listing.
+            sig = tag + "." + ".".join(sorted(c for c in _classes(el) if "--" not in c))
+            known = self._looks[look] = (sig, _is_bad_region(el, tag))
+        sig, bad = known
         key = self.keys.setdefault((parent.key, sig), len(self.keys) + 1)
-        bad = parent.bad or _is_bad_region(el, tag, parent.content)
-        content = parent.content or tag in _CONTENT_TAGS or el.get("role") == "main"
+        bad = parent.bad or bad or (tag == "header" and not parent.content)
+        content = parent.content or tag in _CONTENT_TAGS or role == "main"
         return _Node(key, bad, content, parent.depth + 1)
 
 
-def _is_bad_region(el, tag: str, in_content: bool) -> bool:
+def _is_bad_region(el, tag: str) -> bool:
+    """Navigation, sidebars, footers, pagers, share bars (a site <header> is judged by its place)."""
     if tag in ("html", "body"):
         return False
-    if tag in _BAD_TAGS or (tag == "header" and not in_content):
+    if tag in _BAD_TAGS:
         return True
     if (el.get("role") or "").lower() in _BAD_ROLES:
         return True
@@ -187,32 +192,42 @@ def _is_title_text(text: str) -> bool:
     return (words >= 3 and len(text) >= 12) or (words == 2 and len(text) >= 20)
 
 
+# Links whose text could be a headline, found by libxml2 rather than Python.
+# Links inside <nav>, <aside> and <footer> (menus, sidebars, site maps) are
+# never headlines of the main listing and are left out here, in C.
+_TITLE_LINKS = etree.XPath(
+    ".//a[@href][contains(normalize-space(), ' ')][string-length(normalize-space()) >= 12]"
+    "[not(ancestor::nav or ancestor::aside or ancestor::footer)]"
+)
+
+
 def _candidate_groups(scope, paths: _Paths) -> dict[tuple[int, str], dict]:
-    """Candidate blocks around every titled link, grouped by parent path and tag."""
+    """Candidate blocks around every title-like link, grouped by parent path and tag.
+
+    Each group maps its blocks to the length of their longest title.  A climb
+    stops where an earlier link already credited a block with a title at
+    least as long, so shared containers are walked once, not once per link.
+    """
     groups: dict[tuple[int, str], dict] = {}
-    for a in scope.iter("a"):
-        href = a.get("href")
-        if href is None or _SKIP_HREF.match(href):
+    credited = paths.credited
+    for a in _TITLE_LINKS(scope):
+        if _SKIP_HREF.match(a.get("href")):
             continue
         text = _link_text(a)
-        if not text:
+        if not _is_title_text(text):
             continue
-        title = min(len(text), 120) if _is_title_text(text) else 0
+        title = min(len(text), 120)
         node = a
         for _ in range(MAX_CLIMB):
             parent = node.getparent()
-            if parent is None:
+            if parent is None or credited.get(node, 0) >= title:
                 break
+            credited[node] = title
             key = (paths.of(parent).key, _tag(node))
             group = groups.get(key)
             if group is None:
                 group = groups[key] = {}
-            member = group.get(node)
-            if member is None:
-                member = group[node] = _Member()
-            member.links += 1
-            if title > member.title:
-                member.title = title
+            group[node] = title
             if parent is scope:
                 break
             node = parent
@@ -220,23 +235,23 @@ def _candidate_groups(scope, paths: _Paths) -> dict[tuple[int, str], dict]:
 
 
 def _best_group(groups: dict, paths: _Paths) -> list | None:
-    """The item blocks of the main listing (those with a title-like link)."""
+    """The blocks of the main listing: most headline text, then most other text."""
     scored = []
     for members in groups.values():
-        items = [el for el, m in members.items() if m.title]
-        if len(items) < MIN_ITEMS:
+        if len(members) < MIN_ITEMS:
             continue
-        titles = sum(members[el].title for el in items)
-        first = paths.of(items[0])
-        factor = 0.15 if first.bad else 1.0
-        scored.append((titles * factor, first.depth, items))
+        first = next(iter(members))
+        node = paths.of(first)
+        factor = 0.15 if node.bad else 1.0
+        scored.append((sum(members.values()) * factor, node.depth, list(members)))
     if not scored:
         return None
     scored.sort(key=lambda s: -s[0])
-    top = scored[:6]
     best_score, best_depth, best_items = None, 0, None
-    for titles, depth, items in top:
-        score = titles + 0.3 * sum(min(_other_text(el, paths), 300) for el in items)
+    for titles, depth, items in scored[:6]:
+        sample = _sample(items)
+        other = sum(min(_other_text(el, paths), 300) for el in sample) * len(items) / len(sample)
+        score = titles + 0.3 * other
         if best_score is None or score > best_score * 1.0001 or (score >= best_score * 0.9999 and depth < best_depth):
             best_score, best_depth, best_items = score, depth, items
     return best_items
@@ -265,21 +280,18 @@ def _choose_level(root, members: list, paths: _Paths, max_levels: int = 4) -> st
         found = _item_selector(root, level, paths)
         if found is not None and (best is None or found[1:] > best[1:]):
             best = found
-        level = [_title_child(el) for el in level]
+        level = [_title_child(el, paths.credited) for el in level]
         if any(el is None for el in level):
             break
     return best[0] if best else None
 
 
-def _title_child(el):
+def _title_child(el, credited: dict):
     """The one child of a block that holds its headline, if there is exactly one."""
     children = [c for c in el if isinstance(c.tag, str)]
     if len(children) == 1:
         return children[0]
-    titled = [
-        c for c in children
-        if next(c.iter(*HEADINGS), None) is not None or any(_is_title_text(_link_text(a)) for a in c.iter("a"))
-    ]
+    titled = [c for c in children if c in credited]
     return titled[0] if len(titled) == 1 else None
 
 
@@ -480,10 +492,17 @@ def _first_text(selector: str, block) -> str | None:
     return None
 
 
-def _best(candidates: list[str], score) -> tuple[str | None, float]:
-    """The candidate with the highest score; the earlier (simpler) one on ties."""
+def _best(candidates: list[str], score, limit: int = 10) -> tuple[str | None, float]:
+    """The candidate with the highest score; the earlier (simpler) one on ties.
+
+    Only the `limit` candidates seen in most blocks are tried, which bounds
+    the cost whatever the markup.
+    """
+    counts = Counter(candidates)
+    order = {c: i for i, c in enumerate(dict.fromkeys(candidates))}
+    tried = sorted(sorted(order, key=lambda c: -counts[c])[:limit], key=order.get)
     best, best_score = None, 0.0
-    for candidate in dict.fromkeys(candidates):
+    for candidate in tried:
         value = score(candidate)
         if value > best_score:
             best, best_score = candidate, value
@@ -682,11 +701,24 @@ def _link_selector(sample: list, heads: list, page_url: str) -> str | None:
 # --- 4. the next page --------------------------------------------------------
 
 
-def _next_page_selector(root, page_url: str) -> str | None:
-    """A selector for the pager's "next" link, verified to find it."""
+_LOWER = "translate(., 'NEXTOLDRM', 'nextoldrm')"
+_NEXT_LINKS = etree.XPath(  # a cheap first sieve, in C; _NEXT_TEXT decides
+    "descendant::a[@href][string-length(.) < 60][contains(translate(@class, 'NEXT', 'next'), 'next')"
+    f" or contains({_LOWER}, 'next') or contains({_LOWER}, 'older') or contains({_LOWER}, 'more')"
+    " or contains(., '›') or contains(., '»') or contains(., '→') or contains(., '>')]"
+)
+
+
+def _next_page_selector(root, page_url: str, scope=None) -> str | None:
+    """A selector for the pager's "next" link (rel=next, else near the listing), verified to find it."""
+    for candidate in ("a[rel~=next]::attr(href)", "link[rel~=next]::attr(href)"):
+        for value in select(candidate, root)[:1]:
+            url = canonical_url(str(value), page_url)
+            if url and url != canonical_url(page_url, page_url):
+                return candidate
     target = None
-    candidates = ["a[rel~=next]::attr(href)", "link[rel~=next]::attr(href)"]
-    for a in root.iter("a"):
+    candidates = []
+    for a in _NEXT_LINKS(scope if scope is not None else root):
         href = a.get("href")
         if not href or _SKIP_HREF.match(href):
             continue

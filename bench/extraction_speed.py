@@ -1,0 +1,101 @@
+"""Speed of automatic detection: detect + extract on a ~200 KB listing page,
+as a ratio to a bare lxml parse of the same page (measured in the same run).
+
+    python bench/extraction_speed.py [--repeat N]
+
+Two pages: the seed's Drupal listing grown to ~200 KB with more releases,
+and a "noisy" page of the same size where a mega-menu, a sidebar and a
+footer hold most of the links.  Reported: median milliseconds of
+  parse      lxml.etree.fromstring with the HTML parser (the reference),
+  configured extract() with hand-written selectors (parse included),
+  automatic  extract() with automatic detection (parse included),
+and the ratio automatic / parse.  Target (issue 6): ratio <= 3.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from lxml import etree  # noqa: E402
+
+from scraper.extract import Selectors, extract  # noqa: E402
+from tests.pages import DRUPAL_SOURCE, Item, Listing, seed_items  # noqa: E402
+
+TARGET_BYTES = 200_000
+URL = "https://unece.org/media/news"
+
+
+def release(n: int) -> Item:
+    """One more release, with a valid date (so no page pays for an unparsable one)."""
+    return Item(
+        f"Extra release number {n} on transboundary water cooperation",
+        [f"Paragraph one of extra release {n}.", f"Paragraph two of extra release {n}."],
+        f"/media/news/extra-{n}",
+        f"2021-{n % 12 + 1:02d}-{n % 28 + 1:02d}",
+    )
+
+
+def drupal_page(size: int = TARGET_BYTES) -> str:
+    items = seed_items()
+    n = 1
+    while len(Listing(items).render().encode()) < size:
+        items.append(release(n))
+        n += 1
+    return Listing(items, next_page="?page=1").render()
+
+
+def noisy_page(size: int = TARGET_BYTES) -> str:
+    """A listing of 30 releases inside a page whose navigation dwarfs it."""
+    listing = Listing(seed_items() + [release(n) for n in range(1, 21)]).render()
+    menu, n = [], 0
+    while len(listing.encode()) + sum(map(len, menu)) < size:
+        menu.append(
+            f'<li class="menu-item"><a href="/topics/{n}">Topic area number {n} and related programmes</a>'
+            f'<ul class="submenu"><li><a href="/topics/{n}/a">Overview</a></li><li><a href="/topics/{n}/b">Publications</a></li></ul></li>'
+        )
+        n += 1
+    nav = '<nav class="mega-menu"><ul class="menu">' + "".join(menu[: len(menu) // 2]) + "</ul></nav>"
+    footer = '<div class="site-map"><ul class="menu">' + "".join(menu[len(menu) // 2 :]) + "</ul></div>"
+    return listing.replace("<main", nav + "<main", 1).replace("</footer>", footer + "</footer>", 1)
+
+
+def median_ms(fn, repeat: int) -> float:
+    fn()  # warm caches (compiled selectors, imports)
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1000
+
+
+def measure(name: str, html: str, repeat: int) -> float:
+    data = html.encode("utf-8")
+    parser = etree.HTMLParser(recover=True, huge_tree=True, remove_comments=True)
+    parse = median_ms(lambda: etree.fromstring(data, parser), repeat)
+    configured = median_ms(lambda: extract(data, URL, Selectors(**DRUPAL_SOURCE)), repeat)
+    automatic = median_ms(lambda: extract(data, URL, None), repeat)
+    records = len(extract(data, URL, None).records)
+    ratio = automatic / parse
+    print(f"{name:8} {len(data) / 1000:6.0f} KB {records:4d} items  parse {parse:6.2f} ms  "
+          f"configured {configured:6.2f} ms ({configured / parse:.2f}x)  automatic {automatic:6.2f} ms ({ratio:.2f}x)")
+    return ratio
+
+
+def main(argv: list[str]) -> int:
+    repeat = int(argv[argv.index("--repeat") + 1]) if "--repeat" in argv else 30
+    ratios = [measure("drupal", drupal_page(), repeat), measure("noisy", noisy_page(), repeat)]
+    worst = max(ratios)
+    print(f"worst ratio automatic/parse {worst:.2f} (target <= 3): {'met' if worst <= 3 else 'MISSED'}")
+    return 0 if worst <= 3 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
