@@ -202,9 +202,14 @@ def _progress_printer(total: int):
 @click.option("--link", help="Selector of the link, relative to the block.")
 @click.option("--date", help="Selector of the date, relative to the block.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array of records.")
+@click.option("--emit-config", is_flag=True,
+              help="Print a [[source]] block for tidings.toml that pins the (inferred) selectors.")
 @logging_options
-def preview(url, config_path, db_path, source_name, item, headline, summary, link, date, as_json) -> None:
-    """Fetch one page and show what would be extracted; write nothing."""
+def preview(url, config_path, db_path, source_name, item, headline, summary, link, date, as_json, emit_config) -> None:
+    """Fetch one page and show what would be extracted; write nothing.
+
+    Without selector options the listing is detected automatically.
+    """
     from monitor import run as run_module
     from monitor.config import CrawlSettings, parse_config
 
@@ -228,6 +233,9 @@ def preview(url, config_path, db_path, source_name, item, headline, summary, lin
     result = run_module.preview(source, crawl)
     if result.error:
         raise _PreviewFailed(result.error)
+    if emit_config:
+        _emit_config(source, result, named=bool(source_name))
+        return
     if as_json:
         click.echo(json.dumps([r.as_dict() for r in result.records], ensure_ascii=False, indent=2))
         return
@@ -273,6 +281,20 @@ def notify(name, test, config_path, db_path) -> None:
 
 class _PreviewFailed(TidingsError):
     exit_code = 1
+
+
+def _emit_config(source: Source, result, named: bool) -> None:
+    """Print a [[source]] block pinning the selectors that produced the preview."""
+    from monitor.config import source_name_for, source_toml
+
+    selectors = source.selectors or result.detected
+    if selectors is None:
+        raise _PreviewFailed(f"automatic detection found no listing on {source.url}")
+    name = source.name if named else source_name_for(source.url)
+    count = len(result.records)
+    how = "configured selectors" if source.selectors else "automatic detection"
+    click.echo(f"# {count} item{'s' if count != 1 else ''} found by {how} on {source.url}")
+    click.echo(source_toml(name, source.url, selectors), nl=False)
 
 
 def _print_records(source: Source, records) -> None:

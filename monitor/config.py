@@ -6,6 +6,7 @@ person reading it is fixing a file by hand, often from a cron mail.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import tomllib
@@ -467,3 +468,38 @@ def _parse_notifiers(raw: Any, path: Path, alerts: AlertSettings, source_names: 
             **common, "name": name, "type": kind, "options": options,
         }))
     return tuple(notifiers)
+
+
+# --- writing selectors back as TOML (tidings preview --emit-config, suggestions) ---
+
+SELECTOR_KEYS = ("item", "headline", "summary", "link", "date", "next_page")
+
+
+def toml_string(value: str) -> str:
+    """A TOML string for a selector: a literal '...' when possible (readable), else a basic one."""
+    if "'" not in value and not any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        return f"'{value}'"
+    return json.dumps(value, ensure_ascii=False)  # JSON string escapes are valid TOML
+
+
+def selectors_lines(selectors: Selectors) -> list[str]:
+    """`key = 'selector'` lines for the selectors that are set, in config order."""
+    return [f"{key} = {toml_string(getattr(selectors, key))}" for key in SELECTOR_KEYS if getattr(selectors, key)]
+
+
+def selectors_inline(selectors: Selectors) -> str:
+    """The selectors on one line, as a suggestion in a crawl's reason."""
+    return ", ".join(selectors_lines(selectors))
+
+
+def source_name_for(url: str) -> str:
+    """A valid source name from a URL's host: https://www.un.org/press -> 'un-org'."""
+    host = (urlsplit(url).hostname or "source").lower()
+    host = host[4:] if host.startswith("www.") else host
+    return re.sub(r"[^a-z0-9_-]+", "-", host).strip("-") or "source"
+
+
+def source_toml(name: str, url: str, selectors: Selectors) -> str:
+    """A ready [[source]] block that pins the selectors."""
+    lines = ["[[source]]", f"name = {toml_string(name)}", f"url = {toml_string(url)}", *selectors_lines(selectors)]
+    return "\n".join(lines) + "\n"

@@ -36,11 +36,18 @@ def judge(
     *,
     error: str | None = None,
     alert_on_first_run: bool = False,
+    suggestion: str | None = None,
 ) -> Verdict:
-    """Classify one crawl of one source against what the archive knows."""
+    """Classify one crawl of one source against what the archive knows.
+
+    `suggestion` (selectors automatic detection found on the page) is added
+    to the reason when the configured selectors matched nothing.
+    """
     if error is not None:
         return Verdict(FAILED, error)
     suspicion = _suspicion(len(records), state)
+    if suspicion and not records and suggestion:
+        suspicion += f"; automatic detection suggests {suggestion}"
     if suspicion:
         return Verdict(SUSPECT, suspicion)
     new = [r for r in records if r.key not in known]

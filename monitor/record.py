@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Callable
 
 from monitor.archive import Archive
+from monitor.config import selectors_inline
 from monitor.diff import judge
 from monitor.report import SourceReport
 from scraper.items import SourceCrawl
@@ -34,7 +35,9 @@ def record_crawl(
         state = archive.source_state(crawl.source, crawl.url)
         records = crawl.records if crawl.error is None else []
         known = archive.known_items(state.id, [r.key for r in records])
-        verdict = judge(records, known, state, error=crawl.error, alert_on_first_run=alert_on_first_run)
+        suggestion = selectors_inline(crawl.detected) if crawl.detected is not None and not records else None
+        verdict = judge(records, known, state, error=crawl.error, alert_on_first_run=alert_on_first_run,
+                        suggestion=suggestion)
         seen = len(crawl.records) if crawl.error is None else 0
         crawl_id = archive.add_crawl(
             run_id=run_id,

@@ -76,3 +76,7 @@ class SourceCrawl:
     pages: int = 0
     not_modified: bool = False
     validators: dict = field(default_factory=dict)
+    # Selectors automatic detection inferred on the first page: the ones used
+    # when the source has none, a suggestion when the configured ones found
+    # nothing (a scraper.extract.Selectors), else None.
+    detected: object | None = None

@@ -63,24 +63,31 @@ def element_paragraphs(el) -> list[str]:
             paragraphs.append(text)
         current.clear()
 
-    def walk(node) -> None:
+    # An explicit stack, not recursion: a page may nest elements thousands deep.
+    stack: list = [el]
+    while stack:
+        node = stack.pop()
+        if node is None:  # the end of a block element
+            flush()
+            continue
+        if isinstance(node, str):  # the tail text after an element
+            current.append(node)
+            continue
         tag = _tag(node)
         if tag in INVISIBLE:
-            return
+            continue
         if tag == "br":
             current.append(" ")
         elif tag in BLOCK:
             flush()
         if tag and node.text:
             current.append(node.text)
-        for child in node:
-            walk(child)
-            if child.tail:
-                current.append(child.tail)
         if tag in BLOCK:
-            flush()
-
-    walk(el)
+            stack.append(None)
+        for child in reversed(node):
+            if child.tail:
+                stack.append(child.tail)
+            stack.append(child)
     flush()
     return paragraphs
 
@@ -130,6 +137,7 @@ def canonical_url(href: str | None, base_url: str) -> str | None:
 
 _TIME_OF_DAY = re.compile(r"\d{1,2}:\d{2}")
 _HAS_DIGIT = re.compile(r"\d")
+_YEAR_FIRST = re.compile(r"\b\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\b")
 
 
 def parse_date(text: str | None) -> str | None:
@@ -195,9 +203,11 @@ def _parse_loose(text: str) -> datetime | None:
 
     # Two different defaults: a field the text does not give comes out
     # different, so a bare "12" or "Page 3" is not mistaken for a date.
+    # "Posted 2024-03-07 by ..." is year-month-day; only other numeric dates are day first.
+    dayfirst = _YEAR_FIRST.search(text) is None
     try:
-        first = dateparser.parse(text, default=datetime(2000, 1, 1), fuzzy=True, dayfirst=True)
-        second = dateparser.parse(text, default=datetime(2001, 2, 2), fuzzy=True, dayfirst=True)
+        first = dateparser.parse(text, default=datetime(2000, 1, 1), fuzzy=True, dayfirst=dayfirst, yearfirst=not dayfirst)
+        second = dateparser.parse(text, default=datetime(2001, 2, 2), fuzzy=True, dayfirst=dayfirst, yearfirst=not dayfirst)
     except (ValueError, OverflowError, TypeError):
         return None
     if first.year != second.year or first.month != second.month:

@@ -70,6 +70,8 @@ class ListingSpider(scrapy.Spider):
         except SelectorError as exc:
             yield _finish(crawl, f"{exc} on {response.url}")
             return
+        if crawl.pages == 1:
+            crawl.detected = _detected(source, result, response)
         seen = {r.key for r in crawl.records}
         crawl.records.extend(r for r in result.records if r.key not in seen)
         if result.next_page and crawl.pages < source.max_pages and result.next_page != response.url:
@@ -90,6 +92,16 @@ def _finish(crawl: SourceCrawl, error: str | None = None) -> SourceCrawl:
     crawl.error = error
     crawl.finished = utc_now()
     return crawl
+
+
+def _detected(source, result, response: Response):
+    """The selectors automatic detection used, or suggests when the configured ones found nothing."""
+    if source.selectors is None:
+        return result.selectors if result.records else None
+    if result.records:
+        return None
+    suggestion = extract(response.text, response.url, None)
+    return suggestion.selectors if suggestion.records else None
 
 
 def _not_a_listing(response: Response) -> str | None:
