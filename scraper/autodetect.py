@@ -305,8 +305,8 @@ def _item_selector(root, members: list, paths: _Paths) -> tuple[str, int, bool] 
     common = set(_classes(members[0]))
     for el in members[1:]:
         common &= set(_classes(el))
-    own = [tag + "".join("." + c for c in sorted(common))] if common else []
-    own += [f"{tag}.{c}" for c in sorted(common)] if len(common) > 1 else []
+    own = [f"{tag}.{c}" for c in sorted(common, key=lambda c: (len(c), c))]  # short names first
+    own += [tag + "".join("." + c for c in sorted(common))] if len(common) > 1 else []
     own.append(tag)
     scope = _common_ancestor(members)
     outer = scope
