@@ -28,15 +28,16 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from lxml import etree
 
 from scraper.extract import SelectorError, Selectors, select
-from scraper.text import canonical_url, element_paragraphs, element_text, normalise_space, parse_date
+from scraper.text import canonical_url, element_paragraphs, normalise_space, parse_date
 
 MAX_CLIMB = 8  # levels above a link at which its item block may start
-SAMPLE = 12  # blocks examined to infer headline, summary, link and date
+SAMPLE = 8  # blocks examined to infer headline, summary, link and date
 MIN_ITEMS = 2
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 
@@ -87,6 +88,14 @@ def detect(root, page_url: str) -> Selectors | None:
     """Selectors for the page's main listing, or None when it has none."""
     if root is None:
         return None
+    token = _TEXTS.set({})  # candidate selectors ask for the same blocks' text again and again
+    try:
+        return _detect(root, page_url)
+    finally:
+        _TEXTS.reset(token)
+
+
+def _detect(root, page_url: str) -> Selectors | None:
     body = root.find("body")
     scope = body if body is not None else root
     paths = _Paths()
@@ -113,6 +122,24 @@ def detect(root, page_url: str) -> Selectors | None:
 
 
 # --- 1. paths and candidate groups -------------------------------------------
+
+_TEXTS: ContextVar[dict | None] = ContextVar("tidings_autodetect_texts", default=None)
+
+
+def _paragraphs(el) -> list[str]:
+    """element_paragraphs, remembered for the duration of one detection."""
+    memo = _TEXTS.get()
+    if memo is None:
+        return element_paragraphs(el)
+    found = memo.get(el)
+    if found is None:
+        found = memo[el] = element_paragraphs(el)
+    return found
+
+
+def _text(el) -> str:
+    return " ".join(_paragraphs(el))
+
 
 
 def _tag(el) -> str:
@@ -205,8 +232,8 @@ def _candidate_groups(scope, paths: _Paths) -> dict[tuple[int, str], dict]:
     """Candidate blocks around every title-like link, grouped by parent path and tag.
 
     Each group maps its blocks to the length of their longest title.  A climb
-    stops where an earlier link already credited a block with a title at
-    least as long, so shared containers are walked once, not once per link.
+    stops at a block an earlier link already reached, so shared containers
+    are walked once, not once per link: linear in the number of links.
     """
     groups: dict[tuple[int, str], dict] = {}
     credited = paths.credited
@@ -220,7 +247,12 @@ def _candidate_groups(scope, paths: _Paths) -> dict[tuple[int, str], dict]:
         node = a
         for _ in range(MAX_CLIMB):
             parent = node.getparent()
-            if parent is None or credited.get(node, 0) >= title:
+            if parent is None:
+                break
+            known = credited.get(node)
+            if known is not None:  # walked before: keep the longer title, climb no further
+                if title > known:
+                    credited[node] = groups[(paths.of(parent).key, _tag(node))][node] = title
                 break
             credited[node] = title
             key = (paths.of(parent).key, _tag(node))
@@ -420,11 +452,11 @@ def _headline_node(block):
     head = _headline_element(block)
     if head is None:
         return None
-    text = element_text(head)
+    text = _text(head)
     for el in head.iterdescendants():
         names = el.get("class") or ""
         if _TITLE_CLASS.search(names) and not _NOT_TITLE_CLASS.search(names):
-            inner = element_text(el)
+            inner = _text(el)
             if len(inner) >= 10 and inner != text:
                 return el
     return head
@@ -435,7 +467,7 @@ def _headline_element(block):
     tag = _tag(block)
     if tag in HEADINGS:
         return block
-    heads = [h for h in block.iter(*HEADINGS) if element_text(h)]
+    heads = [h for h in block.iter(*HEADINGS) if _text(h)]
     if heads:
         linked = [h for h in heads if h.find(".//a[@href]") is not None or _link_ancestor(h, block) is not None]
         pool = linked or heads
@@ -453,7 +485,7 @@ def _headline_element(block):
     if best is not None:
         return best
     for el in block.iter():
-        if re.search(r"title|headline", el.get("class") or "", re.I) and element_text(el):
+        if re.search(r"title|headline", el.get("class") or "", re.I) and _text(el):
             return el
     return None
 
@@ -488,7 +520,7 @@ def _first_text(selector: str, block) -> str | None:
     except SelectorError:
         return None
     for node in found[:1]:
-        return element_text(node) if isinstance(node, etree._Element) else normalise_space(str(node))
+        return _text(node) if isinstance(node, etree._Element) else normalise_space(str(node))
     return None
 
 
@@ -524,7 +556,7 @@ def _headline_selector(sample: list) -> tuple[str | None, list]:
     heading_tags = sorted(t for t in tags if t in HEADINGS)
     if len(heading_tags) > 1:
         candidates.append(", ".join(heading_tags))
-    expected = [element_text(h) if h is not None else None for h in heads]
+    expected = [_text(h) if h is not None else None for h in heads]
 
     def agreement(selector: str) -> float:
         return sum(1 for b, want in zip(sample, expected) if want and _first_text(selector, b) == want)
@@ -540,7 +572,7 @@ def _date_of(el) -> str | None:
             parsed = parse_date(value)
             if parsed:
                 return parsed
-    text = element_text(el)
+    text = _text(el)
     if text and len(text) <= 80 and _DATE_HINT.search(text):
         return parse_date(text)
     return None
@@ -605,7 +637,7 @@ def _summary_candidates(block, head) -> list[str]:
                 names.extend(f"{_tag(parent)}.{c} p" for c in _classes(parent)[:2])
         elif any(_SUMMARY_CLASS.search(c) for c in classes):
             names.extend(f"{tag}.{c}" for c in classes if _SUMMARY_CLASS.search(c))
-        elif tag == "td" and len(element_text(el)) >= 40:
+        elif tag == "td" and len(_text(el)) >= 40:
             names.extend(_describe(el, block))
     return names
 
@@ -615,7 +647,7 @@ def _summary_selector(sample: list, heads: list, date: str | None) -> str | None
     context = []
     for block, head in zip(sample, heads):
         candidates.extend(_summary_candidates(block, head))
-        headline = element_text(head) if head is not None else ""
+        headline = _text(head) if head is not None else ""
         noise = {_link_text(a) for a in block.iter("a")}
         if date:
             noise.update(_first_text(date, block) or "" for _ in (0,))
@@ -634,7 +666,7 @@ def _summary_selector(sample: list, heads: list, date: str | None) -> str | None
             for node in nodes:
                 if not isinstance(node, etree._Element):
                     continue
-                seen.extend(p for p in element_paragraphs(node) if p not in seen)
+                seen.extend(p for p in _paragraphs(node) if p not in seen)
             for paragraph in seen:
                 total += _paragraph_worth(paragraph, headline, link_text)
         return total
