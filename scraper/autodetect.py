@@ -52,7 +52,7 @@ _BOUNDARY = r"(?:^|[\s_-])"
 _BAD_REGION = re.compile(
     _BOUNDARY + r"(nav|navbar|navigation|menu|menus|menubar|submenu|subnav|footer|site-header|masthead|"
     r"sidebar|breadcrumb|breadcrumbs|pager|pagination|share|sharing|social|widget|widgets|skip|cookie|cookies|"
-    r"trending|popular|most-read|mostread|toolbar|topbar|utility|related|comments?|newsletter|promo|ad|ads|advert)"
+    r"trending|popular|most-read|mostread|toolbar|topbar|utility|related|see-also|comments?|newsletter|promo|ad|ads|advert)"
     r"(?=$|[\s_-])",
     re.I,
 )
@@ -243,7 +243,7 @@ def _candidate_groups(scope, paths: _Paths) -> dict[tuple[int, str], dict]:
         text = _link_text(a)
         if not _is_title_text(text):
             continue
-        title = min(len(text), 120)
+        title = 20 + min(len(text), 80)  # every item counts, long titles a little more
         node = a
         for _ in range(MAX_CLIMB):
             parent = node.getparent()
