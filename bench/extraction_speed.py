@@ -15,6 +15,7 @@ and the ratio automatic / parse.  Target (issue 6): ratio <= 3.
 from __future__ import annotations
 
 import statistics
+from dataclasses import replace
 import sys
 import time
 from pathlib import Path
@@ -26,7 +27,7 @@ if str(ROOT) not in sys.path:
 from lxml import etree  # noqa: E402
 
 from scraper.extract import Selectors, extract  # noqa: E402
-from tests.pages import DRUPAL_SOURCE, Item, Listing, seed_items  # noqa: E402
+from tests.pages import DRUPAL_SOURCE, Item, Listing, extra_item, seed_items  # noqa: E402
 
 TARGET_BYTES = 200_000
 URL = "https://unece.org/media/news"
@@ -34,12 +35,7 @@ URL = "https://unece.org/media/news"
 
 def release(n: int) -> Item:
     """One more release, with a valid date (so no page pays for an unparsable one)."""
-    return Item(
-        f"Extra release number {n} on transboundary water cooperation",
-        [f"Paragraph one of extra release {n}.", f"Paragraph two of extra release {n}."],
-        f"/media/news/extra-{n}",
-        f"2021-{n % 12 + 1:02d}-{n % 28 + 1:02d}",
-    )
+    return replace(extra_item(n), date=f"2021-{n % 12 + 1:02d}-{n % 28 + 1:02d}")
 
 
 def drupal_page(size: int = TARGET_BYTES) -> str:
