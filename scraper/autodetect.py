@@ -42,7 +42,7 @@ MIN_ITEMS = 2
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 
 _VOLATILE_CLASS = re.compile(
-    r"\d|^(first|last|odd|even|active|is-active|current|selected|clearfix|new|hidden|"
+    r"\d|^(css|sc|jsx|svelte|emotion)-|^(first|last|odd|even|active|is-active|current|selected|clearfix|new|hidden|"
     r"featured|is-featured|sticky|lead|top|highlight|highlighted|promoted|large|big|wide|small)$",
     re.I,
 )
@@ -208,7 +208,8 @@ def _is_bad_region(el, tag: str) -> bool:
 
 
 def _link_text(a) -> str:
-    return normalise_space("".join(a.itertext()))
+    """A link's text, whitespace collapsed (str.split: faster than a regex here)."""
+    return " ".join("".join(a.itertext()).split())
 
 
 def _is_title_text(text: str) -> bool:
@@ -220,25 +221,24 @@ def _is_title_text(text: str) -> bool:
 
 
 # Links whose text could be a headline, found by libxml2 rather than Python.
-# Links inside <nav>, <aside> and <footer> (menus, sidebars, site maps) are
-# never headlines of the main listing and are left out here, in C.
-_TITLE_LINKS = etree.XPath(
-    ".//a[@href][contains(normalize-space(), ' ')][string-length(normalize-space()) >= 12]"
-    "[not(ancestor::nav or ancestor::aside or ancestor::footer)]"
-)
+# Links whose text may be a headline, sieved by libxml2 (Python decides).
+_TITLE_LINKS = etree.XPath("descendant::a[@href][contains(normalize-space(), ' ')][string-length(normalize-space()) >= 12]")
+# Menus, sidebars and site maps: their links are never the main listing's headlines.
+_NOT_CONTENT = ("nav", "aside", "footer")
 
 
 def _candidate_groups(scope, paths: _Paths) -> dict[tuple[int, str], dict]:
     """Candidate blocks around every title-like link, grouped by parent path and tag.
 
     Each group maps its blocks to the length of their longest title.  A climb
-    stops at a block an earlier link already reached, so shared containers
-    are walked once, not once per link: linear in the number of links.
+    stops at a block an earlier link reached with a title at least as long,
+    so shared containers are not walked once per link.
     """
     groups: dict[tuple[int, str], dict] = {}
     credited = paths.credited
+    ignored = {a for box in scope.iter(*_NOT_CONTENT) for a in box.iter("a")}
     for a in _TITLE_LINKS(scope):
-        if _SKIP_HREF.match(a.get("href")):
+        if a in ignored or _SKIP_HREF.match(a.get("href")):
             continue
         text = _link_text(a)
         if not _is_title_text(text):
@@ -249,10 +249,7 @@ def _candidate_groups(scope, paths: _Paths) -> dict[tuple[int, str], dict]:
             parent = node.getparent()
             if parent is None:
                 break
-            known = credited.get(node)
-            if known is not None:  # walked before: keep the longer title, climb no further
-                if title > known:
-                    credited[node] = groups[(paths.of(parent).key, _tag(node))][node] = title
+            if credited.get(node, 0) >= title:  # walked before with a title as long
                 break
             credited[node] = title
             key = (paths.of(parent).key, _tag(node))
@@ -327,11 +324,11 @@ def _title_child(el, credited: dict):
     return titled[0] if len(titled) == 1 else None
 
 
-def _item_selector(root, members: list, paths: _Paths) -> tuple[str, int, bool] | None:
+def _item_selector(root, members: list, paths: _Paths) -> tuple[str, int, bool, bool] | None:
     """The simplest selector that picks the listing's blocks and no stray ones.
 
-    Returns the selector, how many item-like blocks it picks and whether it
-    picks nothing else.
+    Returns the selector, how many item-like blocks it picks, whether it
+    picks nothing else, and whether it names the blocks (not a bare path).
     """
     tag = _tag(members[0])
     common = set(_classes(members[0]))
@@ -365,11 +362,14 @@ def _item_selector(root, members: list, paths: _Paths) -> tuple[str, int, bool] 
         if not wanted.issubset(chosen):
             continue
         extra = [el for el in chosen if el not in wanted]
+        if tag == "tr":
+            # Table rows without any link (the header row, spacers) give no record: harmless.
+            extra = [el for el in extra if next(el.iter("a"), None) is not None]
         if not extra or _acceptable_extras(extra, chosen, outer, paths):
-            return candidate, len(chosen), True
+            return candidate, len(wanted) + len(extra), True, candidate != path
         if fallback is None or len(extra) < fallback[0]:
             fallback = (len(extra), candidate)
-    return (fallback[1], len(members), False) if fallback else None
+    return (fallback[1], len(members), False, False) if fallback else None
 
 
 def _common_ancestor(members: list):
@@ -499,12 +499,17 @@ def _link_ancestor(el, block):
     return None
 
 
-def _describe(el, relative_to=None) -> list[str]:
-    """Selectors that name an element: 'tag.class' forms, then the bare tag."""
+def _describe(el, relative_to=None, bare_first: bool = False) -> list[str]:
+    """Selectors that name an element: 'tag.class' forms and the bare tag.
+
+    The first of equally good candidates wins: the bare tag for a headline
+    (only its first match counts, and it survives a restyle), the class
+    forms for summary and date (every match counts there).
+    """
     tag = _tag(el)
     classes = _classes(el)
     names = [f"{tag}.{c}" for c in classes]
-    names.append(tag)
+    names.insert(0 if bare_first else len(names), tag)
     names.extend(f".{c}" for c in classes)
     if tag == "p" and not el.get("class"):
         names.append("p:not([class])")
@@ -552,7 +557,7 @@ def _headline_selector(sample: list) -> tuple[str | None, list]:
             candidates.append("xpath:.")
             continue
         tags[_tag(head)] += 1
-        candidates.extend(_describe(head, block))
+        candidates.extend(_describe(head, block, bare_first=True))
     heading_tags = sorted(t for t in tags if t in HEADINGS)
     if len(heading_tags) > 1:
         candidates.append(", ".join(heading_tags))
