@@ -236,6 +236,7 @@ def _candidate_groups(scope, paths: _Paths) -> dict[tuple[int, str], dict]:
     """
     groups: dict[tuple[int, str], dict] = {}
     credited = paths.credited
+    nodes = paths.nodes
     ignored = {a for box in scope.iter(*_NOT_CONTENT) for a in box.iter("a")}
     for a in _TITLE_LINKS(scope):
         if a in ignored or _SKIP_HREF.match(a.get("href")):
@@ -245,14 +246,14 @@ def _candidate_groups(scope, paths: _Paths) -> dict[tuple[int, str], dict]:
             continue
         title = 20 + min(len(text), 80)  # every item counts, long titles a little more
         node = a
-        for _ in range(MAX_CLIMB):
+        for _ in range(MAX_CLIMB):  # the hot loop of detection: kept plain
             parent = node.getparent()
             if parent is None:
                 break
             if credited.get(node, 0) >= title:  # walked before with a title as long
                 break
             credited[node] = title
-            key = (paths.of(parent).key, _tag(node))
+            key = ((nodes.get(parent) or paths.of(parent)).key, node.tag)
             group = groups.get(key)
             if group is None:
                 group = groups[key] = {}
