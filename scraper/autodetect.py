@@ -590,8 +590,9 @@ def _date_node(block, head):
         date = _date_of(el)
         if date:
             return el, date
+    in_head = set(head.iter()) if head is not None else set()
     for el in block.iter():
-        if el is block or (head is not None and (el is head or _is_inside(el, head))):
+        if el is block or el in in_head:
             continue
         if _tag(el) == "time" or len(el) <= 2:
             date = _date_of(el)
@@ -631,8 +632,9 @@ def _date_selector(sample: list, heads: list) -> str | None:
 
 def _summary_candidates(block, head) -> list[str]:
     names: list[str] = []
+    around_head = set(head.iter()) | set(head.iterancestors()) if head is not None else set()
     for el in block.iter("p", "div", "span", "td", "dd", "section"):
-        if el is block or (head is not None and (el is head or _is_inside(el, head) or _is_inside(head, el))):
+        if el is block or el in around_head:
             continue
         tag = _tag(el)
         classes = _classes(el)
@@ -656,7 +658,7 @@ def _summary_selector(sample: list, heads: list, date: str | None) -> str | None
         headline = _text(head) if head is not None else ""
         noise = {_link_text(a) for a in block.iter("a")}
         if date:
-            noise.update(_first_text(date, block) or "" for _ in (0,))
+            noise.add(_first_text(date, block) or "")
         context.append((headline, {t for t in noise if t}))
     if not candidates:
         return None
@@ -715,11 +717,12 @@ def _link_selector(sample: list, heads: list, page_url: str) -> str | None:
         if not links:
             wanted.append(None)
             continue
-        urls = Counter(canonical_url(a.get("href"), page_url) for a in links)
-        url = max(urls, key=lambda u: (urls[u], -[canonical_url(a.get("href"), page_url) for a in links].index(u)))
+        urls = [canonical_url(a.get("href"), page_url) for a in links]
+        counts = Counter(urls)
+        url = max(dict.fromkeys(urls), key=counts.get)  # the most frequent; the first on ties
         wanted.append(url)
-        for a in links:
-            if canonical_url(a.get("href"), page_url) == url:
+        for a, a_url in zip(links, urls):
+            if a_url == url:
                 candidates.extend(d + "::attr(href)" for d in _describe(a, block))
     if default_ok:
         return None
