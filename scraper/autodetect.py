@@ -56,6 +56,7 @@ _BAD_REGION = re.compile(
     r"(?=$|[\s_-])",
     re.I,
 )
+_MAIN_REGION = re.compile(_BOUNDARY + r"(main|content|primary|main-content|maincontent)(?=$|[\s_-])", re.I)
 _BAD_TAGS = frozenset({"nav", "footer", "aside", "form", "menu"})
 _BAD_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", "search", "menu", "menubar"})
 _CONTENT_TAGS = frozenset({"main", "article"})
@@ -82,6 +83,7 @@ class _Node:
     bad: bool  # inside navigation, header, footer, sidebar...
     content: bool  # inside <main> or an <article>
     depth: int
+    main: bool = False  # inside <main>, role=main, or a container named main/content/primary
 
 
 def detect(root, page_url: str) -> Selectors | None:
@@ -173,7 +175,7 @@ class _Paths:
         while cur is not None and cur not in self.nodes:
             chain.append(cur)
             cur = cur.getparent()
-        parent = self.nodes[cur] if cur is not None else _Node(0, False, False, -1)
+        parent = self.nodes[cur] if cur is not None else _Node(0, False, False, -1, False)
         for el_ in reversed(chain):
             parent = self._make(el_, parent)
             self.nodes[el_] = parent
@@ -187,12 +189,14 @@ class _Paths:
         if known is None:
             # Modifier classes ("slice--wide") vary between rows of one listing.
             sig = tag + "." + ".".join(sorted(c for c in _classes(el) if "--" not in c))
-            known = self._looks[look] = (sig, _is_bad_region(el, tag))
-        sig, bad = known
+            names = f"{el.get('class') or ''} {el.get('id') or ''}"
+            main = tag == "main" or role == "main" or _MAIN_REGION.search(names) is not None
+            known = self._looks[look] = (sig, _is_bad_region(el, tag), main)
+        sig, bad, main = known
         key = self.keys.setdefault((parent.key, sig), len(self.keys) + 1)
         bad = parent.bad or bad or (tag == "header" and not parent.content)
         content = parent.content or tag in _CONTENT_TAGS or role == "main"
-        return _Node(key, bad, content, parent.depth + 1)
+        return _Node(key, bad, content, parent.depth + 1, parent.main or main)
 
 
 def _is_bad_region(el, tag: str) -> bool:
@@ -272,16 +276,16 @@ def _best_group(groups: dict, paths: _Paths) -> list | None:
             continue
         first = next(iter(members))
         node = paths.of(first)
-        factor = 0.15 if node.bad else 1.0
-        scored.append((sum(members.values()) * factor, node.depth, list(members)))
+        factor = 0.15 if node.bad else 1.5 if paths.of(first.getparent()).main else 1.0
+        scored.append((sum(members.values()) * factor, node.depth, list(members), factor))
     if not scored:
         return None
     scored.sort(key=lambda s: -s[0])
     best_score, best_depth, best_items = None, 0, None
-    for titles, depth, items in scored[:6]:
+    for titles, depth, items, factor in scored[:6]:
         sample = _sample(items)
-        other = sum(min(_other_text(el, paths), 300) for el in sample) * len(items) / len(sample)
-        score = titles + 0.3 * other
+        other = sum(min(_other_text(el, paths), 300) for el in sample) * len(items) / len(sample) * factor
+        score = titles + 0.6 * other
         if best_score is None or score > best_score * 1.0001 or (score >= best_score * 0.9999 and depth < best_depth):
             best_score, best_depth, best_items = score, depth, items
     return best_items
