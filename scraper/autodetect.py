@@ -117,7 +117,7 @@ def _detect(root, page_url: str) -> Selectors | None:
     summary = _summary_selector(sample, heads, date)
     link = _link_selector(sample, heads, page_url)
     pager_scope = _common_ancestor(blocks)
-    for _ in range(3):  # the pager sits next to the listing, a few levels up at most
+    for _ in range(2):  # the pager sits next to the listing, a level or two up
         if pager_scope is not None and pager_scope.getparent() is not None:
             pager_scope = pager_scope.getparent()
     return Selectors(item, headline, summary, link, date, _next_page_selector(root, page_url, pager_scope))
@@ -241,7 +241,7 @@ def _candidate_groups(scope, paths: _Paths) -> dict[tuple[int, str], dict]:
     groups: dict[tuple[int, str], dict] = {}
     credited = paths.credited
     nodes = paths.nodes
-    ignored = {a for box in scope.iter(*_NOT_CONTENT) for a in box.iter("a")}
+    ignored = {a for box in scope.iter(*_NOT_CONTENT) for a in _TITLE_LINKS(box)}
     for a in _TITLE_LINKS(scope):
         if a in ignored or _SKIP_HREF.match(a.get("href")):
             continue
@@ -683,7 +683,7 @@ def _summary_selector(sample: list, heads: list, date: str | None) -> str | None
                 total += _paragraph_worth(paragraph, headline, link_text)
         return total
 
-    best, score = _best(candidates, worth)
+    best, score = _best(candidates, worth, limit=6)
     return best if score > 0 else None
 
 
