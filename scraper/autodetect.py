@@ -6,11 +6,12 @@ automatic crawl and of a crawl with the printed selectors pinned are the
 same by construction.
 
 How (see docs/autodetect.md):
-1. Every link with text is a clue.  From each, climb a few levels; every
-   element met is a candidate item block, grouped with the elements of the
-   same tag under parents with the same tag-and-class path.
-2. Each group is scored: headline-like link text, other text (summaries),
-   penalised inside navigation, header, footer, sidebars, pagers, share bars.
+1. Every link with headline-like text is a clue.  From each, climb a few
+   levels; every element met is a candidate item block, grouped with the
+   elements of the same tag under parents with the same tag-and-class path.
+2. Each group is scored: its blocks, their headline text, their other text
+   (summaries, dates); more inside the main content, much less inside
+   navigation, header, footer, sidebars, pagers, share bars.
    The best group is the main listing; at equal score the outer level wins,
    so a block holds its headline, summary and date.
 3. The simplest CSS selector that selects that group (plus, at most, other
@@ -64,7 +65,6 @@ _SUMMARY_CLASS = re.compile(
     r"summary|excerpt|teaser|desc|dek|standfirst|intro|lead|abstract|body|text|blurb|snippet|content|lede|deck",
     re.I,
 )
-_DATE_CLASS = re.compile(r"date|time|publish|posted|meta|byline|when|stamp|day", re.I)
 _DATE_HINT = re.compile(r"\b(1[89]|2[01])\d\d\b|\b\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}\b")
 _NEXT_TEXT = re.compile(
     r"^(next|next page|next ›|next »|next →|older|older posts|older entries|older news|more|more news|›|»|→|>|>>)"
