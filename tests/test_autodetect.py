@@ -156,3 +156,18 @@ def test_suspect_crawl_suggests_the_newly_inferred_selectors(site, tmp_path):
         "headline = 'h2', summary = 'div.entry-summary', date = 'time.entry-date', "
         "next_page = \"xpath://a[normalize-space()='Older posts']/@href\""
     )
+
+
+def test_judge_adds_the_suggestion_only_when_nothing_matched():
+    from monitor.archive import SourceState
+    from monitor.diff import judge
+    from scraper.items import Record
+
+    state = SourceState(id=1, items=10, last_good_items_seen=10)
+    hint = "item = 'article.post', headline = 'h2'"
+    empty = judge([], {}, state, suggestion=hint)
+    assert empty.status == "suspect"
+    assert empty.reason.endswith("(selectors match nothing); automatic detection suggests " + hint)
+    few = judge([Record("s", "One", "", "https://x.org/1", None, 0)], {}, state, suggestion=hint)
+    assert few.status == "suspect" and "automatic detection" not in few.reason
+    assert judge([], {}, state, error="HTTP 503", suggestion=hint).reason == "HTTP 503"
