@@ -58,7 +58,9 @@ _BAD_REGION = re.compile(
     re.I,
 )
 _MAIN_REGION = re.compile(_BOUNDARY + r"(main|content|primary|main-content|maincontent)(?=$|[\s_-])", re.I)
-_BAD_TAGS = frozenset({"nav", "footer", "aside", "form", "menu"})
+# Not <form>: ASP.NET pages wrap everything in one.
+_BAD_TAGS = frozenset({"nav", "footer", "aside", "menu"})
+_STATE_PREFIX = re.compile(r"^(has|with|without|no|one|two|is|show|hide)-", re.I)
 _BAD_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", "search", "menu", "menubar"})
 _CONTENT_TAGS = frozenset({"main", "article"})
 _SUMMARY_CLASS = re.compile(
@@ -207,8 +209,9 @@ def _is_bad_region(el, tag: str) -> bool:
         return True
     if (el.get("role") or "").lower() in _BAD_ROLES:
         return True
-    names = f"{el.get('class') or ''} {el.get('id') or ''}"
-    return bool(names.strip()) and _BAD_REGION.search(names) is not None
+    names = f"{el.get('class') or ''} {el.get('id') or ''}".split()
+    # "has-sidebar", "with-nav": a page wrapper's state, not a sidebar itself.
+    return any(_BAD_REGION.search(n) for n in names if not _STATE_PREFIX.match(n))
 
 
 def _link_text(a) -> str:
