@@ -51,7 +51,7 @@ _VOLATILE_SUFFIX = re.compile(r"(--|__)(first|last|featured|lead|large|big|wide|
 _CSS_IDENT = re.compile(r"^-?[A-Za-z_][A-Za-z0-9_-]*$")
 _BOUNDARY = r"(?:^|[\s_-])"
 _BAD_REGION = re.compile(
-    _BOUNDARY + r"(nav|navbar|navigation|menu|menus|menubar|submenu|subnav|footer|site-header|masthead|"
+    _BOUNDARY + r"(nav|navbar|navigation|menu|menus|menubar|submenu|subnav|footer|header|masthead|"
     r"sidebar|breadcrumb|breadcrumbs|pager|pagination|share|sharing|social|widget|widgets|skip|cookie|cookies|"
     r"trending|popular|most-read|mostread|toolbar|topbar|utility|related|see-also|comments?|newsletter|promo|ad|ads|advert)"
     r"(?=$|[\s_-])",
