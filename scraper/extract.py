@@ -167,7 +167,7 @@ def _record(block, selectors: Selectors, base_url: str, page_url: str | None) ->
     if selectors.link:
         hrefs = [_href(v) for v in select(selectors.link, block)]
     else:  # first link in the headline, else around it, else anywhere in the block
-        hrefs = own_hrefs + [str(h) for h in block.xpath("descendant-or-self::a/@href")]
+        hrefs = own_hrefs + _LINKS_IN(block)
 
     def absolute(values) -> list[str]:
         return list(dict.fromkeys(u for u in (canonical_url(h, base_url) for h in values) if u and u != page_url))
@@ -256,11 +256,15 @@ def _href(value) -> str | None:
     return str(value)
 
 
+_LINKS_IN = etree.XPath("descendant-or-self::a/@href", smart_strings=False)
+_LINK_AROUND = etree.XPath("ancestor::a/@href", smart_strings=False)
+
+
 def _headline_links(element) -> list[str]:
     """The links in the headline element, then the one around it."""
     if element is None:
         return []
-    return [str(h) for h in element.xpath("descendant-or-self::a/@href") + element.xpath("ancestor::a/@href")[-1:]]
+    return _LINKS_IN(element) + _LINK_AROUND(element)[-1:]
 
 
 def _owner(value):

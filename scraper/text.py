@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from lxml import etree
@@ -54,6 +55,10 @@ def element_paragraphs(el) -> list[str]:
     if isinstance(el, str):
         text = normalise_space(el)
         return [text] if text else []
+    if _is_flat(el):
+        # The common case (a headline, one <p>): one paragraph, read in C.
+        text = normalise_space("".join(el.itertext()))
+        return [text] if text else []
     paragraphs: list[str] = []
     current: list[str] = []
 
@@ -92,6 +97,20 @@ def element_paragraphs(el) -> list[str]:
     return paragraphs
 
 
+_STRUCTURE = BLOCK | INVISIBLE | {"br"}
+
+
+def _is_flat(el) -> bool:
+    """No element inside that would break or hide text: plain inline content."""
+    if not isinstance(el.tag, str) or _tag(el) in INVISIBLE:
+        return False
+    for node in el.iterdescendants():  # few: a headline or a paragraph
+        tag = node.tag
+        if not isinstance(tag, str) or tag in _STRUCTURE:
+            return False
+    return True
+
+
 def element_text(el) -> str:
     """Visible text of an element on one line (a headline, a date)."""
     return " ".join(element_paragraphs(el))
@@ -106,6 +125,13 @@ def canonical_url(href: str | None, base_url: str) -> str | None:
     """
     if href is None:
         return None
+    return _canonical_url(href, base_url)
+
+
+@lru_cache(maxsize=16384)
+def _canonical_url(href: str, base_url: str) -> str | None:
+    # Cached: urllib is slow, and a block links its story twice (headline,
+    # "read more"), every page of a site repeats its menus.
     href = href.strip()
     if not href or href.startswith("#"):
         return None
