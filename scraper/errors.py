@@ -6,7 +6,7 @@ https://example.org/news (Retry-After: 120)", not a Twisted traceback.
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from scrapy.exceptions import (
     CannotResolveHostError,
@@ -31,11 +31,20 @@ def _host(url: str) -> str:
         return url
 
 
-def describe_failure(failure: Failure, request) -> str:
+def describe_failure(failure: Failure, request, *, max_bytes: int | None = None) -> str:
+    """One line saying why `request` failed.
+
+    `max_bytes` is the size limit in force: Scrapy cancels a body that grows
+    past it without saying why, so any cancelled download under a limit is
+    reported as too large.
+    """
     url = request.url
     exc = failure.value
     if failure.check(HttpError):
         response = exc.response
+        refused = _unfollowed_redirect(response)
+        if refused:
+            return refused
         text = f"HTTP {response.status} from {response.url}"
         retry_after = response.headers.get(b"Retry-After")
         if retry_after:
@@ -50,10 +59,11 @@ def describe_failure(failure: Failure, request) -> str:
         within = f" within {timeout:g} s" if isinstance(timeout, (int, float)) else ""
         return f"timed out: no complete response from {url}{within}"
     if failure.check(DownloadCancelledError):
-        maxsize = request.meta.get("download_maxsize")
+        maxsize = request.meta.get("download_maxsize", max_bytes)
         detail = str(exc) or "download cancelled"
         if "maxsize" in detail.lower() or "max size" in detail.lower() or maxsize:
-            return f"response from {url} is larger than the size limit (max_bytes)"
+            limit = f" = {maxsize} bytes" if maxsize else ""
+            return f"response from {url} is larger than the size limit (max_bytes{limit}): download stopped"
         return f"download of {url} cancelled: {detail}"
     if failure.check(UnsupportedURLSchemeError):
         return f"refused to fetch {url}: only http and https are fetched"
@@ -69,6 +79,27 @@ def describe_failure(failure: Failure, request) -> str:
     if failure.check(twisted_error.ConnectError, twisted_error.ConnectionLost, twisted_error.ConnectionDone):
         return f"cannot connect to {_host(url)} ({_short(exc)})"
     return f"{type(exc).__name__} fetching {url}: {_short(exc)}"
+
+
+def _unfollowed_redirect(response) -> str | None:
+    """Why a redirect was not followed: Scrapy hands back the 3xx response
+    itself when the Location is not http(s), which would read "HTTP 302"."""
+    location = response.headers.get(b"Location")
+    if not (300 <= response.status < 400 and location):
+        return None
+    target = " ".join(location.decode("latin-1").split())
+    try:
+        target = urljoin(response.url, target)
+        scheme = urlsplit(target).scheme.lower()
+    except ValueError:
+        scheme = ""
+    if scheme in ("http", "https"):
+        return f"HTTP {response.status} from {response.url}: redirect to {_clip(target)} not followed"
+    return f"{response.url} redirected to {_clip(target)}: only http and https are fetched"
+
+
+def _clip(text: str, limit: int = 200) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def _short(exc: BaseException) -> str:

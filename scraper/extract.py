@@ -15,7 +15,7 @@ from lxml import etree
 from parsel.csstranslator import HTMLTranslator
 
 from scraper.items import Record, item_key
-from scraper.text import BLOCK, canonical_url, element_paragraphs, element_text, normalise_space, parse_date, parse_html
+from scraper.text import BLOCK, canonical_url, element_paragraphs, element_text, normalise_space, parse_date, parse_html_checked
 
 
 class SelectorError(ValueError):
@@ -39,6 +39,7 @@ class Extraction:
     records: list[Record]
     next_page: str | None
     selectors: Selectors | None  # the selectors used (inferred ones for automatic detection)
+    problem: str | None = None  # why the page could not be read whole (records then untrustworthy)
 
 
 _translator = HTMLTranslator()
@@ -98,7 +99,9 @@ def extract(
 
     With `selectors` None the listing is found automatically.
     """
-    root = parse_html(html, page_url)
+    root, problem = parse_html_checked(html, page_url)
+    if problem:
+        return Extraction([], None, selectors, problem)
     if selectors is None:
         from scraper.autodetect import detect
 

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from scrapy import Request
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware as ScrapyRobotsTxtMiddleware
+from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.httpobj import urlparse_cached
+from twisted.internet.defer import Deferred
 
 
 class RobotsTxtSlotMiddleware:
@@ -18,3 +22,33 @@ class RobotsTxtSlotMiddleware:
         if request.meta.get("dont_obey_robotstxt") and request.url.endswith("/robots.txt"):
             request.meta.setdefault("download_slot", f"{request.url}#robots")
         return None
+
+
+class RobotsTxtMiddleware(ScrapyRobotsTxtMiddleware):
+    """Scrapy's, with every request that waits for robots.txt checked against it.
+
+    In Scrapy 2.19 the requests waiting for a host's robots.txt all await
+    one Deferred through `asFuture()`, whose callback swallows the result:
+    the first waiter gets the parsed robots.txt, every later one gets None
+    and goes through unchecked.  With several sources on one site (a news
+    and a press-release listing, say) all but two would ignore robots.txt.
+    Each waiter here awaits its own copy of the result instead.
+    """
+
+    async def robot_parser(self, request):
+        pending = self._parsers.get(urlparse_cached(request).netloc)
+        if isinstance(pending, Deferred):
+            return await maybe_deferred_to_future(_relay(pending))
+        return await super().robot_parser(request)
+
+
+def _relay(deferred: Deferred) -> Deferred:
+    """A new Deferred with `deferred`'s result, which stays on `deferred`."""
+    copy: Deferred = Deferred()
+
+    def forward(result):
+        copy.callback(result)
+        return result
+
+    deferred.addBoth(forward)
+    return copy

@@ -52,6 +52,9 @@ EXTENSIONS = {
 }
 DOWNLOADER_MIDDLEWARES = {
     "scraper.middlewares.RobotsTxtSlotMiddleware": 90,
+    # Scrapy 2.19's lets all but two waiting requests past robots.txt (see scraper.middlewares).
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "scraper.middlewares.RobotsTxtMiddleware": 100,
     "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,
     "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
     "scrapy.downloadermiddlewares.httpcache.HttpCacheMiddleware": None,

@@ -248,6 +248,16 @@ _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 
 def parse_html(html: str | bytes, base_url: str | None = None):
     """Parse a page leniently; an empty or unparsable page gives an empty tree."""
+    return parse_html_checked(html, base_url)[0]
+
+
+def parse_html_checked(html: str | bytes, base_url: str | None = None):
+    """The parsed tree, and why it cannot be trusted whole (or None).
+
+    The HTML parser gives up silently below about 2,000 levels of nesting,
+    dropping the rest of the page: a listing under a broken template would
+    look empty, and "no items" must not be blamed on the selectors.
+    """
     parser = etree.HTMLParser(recover=True, huge_tree=True, remove_comments=True)
     if isinstance(html, str):
         # lxml refuses decoded text that still declares an encoding (XHTML pages).
@@ -256,6 +266,11 @@ def parse_html(html: str | bytes, base_url: str | None = None):
         root = etree.fromstring(html, parser, base_url=base_url) if html else None
     except (etree.ParserError, ValueError):
         root = None
+    problem = None
+    for error in parser.error_log:
+        if error.type_name == "ERR_RESOURCE_LIMIT" or "Excessive depth" in error.message:
+            problem = f"page nested too deeply for the HTML parser ({normalise_space(error.message).split(',')[0]})"
+            break
     if root is None:
-        root = etree.fromstring("<html><body></body></html>", parser)
-    return root
+        root = etree.fromstring("<html><body></body></html>", etree.HTMLParser())
+    return root, problem

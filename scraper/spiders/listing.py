@@ -13,6 +13,7 @@ import scrapy
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
+from scraper.encoding import decode_html
 from scraper.errors import describe_failure
 from scraper.extract import SelectorError, extract
 from scraper.items import SourceCrawl, utc_now
@@ -65,10 +66,14 @@ class ListingSpider(scrapy.Spider):
             return
         try:
             result = extract(
-                response.text, response.url, source.selectors, source.name, start_position=len(crawl.records)
+                decode_html(response.body, response.headers.get(b"Content-Type")),
+                response.url, source.selectors, source.name, start_position=len(crawl.records),
             )
         except SelectorError as exc:
             yield _finish(crawl, f"{exc} on {response.url}")
+            return
+        if result.problem:
+            yield _finish(crawl, f"{result.problem} at {response.url}")
             return
         if crawl.pages == 1:
             crawl.detected = _detected(source, result, response)
@@ -85,7 +90,8 @@ class ListingSpider(scrapy.Spider):
         response = getattr(failure.value, "response", None)
         if response is not None:
             crawl.http_status = response.status
-        yield _finish(crawl, describe_failure(failure, request))
+        max_bytes = self.crawler.settings.getint("DOWNLOAD_MAXSIZE")
+        yield _finish(crawl, describe_failure(failure, request, max_bytes=max_bytes))
 
 
 def _finish(crawl: SourceCrawl, error: str | None = None) -> SourceCrawl:

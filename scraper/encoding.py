@@ -1,0 +1,90 @@
+"""Turning a page's bytes into text when its charset labels may lie.
+
+Browsers trust the HTTP header first, but on the sites a monitor watches the
+label is often wrong: a server that says ISO-8859-1 in front of a UTF-8 page,
+or UTF-8 in front of a page saved in windows-1252.  Reading such a page with
+its label turns every accented headline into mojibake, and mojibake in a
+headline is an edit: the monitor would report every item "updated", then
+"updated" back when the site is fixed.  So the bytes decide when they can:
+
+1. a byte-order mark names the encoding;
+2. bytes that are valid UTF-8 (and not plain ASCII) are UTF-8: text in any
+   other encoding is practically never valid UTF-8 by chance;
+3. otherwise the first declared encoding (header, then <meta>) the bytes are
+   valid in;
+4. otherwise a statistical guess, preferring windows-1252 (the web's default
+   for unlabelled pages) when the guess cannot tell it from its neighbours;
+5. otherwise the header's encoding (or UTF-8) with replacement characters.
+"""
+
+from __future__ import annotations
+
+from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom, resolve_encoding
+
+WEB_DEFAULT = "cp1252"
+_UNICODE_FAMILY = ("utf-16", "utf-32")
+
+
+def decode_html(body: bytes, content_type: str | bytes | None = None) -> str:
+    """The text of an HTML page, from its bytes and its Content-Type header."""
+    if isinstance(content_type, bytes):
+        content_type = content_type.decode("latin-1")
+    bom, _ = read_bom(body)
+    if bom:
+        return body.decode(resolve_encoding(bom) or bom, errors="replace").lstrip("\ufeff")
+    declared = [e for e in (_header_encoding(content_type), _meta_encoding(body)) if e]
+    if not body.isascii() and not any(e.startswith(_UNICODE_FAMILY) for e in declared):
+        text = _strict(body, "utf-8")
+        if text is not None:
+            return text
+    for encoding in declared:
+        text = _strict(body, encoding)
+        if text is not None:
+            return text
+    if body.isascii():
+        return body.decode("ascii")
+    guess = _guess(body)
+    if guess:
+        text = _strict(body, guess)
+        if text is not None:
+            return text
+    return body.decode(declared[0] if declared else "utf-8", errors="replace")
+
+
+def _header_encoding(content_type: str | None) -> str | None:
+    return _resolve(http_content_type_encoding(content_type)) if content_type else None
+
+
+def _meta_encoding(body: bytes) -> str | None:
+    return _resolve(html_body_declared_encoding(body))
+
+
+def _resolve(label: str | None) -> str | None:
+    """A Python codec name for a charset label (WHATWG aliases), if known."""
+    if not label:
+        return None
+    try:
+        return resolve_encoding(label)
+    except LookupError:
+        return None
+
+
+def _strict(body: bytes, encoding: str) -> str | None:
+    try:
+        return body.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        return None
+
+
+def _guess(body: bytes) -> str | None:
+    """charset-normalizer's best guess; windows-1252 among equally good ones."""
+    from charset_normalizer import from_bytes
+
+    matches = list(from_bytes(body))
+    if not matches:
+        return None
+    best = matches[0]
+    tied = [m for m in matches if (m.chaos, m.coherence) == (best.chaos, best.coherence)]
+    if any(WEB_DEFAULT in (m.encoding, *m.could_be_from_charset) for m in tied):
+        return WEB_DEFAULT
+    return best.encoding
