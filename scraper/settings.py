@@ -52,7 +52,7 @@ EXTENSIONS = {
 }
 DOWNLOADER_MIDDLEWARES = {
     "scraper.middlewares.RobotsTxtSlotMiddleware": 90,
-    # Scrapy 2.19's lets all but two waiting requests past robots.txt (see scraper.middlewares).
+    # Scrapy 2.19's own lets all but two waiting requests past robots.txt (scraper.middlewares).
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "scraper.middlewares.RobotsTxtMiddleware": 100,
     "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,
