@@ -159,6 +159,7 @@ class Trials:
         self.workdir = workdir
         self.rng = random.Random(seed)
         self.site = Site()
+        self.site._server.handle_error = lambda *args: None  # a killed client resets its connections
         self.changing = ChangingSite(self.site, self.rng)
         self.db = workdir / "archive.db"
         self.config = write_config(
