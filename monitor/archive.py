@@ -87,6 +87,8 @@ def _describe(exc: sqlite3.Error) -> str:
     text = str(exc)
     if "file is not a database" in text or "file is encrypted" in text:
         return "not a SQLite database (is --db pointing at the right file?)"
+    if "malformed" in text:
+        return f"the archive file is damaged ({text}): restore a backup, or try `sqlite3 FILE .recover`"
     if "disk I/O error" in text or "database or disk is full" in text:
         return f"cannot write ({text}: is the disk full?)"
     if "unable to open database file" in text:
@@ -118,6 +120,7 @@ class Archive:
             self.db = sqlite_utils.Database(conn)
             conn.execute("PRAGMA foreign_keys = ON")
             if not readonly:
+                self._refuse_foreign_database()
                 journal = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
                 conn.execute("PRAGMA synchronous = NORMAL")
                 if journal.lower() != "wal":
@@ -150,6 +153,9 @@ class Archive:
             raise ArchiveError(f"{self.path}: {_describe(exc)}") from None
         try:
             yield self
+        except sqlite3.Error as exc:  # a full disk or a read-only file meets us mid-transaction
+            self.conn.rollback()
+            raise ArchiveError(f"{self.path}: {_describe(exc)}") from None
         except BaseException:
             self.conn.rollback()
             raise
@@ -199,6 +205,18 @@ class Archive:
                      ("schema_version", str(max(applied | {number})))],
                 )
                 applied.add(number)
+
+    def _refuse_foreign_database(self) -> None:
+        """Never touch another application's database (not even its journal mode)."""
+        tables = [n for (n,) in self.conn.execute(
+            "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%' ORDER BY name"
+        )]
+        if tables and "meta" not in tables:
+            shown = ", ".join(tables[:5]) + (", ..." if len(tables) > 5 else "")
+            raise ArchiveError(
+                f"{self.path}: a SQLite database of something else (tables: {shown}), not a Tidings archive; "
+                "left untouched (pass --db with a new file)"
+            )
 
     # --- reads ------------------------------------------------------------
 
