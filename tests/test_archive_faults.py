@@ -137,6 +137,7 @@ def test_a_read_only_archive_is_one_line_and_untouched(tmp_path, source):
         assert "read-only" in result.stderr or "writable" in result.stderr
         fresh = tidings("run", "--config", str(config), "--db", str(place / "new.db"))
         assert_one_line_error(fresh, str(place / "new.db"), "cannot open the database file")
+        subprocess.run(["mount", "-o", "remount,rw", str(place)], check=True)
         assert dump(db) == before
     finally:
         subprocess.run(["umount", "-l", str(place)])
