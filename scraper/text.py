@@ -158,7 +158,16 @@ def _canonical_url(href: str, base_url: str) -> str | None:
         if len(kept) != len(pairs):
             query = urlencode(kept)
     path = parts.path or "/"
-    return urlunsplit((scheme, host, path, query, ""))
+    return urlunsplit((scheme, host, _escape_space(path), _escape_space(query), ""))
+
+
+_UNSAFE = re.compile(r"[\s\x00-\x1f\x7f]")
+
+
+def _escape_space(text: str) -> str:
+    """Percent-encode whitespace and control characters, as browsers do, so a
+    canonical URL never ends in (or holds) a space that the next pass strips."""
+    return _UNSAFE.sub(lambda m: "".join(f"%{b:02X}" for b in m.group().encode("utf-8")), text)
 
 
 _TIME_OF_DAY = re.compile(r"\d{1,2}:\d{2}")
