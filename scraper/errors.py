@@ -15,6 +15,7 @@ from scrapy.exceptions import (
     DownloadFailedError,
     DownloadTimeoutError,
     IgnoreRequest,
+    NotSupported,
     ResponseDataLossError,
     UnsupportedURLSchemeError,
 )
@@ -65,7 +66,7 @@ def describe_failure(failure: Failure, request, *, max_bytes: int | None = None)
             limit = f" = {maxsize} bytes" if maxsize else ""
             return f"response from {url} is larger than the size limit (max_bytes{limit}): download stopped"
         return f"download of {url} cancelled: {detail}"
-    if failure.check(UnsupportedURLSchemeError):
+    if failure.check(UnsupportedURLSchemeError, NotSupported):
         return f"refused to fetch {url}: only http and https are fetched"
     if failure.check(IgnoreRequest):
         detail = str(exc)

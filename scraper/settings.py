@@ -39,6 +39,9 @@ DOWNLOAD_WARNSIZE = 0
 RETRY_TIMES = 1
 RETRY_GIVE_UP_LOG_LEVEL = "DEBUG"
 REDIRECT_MAX_TIMES = 10
+# Only the web is fetched: no local files, FTP, S3 or data: URLs, whatever a
+# config, a redirect or a next-page link asks for (see docs/security.md).
+DOWNLOAD_HANDLERS = {"file": None, "ftp": None, "s3": None, "data": None}
 
 # Not needed by a listing monitor.
 COOKIES_ENABLED = False

@@ -1,0 +1,130 @@
+"""Security checks that back docs/security.md.
+
+- A secret planted in the environment (named by the config, as notifier
+  secrets are) never appears in stdout, stderr, the log file or the archive.
+- A hostile listing cannot expand entities, read local files or smuggle
+  non-web links into the archive.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from conftest import Page, tidings, write_config
+from pages import DRUPAL_SOURCE, Listing, extra_item, seed_items
+from scraper.extract import Selectors, extract
+
+
+class Receiver:
+    """A webhook receiver: records every POST (headers and body)."""
+
+    def __init__(self) -> None:
+        self.posts: list[tuple[dict, bytes]] = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                receiver.posts.append((dict(self.headers), body))
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_a_planted_secret_never_reaches_output_logs_or_archive(tmp_path, site):
+    secret = "planted-" + secrets.token_hex(16)
+    receiver = Receiver()
+    try:
+        site.pages["/news"] = Page(Listing().render())
+        config = write_config(
+            tmp_path / "t.toml",
+            [{"name": "news", "url": site.url("/news"), **DRUPAL_SOURCE}],
+            extra=f'[[notify]]\ntype = "webhook"\nurl = "{receiver.url}"\nsecret_env = "TIDINGS_WEBHOOK_SECRET"\n',
+        )
+        db, log = tmp_path / "archive.db", tmp_path / "tidings.log"
+        env = {"TIDINGS_WEBHOOK_SECRET": secret}
+        outputs = []
+        for page in (Listing().render(), Listing([extra_item(1), *seed_items()]).render()):
+            site.pages["/news"] = Page(page)
+            result = tidings("run", "--config", str(config), "--db", str(db), "--json", "-vv", "--log-file", str(log), env=env)
+            assert result.code == 0, result.stderr
+            outputs += [result.stdout, result.stderr]
+        assert [n["headline"] for n in json.loads(outputs[2])["sources"][0]["new"]] == [extra_item(1).headline]
+        stored = b"".join(p.read_bytes() for p in tmp_path.glob("archive.db*"))
+        assert log.stat().st_size > 0 and stored
+        for place, text in [("stdout/stderr", "".join(outputs).encode()), ("log file", log.read_bytes()), ("archive", stored)]:
+            assert secret.encode() not in text, f"the secret leaked into the {place}"
+        # Where webhooks are delivered, the secret signs the body and is never sent itself.
+        for headers, body in receiver.posts:
+            assert secret.encode() not in body and secret not in json.dumps(headers)
+            signature = headers.get("X-Tidings-Signature")
+            if signature:
+                assert signature == "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    finally:
+        receiver.close()
+
+
+HOSTILE = """<?xml version="1.0"?>
+<!DOCTYPE html [
+  <!ENTITY xxe SYSTEM "file:///etc/passwd">
+  <!ENTITY lol "lollollollollollollollol">
+  <!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+  <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
+]>
+<html><head><base href="javascript:alert(1)//"></head><body><ul>
+<li class="item"><h2><a href="javascript:alert(document.cookie)">Entity &xxe; and &lol3;</a></h2></li>
+<li class="item"><h2><a href="data:text/html,&lt;script&gt;x&lt;/script&gt;">Data link</a></h2></li>
+<li class="item"><h2><a href="file:///etc/passwd">File link</a></h2></li>
+<li class="item"><h2><a href=" /news/ok#comments ">Good link</a></h2><p>&lt;script&gt;alert(1)&lt;/script&gt; teaser</p></li>
+<li class="item"><h2 onclick="steal()"><script>document.write('injected')</script><style>h2{}</style>Hidden parts</h2></li>
+</ul></body></html>"""
+
+
+def test_a_hostile_listing_cannot_expand_entities_or_smuggle_links():
+    records = extract(HOSTILE, "https://news.example.org/list", Selectors("li.item", "h2", summary="p"), "s").records
+    text = " ".join(r.headline + " " + r.summary for r in records)
+    assert "root:" not in text and "lollol" not in text  # no external or expanding entities
+    assert "injected" not in text and "h2{}" not in text  # script and style text is not headline text
+    assert [r.url for r in records] == [None, None, None, "https://news.example.org/news/ok", None]
+    # Scraped markup stays text: the archive holds the characters, never live HTML.
+    assert records[3].summary == "<script>alert(1)</script> teaser"
+
+
+def test_the_crawler_itself_refuses_non_web_schemes(tmp_path):
+    """Defence in depth: even a URL that skipped config validation is not fetched."""
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    secret_file = tmp_path / "private.html"
+    secret_file.write_text("<p>private</p>")
+    script = (
+        "import sys\n"
+        "from monitor.config import CrawlSettings, Source\n"
+        "from monitor.run import preview\n"
+        "result = preview(Source(name='x', url=sys.argv[1], item='p', headline='p'), CrawlSettings(delay=0))\n"
+        "print(result.error, len(result.records))\n"
+    )
+    for url in (secret_file.as_uri(), "data:text/html,<p>inline</p>"):
+        proc = subprocess.run([sys.executable, "-c", script, url], cwd=ROOT, capture_output=True, text=True,
+                              timeout=60, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+        out = proc.stdout.strip()
+        assert out.startswith(f"refused to fetch {url.split(':')[0]}:"), proc.stderr[-2000:]
+        assert out.endswith(": only http and https are fetched 0")
