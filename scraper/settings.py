@@ -37,6 +37,9 @@ DOWNLOAD_WARNSIZE = 0
 # One retry for transient failures; more would only delay the verdict, and
 # the next scheduled run retries anyway.
 RETRY_TIMES = 1
+# Not 503 or 429: a server that is overloaded or rate-limiting asked us to
+# come back later (often with Retry-After); the next scheduled run will.
+RETRY_HTTP_CODES = [500, 502, 504, 522, 524, 408]
 RETRY_GIVE_UP_LOG_LEVEL = "DEBUG"
 REDIRECT_MAX_TIMES = 10
 # Only the web is fetched: no local files, FTP, S3 or data: URLs, whatever a

@@ -250,6 +250,12 @@ def test_robots_txt_is_obeyed_by_every_source_of_a_site(scenario, site, tmp_path
     assert [p for p in site.requests if p.startswith("/blocked/")] == []
 
 
+def test_a_busy_server_is_not_asked_again_at_once(scenario):
+    requests = scenario.runs["fault"].requests
+    assert requests.count("/f/http-503-retry-after") == 1  # it said Retry-After: 120
+    assert requests.count("/f/http-500") == 2  # one retry for a plain server error
+
+
 def test_a_50_mb_response_is_cut_off_near_the_size_limit(scenario):
     # The server offered 50 MB twice; the crawler hung up after about max_bytes
     # (plus what socket buffers held), instead of reading it all.
