@@ -15,6 +15,10 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 from lxml import etree
 
 _SPACE = re.compile(r"[\s\u00a0\u200b\u2000-\u200a\u202f\u205f\u3000\ufeff]+")
+# Control characters that are not whitespace: never visible text, but an
+# escape sequence in a headline would drive the terminal `tidings run`
+# prints to, and XML (feeds) cannot carry them at all.
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]")
 
 # Elements whose text a reader never sees.
 INVISIBLE = frozenset({"script", "style", "noscript", "template", "svg", "head", "button"})
@@ -33,10 +37,11 @@ TRACKING_PARAMS = re.compile(r"^(utm_[a-z]+|fbclid|gclid|dclid|msclkid|mc_cid|mc
 
 
 def normalise_space(text: str | None) -> str:
-    """Collapse every run of whitespace (NBSP and friends included) to one space."""
+    """Collapse every run of whitespace (NBSP and friends included) to one
+    space, and drop control characters."""
     if not text:
         return ""
-    return _SPACE.sub(" ", text).strip()
+    return _SPACE.sub(" ", _CONTROL.sub("", text)).strip()
 
 
 def _tag(el) -> str:
@@ -145,6 +150,8 @@ def _canonical_url(href: str, base_url: str) -> str | None:
     if scheme not in ("http", "https") or not parts.hostname:
         return None
     host = parts.hostname.lower()
+    if _UNSAFE.search(host):  # no whitespace or control characters in a host name
+        return None
     if ":" in host:  # IPv6 literal
         host = f"[{host}]"
     if port and not ((scheme == "http" and port == 80) or (scheme == "https" and port == 443)):

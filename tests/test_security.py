@@ -128,3 +128,22 @@ def test_the_crawler_itself_refuses_non_web_schemes(tmp_path):
         out = proc.stdout.strip()
         assert out.startswith(f"refused to fetch {url.split(':')[0]}:"), proc.stderr[-2000:]
         assert out.endswith(": only http and https are fetched 0")
+
+
+def test_terminal_escape_sequences_in_a_listing_never_reach_the_terminal(tmp_path, site):
+    import sqlite3
+
+    evil = "Breaking\x1b]0;pwned\x07 news \x1b[2J\x9b1mnow"
+    site.pages["/news"] = Page(
+        f'<ul><li class="item"><h2><a href="/n/1">{evil}</a></h2><p>Teaser\x1b[31m red</p></li></ul>'
+    )
+    config = write_config(tmp_path / "t.toml", [{"name": "news", "url": site.url("/news"), "item": "li.item",
+                                                 "headline": "h2", "summary": "p", "alert_on_first_run": True}])
+    result = tidings("run", "--config", str(config), "--db", str(tmp_path / "a.db"))
+    assert result.code == 0, result.stderr
+    assert "Breaking]0;pwned news [2J1mnow" in result.stdout  # the visible characters, not the controls
+    assert not any(ord(c) < 32 and c != "\n" or 0x7F <= ord(c) < 0xA0 for c in result.stdout)
+    with sqlite3.connect(tmp_path / "a.db") as conn:
+        assert conn.execute("SELECT headline, summary FROM items").fetchall() == [
+            ("Breaking]0;pwned news [2J1mnow", "Teaser[31m red")
+        ]
