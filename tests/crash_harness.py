@@ -3,18 +3,24 @@
     python tests/crash_harness.py --trials 60 [--seed N]
 
 A local site with three listings gains items (and edits headlines) before
-every trial; each trial starts the real CLI and kills it with SIGKILL at a
-random moment of a typical run (measured first).  After every kill:
+every trial; each trial starts the real CLI, which alerts a real webhook
+receiver about new items, and kills it with SIGKILL at a random moment of a
+typical run (measured first), or just as it starts writing.  After every kill:
 
 - `PRAGMA integrity_check` is ok and `foreign_key_check` finds nothing;
 - the archive is consistent: every item's version count matches its stored
   versions, and each crawl's `new` count matches the items it added (an item
   is never half-recorded, so it is reported new by exactly one crawl);
-- no process of the killed run is left that could still write.
+- no process of the killed run is left that could still write, and the
+  receiver gets nothing more once the run is dead.
 
 After the last trial one clean run must succeed, and then the archive holds
 exactly the items the site ever showed, once each, with their latest
-headlines.  tests/test_crash.py runs a reduced form of this.
+headlines; every item first archived by an `ok` crawl was alerted under
+exactly one delivery `id` (baseline items under none), every delivery is
+`sent`, and an `id` arrived twice only if its first arrival was during a run
+that was then killed (between the receiver's acceptance and the outbox
+recording it).  tests/test_crash.py runs a reduced form of this.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from alert_receivers import Receiver  # noqa: E402
 from conftest import ROOT, Page, Site, write_config  # noqa: E402
 from pages import DRUPAL_SOURCE, Item, Listing  # noqa: E402
 
@@ -162,10 +169,13 @@ class Trials:
         self.site._server.handle_error = lambda *args: None  # a killed client resets its connections
         self.changing = ChangingSite(self.site, self.rng)
         self.db = workdir / "archive.db"
+        self.receiver = Receiver().start()
         self.config = write_config(
             workdir / "crash.toml",
             [{"name": name, "url": self.site.url(f"/{name}"), **DRUPAL_SOURCE} for name in SOURCES],
+            extra=f'[[notify]]\ntype = "webhook"\nname = "hook"\nurl = "{self.receiver.url}"\non = ["new"]\ntimeout = 5\n',
         )
+        self.killed_hits: set[int] = set()  # indexes of receiver hits that arrived during a killed run
         self.env = {**{k: v for k, v in os.environ.items() if not k.startswith("TIDINGS_")}, "PYTHONPATH": str(ROOT)}
         self.moments: Counter = Counter()
 
@@ -183,39 +193,51 @@ class Trials:
             raise AssertionError(f"clean run failed ({proc.returncode}): {stderr.decode()[-2000:]}")
         return time.monotonic() - started
 
-    def kill_trial(self, window: float, during_write: bool) -> list[str]:
-        """One run killed at a random moment, or just as it starts writing."""
+    def kill_trial(self, window: float, mode: str) -> list[str]:
+        """One run killed at a random moment ("random"), just as it starts
+        writing ("write"), or just as the receiver accepted an alert ("alert")."""
         self.changing.change()
+        first_hit = len(self.receiver.hits)
         before = crawl_count(self.db)
         wal = self.db.with_name(self.db.name + "-wal")
         wal_before = _signature(wal)
         proc = self.start()
-        deadline = time.monotonic() + (window * 2 if during_write else self.rng.uniform(0, window))
+        deadline = time.monotonic() + (self.rng.uniform(0, window) if mode == "random" else window * 2)
         while proc.poll() is None and time.monotonic() < deadline:
-            if during_write and _signature(wal) != wal_before:
+            if mode == "write" and _signature(wal) != wal_before:
                 time.sleep(self.rng.uniform(0, 0.01))  # somewhere inside or just after a transaction
                 break
-            time.sleep(0.0005 if during_write else 0.005)
+            if mode == "alert" and len(self.receiver.hits) > first_hit:
+                time.sleep(self.rng.uniform(0, 0.002))  # before or after the outbox records it as sent
+                break
+            time.sleep(0.005 if mode == "random" else 0.0005)
         finished = proc.poll() is not None
         if not finished:
             proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
         proc.stderr.close()
+        time.sleep(0.2)  # a request the dead run had half sent is in by now
+        if not finished:
+            self.killed_hits.update(range(first_hit, len(self.receiver.hits)))
+        hits_after_death = len(self.receiver.hits)
         recorded = crawl_count(self.db) - before
-        self.moments["finished before the kill" if finished else f"killed after recording {recorded} of {len(SOURCES)} sources"] += 1
+        self.moments["finished before the kill" if finished else f"{mode}: killed after recording {recorded} of {len(SOURCES)} sources"] += 1
         problems = check_archive(self.db)
         left = processes_mentioning(str(self.config))
         if left:
             problems.append(f"processes left behind: {left}")
+        time.sleep(0.2)
+        if len(self.receiver.hits) != hits_after_death:
+            problems.append("the webhook receiver got a request after the run was killed")
         return problems
 
     def run(self, trials: int, log=print) -> None:
         """All trials, then the final clean run and the final check; raises on any problem."""
         typical = self.clean_run()
-        log(f"typical run: {typical:.2f} s; odd trials killed at a random moment within {typical * 1.1:.2f} s, "
-            "even ones as the archive's WAL starts growing (+0-10 ms)")
+        log(f"typical run: {typical:.2f} s; trials killed in turn at a random moment within {typical * 1.1:.2f} s, "
+            "as the archive's WAL starts growing (+0-10 ms), and as the receiver accepts an alert (+0-2 ms)")
         for n in range(1, trials + 1):
-            problems = self.kill_trial(typical * 1.1, during_write=n % 2 == 0)
+            problems = self.kill_trial(typical * 1.1, ("random", "write", "alert")[n % 3])
             if problems:
                 raise AssertionError(f"trial {n}: " + "; ".join(problems))
         self.clean_run()
@@ -227,13 +249,50 @@ class Trials:
         if set(rows) != expected:
             missing, extra = expected - set(rows), set(rows) - expected
             problems.append(f"archive differs from the site: missing {sorted(missing)[:3]}, unexpected {sorted(extra)[:3]}")
+        problems += self.check_alerts()
         if problems:
             raise AssertionError("after the final run: " + "; ".join(problems))
         log(f"{trials} trials: " + ", ".join(f"{k}: {v}" for k, v in sorted(self.moments.items())))
         log(f"final archive: {len(rows)} items, exactly the {len(expected)} the site showed; integrity ok after every kill")
+        ids = {h.headers.get("X-Tidings-Delivery") for h in self.receiver.hits}
+        log(f"webhook: {len(self.receiver.hits)} requests, {len(ids)} delivery ids, "
+            f"{len(self.receiver.hits) - len(ids)} repeats (all after a kill during delivery); every new item alerted once")
+
+    def check_alerts(self) -> list[str]:
+        """Every item new in an ok crawl alerted under exactly one id; repeats only after a kill."""
+        problems = []
+        ids_by_item: dict[tuple[str, str], set[str]] = {}
+        arrivals: dict[str, list[int]] = {}
+        for index, hit in enumerate(self.receiver.hits):
+            document = hit.json
+            if hit.headers.get("X-Tidings-Delivery") != document["id"]:
+                problems.append(f"delivery header and body id differ: {document['id']}")
+            arrivals.setdefault(document["id"], []).append(index)
+            for item in document["items"]:
+                if item["change"] == "new":
+                    ids_by_item.setdefault((document["source"], item["url"]), set()).add(document["id"])
+        with sqlite3.connect(self.db) as conn:
+            alertable = set(conn.execute(
+                "SELECT s.name, i.url FROM items i JOIN sources s ON s.id = i.source_id"
+                " JOIN crawls c ON c.id = i.first_crawl_id WHERE c.status = 'ok'"
+            ).fetchall())
+            states = dict(conn.execute("SELECT state, count(*) FROM deliveries GROUP BY state").fetchall())
+        if set(ids_by_item) != alertable:
+            problems.append(f"alerted items differ from items new in ok crawls: "
+                            f"{sorted(set(ids_by_item) ^ alertable)[:3]}")
+        several = {item: ids for item, ids in ids_by_item.items() if len(ids) != 1}
+        if several:
+            problems.append(f"items alerted under several ids: {list(several.items())[:3]}")
+        for delivery_id, indexes in arrivals.items():
+            if any(i not in self.killed_hits for i in indexes[:-1]):
+                problems.append(f"delivery {delivery_id} repeated without a kill during its delivery")
+        if set(states) - {"sent"}:
+            problems.append(f"deliveries not all sent: {states}")
+        return problems
 
     def close(self) -> None:
         self.site.close()
+        self.receiver.stop()
 
 
 def main() -> None:
