@@ -1,7 +1,8 @@
 """Security checks that back docs/security.md.
 
-- A secret planted in the environment (named by the config, as notifier
-  secrets are) never appears in stdout, stderr, the log file or the archive.
+- A secret planted in the environment (named by a webhook notifier's
+  `secret_env`) never appears in stdout, stderr, the log file or any file the
+  runs leave (archive, WAL, locks); it only signs what the receiver gets.
 - A hostile listing cannot expand entities, read local files or smuggle
   non-web links into the archive.
 """
@@ -12,44 +13,16 @@ import hashlib
 import hmac
 import json
 import secrets
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from alert_receivers import Receiver
 from conftest import Page, tidings, write_config
 from pages import DRUPAL_SOURCE, Listing, extra_item, seed_items
 from scraper.extract import Selectors, extract
 
 
-class Receiver:
-    """A webhook receiver: records every POST (headers and body)."""
-
-    def __init__(self) -> None:
-        self.posts: list[tuple[dict, bytes]] = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args) -> None:
-                pass
-
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                receiver.posts.append((dict(self.headers), body))
-                self.send_response(200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 def test_a_planted_secret_never_reaches_output_logs_or_archive(tmp_path, site):
     secret = "planted-" + secrets.token_hex(16)
-    receiver = Receiver()
+    receiver = Receiver().start()
     try:
         site.pages["/news"] = Page(Listing().render())
         config = write_config(
@@ -71,14 +44,14 @@ def test_a_planted_secret_never_reaches_output_logs_or_archive(tmp_path, site):
         assert log.stat().st_size > 0 and stored
         for place, text in [("stdout/stderr", "".join(outputs).encode()), ("log file", log.read_bytes()), ("files", stored)]:
             assert secret.encode() not in text, f"the secret leaked into the {place}"
-        # Where webhooks are delivered, the secret signs the body and is never sent itself.
-        for headers, body in receiver.posts:
-            assert secret.encode() not in body and secret not in json.dumps(headers)
-            signature = headers.get("X-Tidings-Signature")
-            if signature:
-                assert signature == "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+        # The webhook got the one new item; the secret signed it and never travelled.
+        [hit] = receiver.hits
+        assert [i["headline"] for i in hit.json["items"]] == [extra_item(1).headline]
+        assert secret.encode() not in hit.raw and secret not in json.dumps(hit.headers)
+        expected = "sha256=" + hmac.new(secret.encode(), hit.raw, hashlib.sha256).hexdigest()
+        assert hmac.compare_digest(hit.headers["X-Tidings-Signature"], expected)
     finally:
-        receiver.close()
+        receiver.stop()
 
 
 HOSTILE = """<?xml version="1.0"?>
