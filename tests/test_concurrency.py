@@ -1,8 +1,9 @@
 """Overlapping runs on one archive (cron overlaps, a scheduler plus a manual run).
 
 Three real `tidings run` processes start at once on the same archive and the
-same sources: every new item is archived once and reported new by exactly one
-of them, and none dies of "database is locked".
+same sources: every new item is archived once, reported new by exactly one of
+them and alerted once (a real webhook receiver), and none dies of "database
+is locked".
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import threading
 import time
 from collections import Counter
 
+from alert_receivers import Receiver
 from conftest import ROOT, Page, tidings, write_config
 from pages import DRUPAL_SOURCE, Listing, extra_item, seed_items
 
@@ -29,13 +31,15 @@ def start_run(config, db) -> subprocess.Popen:
     )
 
 
-def test_three_runs_at_once_archive_and_report_each_new_item_once(tmp_path, site):
+def test_three_runs_at_once_archive_report_and_alert_each_new_item_once(tmp_path, site):
     import json
 
+    receiver = Receiver().start()
     items = {name: seed_items() for name in NAMES}
     for name in NAMES:
         site.pages[f"/{name}"] = Page(Listing(items[name]).render(), delay=0.05)
-    config = write_config(tmp_path / "t.toml", [{"name": n, "url": site.url(f"/{n}"), **DRUPAL_SOURCE} for n in NAMES])
+    config = write_config(tmp_path / "t.toml", [{"name": n, "url": site.url(f"/{n}"), **DRUPAL_SOURCE} for n in NAMES],
+                          extra=f'[[notify]]\ntype = "webhook"\nurl = "{receiver.url}"\non = ["new"]\n')
     db = tmp_path / "archive.db"
     assert tidings("run", "--config", str(config), "--db", str(db)).code == 0
 
@@ -57,8 +61,12 @@ def test_three_runs_at_once_archive_and_report_each_new_item_once(tmp_path, site
                 assert source["updated"] == []
                 reported.update((source["name"], n["headline"]) for n in source["new"])
 
+    receiver.stop()
     assert set(reported) == added
     assert [key for key, times in reported.items() if times != 1] == []
+    alerted = Counter((hit.json["source"], item["headline"]) for hit in receiver.hits for item in hit.json["items"])
+    assert alerted == Counter(added)  # each new item in exactly one alert
+    assert len({hit.json["id"] for hit in receiver.hits}) == len(receiver.hits)
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT count(*), count(DISTINCT source_id || ' ' || key) FROM items").fetchone() == (
             len(NAMES) * 10 + len(added),
