@@ -25,6 +25,7 @@ from typing import Callable
 
 import pytest
 
+from alert_receivers import Receiver
 from conftest import Page, Site, tidings, write_config
 from faults import Counter, huge, never_answers, redirect, trickles, truncated
 from pages import DRUPAL_SOURCE, Item, Listing, extra_item, seed_items
@@ -152,12 +153,14 @@ class Run:
     sources: dict[str, dict]
     stderr: str
     requests: list[str]  # paths the site was asked for during the run
+    alerts: dict[str, list[tuple[str, str]]]  # webhook alerts of the run: source -> [(change, headline)]
 
 
 @dataclass
 class Scenario:
     site: Site
     db: str
+    receiver: Receiver
     closed_port: int = field(default_factory=free_port)
     sent: Counter = field(default_factory=Counter)
     runs: dict[str, Run] = field(default_factory=dict)
@@ -168,14 +171,19 @@ class Scenario:
         for name, fault in FAULTS.items():
             url = fault.url(self) if (phase == "fault" and fault.url) else self.site.url(f"/f/{name}")
             sources.append({"name": name, "url": url, **DRUPAL_SOURCE, **fault.source})
-        config = write_config(tmp / f"{phase}.toml", sources, crawl={"max_bytes": MAX_BYTES})
+        webhook = f'[[notify]]\ntype = "webhook"\nurl = "{self.receiver.url}"\non = ["new", "updated", "broken"]\n'
+        config = write_config(tmp / f"{phase}.toml", sources, crawl={"max_bytes": MAX_BYTES}, extra=webhook)
         started = time.monotonic()
-        first_request = len(self.site.requests)
+        first_request, first_hit = len(self.site.requests), len(self.receiver.hits)
         result = tidings("run", "--config", str(config), "--db", self.db, "--json", timeout=180)
         seconds = time.monotonic() - started
         assert "Traceback" not in result.stderr, result.stderr[-3000:]
         by_name = {s["name"]: s for s in result.json["sources"]}
-        run = self.runs[phase] = Run(result.code, seconds, by_name, result.stderr, self.site.requests[first_request:])
+        alerts: dict[str, list[tuple[str, str]]] = {}
+        for hit in self.receiver.hits[first_hit:]:
+            alerts.setdefault(hit.json["source"], []).extend((i["change"], i["headline"]) for i in hit.json["items"])
+        run = self.runs[phase] = Run(result.code, seconds, by_name, result.stderr,
+                                     self.site.requests[first_request:], alerts)
         self.snapshots[phase] = self.items()
         return run
 
@@ -195,7 +203,7 @@ class Scenario:
 def scenario(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("faults")
     site = Site()
-    scenario = Scenario(site, str(tmp / "archive.db"))
+    scenario = Scenario(site, str(tmp / "archive.db"), Receiver().start())
     try:
         serve_everywhere(site, Listing(BASE).render())
         baseline = scenario.run("baseline", tmp)
@@ -214,6 +222,7 @@ def scenario(tmp_path_factory):
         yield scenario
     finally:
         site.close()
+        scenario.receiver.stop()
 
 
 def serve_everywhere(site: Site, body: str) -> None:
@@ -231,6 +240,9 @@ def test_the_fault_run_finishes_in_bounded_time_and_the_healthy_source_is_unaffe
     assert [n["headline"] for n in control["new"]] == [CONTROL_NEW.headline]
     assert control["updated"] == []
     assert control["items_seen"] == 21
+    # The fault run alerts the healthy source's new item and what is really new elsewhere, once.
+    expected = {name: [("new", h) for h in fault.new] for name, fault in FAULTS.items() if fault.new}
+    assert run.alerts == {"control": [("new", CONTROL_NEW.headline)], **expected}
 
 
 def test_robots_txt_is_obeyed_by_every_source_of_a_site(scenario, site, tmp_path):
@@ -281,7 +293,9 @@ def test_fault(scenario, name):
     before, after = scenario.snapshots["baseline"][name], scenario.snapshots["fault"][name]
     assert before <= after
     assert sorted(item[1] for item in after - before) == sorted(fault.new)
-    # The next healthy run reports exactly what is really new, and no false edit.
+    assert scenario.runs["fault"].alerts.get(name, []) == [("new", h) for h in fault.new]
+    # The next healthy run reports (and alerts) exactly what is really new, and no false edit.
+    assert scenario.runs["healthy"].alerts[name] == [("new", REALLY_NEW.headline)]
     healthy = scenario.runs["healthy"].sources[name]
     assert (healthy["status"], healthy["error"]) == ("ok", None)
     assert [n["headline"] for n in healthy["new"]] == [REALLY_NEW.headline]
