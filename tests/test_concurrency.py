@@ -38,8 +38,9 @@ def test_three_runs_at_once_archive_report_and_alert_each_new_item_once(tmp_path
     items = {name: seed_items() for name in NAMES}
     for name in NAMES:
         site.pages[f"/{name}"] = Page(Listing(items[name]).render(), delay=0.05)
+    # lock_wait: on a loaded machine a run may wait long for another's source lock; never skip here.
     config = write_config(tmp_path / "t.toml", [{"name": n, "url": site.url(f"/{n}"), **DRUPAL_SOURCE} for n in NAMES],
-                          extra=f'[[notify]]\ntype = "webhook"\nurl = "{receiver.url}"\non = ["new"]\n')
+                          crawl={"lock_wait": 120}, extra=f'[[notify]]\ntype = "webhook"\nurl = "{receiver.url}"\non = ["new"]\n')
     db = tmp_path / "archive.db"
     assert tidings("run", "--config", str(config), "--db", str(db)).code == 0
 
