@@ -3,7 +3,8 @@
 Scraped pages are untrusted and endlessly varied; these say what must hold for
 any of them: parsing and extraction never raise, an item keeps its identity
 through whitespace and markup changes (and through a headline edit when its
-URL is stable), and the normalisers are idempotent.
+URL is stable), the normalisers are idempotent, and decoding any bytes under
+any charset label gives text (UTF-8 read as UTF-8 whatever the label says).
 """
 
 from __future__ import annotations
@@ -171,3 +172,27 @@ def test_canonical_url_is_idempotent_and_only_http(href):
                         "ftp://example.org/x", "mailto:a@b.c", "vbscript:x", "\tjavascript:x"]))
 def test_links_to_other_schemes_are_dropped(href):
     assert canonical_url(href, BASE) is None
+
+
+CONTENT_TYPES = st.sampled_from([None, "text/html", "text/html; charset=utf-8", "text/html; charset=ISO-8859-1",
+                                 "text/html; charset=windows-1252", "text/html; charset=bogus-42", "text/html; charset=utf-16",
+                                 "text/html; charset=shift_jis", b"text/html; charset=\xff"])
+
+
+@given(st.binary(max_size=500), CONTENT_TYPES)
+def test_decoding_any_bytes_under_any_label_never_raises(body, content_type):
+    from scraper.encoding import decode_html
+
+    assert isinstance(decode_html(body, content_type), str)
+
+
+NON_ASCII_TEXT = st.text(alphabet=st.characters(exclude_categories=("Cs",)), min_size=1, max_size=200).filter(
+    lambda t: not t.isascii())
+
+
+@given(NON_ASCII_TEXT, CONTENT_TYPES.filter(lambda c: c is None or (isinstance(c, str) and "utf-16" not in c)))
+def test_utf8_text_is_read_as_utf8_whatever_the_label_says(text, content_type):
+    from scraper.encoding import decode_html
+
+    page = f"<html><head><meta charset='iso-8859-1'></head><body><h2>{text}</h2></body></html>"
+    assert decode_html(page.encode("utf-8"), content_type) == page
