@@ -285,7 +285,9 @@ def parse_html_checked(html: str | bytes, base_url: str | None = None):
     problem = None
     for error in parser.error_log:
         if error.type_name == "ERR_RESOURCE_LIMIT" or "Excessive depth" in error.message:
-            problem = f"page nested too deeply for the HTML parser ({normalise_space(error.message).split(',')[0]})"
+            detail = normalise_space(error.message).split(",")[0]
+            what = "page nested too deeply for" if "depth" in detail.lower() else "page too large or complex for"
+            problem = f"{what} the HTML parser ({detail})"
             break
     if root is None:
         root = etree.fromstring("<html><body></body></html>", etree.HTMLParser())
