@@ -22,8 +22,8 @@ SELECTORS = Selectors("li.item", "h2", summary="p", link="a::attr(href)", date="
 XPATH_SELECTORS = Selectors("xpath://li | //article", "xpath:.//h2|.//a", summary="xpath:.//p/text()", link="xpath:.//a/@href")
 
 TAGS = ["div", "li", "ul", "h2", "p", "a", "span", "em", "time", "article", "table", "td", "script", "br", "!--", "base", "svg", "b"]
-settings.register_profile("tidings", deadline=None, suppress_health_check=[HealthCheck.too_slow])
-settings.load_profile("tidings")
+# Parsing generated pages takes time on a loaded machine: no per-example deadline.
+relaxed = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @st.composite
@@ -52,6 +52,7 @@ def html_soup(draw) -> str:
     return "".join(parts)
 
 
+@relaxed
 @given(html_soup())
 def test_arbitrary_html_never_raises(page):
     root = parse_html(page, BASE)
@@ -63,6 +64,7 @@ def test_arbitrary_html_never_raises(page):
             assert record.url is None or record.url.startswith(("http://", "https://"))
 
 
+@relaxed
 @given(st.binary(max_size=2000))
 def test_arbitrary_bytes_never_raise(body):
     parse_html(body, BASE)
@@ -120,6 +122,7 @@ def keys(page: str) -> list[str]:
     return [r.key for r in extract(page, BASE, SELECTORS, "s").records]
 
 
+@relaxed
 @given(ITEMS, respelled())
 def test_identity_survives_whitespace_and_markup_changes(items, spell):
     # Items without a URL are told apart by their normalised headline.
@@ -129,6 +132,7 @@ def test_identity_survives_whitespace_and_markup_changes(items, spell):
     assert keys(render(items, spell)) == original
 
 
+@relaxed
 @given(ITEMS, st.lists(HEADLINE, min_size=6, max_size=6))
 def test_a_headline_edit_keeps_identity_when_the_url_is_stable(items, new_headlines):
     linked = [(words, path) for words, path in items if path]
@@ -136,6 +140,7 @@ def test_a_headline_edit_keeps_identity_when_the_url_is_stable(items, new_headli
     assert keys(render(edited, plain)) == keys(render(linked, plain))
 
 
+@relaxed
 @given(st.text())
 def test_normalise_space_is_idempotent(text):
     once = normalise_space(text)
@@ -157,6 +162,7 @@ URLISH = st.one_of(
 )
 
 
+@relaxed
 @given(URLISH)
 def test_canonical_url_is_idempotent_and_only_http(href):
     url = canonical_url(href, BASE)
@@ -168,6 +174,7 @@ def test_canonical_url_is_idempotent_and_only_http(href):
     assert "#" not in url
 
 
+@relaxed
 @given(st.sampled_from(["javascript:alert(1)", " JavaScript:alert(1)", "data:text/html,<b>x</b>", "file:///etc/passwd",
                         "ftp://example.org/x", "mailto:a@b.c", "vbscript:x", "\tjavascript:x"]))
 def test_links_to_other_schemes_are_dropped(href):
@@ -179,6 +186,7 @@ CONTENT_TYPES = st.sampled_from([None, "text/html", "text/html; charset=utf-8", 
                                  "text/html; charset=shift_jis", b"text/html; charset=\xff"])
 
 
+@relaxed
 @given(st.binary(max_size=500), CONTENT_TYPES)
 def test_decoding_any_bytes_under_any_label_never_raises(body, content_type):
     from scraper.encoding import decode_html
@@ -190,6 +198,7 @@ NON_ASCII_TEXT = st.text(alphabet=st.characters(exclude_categories=("Cs",)), min
     lambda t: not t.isascii())
 
 
+@relaxed
 @given(NON_ASCII_TEXT, CONTENT_TYPES.filter(lambda c: c is None or (isinstance(c, str) and "utf-16" not in c)))
 def test_utf8_text_is_read_as_utf8_whatever_the_label_says(text, content_type):
     from scraper.encoding import decode_html
