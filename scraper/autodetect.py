@@ -31,6 +31,7 @@ import re
 from collections import Counter
 from contextvars import ContextVar
 from dataclasses import dataclass
+from functools import lru_cache
 
 from lxml import etree
 
@@ -151,12 +152,18 @@ def _tag(el) -> str:
     return tag.lower() if isinstance(tag, str) else ""
 
 
-def _classes(el) -> list[str]:
+def _classes(el) -> tuple[str, ...]:
     """Classes that describe what an element is, not its state or position."""
-    return [
-        c for c in (el.get("class") or "").split()
+    return _stable_classes(el.get("class") or "")
+
+
+@lru_cache(maxsize=4096)
+def _stable_classes(names: str) -> tuple[str, ...]:
+    # Memoised: a page repeats a few class attributes thousands of times.
+    return tuple(
+        c for c in names.split()
         if not _VOLATILE_CLASS.search(c) and not _VOLATILE_SUFFIX.search(c) and _CSS_IDENT.match(c)
-    ]
+    )
 
 
 class _Paths:

@@ -161,8 +161,7 @@ def _base_url(root, page_url: str) -> str:
 def _record(block, selectors: Selectors, base_url: str, page_url: str | None) -> tuple | None:
     """(headline, summary, candidate links in order of preference, the headline's
     own links, published) of a block."""
-    headline_nodes = select(selectors.headline, block)
-    headline, element = _headline(headline_nodes)
+    headline, element = _headline(select(selectors.headline, block))
     if not headline:
         return None
     summary = _summary(select(selectors.summary, block)) if selectors.summary else ""
@@ -170,18 +169,23 @@ def _record(block, selectors: Selectors, base_url: str, page_url: str | None) ->
     if selectors.link:
         hrefs = [_href(v) for v in select(selectors.link, block)]
     else:  # first link in the headline, else around it, else anywhere in the block
-        hrefs = own_hrefs + _LINKS_IN(block)
-
-    def absolute(values) -> list[str]:
-        return list(dict.fromkeys(u for u in (canonical_url(h, base_url) for h in values) if u and u != page_url))
-
-    links, own = absolute(hrefs), set(absolute(own_hrefs))
-    published = None
+        hrefs = own_hrefs + _links_in(block)
+    links = _absolute(hrefs, base_url, page_url)
+    own = set(_absolute(own_hrefs, base_url, page_url)) if own_hrefs else set()
     if selectors.date:
         published = next(filter(None, (_date(v) for v in select(selectors.date, block))), None)
     else:
         published = next(filter(None, (_date(v) for v in block.iter("time"))), None)
     return headline, summary, links, own, published
+
+
+def _absolute(hrefs: list, base_url: str, page_url: str | None) -> list[str]:
+    """Canonical links, each once, in order; not the page itself."""
+    found = dict.fromkeys(canonical_url(h, base_url) for h in hrefs)
+    found.pop(None, None)
+    found.pop(page_url, None)
+    found.pop("", None)
+    return list(found)
 
 
 def _headline(nodes: list) -> tuple[str, object]:
@@ -259,15 +263,22 @@ def _href(value) -> str | None:
     return str(value)
 
 
-_LINKS_IN = etree.XPath("descendant-or-self::a/@href", smart_strings=False)
-_LINK_AROUND = etree.XPath("ancestor::a/@href", smart_strings=False)
+def _links_in(element) -> list[str]:
+    """The href of every link in `element` (itself included), in page order."""
+    return [href for href in (a.get("href") for a in element.iter("a")) if href is not None]
 
 
 def _headline_links(element) -> list[str]:
     """The links in the headline element, then the one around it."""
     if element is None:
         return []
-    return _LINKS_IN(element) + _LINK_AROUND(element)[-1:]
+    hrefs = _links_in(element)
+    for around in element.iterancestors("a"):  # nearest first
+        href = around.get("href")
+        if href is not None:
+            hrefs.append(href)
+            break
+    return hrefs
 
 
 def _owner(value):
