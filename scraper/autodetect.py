@@ -173,7 +173,6 @@ class _Paths:
         self.nodes: dict = {}
         self.keys: dict[tuple[int, str], int] = {}
         self.credited: dict = {}  # blocks on the way up from title links -> longest title
-        self._looks: dict[tuple, tuple[str, bool]] = {}  # (tag, class, id, role) -> (signature, bad)
 
     def of(self, el) -> _Node:
         node = self.nodes.get(el)
@@ -193,32 +192,38 @@ class _Paths:
     def _make(self, el, parent: _Node) -> _Node:
         tag = _tag(el)
         role = el.get("role")
-        look = (tag, el.get("class"), el.get("id"), role)
-        known = self._looks.get(look)
-        if known is None:
-            # Modifier classes ("slice--wide") vary between rows of one listing.
-            sig = tag + "." + ".".join(sorted(c for c in _classes(el) if "--" not in c))
-            names = f"{el.get('class') or ''} {el.get('id') or ''}"
-            main = tag == "main" or role == "main" or _MAIN_REGION.search(names) is not None
-            known = self._looks[look] = (sig, _is_bad_region(el, tag), main)
-        sig, bad, main = known
+        sig, bad, main = _look(tag, el.get("class"), el.get("id"), role)
         key = self.keys.setdefault((parent.key, sig), len(self.keys) + 1)
         bad = parent.bad or bad or (tag == "header" and not parent.content)
         content = parent.content or tag in _CONTENT_TAGS or role == "main"
         return _Node(key, bad, content, parent.depth + 1, parent.main or main)
 
 
-def _is_bad_region(el, tag: str) -> bool:
+@lru_cache(maxsize=4096)
+def _look(tag: str, names: str | None, ident: str | None, role: str | None) -> tuple[str, bool, bool]:
+    """(signature, a bad region?, a main region?) of an element, from its tag and names alone."""
+    # Modifier classes ("slice--wide") vary between rows of one listing.
+    sig = tag + "." + ".".join(sorted(c for c in _stable_classes(names or "") if "--" not in c))
+    words = f"{names or ''} {ident or ''}"
+    main = tag == "main" or role == "main" or _MAIN_REGION.search(words) is not None
+    return sig, _is_bad_region(tag, words.split(), role), main
+
+
+def _is_bad_region(tag: str, names: list[str], role: str | None) -> bool:
     """Navigation, sidebars, footers, pagers, share bars (a site <header> is judged by its place)."""
     if tag in ("html", "body"):
         return False
     if tag in _BAD_TAGS:
         return True
-    if (el.get("role") or "").lower() in _BAD_ROLES:
+    if (role or "").lower() in _BAD_ROLES:
         return True
-    names = f"{el.get('class') or ''} {el.get('id') or ''}".split()
     # "has-sidebar", "with-nav": a page wrapper's state, not a sidebar itself.
-    return any(_BAD_REGION.search(n) for n in names if not _STATE_PREFIX.match(n))
+    return any(_bad_name(n) for n in names)
+
+
+@lru_cache(maxsize=4096)
+def _bad_name(name: str) -> bool:
+    return not _STATE_PREFIX.match(name) and _BAD_REGION.search(name) is not None
 
 
 def _link_text(a) -> str:
@@ -544,11 +549,12 @@ def _first_text(selector: str, block) -> str | None:
     return None
 
 
-def _best(candidates: list[str], score, limit: int = 10) -> tuple[str | None, float]:
+def _best(candidates: list[str], score, limit: int = 10, ceiling: float | None = None) -> tuple[str | None, float]:
     """The candidate with the highest score; the earlier (simpler) one on ties.
 
     Only the `limit` candidates seen in most blocks are tried, which bounds
-    the cost whatever the markup.
+    the cost whatever the markup; once one reaches `ceiling`, the highest
+    score possible, no later one can win and none is tried.
     """
     counts = Counter(candidates)
     order = {c: i for i, c in enumerate(dict.fromkeys(candidates))}
@@ -558,6 +564,8 @@ def _best(candidates: list[str], score, limit: int = 10) -> tuple[str | None, fl
         value = score(candidate)
         if value > best_score:
             best, best_score = candidate, value
+            if ceiling is not None and best_score >= ceiling:
+                break
     return best, best_score
 
 
@@ -581,7 +589,7 @@ def _headline_selector(sample: list) -> tuple[str | None, list]:
     def agreement(selector: str) -> float:
         return sum(1 for b, want in zip(sample, expected) if want and _first_text(selector, b) == want)
 
-    best, _ = _best(candidates, agreement)
+    best, _ = _best(candidates, agreement, ceiling=sum(1 for want in expected if want))
     return best, heads
 
 
@@ -640,7 +648,7 @@ def _date_selector(sample: list, heads: list) -> str | None:
                 hits -= 1
         return hits
 
-    best, _ = _best(candidates, agreement)
+    best, _ = _best(candidates, agreement, ceiling=sum(1 if want else 0.5 for want in expected))
     return best
 
 
@@ -749,7 +757,7 @@ def _link_selector(sample: list, heads: list, page_url: str) -> str | None:
                 hits += 1
         return hits
 
-    best, _ = _best(candidates, agreement)
+    best, _ = _best(candidates, agreement, ceiling=len(sample))
     return best
 
 
