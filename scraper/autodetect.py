@@ -239,11 +239,12 @@ def _is_title_text(text: str) -> bool:
     return (words >= 3 and len(text) >= 12) or (words == 2 and len(text) >= 20)
 
 
-# Links whose text could be a headline, found by libxml2 rather than Python.
-# Links whose text may be a headline, sieved by libxml2 (Python decides).
-_TITLE_LINKS = etree.XPath("descendant::a[@href][contains(normalize-space(), ' ')][string-length(normalize-space()) >= 12]")
-# Menus, sidebars and site maps: their links are never the main listing's headlines.
-_NOT_CONTENT = ("nav", "aside", "footer")
+# Links whose text may be a headline, sieved by libxml2 (Python decides); not
+# those in menus, sidebars and site maps: they are never the main listing's headlines.
+_TITLE_LINKS = etree.XPath(
+    "descendant::a[@href][contains(normalize-space(), ' ')][string-length(normalize-space()) >= 12]"
+    "[not(ancestor::nav or ancestor::aside or ancestor::footer)]"
+)
 
 
 def _candidate_groups(scope, paths: _Paths) -> dict[tuple[int, str], dict]:
@@ -256,9 +257,8 @@ def _candidate_groups(scope, paths: _Paths) -> dict[tuple[int, str], dict]:
     groups: dict[tuple[int, str], dict] = {}
     credited = paths.credited
     nodes = paths.nodes
-    ignored = {a for box in scope.iter(*_NOT_CONTENT) for a in _TITLE_LINKS(box)}
     for a in _TITLE_LINKS(scope):
-        if a in ignored or _SKIP_HREF.match(a.get("href")):
+        if _SKIP_HREF.match(a.get("href")):
             continue
         text = _link_text(a)
         if not _is_title_text(text):
