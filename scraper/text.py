@@ -215,6 +215,13 @@ def parse_date(text: str | None) -> str | None:
     Only the date is kept when the text gives no time of day, so a listing
     that shows "15 November 2021" does not gain a made-up midnight.
     """
+    return _parse_date(str(text)) if text else None  # str(): a smart string would keep its page alive
+
+
+@lru_cache(maxsize=4096)
+def _parse_date(text: str) -> str | None:
+    # Cached: a listing is crawled again and again with mostly the same dates,
+    # and detection reads a sample's dates several times.
     text = normalise_space(text)
     if not text or not _HAS_DIGIT.search(text) or len(text) > 80:
         return None
