@@ -91,6 +91,13 @@ class _Node:
 
 def detect(root, page_url: str) -> Selectors | None:
     """Selectors for the page's main listing, or None when it has none."""
+    found = detect_blocks(root, page_url)
+    return found[0] if found else None
+
+
+def detect_blocks(root, page_url: str) -> tuple[Selectors, list] | None:
+    """The selectors, and the blocks their item selector picks (so extraction
+    need not select them again), or None when the page has no listing."""
     if root is None:
         return None
     token = _TEXTS.set({})  # candidate selectors ask for the same blocks' text again and again
@@ -100,7 +107,7 @@ def detect(root, page_url: str) -> Selectors | None:
         _TEXTS.reset(token)
 
 
-def _detect(root, page_url: str) -> Selectors | None:
+def _detect(root, page_url: str) -> tuple[Selectors, list] | None:
     body = root.find("body")
     scope = body if body is not None else root
     paths = _Paths()
@@ -108,10 +115,10 @@ def _detect(root, page_url: str) -> Selectors | None:
     best = _best_group(groups, paths)
     if best is None:
         return None
-    item = _choose_level(root, best, paths)
-    if item is None:
+    chosen = _choose_level(root, best, paths)
+    if chosen is None:
         return None
-    blocks = [b for b in select(item, root) if isinstance(b, etree._Element)]
+    item, blocks = chosen
     sample = _sample(blocks)
     headline, heads = _headline_selector(sample)
     if headline is None:
@@ -123,7 +130,7 @@ def _detect(root, page_url: str) -> Selectors | None:
     for _ in range(2):  # the pager sits next to the listing, a level or two up
         if pager_scope is not None and pager_scope.getparent() is not None:
             pager_scope = pager_scope.getparent()
-    return Selectors(item, headline, summary, link, date, _next_page_selector(root, page_url, pager_scope))
+    return Selectors(item, headline, summary, link, date, _next_page_selector(root, page_url, pager_scope)), blocks
 
 
 # --- 1. paths and candidate groups -------------------------------------------
@@ -316,8 +323,8 @@ def _other_text(el, paths: _Paths) -> int:
 # --- 2. the item selector ----------------------------------------------------
 
 
-def _choose_level(root, members: list, paths: _Paths, max_levels: int = 4) -> str | None:
-    """The item selector, trying the blocks and the wrappers inside them.
+def _choose_level(root, members: list, paths: _Paths, max_levels: int = 4) -> tuple[str, list] | None:
+    """The item selector and the blocks it selects, trying the blocks and the wrappers inside them.
 
     An inner level wins only when its selector is cleaner or also takes in
     item-like blocks the outer one misses (a featured first item wrapped
@@ -327,12 +334,12 @@ def _choose_level(root, members: list, paths: _Paths, max_levels: int = 4) -> st
     level = members
     for _ in range(max_levels):
         found = _item_selector(root, level, paths)
-        if found is not None and (best is None or found[1:] > best[1:]):
+        if found is not None and (best is None or found[1:4] > best[1:4]):
             best = found
         level = [_title_child(el, paths.credited) for el in level]
         if any(el is None for el in level):
             break
-    return best[0] if best else None
+    return (best[0], best[4]) if best else None
 
 
 def _title_child(el, credited: dict):
@@ -344,11 +351,12 @@ def _title_child(el, credited: dict):
     return titled[0] if len(titled) == 1 else None
 
 
-def _item_selector(root, members: list, paths: _Paths) -> tuple[str, int, bool, bool] | None:
+def _item_selector(root, members: list, paths: _Paths) -> tuple[str, int, bool, bool, list] | None:
     """The simplest selector that picks the listing's blocks and no stray ones.
 
     Returns the selector, how many item-like blocks it picks, whether it
-    picks nothing else, and whether it names the blocks (not a bare path).
+    picks nothing else, whether it names the blocks (not a bare path), and
+    the elements it selects.
     """
     tag = _tag(members[0])
     common = set(_classes(members[0]))
@@ -386,10 +394,10 @@ def _item_selector(root, members: list, paths: _Paths) -> tuple[str, int, bool, 
             # Table rows without any link (the header row, spacers) give no record: harmless.
             extra = [el for el in extra if next(el.iter("a"), None) is not None]
         if not extra or _acceptable_extras(extra, chosen, outer, paths):
-            return candidate, len(wanted) + len(extra), True, candidate != path
+            return candidate, len(wanted) + len(extra), True, candidate != path, chosen
         if fallback is None or len(extra) < fallback[0]:
-            fallback = (len(extra), candidate)
-    return (fallback[1], len(members), False, False) if fallback else None
+            fallback = (len(extra), candidate, chosen)
+    return (fallback[1], len(members), False, False, fallback[2]) if fallback else None
 
 
 def _common_ancestor(members: list):

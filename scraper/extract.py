@@ -102,19 +102,26 @@ def extract(
     root, problem = parse_html_checked(html, page_url)
     if problem:
         return Extraction([], None, selectors, problem)
+    blocks = None
     if selectors is None:
-        from scraper.autodetect import detect
+        from scraper.autodetect import detect_blocks
 
-        selectors = detect(root, page_url)
-        if selectors is None:
+        found = detect_blocks(root, page_url)
+        if found is None:
             return Extraction([], None, None)
-    return extract_tree(root, page_url, selectors, source, start_position)
+        selectors, blocks = found
+    return extract_tree(root, page_url, selectors, source, start_position, blocks)
 
 
-def extract_tree(root, page_url: str, selectors: Selectors, source: str = "", start_position: int = 0) -> Extraction:
+def extract_tree(
+    root, page_url: str, selectors: Selectors, source: str = "", start_position: int = 0, blocks: list | None = None
+) -> Extraction:
+    """Records of a parsed page; `blocks`, if given, are what `selectors.item` selects in it."""
     base_url = _base_url(root, page_url)
     page_canonical = canonical_url(page_url, page_url)
-    blocks = [b for b in select(selectors.item, root) if isinstance(b, etree._Element)]
+    if blocks is None:
+        blocks = select(selectors.item, root)
+    blocks = [b for b in blocks if isinstance(b, etree._Element)]
     drafts = [d for d in (_record(b, selectors, base_url, page_canonical) for b in blocks) if d is not None]
     shared = _shared_links(drafts)
     records: list[Record] = []
