@@ -122,7 +122,8 @@ def extract_tree(
     if blocks is None:
         blocks = select(selectors.item, root)
     blocks = [b for b in blocks if isinstance(b, etree._Element)]
-    drafts = [d for d in (_record(b, selectors, base_url, page_canonical) for b in blocks) if d is not None]
+    absolute = _Resolver(base_url, page_canonical)
+    drafts = [d for d in (_record(b, selectors, absolute) for b in blocks) if d is not None]
     shared = _shared_links(drafts)
     records: list[Record] = []
     seen: set[str] = set()
@@ -165,7 +166,7 @@ def _base_url(root, page_url: str) -> str:
     return page_url
 
 
-def _record(block, selectors: Selectors, base_url: str, page_url: str | None) -> tuple | None:
+def _record(block, selectors: Selectors, absolute: "_Resolver") -> tuple | None:
     """(headline, summary, candidate links in order of preference, the headline's
     own links, published) of a block."""
     headline, element = _headline(select(selectors.headline, block))
@@ -177,8 +178,8 @@ def _record(block, selectors: Selectors, base_url: str, page_url: str | None) ->
         hrefs = [_href(v) for v in select(selectors.link, block)]
     else:  # first link in the headline, else around it, else anywhere in the block
         hrefs = own_hrefs + _links_in(block)
-    links = _absolute(hrefs, base_url, page_url)
-    own = set(_absolute(own_hrefs, base_url, page_url)) if own_hrefs else set()
+    links = absolute(hrefs)
+    own = set(absolute(own_hrefs)) if own_hrefs else set()
     if selectors.date:
         published = next(filter(None, (_date(v) for v in select(selectors.date, block))), None)
     else:
@@ -186,13 +187,28 @@ def _record(block, selectors: Selectors, base_url: str, page_url: str | None) ->
     return headline, summary, links, own, published
 
 
-def _absolute(hrefs: list, base_url: str, page_url: str | None) -> list[str]:
-    """Canonical links, each once, in order; not the page itself."""
-    found = dict.fromkeys(canonical_url(h, base_url) for h in hrefs)
-    found.pop(None, None)
-    found.pop(page_url, None)
-    found.pop("", None)
-    return list(found)
+class _Resolver:
+    """Canonical links of one page, each href resolved once (a block links its
+    story two or three times: headline, image, "read more")."""
+
+    __slots__ = ("base_url", "page_url", "known")
+
+    def __init__(self, base_url: str, page_url: str | None) -> None:
+        self.base_url, self.page_url, self.known = base_url, page_url, {}
+
+    def __call__(self, hrefs: list) -> list[str]:
+        """Canonical links, each once, in order; not the page itself."""
+        known, found = self.known, {}
+        for href in hrefs:
+            url = known.get(href, _UNSEEN)
+            if url is _UNSEEN:
+                url = known[href] = canonical_url(href, self.base_url)
+            if url and url != self.page_url:
+                found[url] = None
+        return list(found)
+
+
+_UNSEEN = object()
 
 
 def _headline(nodes: list) -> tuple[str, object]:
