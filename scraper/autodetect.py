@@ -336,10 +336,21 @@ def _choose_level(root, members: list, paths: _Paths, max_levels: int = 4) -> tu
         found = _item_selector(root, level, paths)
         if found is not None and (best is None or found[1:4] > best[1:4]):
             best = found
-        level = [_title_child(el, paths.credited) for el in level]
-        if any(el is None for el in level):
+        level = _title_children(level, paths.credited)
+        if level is None:
             break
     return (best[0], best[4]) if best else None
+
+
+def _title_children(blocks: list, credited: dict) -> list | None:
+    """The headline-holding child of every block, or None as soon as one has none."""
+    children = []
+    for el in blocks:
+        child = _title_child(el, credited)
+        if child is None:
+            return None
+        children.append(child)
+    return children
 
 
 def _title_child(el, credited: dict):
