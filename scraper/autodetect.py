@@ -313,9 +313,12 @@ def _best_group(groups: dict, paths: _Paths) -> list | None:
     return best_items
 
 
+_STRING = etree.XPath("string()", smart_strings=False)  # compiled once: el.xpath() compiles on every call
+
+
 def _other_text(el, paths: _Paths) -> int:
     """Length of an element's text outside links: summaries, dates."""
-    total = len(normalise_space(el.xpath("string()")))
+    total = len(normalise_space(_STRING(el)))
     links = sum(len(_link_text(a)) for a in el.iter("a"))
     return max(total - links, 0) * (0.15 if paths.of(el).bad else 1.0)
 
