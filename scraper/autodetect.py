@@ -234,8 +234,15 @@ def _bad_name(name: str) -> bool:
 
 
 def _link_text(a) -> str:
-    """A link's text, whitespace collapsed (str.split: faster than a regex here)."""
-    return " ".join("".join(a.itertext()).split())
+    """A link's text, whitespace collapsed as str.split() does."""
+    text = _NORMALISED(a)
+    if text.isascii() and text.isprintable():
+        # libxml2 collapsed the only whitespace plain ASCII text can hold.
+        return text
+    return " ".join("".join(a.itertext()).split())  # NBSP and friends: Python's rules
+
+
+_NORMALISED = etree.XPath("normalize-space()", smart_strings=False)
 
 
 def _is_title_text(text: str) -> bool:
