@@ -151,11 +151,15 @@ def _shared_links(drafts: list[tuple]) -> set[str]:
     Without this, every block whose first link is the same tag link would
     collapse into one item.
     """
-    headlines: dict[str, set[str]] = {}
+    first: dict[str, str] = {}  # link -> the first headline seen with it
+    shared: set[str] = set()
     for headline, _summary, links, _own, _published in drafts:
-        for url in set(links):
-            headlines.setdefault(url, set()).add(headline.casefold())
-    return {url for url, names in headlines.items() if len(names) > 1}
+        name = headline.casefold()
+        for url in links:  # each once already
+            seen = first.setdefault(url, name)
+            if seen != name:
+                shared.add(url)
+    return shared
 
 
 def _base_url(root, page_url: str) -> str:
@@ -230,6 +234,8 @@ def _headline(nodes: list) -> tuple[str, object]:
 
 def _summary(nodes: list) -> str:
     """Every paragraph of the matches, in order, each once, joined by a blank line."""
+    if len(nodes) == 1 and isinstance(nodes[0], etree._Element):  # the common case: one <p>
+        return "\n\n".join(dict.fromkeys(element_paragraphs(nodes[0])))
     return "\n\n".join(dict.fromkeys(_paragraphs(nodes)))
 
 
