@@ -694,11 +694,17 @@ def _summary_candidates(block, head) -> list[str]:
             parent = el.getparent()
             if parent is not block and parent is not None:
                 names.extend(f"{_tag(parent)}.{c} p" for c in _classes(parent)[:2])
-        elif any(_SUMMARY_CLASS.search(c) for c in classes):
-            names.extend(f"{tag}.{c}" for c in classes if _SUMMARY_CLASS.search(c))
+        elif any(map(_summary_class, classes)):
+            names.extend(f"{tag}.{c}" for c in classes if _summary_class(c))
         elif tag == "td" and len(_text(el)) >= 40:
             names.extend(_describe(el, block))
     return names
+
+
+@lru_cache(maxsize=4096)
+def _summary_class(name: str) -> bool:
+    """A class that names a summary ("teaser", "field--name-body"); memoised, the regex is long."""
+    return _SUMMARY_CLASS.search(name) is not None
 
 
 def _summary_selector(sample: list, heads: list, date: str | None) -> str | None:
@@ -714,9 +720,11 @@ def _summary_selector(sample: list, heads: list, date: str | None) -> str | None
     if not candidates:
         return None
 
+    worths: dict[tuple[int, str], float] = {}  # candidates mostly find the same paragraphs
+
     def worth(selector: str) -> float:
         total = 0.0
-        for block, (headline, link_text) in zip(sample, context):
+        for i, (block, (headline, link_text)) in enumerate(zip(sample, context)):
             try:
                 nodes = select(selector, block)
             except SelectorError:
@@ -727,7 +735,10 @@ def _summary_selector(sample: list, heads: list, date: str | None) -> str | None
                     continue
                 seen.extend(p for p in _paragraphs(node) if p not in seen)
             for paragraph in seen:
-                total += _paragraph_worth(paragraph, headline, link_text)
+                value = worths.get((i, paragraph))
+                if value is None:
+                    value = worths[i, paragraph] = _paragraph_worth(paragraph, headline, link_text)
+                total += value
         return total
 
     best, score = _best(candidates, worth, limit=6)
