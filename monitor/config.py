@@ -264,11 +264,19 @@ def _positive_number(value: Any) -> float:
     return number
 
 
-def _name(value: Any) -> str:
-    value = _str(value)
-    if not _NAME.match(value):
-        raise ValueError(f"{value!r} may only use a-z, 0-9, '_' and '-'")
-    return value
+def _matching(pattern: re.Pattern, rule: str) -> Callable[[Any], str]:
+    """A validator of strings that must match `pattern`; `rule` says how."""
+
+    def check(value: Any) -> str:
+        value = _str(value)
+        if not pattern.match(value):
+            raise ValueError(f"{value!r} {rule}")
+        return value
+
+    return check
+
+
+_name = _matching(_NAME, "may only use a-z, 0-9, '_' and '-'")
 
 
 def _http_url(value: Any) -> str:
@@ -285,11 +293,7 @@ def _http_url(value: Any) -> str:
     return value
 
 
-def _env_name(value: Any) -> str:
-    value = _str(value)
-    if not _ENV_NAME.match(value):
-        raise ValueError(f"{value!r} is not an environment variable name (letters, digits and '_')")
-    return value
+_env_name = _matching(_ENV_NAME, "is not an environment variable name (letters, digits and '_')")
 
 
 def _str_list(value: Any) -> tuple[str, ...]:

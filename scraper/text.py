@@ -33,7 +33,14 @@ BLOCK = frozenset(
     }
 )
 
-TRACKING_PARAMS = re.compile(r"^(utm_[a-z]+|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|_hsenc|_hsmi)$", re.I)
+# Query parameters that track the reader or the session, not the article: two
+# spellings of one story's URL must be one item, or it is "new" on every run.
+TRACKING_PARAMS = re.compile(
+    r"^(utm_[a-z]+|fbclid|gclid|dclid|msclkid|yclid|igshid|mc_cid|mc_eid|_hsenc|_hsmi|mkt_tok|_ga"
+    r"|jsessionid|phpsessid|aspsessionid[a-z]*|cfid|cftoken)$",
+    re.I,
+)
+_SESSION_IN_PATH = re.compile(r";jsessionid=[^/?#]*", re.I)
 
 
 def normalise_space(text: str | None) -> str:
@@ -191,7 +198,7 @@ def _canonical_url(href: str, base_url: str) -> str | None:
         kept = [(k, v) for k, v in pairs if not TRACKING_PARAMS.match(k)]
         if len(kept) != len(pairs):
             query = urlencode(kept)
-    path = parts.path or "/"
+    path = _SESSION_IN_PATH.sub("", parts.path) or "/"
     return urlunsplit((scheme, host, _escape_space(path), _escape_space(query), ""))
 
 

@@ -138,6 +138,8 @@ def test_bad_selectors_raise_a_clear_error(bad):
         ("", None),
         ("ftp://example.org/file", None),
         ("//cdn.example.org/x", "https://cdn.example.org/x"),
+        ("/story/42;jsessionid=A1B2C3?id=4", "https://example.org/story/42?id=4"),
+        ("/story?PHPSESSID=abc&id=4", "https://example.org/story?id=4"),
     ],
 )
 def test_canonical_url(href, expected):
