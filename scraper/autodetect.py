@@ -113,6 +113,8 @@ def _detect(root, page_url: str) -> tuple[Selectors, list] | None:
     paths = _Paths()
     groups = _candidate_groups(scope, paths)
     best = _best_group(groups, paths)
+    if best is None:  # no headline-like link: headings with a bare "Read more" (card grids)
+        best = _best_group(_heading_groups(scope, paths), paths)
     if best is None:
         return None
     chosen = _choose_level(root, best, paths)
@@ -291,6 +293,47 @@ def _candidate_groups(scope, paths: _Paths) -> dict[tuple[int, str], dict]:
             if group is None:
                 group = groups[key] = {}
             group[node] = title
+            if parent is scope:
+                break
+            node = parent
+    return groups
+
+
+# Headings with headline-like text outside menus, sidebars and footers: the
+# clues of a listing whose links all read "Read more" (a Bootstrap card grid).
+_TITLE_HEADINGS = etree.XPath(
+    "descendant::*[self::h2 or self::h3 or self::h4 or self::h5 or self::h6]"
+    "[contains(normalize-space(), ' ')][string-length(normalize-space()) >= 12]"
+    "[not(ancestor::nav or ancestor::aside or ancestor::footer)]"
+)
+_HAS_LINK = etree.XPath("boolean(descendant-or-self::a[@href])")
+
+
+def _heading_groups(scope, paths: _Paths) -> dict[tuple[int, str], dict]:
+    """Candidate blocks around headline-like headings, when no link reads as a headline.
+
+    Only blocks that hold a link count: an item needs somewhere to lead, and
+    an article's own section headings (no links around them) stay no listing.
+    Used only as a fallback, so pages whose links carry headlines are judged
+    exactly as before.
+    """
+    groups: dict[tuple[int, str], dict] = {}
+    for h in _TITLE_HEADINGS(scope):
+        text = _link_text(h)
+        if not _is_title_text(text):
+            continue
+        title = 20 + min(len(text), 80)
+        node = h
+        for _ in range(MAX_CLIMB):
+            parent = node.getparent()
+            if parent is None:
+                break
+            if paths.credited.get(node, 0) >= title:
+                break
+            paths.credited[node] = title
+            if _HAS_LINK(node):
+                key = (paths.of(parent).key, node.tag)
+                groups.setdefault(key, {})[node] = title
             if parent is scope:
                 break
             node = parent
@@ -691,6 +734,9 @@ def _summary_candidates(block, head) -> list[str]:
         classes = _classes(el)
         if tag == "p":
             names.extend(_describe(el, block))
+            before = el.getprevious()
+            if before is not None and _tag(before) == "p" and before in around_head:
+                names.append("p ~ p")  # the paragraphs after the one holding the headline
             parent = el.getparent()
             if parent is not block and parent is not None:
                 names.extend(f"{_tag(parent)}.{c} p" for c in _classes(parent)[:2])
