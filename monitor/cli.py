@@ -215,6 +215,8 @@ def preview(url, config_path, db_path, source_name, item, headline, summary, lin
 
     if bool(url) == bool(source_name):
         raise click.UsageError("give either a URL or --source NAME")
+    if as_json and emit_config:
+        raise click.UsageError("give --json or --emit-config, not both")
     if source_name:
         config = load_config(config_path)
         source = config.source(source_name)
@@ -224,10 +226,13 @@ def preview(url, config_path, db_path, source_name, item, headline, summary, lin
         for key, value in (("item", item), ("headline", headline), ("summary", summary), ("link", link), ("date", date)):
             if value is not None:
                 table[key] = value
-        try:
-            config = load_config(config_path) if (config_path or Path("tidings.toml").exists()) else None
-        except ConfigError:
-            config = None
+        if config_path is not None or os.environ.get("TIDINGS_CONFIG"):
+            config = load_config(config_path)  # named explicitly: its errors are the user's to see
+        else:
+            try:  # a ./tidings.toml still being written must not stop a preview that needs none of it
+                config = load_config(None) if Path("tidings.toml").exists() else None
+            except ConfigError:
+                config = None
         crawl = config.crawl if config else CrawlSettings()
         source = parse_config({"source": [table]}, "command line").sources[0]
     result = run_module.preview(source, crawl)
@@ -382,7 +387,8 @@ def export(config_path, db_path, fmt, source_names, since, until, query, version
 @config_option
 @db_option
 @click.option("--source", "source_names", multiple=True, metavar="NAME", help="Only this source (repeatable).")
-@click.option("--format", "fmt", type=click.Choice(["atom", "rss"]), default="atom", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["atom", "rss"]), default=None,
+              help="Feed format (default: rss for -o FILE.rss, else atom).")
 @click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True, help="Newest N items.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write to FILE (replaced only when complete) instead of stdout.")
@@ -393,6 +399,8 @@ def feed(config_path, db_path, source_names, fmt, limit, output) -> None:
     from monitor.feeds import feed_for
 
     _check_config(config_path)
+    if fmt is None:
+        fmt = "rss" if output is not None and output.suffix.lower() == ".rss" else "atom"
     with Archive(resolve_db_path(db_path), readonly=True) as archive:
         document = feed_for(archive, fmt, list(dict.fromkeys(source_names)), limit)
     with _output(output, "wb") as out:

@@ -1,0 +1,52 @@
+"""Command-line behaviour found wrong by audit 2, checked through the real `tidings` command."""
+
+from __future__ import annotations
+
+import feedparser
+import pytest
+
+from tests.archives import build_sample
+from tests.conftest import Page, tidings
+from tests.pages import Listing
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory):
+    path = tmp_path_factory.mktemp("archive") / "tidings.db"
+    build_sample(path)
+    return path
+
+
+@pytest.mark.parametrize("name, version", [("news.rss", "rss20"), ("news.atom", "atom10"), ("news.xml", "atom10")])
+def test_feed_format_follows_the_output_file_extension(db, tmp_path, name, version):
+    """`tidings feed -o news.rss` is an RSS feed, as `export -o x.json` is JSON."""
+    out = tmp_path / name
+    result = tidings("feed", "--db", str(db), "-o", str(out))
+    assert result.code == 0, result.stderr
+    assert feedparser.parse(out.read_bytes()).version == version
+
+
+def test_feed_explicit_format_wins_over_the_extension(db, tmp_path):
+    out = tmp_path / "news.rss"
+    assert tidings("feed", "--db", str(db), "--format", "atom", "-o", str(out)).code == 0
+    assert feedparser.parse(out.read_bytes()).version == "atom10"
+
+
+def test_preview_json_and_emit_config_together_is_a_usage_error(site, tmp_path):
+    site.pages["/news"] = Page(Listing().render())
+    result = tidings("preview", site.url("/news"), "--json", "--emit-config", cwd=tmp_path)
+    assert result.code == 2
+    assert "--json or --emit-config" in result.stderr and result.stdout == ""
+
+
+def test_preview_with_an_invalid_config_named_explicitly_says_so(site, tmp_path):
+    site.pages["/news"] = Page(Listing().render())
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[crawl]\nconcurency = 2\n", encoding="utf-8")
+    result = tidings("preview", site.url("/news"), "--config", str(bad), cwd=tmp_path)
+    assert result.code == 2
+    assert result.stderr.strip().startswith("tidings: error: ") and "concurency" in result.stderr
+    assert "Traceback" not in result.stderr
+    # Without --config, a half-written ./tidings.toml does not stop a preview that needs none of it.
+    (tmp_path / "tidings.toml").write_text("[crawl]\nconcurency = 2\n", encoding="utf-8")
+    assert tidings("preview", site.url("/news"), "--json", cwd=tmp_path).code == 0
