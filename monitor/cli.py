@@ -162,6 +162,7 @@ def schedule(config_path, db_path, workers, stop_timeout) -> None:
 @config_option
 @db_option
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
+@logging_options
 def status(config_path, db_path, as_json) -> None:
     """Show each source's last run, next run, items and pending alerts."""
     from datetime import datetime, timezone

@@ -50,3 +50,22 @@ def test_preview_with_an_invalid_config_named_explicitly_says_so(site, tmp_path)
     # Without --config, a half-written ./tidings.toml does not stop a preview that needs none of it.
     (tmp_path / "tidings.toml").write_text("[crawl]\nconcurency = 2\n", encoding="utf-8")
     assert tidings("preview", site.url("/news"), "--json", cwd=tmp_path).code == 0
+
+
+def test_every_command_takes_config_db_verbose_and_log_file():
+    """README: every command takes --config, --db, -v and --log-file."""
+    from monitor.cli import cli
+
+    for name, command in cli.commands.items():
+        opts = {o for p in command.params for o in p.opts}
+        assert {"--config", "--db", "-v", "--log-file"} <= opts, name
+
+
+def test_status_logs_to_the_named_file(db, tmp_path):
+    config = tmp_path / "tidings.toml"
+    config.write_text('[[source]]\nname = "water"\nurl = "https://example.org/water"\n', encoding="utf-8")
+    log = tmp_path / "status.log"
+    result = tidings("status", "--config", str(config), "--db", str(db), "-v", "--log-file", str(log), "--json")
+    assert result.code == 0, result.stderr
+    assert [s["name"] for s in result.json["sources"]] == ["water"]
+    assert log.exists()
