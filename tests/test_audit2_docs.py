@@ -74,3 +74,20 @@ def test_readme_toml_examples_are_valid_configurations():
         table = tomllib.loads(block)
         table.setdefault("source", [{"name": "unece-environment", "url": "https://unece.org/media/news"}])
         parse_config(table, "README.md")
+
+
+def _slug(heading: str) -> str:
+    """GitHub's anchor for a heading: lower case, punctuation dropped, spaces as hyphens."""
+    text = heading.strip().lower().replace("`", "")
+    return re.sub(r"[^\w\- ]", "", text).replace(" ", "-")
+
+
+def test_readme_internal_links_lead_to_headings():
+    anchors = {_slug(h) for h in re.findall(r"^#+ (.+)$", README, re.M)}
+    links = set(re.findall(r"\]\(#([^)]+)\)", README))
+    assert links and sorted(links - anchors) == []
+
+
+def test_readme_links_to_files_that_exist():
+    for target in re.findall(r"\]\(((?:docs/)?[\w.-]+\.md)(?:#[^)]*)?\)", README):
+        assert (ROOT / target).exists(), target
