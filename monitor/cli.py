@@ -168,11 +168,12 @@ def status(config_path, db_path, as_json) -> None:
     from datetime import datetime, timezone
 
     from monitor.archive import Archive
+    from monitor.queries import reading
     from monitor.status import delivery_statuses, render_status, source_statuses, status_json
 
     config = load_config(config_path)
     now = datetime.now(timezone.utc)
-    with Archive(resolve_db_path(db_path), readonly=True) as archive:
+    with Archive(resolve_db_path(db_path), readonly=True) as archive, reading(archive):
         statuses = source_statuses(config, archive, now)
         deliveries = delivery_statuses(archive)
     click.echo(status_json(statuses, now, config, deliveries) if as_json else render_status(statuses, config, deliveries))

@@ -125,6 +125,12 @@ def _fetch(archive: Archive, cursor: sqlite3.Cursor, query: str | None) -> Itera
             yield from rows
 
 
+def reading(archive: Archive) -> contextlib.AbstractContextManager[None]:
+    """Reads through Archive methods (`tidings status`) fail as one line too:
+    an empty file or another application's database is not a Tidings archive."""
+    return _errors(archive, None)
+
+
 @contextlib.contextmanager
 def _errors(archive: Archive, query: str | None) -> Iterator[None]:
     try:

@@ -69,3 +69,25 @@ def test_status_logs_to_the_named_file(db, tmp_path):
     assert result.code == 0, result.stderr
     assert [s["name"] for s in result.json["sources"]] == ["water"]
     assert log.exists()
+
+
+@pytest.mark.parametrize("command", [["status"], ["export"], ["feed"], ["search", "water"]])
+@pytest.mark.parametrize("kind", ["other-application", "empty-file"])
+def test_reading_commands_refuse_a_database_that_is_no_archive(tmp_path, command, kind):
+    import sqlite3
+
+    path = tmp_path / "other.db"
+    if kind == "empty-file":
+        path.write_bytes(b"")
+    else:
+        db = sqlite3.connect(path)
+        db.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY, total REAL)")
+        db.commit()
+        db.close()
+    config = tmp_path / "tidings.toml"
+    config.write_text('[[source]]\nname = "water"\nurl = "https://example.org/water"\n', encoding="utf-8")
+    result = tidings(*command, "--config", str(config), "--db", str(path))
+    assert result.code == 2
+    assert result.stderr.strip() == result.stderr.strip().splitlines()[0]  # one line
+    assert result.stderr.startswith("tidings: error: ") and "not a Tidings archive" in result.stderr
+    assert "Traceback" not in result.stderr
