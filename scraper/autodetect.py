@@ -54,7 +54,7 @@ _BOUNDARY = r"(?:^|[\s_-])"
 _BAD_REGION = re.compile(
     _BOUNDARY + r"(nav|navbar|navigation|menu|menus|menubar|submenu|subnav|footer|header|masthead|"
     r"sidebar|breadcrumb|breadcrumbs|pager|pagination|share|sharing|social|widget|widgets|skip|cookie|cookies|"
-    r"trending|popular|most-read|mostread|toolbar|topbar|utility|related|see-also|comments?|newsletter|promo|ad|ads|advert)"
+    r"trending|popular|most-read|mostread|sitemap|site-map|quicklinks|quick-links|toolbar|topbar|utility|related|see-also|comments?|newsletter|promo|ad|ads|advert)"
     r"(?=$|[\s_-])",
     re.I,
 )

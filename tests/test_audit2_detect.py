@@ -4,7 +4,8 @@ Pages in tests/fixtures/audit2/ were written for this audit in the style of
 real sites: a WordPress category archive, a Bootstrap card grid whose links
 all read "Read more", a definition-list press list, releases whose headline
 is a <strong> link, a section with a big "most read" sidebar, and a
-newspaper front with several sections.  Each must give exactly its
+newspaper front with several sections, and a table of releases above a
+site map of 32 long links that is not marked up as a <footer>.  Each must give exactly its
 headlines and links, and its emitted selectors must reproduce the records.
 """
 
@@ -68,7 +69,16 @@ FRONT_PATHS = [
 ]
 FRONT = [(h, f"{BASE}/environment/2024/{p}") for h, p in FRONT_PATHS]
 
+SITEMAP = [
+    ("Agency publishes annual report on air quality in cities", f"{BASE}/news/air-quality-report"),
+    ("New rules for drinking water testing come into force", f"{BASE}/news/drinking-water-rules"),
+    ("Public consultation on noise mapping opens", f"{BASE}/news/noise-mapping-consultation"),
+    ("Agency director appointed to European board", f"{BASE}/news/director-appointed"),
+    ("Flood warning service adds text alerts", f"{BASE}/news/flood-text-alerts"),
+]
+
 EXPECTED = {
+    "sitemap.html": SITEMAP,  # a 5-row table above a 32-link site map that is not in <footer>
     "wp.html": WP,
     "cards.html": CARDS,
     "dl.html": DL,
@@ -133,3 +143,8 @@ def test_preview_emit_config_on_a_card_grid_round_trips(site, tmp_path):
     assert pinned.code == 0 and automatic.code == 0, pinned.stderr + automatic.stderr
     assert [r["headline"] for r in pinned.json] == [h for h, _ in CARDS]
     assert pinned.json == automatic.json
+
+
+def test_table_listing_above_a_big_site_map_keeps_its_dates():
+    records = extract(page("sitemap.html"), f"{BASE}/news", None).records
+    assert [r.published for r in records] == ["2024-03-12", "2024-03-05", "2024-02-28", "2024-02-20", "2024-02-14"]
