@@ -744,7 +744,12 @@ def _summary_candidates(block, head) -> list[str]:
             names.extend(f"{tag}.{c}" for c in classes if _summary_class(c))
         elif tag == "td" and len(_text(el)) >= 40:
             names.extend(_describe(el, block))
+    if len(normalise_space("".join(_OWN_TEXT(block)))) >= 25:
+        names.append("xpath:text()")  # a teaser written straight into the block: <dd><a>...</a><br>text</dd>
     return names
+
+
+_OWN_TEXT = etree.XPath("text()", smart_strings=False)
 
 
 @lru_cache(maxsize=4096)
@@ -777,9 +782,10 @@ def _summary_selector(sample: list, heads: list, date: str | None) -> str | None
                 return 0
             seen: list[str] = []
             for node in nodes:
-                if not isinstance(node, etree._Element):
-                    continue
-                seen.extend(p for p in _paragraphs(node) if p not in seen)
+                if isinstance(node, etree._Element):
+                    seen.extend(p for p in _paragraphs(node) if p not in seen)
+                elif isinstance(node, str) and (text := normalise_space(node)) and text not in seen:
+                    seen.append(text)
             for paragraph in seen:
                 value = worths.get((i, paragraph))
                 if value is None:

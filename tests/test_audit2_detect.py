@@ -148,3 +148,12 @@ def test_preview_emit_config_on_a_card_grid_round_trips(site, tmp_path):
 def test_table_listing_above_a_big_site_map_keeps_its_dates():
     records = extract(page("sitemap.html"), f"{BASE}/news", None).records
     assert [r.published for r in records] == ["2024-03-12", "2024-03-05", "2024-02-28", "2024-02-20", "2024-02-14"]
+
+
+def test_teaser_written_straight_into_the_block_is_the_summary():
+    """<dd><a>headline</a><br>teaser</dd>: the teaser is no element of its own."""
+    records = extract(page("dl.html"), f"{BASE}/press", None).records
+    assert [r.summary for r in records[:2]] == [
+        "The timetable adds 140 daily services on regional lines.",
+        "Municipalities in all provinces will receive funding.",
+    ]
