@@ -91,3 +91,21 @@ def test_reading_commands_refuse_a_database_that_is_no_archive(tmp_path, command
     assert result.stderr.strip() == result.stderr.strip().splitlines()[0]  # one line
     assert result.stderr.startswith("tidings: error: ") and "not a Tidings archive" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_automatic_detection_follows_the_pager_up_to_max_pages(site, tmp_path):
+    """README: without `item`, next_page defaults to the pager link detection finds."""
+    from tests.conftest import write_config
+    from tests.pages import extra_item, seed_items
+
+    site.pages["/news"] = Page(Listing(next_page="/news2").render())
+    site.pages["/news2"] = Page(Listing(items=[extra_item(n) for n in range(1, 11)]).render())
+    config = write_config(tmp_path / "tidings.toml", [{"name": "auto", "url": site.url("/news"), "max_pages": 2}])
+    result = tidings("run", "--config", str(config), "--db", str(tmp_path / "t.db"), "--json")
+    assert result.code == 0, result.stderr
+    [source] = result.json["sources"]
+    assert source["status"] == "baseline" and source["items_seen"] == 20
+    exported = tidings("export", "--db", str(tmp_path / "t.db"), "--format", "json").json
+    assert [r["headline"] for r in exported] == [i.headline for i in seed_items()] + [
+        extra_item(n).headline for n in range(1, 11)
+    ]
