@@ -232,6 +232,7 @@ def _parse_date(text: str) -> str | None:
     text = normalise_space(text)
     if not text or not _HAS_DIGIT.search(text) or len(text) > 80:
         return None
+    text = _FOREIGN_DATE.sub(_in_english, text)
     try:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
         has_time = "T" in text or _TIME_OF_DAY.search(text) is not None
@@ -279,6 +280,35 @@ def _date_part(text: str) -> str | None:
 
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+# Month names of the languages press releases of European and UN bodies come
+# in (German, French, Spanish, Italian, Dutch, Portuguese), full and short,
+# in the order day, month, year these languages write them: "12. März 2024",
+# "1er février 2024", "3 de abril de 2024".  Rewritten in English before parsing.
+_FOREIGN_MONTHS = (
+    "januar janvier janv enero gennaio januari janeiro jänner",
+    "februar février fevrier févr fevr febrero febbraio februari fevereiro",
+    "märz maerz mrz mär mars marzo maart março marco",
+    "april avril avr abril aprile",
+    "mai mayo maggio mei maio",
+    "juni juin junio giugno junho",
+    "juli juillet juil julio luglio julho",
+    "august août aout agosto augustus",
+    "september septembre septiembre setiembre settembre setembro",
+    "oktober octobre octubre ottobre outubro okt",
+    "november novembre noviembre novembro",
+    "dezember décembre decembre déc dec diciembre dicembre december dezembro dez",
+)
+_FOREIGN_MONTH = {name: _MONTHS[i] for i, names in enumerate(_FOREIGN_MONTHS) for name in names.split()}
+_FOREIGN_DATE = re.compile(
+    r"\b(\d{1,2})(?:\.|er|º|°)?\s+(?:de\s+)?(" + "|".join(sorted(_FOREIGN_MONTH, key=len, reverse=True)) + r")\.?,?"
+    r"\s+(?:de\s+|del\s+)?(\d{4})\b",
+    re.I,
+)
+
+
+def _in_english(match: re.Match) -> str:
+    return f"{match.group(1)} {_FOREIGN_MONTH[match.group(2).lower()]} {match.group(3)}"
 
 
 def _parse_loose(text: str) -> datetime | None:

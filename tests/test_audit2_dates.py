@@ -1,0 +1,42 @@
+"""Dates written in the languages of European and UN press pages (audit 2)."""
+
+from __future__ import annotations
+
+import pytest
+
+from scraper.extract import extract
+from scraper.text import parse_date
+
+
+@pytest.mark.parametrize("text, iso", [
+    ("12. März 2024", "2024-03-12"),
+    ("12 mars 2024", "2024-03-12"),
+    ("1er février 2024", "2024-02-01"),
+    ("Publié le 12 décembre 2023", "2023-12-12"),
+    ("3 de abril de 2024", "2024-04-03"),
+    ("15 settembre 2023", "2023-09-15"),
+    ("7 mei 2024", "2024-05-07"),
+    ("5 de outubro de 2024", "2024-10-05"),
+    ("12. Mai 2024, 14:05", "2024-05-12T14:05:00"),
+    # English stays as it was.
+    ("12 March 2024", "2024-03-12"),
+    ("Mar 11, 2024", "2024-03-11"),
+    ("03/04/2024", "2024-04-03"),
+])
+def test_day_month_year_in_other_languages(text, iso):
+    assert parse_date(text) == iso
+
+
+def test_a_german_listing_gets_its_dates_by_automatic_detection():
+    rows = [("Neue Förderrichtlinie für Gewässerschutz veröffentlicht", "/presse/foerderrichtlinie", "12. März 2024"),
+            ("Ministerin besucht Hochwasserschutzanlage an der Elbe", "/presse/hochwasserschutz", "5. März 2024"),
+            ("Jahresbericht zur Luftqualität in den Städten vorgestellt", "/presse/luftqualitaet", "28. Februar 2024")]
+    html = "<html><body><main><ul class='pressemitteilungen'>" + "".join(
+        f"<li><span class='datum'>{d}</span> <a href='{u}'>{h}</a></li>" for h, u, d in rows
+    ) + "</ul></main></body></html>"
+    records = extract(html, "https://ministerium.example/presse", None).records
+    assert [(r.headline, r.published) for r in records] == [
+        ("Neue Förderrichtlinie für Gewässerschutz veröffentlicht", "2024-03-12"),
+        ("Ministerin besucht Hochwasserschutzanlage an der Elbe", "2024-03-05"),
+        ("Jahresbericht zur Luftqualität in den Städten vorgestellt", "2024-02-28"),
+    ]
