@@ -337,7 +337,17 @@ def _heading_groups(scope, paths: _Paths) -> dict[tuple[int, str], dict]:
             if parent is scope:
                 break
             node = parent
-    return groups
+    return {key: members for key, members in groups.items() if _own_links(members)}
+
+
+_FIRST_HREF = etree.XPath("string(descendant-or-self::a[@href][1]/@href)", smart_strings=False)
+
+
+def _own_links(blocks) -> bool:
+    """Items lead to pages of their own: blocks that mostly share one link
+    (questions of an FAQ all pointing at "apply online") are no listing."""
+    hrefs = [_FIRST_HREF(b) for b in blocks]
+    return len(set(hrefs)) >= 0.8 * len(hrefs)
 
 
 def _best_group(groups: dict, paths: _Paths) -> list | None:

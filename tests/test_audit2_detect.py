@@ -157,3 +157,14 @@ def test_teaser_written_straight_into_the_block_is_the_summary():
         "The timetable adds 140 daily services on regional lines.",
         "Municipalities in all provinces will receive funding.",
     ]
+
+
+def test_faq_headings_sharing_one_link_are_no_listing():
+    """Heading clues need blocks that lead to pages of their own, as a card grid's do."""
+    faq = "".join(
+        f"<div class='faq'><h3>How do I apply for permit type {i}?</h3>"
+        f"<p>Fill in the form and <a href='/apply'>apply online</a> within 30 days.</p></div>"
+        for i in range(5)
+    )
+    html = f"<html><body><main><h1>Permits: questions and answers</h1>{faq}</main></body></html>"
+    assert extract(html, f"{BASE}/faq", None).records == []
