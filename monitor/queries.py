@@ -83,6 +83,8 @@ def _source_ids(archive: Archive, names: Sequence[str]) -> list[int]:
 
 def check_search(archive: Archive, query: str) -> None:
     """Fail with one line before any output when the FTS query is malformed."""
+    if not query.strip():
+        raise UsageError("search query is empty: give one or more words")
     _read(archive, "SELECT rowid FROM items_fts WHERE items_fts MATCH ? LIMIT 1", (query,), query=query)
 
 
@@ -98,7 +100,7 @@ def _where(archive: Archive, selection: Selection) -> tuple[str, list]:
     if selection.until:
         clauses.append("i.first_seen <= ?")
         params.append(selection.until)
-    if selection.search:
+    if selection.search is not None:
         check_search(archive, selection.search)
         clauses.append("i.id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?)")
         params.append(selection.search)

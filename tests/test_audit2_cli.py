@@ -109,3 +109,11 @@ def test_automatic_detection_follows_the_pager_up_to_max_pages(site, tmp_path):
     assert [r["headline"] for r in exported] == [i.headline for i in seed_items()] + [
         extra_item(n).headline for n in range(1, 11)
     ]
+
+
+@pytest.mark.parametrize("args", [["search", ""], ["search", "  "], ["export", "--search", ""]])
+def test_an_empty_search_query_is_one_clear_line(db, args):
+    """Before: an empty `search` query gave an FTS5 syntax error, and `export --search` exported everything."""
+    result = tidings(*args, "--db", str(db))
+    assert result.code == 2 and result.stdout == ""
+    assert result.stderr.strip() == "tidings: error: search query is empty: give one or more words"
