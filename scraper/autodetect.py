@@ -702,7 +702,15 @@ def _date_node(block, head):
             date = _date_of(el)
             if date:
                 return el, date
+    own = normalise_space(" ".join(_OWN_TEXT(block)))  # "<li><a>headline</a> (12/03/2024)</li>"
+    if own and len(own) <= 80 and _DATE_HINT.search(own):
+        date = parse_date(own)
+        if date:
+            return _OWN_TEXT_NODE, date
     return None, None
+
+
+_OWN_TEXT_NODE = "xpath:text()"  # _date_node's answer for a date written straight into the block
 
 
 def _date_selector(sample: list, heads: list) -> str | None:
@@ -711,7 +719,9 @@ def _date_selector(sample: list, heads: list) -> str | None:
     for block, head in zip(sample, heads):
         node, date = _date_node(block, head)
         expected.append(date)
-        if node is not None:
+        if node is _OWN_TEXT_NODE:
+            candidates.append(_OWN_TEXT_NODE)
+        elif node is not None:
             candidates.extend(_describe(node, block))
     if not any(expected):
         return None

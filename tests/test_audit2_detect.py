@@ -168,3 +168,19 @@ def test_faq_headings_sharing_one_link_are_no_listing():
     )
     html = f"<html><body><main><h1>Permits: questions and answers</h1>{faq}</main></body></html>"
     assert extract(html, f"{BASE}/faq", None).records == []
+
+
+def test_date_written_straight_into_the_block_is_found():
+    """<li><a>headline</a> (12/03/2024)</li>: the date is no element of its own."""
+    titles = ["Council sets budget for the coming financial year", "New bus routes announced for the northern suburbs",
+              "Work starts on the riverside flood defences", "Library card holders get free museum entry"]
+    html = "<html><body><div id='content'><ul>" + "".join(
+        f"<li><a href='/p/{i}'>{t}</a> ({i + 10}/03/2024)</li>" for i, t in enumerate(titles)
+    ) + "</ul></div></body></html>"
+    url = f"{BASE}/news"
+    result = extract(html, url, None)
+    assert [(r.headline, r.published) for r in result.records] == [
+        (t, f"2024-03-{i + 10}") for i, t in enumerate(titles)
+    ]
+    source = parse_config(tomllib.loads(source_toml("s", url, result.selectors)), "e.toml").sources[0]
+    assert extract(html, url, source.selectors).records == result.records
