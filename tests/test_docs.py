@@ -1,4 +1,4 @@
-"""The documentation tells the truth about the interface (audit 2).
+"""The documentation tells the truth about the interface.
 
 People check Tidings from outside through what README.md and docs/*.md say:
 every table, column, index and view of the archive must be in

@@ -1,4 +1,4 @@
-"""Dates written in the languages of European and UN press pages (audit 2)."""
+"""Dates written in the languages of European and UN press pages."""
 
 from __future__ import annotations
 

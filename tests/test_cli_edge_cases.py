@@ -1,4 +1,4 @@
-"""Command-line behaviour found wrong by audit 2, checked through the real `tidings` command."""
+"""Command-line edge cases (option clashes, odd archives, empty queries), checked through the real `tidings` command."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
-"""Automatic detection on listing styles outside tests/corpus (audit 2).
+"""Automatic detection on listing styles outside tests/corpus.
 
-Pages in tests/fixtures/audit2/ were written for this audit in the style of
+Pages in tests/fixtures/unseen/ were written, after the corpus, in the style of
 real sites: a WordPress category archive, a Bootstrap card grid whose links
 all read "Read more", a definition-list press list, releases whose headline
 is a <strong> link, a section with a big "most read" sidebar, and a
@@ -20,7 +20,7 @@ from monitor.config import parse_config, source_toml
 from scraper.extract import extract
 from tests.conftest import Page, tidings, write_config
 
-PAGES = Path(__file__).parent / "fixtures" / "audit2"
+PAGES = Path(__file__).parent / "fixtures" / "unseen"
 BASE = "https://site.example"
 
 WP = [
