@@ -252,7 +252,31 @@ class Archive:
                 known[row[1]] = KnownItem(*row)
         return known
 
+    def page_validators(self) -> dict[str, dict]:
+        """Each source's stored ETag / Last-Modified of its first page, by source name.
+
+        Read once before a run so the spider can ask "has it changed?"
+        (If-None-Match / If-Modified-Since) instead of fetching every page whole.
+        """
+        rows = self.conn.execute(
+            "SELECT sources.name, pages.url, pages.etag, pages.last_modified"
+            " FROM pages JOIN sources ON sources.id = pages.source_id"
+        ).fetchall()
+        return {name: {"url": url, "etag": etag, "last_modified": modified} for name, url, etag, modified in rows}
+
     # --- writes (call inside transaction()) ----------------------------------
+
+    def save_validators(self, source_id: int, url: str, etag: str | None, last_modified: str | None) -> None:
+        """Keep the validators of a source's first page (forget them when it sent none)."""
+        if not etag and not last_modified:
+            self.conn.execute("DELETE FROM pages WHERE source_id = ?", (source_id,))
+            return
+        self.conn.execute(
+            "INSERT INTO pages (source_id, url, etag, last_modified) VALUES (?,?,?,?)"
+            " ON CONFLICT (source_id) DO UPDATE SET url = excluded.url, etag = excluded.etag,"
+            " last_modified = excluded.last_modified",
+            (source_id, url, etag, last_modified),
+        )
 
     def add_crawl(
         self,
@@ -622,6 +646,18 @@ def _v4(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX item_versions_crawl ON item_versions (crawl_id)")
 
 
+def _v5(db: sqlite_utils.Database) -> None:
+    """pages: ETag and Last-Modified of each source's first page, for conditional requests"""
+    db.execute(
+        """CREATE TABLE pages (
+            source_id INTEGER PRIMARY KEY REFERENCES sources(id),
+            url TEXT NOT NULL,
+            etag TEXT,
+            last_modified TEXT
+        )"""
+    )
+
+
 # Each feature that needs tables adds its own numbered migration here.
-MIGRATIONS = {1: _v1, 2: _v2, 4: _v4}
+MIGRATIONS = {1: _v1, 2: _v2, 4: _v4, 5: _v5}
 SCHEMA_VERSION = max(MIGRATIONS)

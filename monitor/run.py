@@ -62,6 +62,7 @@ def crawl_sources(
     run_id: str = "",
     after_record: tuple[AfterRecord, ...] = (),
     on_item: Callable[[object], None] | None = None,
+    validators: dict | None = None,
 ) -> list:
     """Crawl sources in one Scrapy process; return what the pipelines produced.
 
@@ -90,7 +91,8 @@ def crawl_sources(
     crawler = process.create_crawler(ListingSpider)
     crawler.signals.connect(scraped, signal=signals.item_scraped)
     crawler.signals.connect(item_failed, signal=signals.item_error)
-    process.crawl(crawler, sources=sources, archive=archive, run_id=run_id, after_record=after_record)
+    process.crawl(crawler, sources=sources, archive=archive, run_id=run_id, after_record=after_record,
+                  validators=validators)
     process.start()
     for error in errors:
         if isinstance(error, TidingsError):
@@ -126,6 +128,7 @@ def run(
             run_id=report.run_id,
             after_record=hooks,
             on_item=on_source,
+            validators=archive.page_validators(),
         )
         by_name = {r.name: r for r in reports if isinstance(r, SourceReport)}
         by_name.update((s.name, skipped_report(s, config.crawl.lock_wait)) for s in busy)
