@@ -301,15 +301,26 @@ class Archive:
         return cur.lastrowid
 
     def add_items(self, source_id: int, crawl_id: int, seen_at: str, records: list[Record]) -> None:
-        """Archive items never seen before, each with its first version."""
-        for record in records:
-            cur = self.conn.execute(
-                "INSERT INTO items (source_id, key, url, headline, summary, published, first_seen, last_seen,"
-                " first_crawl_id, last_crawl_id, position, versions) VALUES (?,?,?,?,?,?,?,?,?,?,?,1)",
-                (source_id, record.key, record.url, record.headline, record.summary, record.published,
-                 seen_at, seen_at, crawl_id, crawl_id, record.position),
-            )
-            self._add_version(cur.lastrowid, crawl_id, seen_at, record)
+        """Archive items never seen before, each with its first version.
+
+        A fixed number of statements whatever the number of items: the
+        versions are copied from the rows just inserted (found by rowid range,
+        since the items table holds more than any index on crawls would help).
+        """
+        if not records:
+            return
+        before = self.conn.execute("SELECT coalesce(max(id), 0) FROM items").fetchone()[0]
+        self.conn.executemany(
+            "INSERT INTO items (source_id, key, url, headline, summary, published, first_seen, last_seen,"
+            " first_crawl_id, last_crawl_id, position, versions) VALUES (?,?,?,?,?,?,?,?,?,?,?,1)",
+            [(source_id, r.key, r.url, r.headline, r.summary, r.published, seen_at, seen_at, crawl_id, crawl_id,
+              r.position) for r in records],
+        )
+        self.conn.execute(
+            "INSERT INTO item_versions (item_id, crawl_id, seen_at, headline, summary, published)"
+            " SELECT id, ?, ?, headline, summary, published FROM items WHERE id > ? AND first_crawl_id = ? ORDER BY id",
+            (crawl_id, seen_at, before, crawl_id),
+        )
 
     def update_items(self, crawl_id: int, seen_at: str, changes: list[tuple[KnownItem, Record]]) -> None:
         """Store a new version of each edited item and make it the current text."""
@@ -647,7 +658,18 @@ def _v4(db: sqlite_utils.Database) -> None:
 
 
 def _v5(db: sqlite_utils.Database) -> None:
-    """pages: ETag and Last-Modified of each source's first page, for conditional requests"""
+    """pages: first-page ETag/Last-Modified for conditional requests; FTS update trigger only on text changes"""
+    # Every crawl moves last_seen/position of every item it saw; the update
+    # trigger sqlite-utils made re-indexed the text each time.  Same trigger,
+    # fired only when the indexed columns are written.
+    if db.execute("SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = 'items_au'").fetchone():
+        db.execute("DROP TRIGGER items_au")
+        db.execute(
+            """CREATE TRIGGER items_au AFTER UPDATE OF headline, summary ON items BEGIN
+  INSERT INTO items_fts (items_fts, rowid, headline, summary) VALUES('delete', old.rowid, old.headline, old.summary);
+  INSERT INTO items_fts (rowid, headline, summary) VALUES (new.rowid, new.headline, new.summary);
+END"""
+        )
     db.execute(
         """CREATE TABLE pages (
             source_id INTEGER PRIMARY KEY REFERENCES sources(id),
