@@ -42,7 +42,8 @@ def build(path: Path, items: int, sightings: int) -> None:
     sources = max(1, -(-items // FILLER_ITEMS_PER_SOURCE))
     crawls = max(1, sightings // ITEMS_PER_CRAWL)
     crawls_per_source = max(1, crawls // sources)
-    per_crawl = min(ITEMS_PER_CRAWL, FILLER_ITEMS_PER_SOURCE, items)
+    per_source = min(FILLER_ITEMS_PER_SOURCE, items)
+    per_crawl = min(ITEMS_PER_CRAWL, per_source)
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA journal_mode = DELETE")
     conn.execute("PRAGMA synchronous = OFF")
@@ -81,8 +82,7 @@ def build(path: Path, items: int, sightings: int) -> None:
             " INSERT INTO sightings (crawl_id, item_id, position)"
             " SELECT c.id, (c.source_id - 1) * ? + ((c.id * 2 + j.y) % ?) + 1, j.y FROM crawls c, j"
             " WHERE (c.source_id - 1) * ? + ((c.id * 2 + j.y) % ?) + 1 <= ? ORDER BY c.id",
-            (per_crawl - 1, FILLER_ITEMS_PER_SOURCE, FILLER_ITEMS_PER_SOURCE, FILLER_ITEMS_PER_SOURCE,
-             FILLER_ITEMS_PER_SOURCE, items),
+            (per_crawl - 1, FILLER_ITEMS_PER_SOURCE, per_source, FILLER_ITEMS_PER_SOURCE, per_source, items),
         )
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("ANALYZE")
