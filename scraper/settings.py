@@ -83,6 +83,11 @@ SPIDER_MIDDLEWARES = {
     "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,
 }
 
+# Each response yields one thing (the next page's request or the source's
+# finished crawl), yet Scrapy starts CONCURRENT_ITEMS (default 100) asyncio
+# tasks per response to process its output: 100,000 tasks for 1,000 pages.
+CONCURRENT_ITEMS = 1
+
 # Scrapy re-reads the callback's source for this check on every response (bound
 # methods miss its cache): a measurable cost per page for a warning we never need.
 WARN_ON_GENERATOR_RETURN_VALUE = False
