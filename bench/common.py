@@ -5,7 +5,11 @@ CPU time (user + system, the child and everything it waited for) from
 `os.wait4`, and peak RSS as the sum of the peak resident memory (VmHWM,
 sampled from /proc every 10 ms) of every process in its tree: a command
 that forks workers is charged for all of them (an upper bound, since their
-peaks need not coincide), and growth in a process's last 10 ms is missed.
+peaks need not coincide, and pages a forked worker shares with its parent
+count in both), and growth in a process's last 10 ms is missed.  Peak PSS
+(proportional set size, shared pages split between the processes sharing
+them) is sampled alongside: the fairer figure for a tree of forked workers,
+though a sample can miss a short peak.
 """
 
 from __future__ import annotations
@@ -31,7 +35,8 @@ PYTHON = sys.executable
 class Measure:
     wall: float  # seconds
     cpu: float  # seconds, user + system
-    rss: float  # MiB, peak of the process tree
+    rss: float  # MiB, sum of the peak RSS of every process in the tree
+    pss: float = 0.0  # MiB, peak of the tree's summed PSS (shared pages split), sampled
 
     @staticmethod
     def median(runs: list["Measure"]) -> "Measure":
@@ -39,6 +44,7 @@ class Measure:
             statistics.median(m.wall for m in runs),
             statistics.median(m.cpu for m in runs),
             statistics.median(m.rss for m in runs),
+            statistics.median(m.pss for m in runs),
         )
 
 
@@ -100,6 +106,29 @@ def _tree(root_pid: int) -> list[int]:
     return pids
 
 
+def _cmdline(pid: int) -> bytes:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            return fh.read()
+    except OSError:
+        return b""
+
+
+_OWN_CMDLINE = _cmdline(os.getpid())
+
+
+def _pss_kib(pid: int) -> int:
+    """The process's proportional set size now: pages shared with its forks count once overall."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as fh:
+            for line in fh:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
 def _high_water_kib(pid: int) -> int:
     """The process's peak resident memory so far (VmHWM), in KiB; 0 once it has exited."""
     try:
@@ -121,10 +150,17 @@ def measure(cmd: list[str], *, env: dict | None = None, cwd: Path | None = None,
     high_water: dict[int, int] = {}
     done = threading.Event()
 
+    peak_pss = [0]
+
     def sample() -> None:
         while not done.is_set():
+            pss = 0
             for pid in _tree(proc.pid):
+                if _cmdline(pid) == _OWN_CMDLINE:
+                    continue  # forked by Popen, not yet exec'd: still this script's memory
                 high_water[pid] = max(high_water.get(pid, 0), _high_water_kib(pid))
+                pss += _pss_kib(pid)
+            peak_pss[0] = max(peak_pss[0], pss)
             done.wait(0.01)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -142,7 +178,7 @@ def measure(cmd: list[str], *, env: dict | None = None, cwd: Path | None = None,
         tail = b"".join(stderr_chunks).decode("utf-8", "replace")[-2000:]
         raise RuntimeError(f"{' '.join(cmd[:4])}... exited {proc.returncode}:\n{tail}")
     # Not usage.ru_maxrss: Linux carries the parent's peak across fork+exec into it.
-    return Measure(wall, usage.ru_utime + usage.ru_stime, sum(high_water.values()) / 1024)
+    return Measure(wall, usage.ru_utime + usage.ru_stime, sum(high_water.values()) / 1024, peak_pss[0] / 1024)
 
 
 def table(headers: list[str], rows: list[list]) -> str:

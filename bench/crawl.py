@@ -55,6 +55,8 @@ def run_tool(tool: str, site, folder: Path) -> dict[str, Measure]:
     env = None
     if tool == "tidings":
         cmd = tidings_setup(folder, urls)
+    elif tool == "tidings-1w":  # one process, no worker processes
+        cmd = tidings_setup(folder, urls, {"workers": 1})
     elif tool == "floor":
         cmd = floor_setup(folder, urls)
     else:
@@ -102,11 +104,11 @@ def render(result: dict) -> str:
             m = med[tool][phase]
             ratios = ["", ""]
             for i, peer in enumerate(("urlwatch", "floor")):
-                if tool == "tidings" and peer in med:
+                if tool.startswith("tidings") and peer in med:
                     p = med[peer][phase]
                     ratios[i] = f"{m['wall'] / p['wall']:.2f} / {m['cpu'] / p['cpu']:.2f} / {m['rss'] / p['rss']:.2f}"
-            rows.append([phase, tool, m["wall"], m["cpu"], m["rss"], *ratios])
-    headers = ["phase", "tool", "wall s", "CPU s", "peak RSS MiB",
+            rows.append([phase, tool, m["wall"], m["cpu"], m["rss"], m["pss"], *ratios])
+    headers = ["phase", "tool", "wall s", "CPU s", "peak RSS MiB", "peak PSS MiB",
                "Tidings/urlwatch (wall/CPU/RSS)", "Tidings/floor (wall/CPU/RSS)"]
     return (f"N = {result['sources']} sources, median of {result['repeats']} runs; "
             f"304 answers in the unchanged phase: {result['unchanged_answered_304']}\n" + table(headers, rows))
@@ -117,7 +119,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sizes", default="200,1000")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--no-urlwatch", action="store_true", help="skip urlwatch (no PyPI install needed)")
-    parser.add_argument("--tools", default="tidings,urlwatch,floor")
+    parser.add_argument("--tools", default="tidings,tidings-1w,urlwatch,floor",
+                        help="tidings (automatic worker processes), tidings-1w (workers = 1), urlwatch, floor")
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args(argv)
     tools = [t for t in args.tools.split(",") if t and not (args.no_urlwatch and t == "urlwatch")]
