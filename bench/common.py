@@ -117,28 +117,26 @@ def _cmdline(pid: int) -> bytes:
 _OWN_CMDLINE = _cmdline(os.getpid())
 
 
-def _pss_kib(pid: int) -> int:
-    """The process's proportional set size now: pages shared with its forks count once overall."""
+def _kib(path: str, field: bytes) -> int:
+    """A "Field:  N kB" line of a /proc file, in KiB; 0 once the process has exited."""
     try:
-        with open(f"/proc/{pid}/smaps_rollup", "rb") as fh:
+        with open(path, "rb") as fh:
             for line in fh:
-                if line.startswith(b"Pss:"):
+                if line.startswith(field):
                     return int(line.split()[1])
     except OSError:
         pass
     return 0
+
+
+def _pss_kib(pid: int) -> int:
+    """The process's proportional set size now: pages shared with its forks count once overall."""
+    return _kib(f"/proc/{pid}/smaps_rollup", b"Pss:")
 
 
 def _high_water_kib(pid: int) -> int:
-    """The process's peak resident memory so far (VmHWM), in KiB; 0 once it has exited."""
-    try:
-        with open(f"/proc/{pid}/status", "rb") as fh:
-            for line in fh:
-                if line.startswith(b"VmHWM:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
+    """The process's peak resident memory so far (VmHWM), in KiB."""
+    return _kib(f"/proc/{pid}/status", b"VmHWM:")
 
 
 def measure(cmd: list[str], *, env: dict | None = None, cwd: Path | None = None,

@@ -28,8 +28,9 @@ from typing import Callable, Sequence
 from monitor.config import CrawlSettings, Source
 from scraper.items import SourceCrawl
 
-# Below this many sources per worker, starting another Scrapy costs more than it saves.
-MIN_SOURCES_PER_WORKER = 100
+# Below this many sources per worker, another process costs more than it saves
+# (measured: at 200 sources two workers were slower than one; see docs/benchmarks.md).
+MIN_SOURCES_PER_WORKER = 500
 MAX_WORKERS = 4
 
 

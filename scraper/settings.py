@@ -52,36 +52,38 @@ DOWNLOAD_HANDLERS = {"file": None, "ftp": None, "s3": None, "data": None}
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 STATS_CLASS = "scrapy.statscollectors.DummyStatsCollector"
-EXTENSIONS = {
-    "scrapy.extensions.telnet.TelnetConsole": None,
-    "scrapy.extensions.memdebug.MemoryDebugger": None,
-    "scrapy.extensions.feedexport.FeedExporter": None,
-    "scrapy.extensions.spiderstate.SpiderState": None,
-    "scrapy.extensions.remote_control.RemoteControl": None,
-    "scrapy.extensions.corestats.CoreStats": None,
-    "scrapy.extensions.logcount.LogCount": None,
-    "scrapy.extensions.memusage.MemoryUsage": None,
-    "scrapy.extensions.logstats.LogStats": None,
-    "scrapy.extensions.closespider.CloseSpider": None,
+# The *_BASE tables are replaced, not just switched off entry by entry:
+# Scrapy imports every component named there even when disabled, and the
+# remote-control extension alone pulled in aiohttp (0.3 s of CPU at each
+# start) and the cookies middleware tldextract and requests.  Add components
+# through EXTENSIONS / DOWNLOADER_MIDDLEWARES / SPIDER_MIDDLEWARES as usual.
+EXTENSIONS_BASE = {
+    "scrapy.extensions.throttle.AutoThrottle": 0,
+}
+EXTENSIONS: dict = {}
+DOWNLOADER_MIDDLEWARES_BASE = {
+    # Only configured URLs and the links a listing's pager gives are asked:
+    # no offsite filter; no cookies, HTTP auth or cache; no stats.
+    "scrapy.downloadermiddlewares.downloadtimeout.DownloadTimeoutMiddleware": 350,
+    "scrapy.downloadermiddlewares.defaultheaders.DefaultHeadersMiddleware": 400,
+    "scrapy.downloadermiddlewares.useragent.UserAgentMiddleware": 500,
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": 550,
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": 580,
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": 590,
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": 600,
+    "scrapy.downloadermiddlewares.httpproxy.HttpProxyMiddleware": 750,
 }
 DOWNLOADER_MIDDLEWARES = {
     "scraper.middlewares.RobotsTxtSlotMiddleware": 90,
     # Scrapy 2.19's own lets all but two waiting requests past robots.txt (scraper.middlewares).
-    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "scraper.middlewares.RobotsTxtMiddleware": 100,
-    "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,
-    "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
-    "scrapy.downloadermiddlewares.httpcache.HttpCacheMiddleware": None,
-    # Only configured URLs and the links a listing's pager gives are asked.
-    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
-    "scrapy.downloadermiddlewares.stats.DownloaderStats": None,
 }
-SPIDER_MIDDLEWARES = {
-    "scrapy.spidermiddlewares.referer.RefererMiddleware": None,
-    "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,
-    "scrapy.spidermiddlewares.depth.DepthMiddleware": None,  # max_pages bounds the depth
-    "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,
+SPIDER_MIDDLEWARES_BASE = {
+    # No referer, URL length, depth (max_pages bounds it) or meta-copy checks.
+    "scrapy.spidermiddlewares.start.StartSpiderMiddleware": 25,
+    "scrapy.spidermiddlewares.httperror.HttpErrorMiddleware": 50,
 }
+SPIDER_MIDDLEWARES: dict = {}
 
 # Each response yields one thing (the next page's request or the source's
 # finished crawl), yet Scrapy starts CONCURRENT_ITEMS (default 100) asyncio
