@@ -49,10 +49,10 @@ def floor_setup(folder: Path, urls: list[str]) -> list[str]:
     return [PYTHON, "-m", "bench.floor", "--state", str(folder / "state.json"), "--urls-file", str(folder / "urls.txt")]
 
 
-def run_tool(tool: str, site, folder: Path) -> dict[str, Measure]:
-    """One fresh baseline/changed/unchanged sequence of one tool."""
+def run_tool(tool: str, site, folder: Path, code: Path | None = None) -> dict[str, Measure]:
+    """One fresh baseline/changed/unchanged sequence of one tool (Tidings from `code` if given)."""
     urls = site.urls()
-    env = None
+    env = {"PYTHONPATH": str(code)} if code and tool.startswith("tidings") else None
     if tool == "tidings":
         cmd = tidings_setup(folder, urls)
     elif tool == "tidings-1w":  # one process, no worker processes
@@ -77,14 +77,14 @@ def run_tool(tool: str, site, folder: Path) -> dict[str, Measure]:
     return results
 
 
-def bench_size(sources: int, repeats: int, tools: list[str]) -> dict:
+def bench_size(sources: int, repeats: int, tools: list[str], code: Path | None = None) -> dict:
     runs: dict[str, dict[str, list[Measure]]] = {t: {p: [] for p in PHASES} for t in tools}
     not_modified: dict[str, int] = {}
     with fixture_site(sources) as site:
         for _ in range(repeats):
             for tool in tools:
                 with tempfile.TemporaryDirectory(prefix=f"bench-{tool}-") as tmp:
-                    result = run_tool(tool, site, Path(tmp))
+                    result = run_tool(tool, site, Path(tmp), code)
                 for phase in PHASES:
                     runs[tool][phase].append(result[phase])
                 not_modified[tool] = result["unchanged_304"]
@@ -122,6 +122,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--tools", default="tidings,tidings-1w,urlwatch,floor",
                         help="tidings (automatic worker processes), tidings-1w (workers = 1), urlwatch, floor")
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--code", type=Path, help="run Tidings from this checkout (before/after comparisons)")
     args = parser.parse_args(argv)
     tools = [t for t in args.tools.split(",") if t and not (args.no_urlwatch and t == "urlwatch")]
     print(machine())
@@ -131,7 +132,7 @@ def main(argv: list[str] | None = None) -> None:
           " floor: 16 keep-alive connections", flush=True)
     results = []
     for size in (int(s) for s in args.sizes.split(",") if s):
-        result = bench_size(size, args.repeats, tools)
+        result = bench_size(size, args.repeats, tools, args.code)
         results.append(result)
         print("\n" + render(result), flush=True)
     if args.json:
