@@ -52,7 +52,8 @@ def floor_setup(folder: Path, urls: list[str]) -> list[str]:
 def run_tool(tool: str, site, folder: Path, code: Path | None = None) -> dict[str, Measure]:
     """One fresh baseline/changed/unchanged sequence of one tool (Tidings from `code` if given)."""
     urls = site.urls()
-    env = {"PYTHONPATH": str(code)} if code and tool.startswith("tidings") else None
+    other = code if code and tool.startswith("tidings") else None
+    env = {"PYTHONPATH": str(other)} if other else None
     if tool == "tidings":
         cmd = tidings_setup(folder, urls)
     elif tool == "tidings-1w":  # one process, no worker processes
@@ -69,7 +70,7 @@ def run_tool(tool: str, site, folder: Path, code: Path | None = None) -> dict[st
             site.round(1, NEW_PER_ROUND)
         site.control("reset")
         # tidings exits 1 when a source is suspect/failed; that must not happen here.
-        results[phase] = measure(cmd, env=env)
+        results[phase] = measure(cmd, env=env, cwd=other)  # `python -m` looks in the cwd first
         stats = site.control("stats")
         if stats["200"] + stats["304"] != len(urls) or stats["paths"] != len(urls):
             raise RuntimeError(f"{tool} {phase}: the server saw {stats}, expected every one of {len(urls)} pages once")
