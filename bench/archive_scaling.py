@@ -12,7 +12,7 @@ measured run is then a round with 2 new items per page.  The table gives
 medians of wall time and peak RSS, their ratios (targets <= 1.2 and <= 1.1)
 and the big archive's bytes per item.
 
-    python -m bench.archive_scaling [--items 1000000 --sightings 10000000 --repeats 3]
+    python -m bench.archive_scaling [--items 1000000 --sightings 10000000 --repeats 5]
 """
 
 from __future__ import annotations
@@ -116,7 +116,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sources", type=int, default=50)
     parser.add_argument("--items", type=int, default=1_000_000)
     parser.add_argument("--sightings", type=int, default=10_000_000)
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args(argv)
     print(machine(), flush=True)
     big = big_archive(args.items, args.sightings)

@@ -57,7 +57,7 @@ def run_tool(tool: str, site, folder: Path, code: Path | None = None) -> dict[st
     if tool == "tidings":
         cmd = tidings_setup(folder, urls)
     elif tool == "tidings-1w":  # one process, no worker processes
-        cmd = tidings_setup(folder, urls, {"workers": 1})
+        cmd = tidings_setup(folder, urls, {"processes": 1})
     elif tool == "floor":
         cmd = floor_setup(folder, urls)
     else:
@@ -121,7 +121,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--no-urlwatch", action="store_true", help="skip urlwatch (no PyPI install needed)")
     parser.add_argument("--tools", default="tidings,tidings-1w,urlwatch,floor",
-                        help="tidings (automatic worker processes), tidings-1w (workers = 1), urlwatch, floor")
+                        help="tidings (automatic worker processes), tidings-1w (processes = 1), urlwatch, floor")
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--code", type=Path, help="run Tidings from this checkout (before/after comparisons)")
     args = parser.parse_args(argv)

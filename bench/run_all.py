@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bench import archive_scaling, crawl, extraction
+from bench import archive_scaling, crawl, extraction_speed
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -21,11 +21,11 @@ def main(argv: list[str] | None = None) -> None:
     if args.quick:
         crawl.main(["--sizes", "20", "--repeats", "1"])
         archive_scaling.main(["--items", "2000", "--sightings", "20000", "--sources", "5", "--repeats", "1"])
-        extraction.main(["--repeat", "5"])
+        extraction_speed.main(["--repeat", "3"])
         return
     crawl.main(["--sizes", "200,1000", "--repeats", "3"])
     archive_scaling.main([])
-    extraction.main([])
+    extraction_speed.main(["--repeat", "50"])
 
 
 if __name__ == "__main__":

@@ -42,7 +42,7 @@ class CrawlSettings:
     obey_robots: bool = True
     max_bytes: int = 10 * 1024 * 1024
     lock_wait: float = 10.0
-    workers: int = 0  # crawl processes; 0: automatic (see monitor.workers)
+    processes: int = 0  # crawl processes; 0: automatic (see monitor.workers)
 
     @property
     def effective_user_agent(self) -> str:
@@ -382,7 +382,7 @@ CRAWL_KEYS: dict[str, Callable[[Any], Any]] = {
     "obey_robots": _bool,
     "max_bytes": _positive_int,
     "lock_wait": _non_negative_number,
-    "workers": _non_negative_int,
+    "processes": _non_negative_int,
 }
 
 

@@ -35,13 +35,13 @@ MAX_WORKERS = 4
 
 
 def worker_count(sources: int, crawl: CrawlSettings) -> int:
-    """How many processes to crawl with: the configured `workers`, else automatic.
+    """How many processes to crawl with: the configured `processes`, else automatic.
 
     Automatic: one per core (up to MAX_WORKERS) when there are many sources,
     no AutoThrottle (which adapts per process) and enough `per_domain` to share.
     """
-    if crawl.workers:
-        return max(1, min(crawl.workers, sources))
+    if crawl.processes:
+        return max(1, min(crawl.processes, sources))
     if not sys.platform.startswith("linux") or crawl.autothrottle:
         return 1
     cores = len(os.sched_getaffinity(0))

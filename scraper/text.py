@@ -223,9 +223,9 @@ def _escape_space(text: str) -> str:
 
 
 # What a root-relative href must not contain for `_origin(base) + href` to be
-# its canonical form: "//" (another host), a query, fragment or ";params", dot segments,
-# characters urlsplit strips, or a backslash.
-_NEEDS_FULL_JOIN = re.compile(r"^//|[?#;\t\r\n\\]|/\.\.?(/|$)")
+# its canonical form: "//" (another host), a query, fragment or ";params", dot
+# segments, a backslash, or whitespace and control characters (stripped or escaped).
+_NEEDS_FULL_JOIN = re.compile(r"^//|[?#;\\\s\x00-\x1f\x7f]|/\.\.?(/|$)")
 
 
 @lru_cache(maxsize=256)

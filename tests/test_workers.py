@@ -13,7 +13,7 @@ def test_two_workers_record_every_source_once_and_report_in_config_order(tmp_pat
     for name in names:
         site.pages[f"/{name}"] = Page(Listing().render())
     config = write_config(tmp_path / "tidings.toml",
-                          [{"name": n, "url": site.url(f"/{n}"), **DRUPAL_SOURCE} for n in names], {"workers": 2})
+                          [{"name": n, "url": site.url(f"/{n}"), **DRUPAL_SOURCE} for n in names], {"processes": 2})
     db = tmp_path / "archive.db"
 
     def run():
@@ -36,8 +36,8 @@ def test_two_workers_record_every_source_once_and_report_in_config_order(tmp_pat
         assert conn.execute("SELECT count(*) FROM item_versions").fetchone()[0] == 51
 
 
-def test_workers_must_be_a_whole_number(tmp_path):
-    config = write_config(tmp_path / "tidings.toml", [{"name": "a", "url": "http://127.0.0.1:9/"}], {"workers": -1})
+def test_processes_must_be_a_whole_number(tmp_path):
+    config = write_config(tmp_path / "tidings.toml", [{"name": "a", "url": "http://127.0.0.1:9/"}], {"processes": -1})
     result = tidings("run", "--config", str(config), "--db", str(tmp_path / "a.db"))
     assert result.code == 2
-    assert "[crawl]: key 'workers': must be a whole number of at least 0" in result.stderr
+    assert "[crawl]: key 'processes': must be a whole number of at least 0" in result.stderr
