@@ -174,17 +174,6 @@ def _canonical_url(href: str, base_url: str) -> str | None:
     href = href.strip()
     if not href or href.startswith("#"):
         return None
-    if href[0] == "/" and not _NEEDS_FULL_JOIN.search(href):
-        # A plain root-relative path (most listing links): the base's origin
-        # plus the path is what the general case below gives, at a fraction of the cost.
-        origin = _origin(base_url)
-        if origin:
-            return origin + href
-    return _canonical_join(href, base_url)
-
-
-def _canonical_join(href: str, base_url: str) -> str | None:
-    """canonical_url's general case: join, split and rebuild."""
     try:
         absolute = urljoin(base_url, href)
         parts = urlsplit(absolute)
@@ -220,21 +209,6 @@ def _escape_space(text: str) -> str:
     """Percent-encode whitespace and control characters, as browsers do, so a
     canonical URL never ends in (or holds) a space that the next pass strips."""
     return _UNSAFE.sub(lambda m: "".join(f"%{b:02X}" for b in m.group().encode("utf-8")), text)
-
-
-# What a root-relative href must not contain for `_origin(base) + href` to be
-# its canonical form: "//" (another host), a query, fragment or ";params", dot
-# segments, a backslash, or whitespace and control characters (stripped or escaped).
-_NEEDS_FULL_JOIN = re.compile(r"^//|[?#;\\\s\x00-\x1f\x7f]|/\.\.?(/|$)")
-
-
-@lru_cache(maxsize=256)
-def _origin(base_url: str) -> str | None:
-    """scheme://host[:port] of a base URL, canonical as canonical_url writes it."""
-    root = _canonical_join("/", base_url)
-    if not root or not root.endswith("/") or root.count("/") != 3:
-        return None
-    return root[:-1]
 
 
 _TIME_OF_DAY = re.compile(r"\d{1,2}:\d{2}")
