@@ -252,7 +252,31 @@ class Archive:
                 known[row[1]] = KnownItem(*row)
         return known
 
+    def page_validators(self) -> dict[str, dict]:
+        """Each source's stored ETag / Last-Modified of its first page, by source name.
+
+        Read once before a run so the spider can ask "has it changed?"
+        (If-None-Match / If-Modified-Since) instead of fetching every page whole.
+        """
+        rows = self.conn.execute(
+            "SELECT sources.name, pages.url, pages.etag, pages.last_modified"
+            " FROM pages JOIN sources ON sources.id = pages.source_id"
+        ).fetchall()
+        return {name: {"url": url, "etag": etag, "last_modified": modified} for name, url, etag, modified in rows}
+
     # --- writes (call inside transaction()) ----------------------------------
+
+    def save_validators(self, source_id: int, url: str, etag: str | None, last_modified: str | None) -> None:
+        """Keep the validators of a source's first page (forget them when it sent none)."""
+        if not etag and not last_modified:
+            self.conn.execute("DELETE FROM pages WHERE source_id = ?", (source_id,))
+            return
+        self.conn.execute(
+            "INSERT INTO pages (source_id, url, etag, last_modified) VALUES (?,?,?,?)"
+            " ON CONFLICT (source_id) DO UPDATE SET url = excluded.url, etag = excluded.etag,"
+            " last_modified = excluded.last_modified",
+            (source_id, url, etag, last_modified),
+        )
 
     def add_crawl(
         self,
@@ -277,15 +301,26 @@ class Archive:
         return cur.lastrowid
 
     def add_items(self, source_id: int, crawl_id: int, seen_at: str, records: list[Record]) -> None:
-        """Archive items never seen before, each with its first version."""
-        for record in records:
-            cur = self.conn.execute(
-                "INSERT INTO items (source_id, key, url, headline, summary, published, first_seen, last_seen,"
-                " first_crawl_id, last_crawl_id, position, versions) VALUES (?,?,?,?,?,?,?,?,?,?,?,1)",
-                (source_id, record.key, record.url, record.headline, record.summary, record.published,
-                 seen_at, seen_at, crawl_id, crawl_id, record.position),
-            )
-            self._add_version(cur.lastrowid, crawl_id, seen_at, record)
+        """Archive items never seen before, each with its first version.
+
+        A fixed number of statements whatever the number of items: the
+        versions are copied from the rows just inserted (found by rowid range,
+        since the items table holds more than any index on crawls would help).
+        """
+        if not records:
+            return
+        before = self.conn.execute("SELECT coalesce(max(id), 0) FROM items").fetchone()[0]
+        self.conn.executemany(
+            "INSERT INTO items (source_id, key, url, headline, summary, published, first_seen, last_seen,"
+            " first_crawl_id, last_crawl_id, position, versions) VALUES (?,?,?,?,?,?,?,?,?,?,?,1)",
+            [(source_id, r.key, r.url, r.headline, r.summary, r.published, seen_at, seen_at, crawl_id, crawl_id,
+              r.position) for r in records],
+        )
+        self.conn.execute(
+            "INSERT INTO item_versions (item_id, crawl_id, seen_at, headline, summary, published)"
+            " SELECT id, ?, ?, headline, summary, published FROM items WHERE id > ? AND first_crawl_id = ? ORDER BY id",
+            (crawl_id, seen_at, before, crawl_id),
+        )
 
     def update_items(self, crawl_id: int, seen_at: str, changes: list[tuple[KnownItem, Record]]) -> None:
         """Store a new version of each edited item and make it the current text."""
@@ -622,6 +657,29 @@ def _v4(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX item_versions_crawl ON item_versions (crawl_id)")
 
 
+def _v5(db: sqlite_utils.Database) -> None:
+    """pages: first-page ETag/Last-Modified for conditional requests; FTS update trigger only on text changes"""
+    # Every crawl moves last_seen/position of every item it saw; the update
+    # trigger sqlite-utils made re-indexed the text each time.  Same trigger,
+    # fired only when the indexed columns are written.
+    if db.execute("SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = 'items_au'").fetchone():
+        db.execute("DROP TRIGGER items_au")
+        db.execute(
+            """CREATE TRIGGER items_au AFTER UPDATE OF headline, summary ON items BEGIN
+  INSERT INTO items_fts (items_fts, rowid, headline, summary) VALUES('delete', old.rowid, old.headline, old.summary);
+  INSERT INTO items_fts (rowid, headline, summary) VALUES (new.rowid, new.headline, new.summary);
+END"""
+        )
+    db.execute(
+        """CREATE TABLE pages (
+            source_id INTEGER PRIMARY KEY REFERENCES sources(id),
+            url TEXT NOT NULL,
+            etag TEXT,
+            last_modified TEXT
+        )"""
+    )
+
+
 # Each feature that needs tables adds its own numbered migration here.
-MIGRATIONS = {1: _v1, 2: _v2, 4: _v4}
+MIGRATIONS = {1: _v1, 2: _v2, 4: _v4, 5: _v5}
 SCHEMA_VERSION = max(MIGRATIONS)

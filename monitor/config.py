@@ -42,6 +42,7 @@ class CrawlSettings:
     obey_robots: bool = True
     max_bytes: int = 10 * 1024 * 1024
     lock_wait: float = 10.0
+    processes: int = 0  # crawl processes; 0: automatic (see monitor.workers)
 
     @property
     def effective_user_agent(self) -> str:
@@ -251,6 +252,12 @@ def _positive_int(value: Any) -> int:
     return value
 
 
+def _non_negative_int(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"must be a whole number of at least 0, not {value!r}")
+    return value
+
+
 def _non_negative_number(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
         raise ValueError(f"must be a number of at least 0, not {value!r}")
@@ -375,6 +382,7 @@ CRAWL_KEYS: dict[str, Callable[[Any], Any]] = {
     "obey_robots": _bool,
     "max_bytes": _positive_int,
     "lock_wait": _non_negative_number,
+    "processes": _non_negative_int,
 }
 
 

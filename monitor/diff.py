@@ -37,14 +37,19 @@ def judge(
     error: str | None = None,
     alert_on_first_run: bool = False,
     suggestion: str | None = None,
+    not_modified: bool = False,
 ) -> Verdict:
     """Classify one crawl of one source against what the archive knows.
 
     `suggestion` (selectors automatic detection found on the page) is added
     to the reason when the configured selectors matched nothing.
+    `not_modified`: the server answered 304 to the validators of the last
+    good crawl, so the listing is what that crawl saw: ok, nothing new.
     """
     if error is not None:
         return Verdict(FAILED, error)
+    if not_modified:
+        return Verdict(OK)
     suspicion = _suspicion(len(records), state)
     if suspicion and not records and suggestion:
         suspicion += f"; automatic detection suggests {suggestion}"

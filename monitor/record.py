@@ -36,9 +36,13 @@ def record_crawl(
         records = crawl.records if crawl.error is None else []
         known = archive.known_items(state.id, [r.key for r in records])
         suggestion = selectors_inline(crawl.detected) if crawl.detected is not None and not records else None
+        unchanged = crawl.not_modified and crawl.error is None
         verdict = judge(records, known, state, error=crawl.error, alert_on_first_run=alert_on_first_run,
-                        suggestion=suggestion)
-        seen = len(crawl.records) if crawl.error is None else 0
+                        suggestion=suggestion, not_modified=unchanged)
+        if unchanged:  # a 304: the page is what the last good crawl saw
+            seen = state.last_good_items_seen or 0
+        else:
+            seen = len(crawl.records) if crawl.error is None else 0
         crawl_id = archive.add_crawl(
             run_id=run_id,
             source_id=state.id,
@@ -52,10 +56,12 @@ def record_crawl(
             error=verdict.reason,
             pages=crawl.pages,
         )
-        if verdict.records_changes:
+        if verdict.records_changes and not unchanged:
             archive.add_items(state.id, crawl_id, crawl.finished, verdict.new)
             archive.update_items(crawl_id, crawl.finished, verdict.updated)
             archive.mark_seen(state.id, crawl_id, crawl.finished, records)
+            archive.save_validators(state.id, crawl.url, crawl.validators.get("etag"),
+                                    crawl.validators.get("last_modified"))
         report = SourceReport(
             name=crawl.source,
             url=crawl.url,

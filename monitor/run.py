@@ -1,8 +1,9 @@
 """The main job: crawl the sources, record and judge each crawl, report.
 
 `run()` is what `tidings run` (and each scheduler tick, in a child process)
-does.  All sources are crawled concurrently by one Scrapy process; each
-source's crawl is recorded as soon as it finishes, in its own transaction.
+does.  All sources are crawled concurrently by one Scrapy process (or, for
+many sources, by worker processes: monitor.workers); each source's crawl is
+recorded as soon as it finishes, in its own transaction.
 """
 
 from __future__ import annotations
@@ -62,6 +63,7 @@ def crawl_sources(
     run_id: str = "",
     after_record: tuple[AfterRecord, ...] = (),
     on_item: Callable[[object], None] | None = None,
+    validators: dict | None = None,
 ) -> list:
     """Crawl sources in one Scrapy process; return what the pipelines produced.
 
@@ -90,7 +92,8 @@ def crawl_sources(
     crawler = process.create_crawler(ListingSpider)
     crawler.signals.connect(scraped, signal=signals.item_scraped)
     crawler.signals.connect(item_failed, signal=signals.item_error)
-    process.crawl(crawler, sources=sources, archive=archive, run_id=run_id, after_record=after_record)
+    process.crawl(crawler, sources=sources, archive=archive, run_id=run_id, after_record=after_record,
+                  validators=validators)
     process.start()
     for error in errors:
         if isinstance(error, TidingsError):
@@ -119,13 +122,8 @@ def run(
         notify.deliver_pending(archive, config, due_only=False)
         # A source another process is crawling (cron and the daemon) is skipped, never crawled twice.
         sources, busy = locks.acquire(wanted, wait=config.crawl.lock_wait)
-        reports = [] if not sources else crawl_sources(
-            sources,
-            config.crawl,
-            archive=archive,
-            run_id=report.run_id,
-            after_record=hooks,
-            on_item=on_source,
+        reports = [] if not sources else _crawl_and_record(
+            sources, config, archive, run_id=report.run_id, after_record=hooks, on_source=on_source
         )
         by_name = {r.name: r for r in reports if isinstance(r, SourceReport)}
         by_name.update((s.name, skipped_report(s, config.crawl.lock_wait)) for s in busy)
@@ -143,6 +141,41 @@ def run(
         notify.deliver_run(archive, config, report.run_id)
     report.finished = utc_now()
     return report
+
+
+def _crawl_and_record(
+    sources: tuple[Source, ...],
+    config: Config,
+    archive: Archive,
+    *,
+    run_id: str,
+    after_record: tuple[AfterRecord, ...],
+    on_source: Callable[[SourceReport], None] | None,
+) -> list:
+    """Crawl and record, in this process or, for many sources, over worker processes.
+
+    Either way each crawl is recorded here, in its own transaction, with the
+    same hooks; workers only fetch and extract (monitor.workers).
+    """
+    from monitor.workers import crawl_in_workers, worker_count
+
+    validators = archive.page_validators()  # for conditional requests
+    workers = worker_count(len(sources), config.crawl)
+    if workers <= 1:
+        return crawl_sources(sources, config.crawl, archive=archive, run_id=run_id, after_record=after_record,
+                             on_item=on_source, validators=validators)
+    alert_first = {s.name: s.alert_on_first_run for s in sources}
+    reports: list = []
+
+    def record(crawl: SourceCrawl) -> None:
+        recorded = record_crawl(archive, crawl, run_id=run_id, alert_on_first_run=alert_first[crawl.source],
+                                after_record=after_record)
+        reports.append(recorded)
+        if on_source:
+            on_source(recorded)
+
+    crawl_in_workers(sources, config.crawl, workers, on_crawl=record, validators=validators)
+    return reports
 
 
 def skipped_report(source: Source, waited: float) -> SourceReport:

@@ -25,6 +25,7 @@ class ArchivePipeline:
         self.owns_archive = False
         self.run_id = ""
         self.after_record: tuple = ()
+        self.sources: dict = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> "ArchivePipeline":
@@ -42,6 +43,7 @@ class ArchivePipeline:
             self.owns_archive = True
         self.run_id = getattr(spider, "run_id", None) or new_run_id()
         self.after_record = tuple(getattr(spider, "after_record", ()))
+        self.sources = {s.name: s for s in spider.sources}
         config = getattr(spider, "config", None)
         if not self.after_record and config is not None and config.notify:
             # `scrapy crawl listing`: queue alerts too, so items recorded here
@@ -59,7 +61,7 @@ class ArchivePipeline:
             return item
         from monitor.record import record_crawl
 
-        source = next(s for s in self.crawler.spider.sources if s.name == item.source)
+        source = self.sources[item.source]
         return record_crawl(
             self.archive,
             item,

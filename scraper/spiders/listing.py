@@ -24,11 +24,14 @@ HTML_TYPES = ("text/html", "application/xhtml+xml", "text/xml", "application/xml
 class ListingSpider(scrapy.Spider):
     name = "listing"
 
-    def __init__(self, source: str | None = None, sources: Any = None, config: Any = None, **kwargs: Any):
+    def __init__(self, source: str | None = None, sources: Any = None, config: Any = None,
+                 validators: dict | None = None, **kwargs: Any):
         super().__init__(**kwargs)
         self.config = config
         self.source_names = [n for n in (source or "").split(",") if n]
         self.sources = tuple(sources) if sources is not None else None
+        # Source name -> {"url", "etag", "last_modified"} of its first page's last good crawl.
+        self.validators = validators or {}
 
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
@@ -44,7 +47,8 @@ class ListingSpider(scrapy.Spider):
     async def start(self):
         for source in self.sources:
             crawl = SourceCrawl(source=source.name, url=source.url, started=utc_now())
-            yield self.page_request(source, crawl, source.url)
+            request = self.page_request(source, crawl, source.url)
+            yield _conditional(request, self.validators.get(source.name))
 
     def page_request(self, source, crawl: SourceCrawl, url: str) -> scrapy.Request:
         return scrapy.Request(
@@ -60,6 +64,12 @@ class ListingSpider(scrapy.Spider):
         crawl: SourceCrawl = response.meta["crawl"]
         crawl.pages += 1
         crawl.http_status = response.status
+        if response.status == 304:  # only ever asked for with our validators: unchanged
+            crawl.not_modified = True
+            yield _finish(crawl)
+            return
+        if crawl.pages == 1:
+            crawl.validators = _validators(response)
         problem = _not_a_listing(response)
         if problem:
             yield _finish(crawl, f"{problem} at {response.url}")
@@ -108,6 +118,32 @@ def _detected(source, result, response: Response):
         return None
     suggestion = extract(response.text, response.url, None)
     return suggestion.selectors if suggestion.records else None
+
+
+def _conditional(request: scrapy.Request, validators: dict | None) -> scrapy.Request:
+    """Ask for the first page only if it changed since the last good crawl.
+
+    Only a 304 to these headers means "unchanged"; the validators are those
+    stored for this very URL (a source whose URL was edited starts afresh).
+    """
+    if not validators or validators.get("url") != request.url:
+        return request
+    if validators.get("etag"):
+        request.headers["If-None-Match"] = validators["etag"]
+    if validators.get("last_modified"):
+        request.headers["If-Modified-Since"] = validators["last_modified"]
+    request.meta["handle_httpstatus_list"] = [304]
+    return request
+
+
+def _validators(response: Response) -> dict:
+    """The page's ETag and Last-Modified, as the server sent them."""
+    found = {}
+    for header, key in ((b"ETag", "etag"), (b"Last-Modified", "last_modified")):
+        value = response.headers.get(header)
+        if value:
+            found[key] = value.decode("latin-1")
+    return found
 
 
 def _not_a_listing(response: Response) -> str | None:

@@ -1,0 +1,50 @@
+"""The benchmark scripts keep working: tiny sizes, one repeat, figures not checked.
+
+Runs the crawl benchmark (Tidings and the floor; urlwatch too when its
+benchmark venv is already installed, never installing it here) and the
+archive scaling benchmark on a tiny archive, as subprocesses.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from conftest import ROOT
+
+
+def bench(*args: str, tmp_path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    if "archive_scaling" in args[0]:
+        env["TIDINGS_BENCH_CACHE"] = str(tmp_path / "cache")
+    proc = subprocess.run([sys.executable, "-m", *args], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=240)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc
+
+
+def test_crawl_benchmark_runs_every_tool_and_tidings_gets_304s_when_unchanged(tmp_path):
+    from bench import urlwatch_runner
+
+    tools = "tidings,floor" + (",urlwatch" if urlwatch_runner.installed() else "")
+    out = tmp_path / "crawl.json"
+    proc = bench("bench.crawl", "--sizes", "3", "--repeats", "1", "--tools", tools, "--json", str(out),
+                 tmp_path=tmp_path)
+    assert "delay = 0, per_domain = 16, concurrency = 16, autothrottle = false, obey_robots = false" in proc.stdout
+    [result] = json.loads(out.read_text())["results"]
+    assert result["sources"] == 3
+    assert set(result["median"]) == set(tools.split(","))
+    # Every page was asked in every phase (the script checks the server's counters);
+    # unchanged pages cost Tidings and the floor a 304 each.
+    assert result["unchanged_answered_304"]["tidings"] == 3
+    assert result["unchanged_answered_304"]["floor"] == 3
+    assert "| unchanged | tidings |" in proc.stdout
+
+
+def test_archive_scaling_benchmark_builds_and_measures_a_tiny_archive(tmp_path):
+    proc = bench("bench.archive_scaling", "--items", "300", "--sightings", "3000", "--sources", "2",
+                 "--repeats", "1", tmp_path=tmp_path)
+    assert "big archive: 300 items, 3,000 sightings" in proc.stdout
+    assert "| ratio big/empty" in proc.stdout

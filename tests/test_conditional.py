@@ -1,0 +1,126 @@
+"""Conditional requests: an unchanged listing costs a 304, not a download, parse and diff."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+
+import pytest
+
+from conftest import tidings, write_config
+from pages import DRUPAL_SOURCE, Listing, extra_item, seed_items
+
+LAST_MODIFIED = "Tue, 03 Dec 2024 10:00:00 GMT"
+
+
+class ValidatingPage:
+    """A listing that sends ETag/Last-Modified and honours (or ignores) the validators."""
+
+    def __init__(self, body: str, *, etag: bool = True, last_modified: bool = True, honour: bool = True):
+        self.body = body
+        self.etag, self.last_modified, self.honour = etag, last_modified, honour
+        self.seen: list[dict] = []  # the conditional headers of each request
+
+    @property
+    def tag(self) -> str:
+        return '"' + hashlib.sha1(self.body.encode()).hexdigest()[:16] + '"'
+
+    def __call__(self, handler) -> None:
+        asked = {h: handler.headers.get(h) for h in ("If-None-Match", "If-Modified-Since")}
+        self.seen.append(asked)
+        unchanged = self.honour and (
+            (self.etag and asked["If-None-Match"] == self.tag)
+            or (not asked["If-None-Match"] and self.last_modified and asked["If-Modified-Since"] == LAST_MODIFIED)
+        )
+        body = b"" if unchanged else self.body.encode()
+        handler.send_response(304 if unchanged else 200)
+        if self.etag:
+            handler.send_header("ETag", self.tag)
+        if self.last_modified:
+            handler.send_header("Last-Modified", LAST_MODIFIED)
+        if not unchanged:
+            handler.send_header("Content-Type", "text/html; charset=utf-8")
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body)
+
+
+@pytest.fixture
+def setup(tmp_path, site):
+    def make(**options):
+        page = ValidatingPage(Listing().render(), **options)
+        site.pages["/news"] = page
+        config = write_config(tmp_path / "tidings.toml", [{"name": "unece", "url": site.url("/news"), **DRUPAL_SOURCE}])
+        db = tmp_path / "archive.db"
+        return page, lambda: tidings("run", "--config", str(config), "--db", str(db), "--json"), db
+
+    return make
+
+
+def crawls(db) -> list[tuple]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute(
+            "SELECT crawls.status, crawls.http_status, crawls.items_seen, crawls.new,"
+            " (SELECT count(*) FROM sightings WHERE sightings.crawl_id = crawls.id) FROM crawls ORDER BY id"
+        ).fetchall()
+
+
+def test_an_unchanged_page_is_answered_304_and_recorded_ok_with_nothing_new(setup):
+    page, run, db = setup()
+    first = run()
+    assert first.code == 0, first.stderr
+    assert page.seen[0] == {"If-None-Match": None, "If-Modified-Since": None}
+
+    second = run()
+    assert second.code == 0, second.stderr
+    assert page.seen[1] == {"If-None-Match": page.tag, "If-Modified-Since": LAST_MODIFIED}
+    [source] = second.json["sources"]
+    assert (source["status"], source["items_seen"], source["new"], source["error"]) == ("ok", 10, [], None)
+    # The 304 crawl: ok, the previous good count, nothing new, no sightings (nothing was parsed).
+    assert crawls(db) == [("baseline", 200, 10, 0, 10), ("ok", 304, 10, 0, 0)]
+
+
+def test_a_changed_page_gets_a_new_etag_and_is_parsed_and_diffed(setup):
+    page, run, db = setup()
+    assert run().code == 0
+    assert run().code == 0  # a 304
+    old_tag = page.tag
+    page.body = Listing([extra_item(1), extra_item(2), *seed_items()]).render()
+    changed = run()
+    assert changed.code == 0, changed.stderr
+    assert page.seen[2]["If-None-Match"] == old_tag
+    [source] = changed.json["sources"]
+    assert source["status"] == "ok" and source["items_seen"] == 12
+    assert [n["headline"] for n in source["new"]] == [extra_item(1).headline, extra_item(2).headline]
+    # The new ETag is the one asked next time, and that answer is a 304 again.
+    again = run()
+    assert page.seen[3]["If-None-Match"] == page.tag
+    assert again.json["sources"][0]["new"] == []
+    assert crawls(db)[-1] == ("ok", 304, 12, 0, 0)
+
+
+TAG = object()  # stands for the page's own ETag, known only once the test runs
+
+
+@pytest.mark.parametrize(
+    ("server", "asked", "last_crawl"),
+    [
+        # Last-Modified alone is used when there is no ETag, and answered 304.
+        ({"etag": False}, {"If-None-Match": None, "If-Modified-Since": LAST_MODIFIED}, ("ok", 304, 10, 0, 0)),
+        # A server that ignores validators still works: a whole page, parsed and diffed.
+        ({"honour": False}, {"If-None-Match": TAG, "If-Modified-Since": LAST_MODIFIED}, ("ok", 200, 10, 0, 10)),
+        # A server that sends no validators is fetched whole every time.
+        ({"etag": False, "last_modified": False}, {"If-None-Match": None, "If-Modified-Since": None},
+         ("ok", 200, 10, 0, 10)),
+    ],
+    ids=["last-modified-only", "ignores-validators", "no-validators"],
+)
+def test_second_run_against_servers_with_partial_or_no_support(setup, server, asked, last_crawl):
+    page, run, db = setup(**server)
+    assert run().code == 0
+    second = run()
+    assert second.code == 0, second.stderr
+    assert page.seen[1] == {k: page.tag if v is TAG else v for k, v in asked.items()}
+    [source] = second.json["sources"]
+    assert (source["status"], source["items_seen"], source["new"]) == ("ok", 10, [])
+    assert crawls(db)[-1] == last_crawl
