@@ -119,15 +119,13 @@ class Archive:
             self.conn = conn
             self.db = sqlite_utils.Database(conn)
             conn.execute("PRAGMA foreign_keys = ON")
+            self._refuse_foreign_database()
             if not readonly:
-                self._refuse_foreign_database()
                 journal = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
                 conn.execute("PRAGMA synchronous = NORMAL")
                 if journal.lower() != "wal":
                     conn.execute("PRAGMA synchronous = FULL")
                 self.migrate()
-            else:
-                conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         except ArchiveError:
             raise
         except OSError as exc:
