@@ -79,9 +79,13 @@ DOWNLOADER_MIDDLEWARES = {
     "scraper.middlewares.RobotsTxtMiddleware": 100,
 }
 SPIDER_MIDDLEWARES_BASE = {
-    # No referer, URL length, depth (max_pages bounds it) or meta-copy checks.
+    # No URL length, depth (max_pages bounds it) or meta-copy checks.  The
+    # referer middleware stays: a next page asked with its listing as Referer
+    # is what a browser does, and without it the redirect middlewares warn
+    # at every start.
     "scrapy.spidermiddlewares.start.StartSpiderMiddleware": 25,
     "scrapy.spidermiddlewares.httperror.HttpErrorMiddleware": 50,
+    "scrapy.spidermiddlewares.referer.RefererMiddleware": 700,
 }
 SPIDER_MIDDLEWARES: dict = {}
 
