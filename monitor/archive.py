@@ -250,6 +250,10 @@ class Archive:
                 known[row[1]] = KnownItem(*row)
         return known
 
+    def source_names(self) -> dict[int, str]:
+        """Every archived source's name, by id."""
+        return dict(self.conn.execute("SELECT id, name FROM sources"))
+
     def page_validators(self) -> dict[str, dict]:
         """Each source's stored ETag / Last-Modified of its first page, by source name.
 
@@ -452,29 +456,6 @@ class Archive:
         with self.transaction():
             self.conn.execute("UPDATE deliveries SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = ?", (owner,))
 
-    # --- queries for reports ------------------------------------------------
-
-    def crawl_history(self, source_name: str, limit: int = 10) -> list[dict]:
-        return [
-            dict(row)
-            for row in self.db.query(
-                "SELECT crawls.* FROM crawls JOIN sources ON sources.id = crawls.source_id"
-                " WHERE sources.name = ? ORDER BY crawls.id DESC LIMIT ?",
-                (source_name, limit),
-            )
-        ]
-
-    def source_names(self) -> dict[int, str]:
-        return dict(self.conn.execute("SELECT id, name FROM sources"))
-
-    def count_items(self, source_name: str | None = None) -> int:
-        if source_name is None:
-            return self.conn.execute("SELECT count(*) FROM items").fetchone()[0]
-        return self.conn.execute(
-            "SELECT count(*) FROM items JOIN sources ON sources.id = items.source_id WHERE sources.name = ?",
-            (source_name,),
-        ).fetchone()[0]
-
     # --- queries for the scheduler and `tidings status` --------------------
 
     def source_overview(self, since: str) -> dict[str, "SourceOverview"]:
@@ -488,7 +469,7 @@ class Archive:
                 " LEFT JOIN crawls c ON c.id = (SELECT max(id) FROM crawls WHERE source_id = sources.id)"
             )
         }
-        names = dict(self.conn.execute("SELECT id, name FROM sources"))
+        names = self.source_names()
         for source_id, count in self.conn.execute("SELECT source_id, count(*) FROM items GROUP BY source_id"):
             overview[names[source_id]].items = count
         for source_id, new in self.conn.execute(

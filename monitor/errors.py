@@ -21,18 +21,6 @@ class ArchiveError(TidingsError):
     """The archive cannot be opened, read or written."""
 
 
-class SourceBusy(TidingsError):
-    """Another process is crawling the same source right now."""
-
-    exit_code = 1
-
-
-class NotifyError(TidingsError):
-    """A notifier could not deliver (used by `tidings notify --test`)."""
-
-    exit_code = 1
-
-
 class UsageError(TidingsError):
     """A value given on the command line is malformed (a date, a search query, a source name)."""
 

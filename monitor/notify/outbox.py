@@ -53,13 +53,6 @@ class DeliveryStats:
     dead: int = 0  # given up in this pass
     errors: dict[str, str] = field(default_factory=dict)  # notifier -> last error
 
-    def __iadd__(self, other: "DeliveryStats") -> "DeliveryStats":
-        self.sent += other.sent
-        self.failed += other.failed
-        self.dead += other.dead
-        self.errors.update(other.errors)
-        return self
-
 
 # --- queueing (inside the crawl's transaction) ---------------------------------
 
