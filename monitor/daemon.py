@@ -25,7 +25,6 @@ into one at start) and writes a failed crawl when it had to kill one.
 
 from __future__ import annotations
 
-import ctypes
 import dataclasses
 import json
 import logging
@@ -46,6 +45,7 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from monitor.archive import Archive
+from monitor.children import die_with_parent
 from monitor.config import Config, Source, load_config
 from monitor.errors import ConfigError, TidingsError
 from monitor import notify
@@ -59,7 +59,6 @@ log = logging.getLogger("tidings.schedule")
 JOB_PREFIX = "crawl:"
 DELIVERY_RETRY_SECONDS = 60.0  # retry pending alert deliveries this often ...
 DELIVERY_RETRY_MAX_SECONDS = 3600.0  # ... backing off to this while retrying fails
-PR_SET_PDEATHSIG = 1
 
 
 class Daemon:
@@ -217,7 +216,7 @@ class Daemon:
                 return
             child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                      stdin=subprocess.DEVNULL, start_new_session=True,
-                                     preexec_fn=_die_with_parent(os.getpid()))
+                                     preexec_fn=die_with_parent(os.getpid()))
             self._children[name] = child
         timed_out = False
         try:
@@ -314,39 +313,8 @@ class Daemon:
                 _kill_group(child)
 
 
-
-
 def _kill_group(child: subprocess.Popen) -> None:
     try:
         os.killpg(child.pid, signal.SIGKILL)  # the child leads its own process group
     except ProcessLookupError:
         pass
-
-
-def _die_with_parent(parent: int):
-    """preexec_fn for a crawl child: exit when the daemon dies, however it dies."""
-    prctl = _prctl()
-
-    def preexec() -> None:
-        if prctl is not None:
-            prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-        if os.getppid() != parent:  # the daemon died before prctl took effect
-            os._exit(1)
-
-    return preexec
-
-
-_PRCTL: list = []
-
-
-def _prctl():
-    """libc's prctl, looked up once in the parent (never between fork and exec)."""
-    if not _PRCTL:
-        function = None
-        if sys.platform.startswith("linux"):
-            try:
-                function = ctypes.CDLL(None, use_errno=True).prctl
-            except (OSError, AttributeError):
-                function = None
-        _PRCTL.append(function)
-    return _PRCTL[0]

@@ -20,11 +20,11 @@ from __future__ import annotations
 import multiprocessing
 import os
 import queue
-import signal
 import sys
 from dataclasses import replace
 from typing import Callable, Sequence
 
+from monitor.children import die_with_parent
 from monitor.config import CrawlSettings, Source
 from scraper.items import SourceCrawl
 
@@ -122,7 +122,7 @@ def crawl_in_workers(
 
 
 def _worker(sources, crawl, validators, results, parent: int) -> None:
-    _die_with_parent(parent)
+    die_with_parent(parent)()
     from monitor.errors import TidingsError
     from monitor.run import crawl_sources
 
@@ -136,13 +136,3 @@ def _worker(sources, crawl, validators, results, parent: int) -> None:
         results.put(("done", None))
         results.close()
         results.join_thread()
-
-
-def _die_with_parent(parent: int) -> None:
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        PR_SET_PDEATHSIG = 1
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-        if os.getppid() != parent:  # the parent died before the call
-            os._exit(1)
