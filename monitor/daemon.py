@@ -267,8 +267,7 @@ class Daemon:
                     return
                 crawl = SourceCrawl(source.name, source.url, started, utc_now(), error=reason)
                 # With the alert hook, so a source that keeps hanging still raises "broken".
-                hooks = (notify.enqueue_hook(self.config),) if self.config.notify else ()
-                record_crawl(archive, crawl, run_id=new_run_id(), after_record=hooks)
+                record_crawl(archive, crawl, run_id=new_run_id(), after_record=notify.alert_hooks(self.config))
         except TidingsError as exc:
             log.error("%s: cannot record the failed crawl: %s", source.name, exc)
 

@@ -116,7 +116,7 @@ def run(
     report = RunReport(run_id=new_run_id(), started=utc_now())
     if config.feeds_dir:
         feeds.prepare_feeds_dir(config.feeds_dir)  # a bad feeds_dir fails before crawling
-    hooks = (notify.enqueue_hook(config),) if config.notify else ()
+    hooks = notify.alert_hooks(config)
     with Archive(db_path) as archive, SourceLocks(db_path) as locks:
         # Alerts an earlier run could not deliver (receiver down, crash) go first.
         notify.deliver_pending(archive, config, due_only=False)

@@ -45,12 +45,12 @@ class ArchivePipeline:
         self.after_record = tuple(getattr(spider, "after_record", ()))
         self.sources = {s.name: s for s in spider.sources}
         config = getattr(spider, "config", None)
-        if not self.after_record and config is not None and config.notify:
+        if not self.after_record and config is not None:
             # `scrapy crawl listing`: queue alerts too, so items recorded here
             # are never silently skipped (the next `tidings run` sends them).
-            from monitor.notify import enqueue_hook
+            from monitor.notify import alert_hooks
 
-            self.after_record = (enqueue_hook(config),)
+            self.after_record = alert_hooks(config)
 
     def close_spider(self) -> None:
         if self.owns_archive and self.archive is not None:

@@ -30,6 +30,7 @@ from monitor.config import Config, NotifierConfig
 from monitor.notify.base import DeliveryError, Notifier
 from monitor.notify.payload import document, item_json, test_document
 from monitor.notify.registry import NOTIFIERS
+from monitor.record import AfterRecord
 from monitor.report import SourceReport
 
 log = logging.getLogger("tidings.notify")
@@ -56,13 +57,15 @@ class DeliveryStats:
 
 # --- queueing (inside the crawl's transaction) ---------------------------------
 
-def enqueue_hook(config: Config):
-    """The `after_record` hook that queues a crawl's alerts."""
+def alert_hooks(config: Config) -> tuple[AfterRecord, ...]:
+    """The `after_record` hooks that queue a crawl's alerts: none without [[notify]]."""
+    if not config.notify:
+        return ()
 
     def hook(archive: Archive, report: SourceReport) -> None:
         enqueue(archive, config, report)
 
-    return hook
+    return (hook,)
 
 
 def enqueue(archive: Archive, config: Config, report: SourceReport) -> list[str]:
