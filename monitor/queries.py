@@ -14,11 +14,12 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timezone
 from typing import Iterator, Sequence
 
 from monitor.archive import Archive
 from monitor.errors import ArchiveError, UsageError
+from scraper.items import to_timestamp
 
 ITEM_COLUMNS = ("item_id", "source", "headline", "summary", "url", "published", "first_seen", "last_seen", "versions")
 VERSION_COLUMNS = ("item_id", "version", "source", "url", "seen_at", "headline", "summary", "published")
@@ -57,11 +58,6 @@ def parse_when(text: str, option: str, *, end_of_day: bool = False) -> str:
             f"{option} {text!r}: not a date (use YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS][+HH:MM])"
         ) from None
     return to_timestamp(moment)
-
-
-def to_timestamp(moment: datetime) -> str:
-    """The archive's timestamp format (see scraper.items.utc_now)."""
-    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds")
 
 
 # --- helpers ----------------------------------------------------------------------

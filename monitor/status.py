@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from monitor.archive import Archive, SourceOverview
 from monitor.config import Config
 from monitor.schedule import parse_schedule
+from scraper.items import to_timestamp
 
 NEW_WINDOW = timedelta(hours=24)
 
@@ -50,13 +51,9 @@ class DeliveryStatus:
     created: str
 
 
-def iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds")
-
-
 def source_statuses(config: Config, archive: Archive, now: datetime) -> list[SourceStatus]:
     """One status per configured source, in config order."""
-    overview = archive.source_overview(iso(now - NEW_WINDOW))
+    overview = archive.source_overview(to_timestamp(now - NEW_WINDOW))
     tz = config.tzinfo
     statuses = []
     for source in config.sources:
@@ -65,7 +62,7 @@ def source_statuses(config: Config, archive: Archive, now: datetime) -> list[Sou
         if source.schedule:
             last = datetime.fromisoformat(seen.last_started) if seen.last_started else None
             moment, due = parse_schedule(source.schedule).next_run(last, now, tz)
-            next_run = iso(moment)
+            next_run = to_timestamp(moment)
         statuses.append(SourceStatus(
             name=source.name, url=source.url, schedule=source.schedule,
             last_run=seen.last_started, last_finished=seen.last_finished, last_status=seen.last_status,
@@ -88,7 +85,7 @@ def delivery_statuses(archive: Archive, limit: int = 100) -> list[DeliveryStatus
 
 def status_json(statuses: list[SourceStatus], now: datetime, config: Config,
                 deliveries: list[DeliveryStatus] = ()) -> str:
-    document = {"generated": iso(now), "timezone": config.timezone, "sources": [asdict(s) for s in statuses],
+    document = {"generated": to_timestamp(now), "timezone": config.timezone, "sources": [asdict(s) for s in statuses],
                 "deliveries": [asdict(d) for d in deliveries]}
     return json.dumps(document, ensure_ascii=False, indent=2)
 

@@ -47,8 +47,13 @@ class Record:
 
 
 def utc_now() -> str:
-    """The current time as archives store it: ISO 8601, UTC, milliseconds."""
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+    """The current time as archives store it (see to_timestamp)."""
+    return to_timestamp(datetime.now(timezone.utc))
+
+
+def to_timestamp(moment: datetime) -> str:
+    """A moment as archives store it: ISO 8601, UTC, milliseconds (so stored times sort as text)."""
+    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds")
 
 
 def item_key(headline: str, url: str | None) -> str:

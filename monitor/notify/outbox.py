@@ -32,6 +32,7 @@ from monitor.notify.payload import document, item_json, test_document
 from monitor.notify.registry import NOTIFIERS
 from monitor.record import AfterRecord
 from monitor.report import SourceReport
+from scraper.items import to_timestamp
 
 log = logging.getLogger("tidings.notify")
 
@@ -135,7 +136,7 @@ def deliver_pending(archive: Archive, config: Config, *, due_only: bool) -> Deli
     `tidings run` calls this at its start with due_only=False; the scheduler
     between ticks with due_only=True.
     """
-    rows = archive.pending_deliveries(due_by=_iso(_now()) if due_only else None)
+    rows = archive.pending_deliveries(due_by=to_timestamp(_now()) if due_only else None)
     return _deliver(archive, config, rows)
 
 
@@ -178,17 +179,17 @@ def _deliver(archive: Archive, config: Config, rows: list[Delivery]) -> Delivery
         give_up = notifier.give_up_after if notifier else config.alerts.give_up_after
         if now - _parse(row.created) >= timedelta(seconds=give_up):
             reason = row.last_error or "never attempted"
-            archive.mark_failed(row.id, f"gave up after {_age(give_up)}: {reason}", next_attempt=_iso(now), dead=True, counts=False)
+            archive.mark_failed(row.id, f"gave up after {_age(give_up)}: {reason}", next_attempt=to_timestamp(now), dead=True, counts=False)
             stats.dead += 1
             log.error("%s: gave up on alert %s after %s: %s", row.notifier, row.id, _age(give_up), reason)
         elif notifier is None:
             archive.mark_failed(row.id, f"no notifier named {row.notifier!r} in {config.path}",
-                                next_attempt=_iso(now), dead=False, counts=False)
+                                next_attempt=to_timestamp(now), dead=False, counts=False)
             stats.failed += 1
         else:
             ready.append(row)
     owner = str(os.getpid())
-    claimed = archive.claim_deliveries([r.id for r in ready], owner, _iso(now + LEASE), _iso(now), _owner_gone)
+    claimed = archive.claim_deliveries([r.id for r in ready], owner, to_timestamp(now + LEASE), to_timestamp(now), _owner_gone)
     groups: dict[str, list[Delivery]] = {}
     for row in claimed:
         groups.setdefault(row.notifier, []).append(row)
@@ -260,7 +261,7 @@ def _record(archive: Archive, notifiers: dict, by_id: dict, attempts: dict, even
     row = by_id[delivery_id]
     now = _now()
     if outcome == "sent":
-        archive.mark_sent(delivery_id, _iso(now))
+        archive.mark_sent(delivery_id, to_timestamp(now))
         stats.sent += 1
         return
     counts = outcome == "failed"
@@ -269,7 +270,7 @@ def _record(archive: Archive, notifiers: dict, by_id: dict, attempts: dict, even
     # Dead only after the pass's last try: a retry in flight might still succeed.
     dead = final and now - _parse(row.created) >= timedelta(seconds=notifier.give_up_after)
     wait = min(BACKOFF_BASE * 2 ** max(attempts[delivery_id] - 1, 0), BACKOFF_MAX)
-    archive.mark_failed(delivery_id, error, next_attempt=_iso(now + timedelta(seconds=wait)), dead=dead, counts=counts)
+    archive.mark_failed(delivery_id, error, next_attempt=to_timestamp(now + timedelta(seconds=wait)), dead=dead, counts=counts)
     if final:
         if dead:
             stats.dead += 1
@@ -299,10 +300,6 @@ def _owner_gone(owner: str) -> bool:
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
-
-
-def _iso(moment: datetime) -> str:
-    return moment.isoformat(timespec="milliseconds")
 
 
 def _parse(text: str) -> datetime:
