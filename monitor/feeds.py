@@ -93,11 +93,13 @@ def build_feed(items: Sequence[FeedItem], fmt: str, *, title: str, link: str, id
 def feed_for(archive: Archive, fmt: str, sources: Sequence[str] = (), limit: int = DEFAULT_LIMIT) -> bytes:
     """The feed of the newest items of the named sources (all sources when none)."""
     items = newest_items(archive, sources, limit)
-    if len(sources) == 1:
-        url = source_urls(archive)[sources[0]]
-        return build_feed(items, fmt, title=f"Tidings: {sources[0]}", link=url, id=feed_id(sources))
+    link = source_urls(archive)[sources[0]] if len(sources) == 1 else PROJECT_URL
+    return _titled_feed(items, fmt, sources, link)
+
+
+def _titled_feed(items: Sequence[FeedItem], fmt: str, sources: Sequence[str], link: str) -> bytes:
     label = ", ".join(sources) if sources else "all sources"
-    return build_feed(items, fmt, title=f"Tidings: {label}", link=PROJECT_URL, id=feed_id(sources))
+    return build_feed(items, fmt, title=f"Tidings: {label}", link=link, id=feed_id(sources))
 
 
 def prepare_feeds_dir(feeds_dir: Path) -> None:
@@ -117,16 +119,14 @@ def write_feeds(archive: Archive, feeds_dir: Path, sources: Sequence[str], limit
     prepare_feeds_dir(feeds_dir)
     archived = source_urls(archive)
     present = [name for name in sources if name in archived]
-    combined = newest_items(archive, present, limit) if present else []
-    documents = [(feeds_dir / COMBINED_NAME, lambda fmt: build_feed(
-        combined, fmt, title="Tidings: all sources", link=PROJECT_URL, id=feed_id(())))]
-    documents += [(feeds_dir / "sources" / name, lambda fmt, name=name: feed_for(archive, fmt, [name], limit))
-                  for name in present]
+    feeds = [(feeds_dir / COMBINED_NAME, present, (), PROJECT_URL)]
+    feeds += [(feeds_dir / "sources" / name, [name], (name,), archived[name]) for name in present]
     written = []
-    for stem, render in documents:
+    for stem, selected, named, link in feeds:
+        items = newest_items(archive, selected, limit) if selected else []  # once for both formats
         for fmt in FEED_FORMATS:
             path = stem.with_name(f"{stem.name}.{fmt}")
             with atomic_write(path, "wb") as fh:
-                fh.write(render(fmt))
+                fh.write(_titled_feed(items, fmt, named, link))
             written.append(path)
     return written
