@@ -69,10 +69,11 @@ def source_urls(archive: Archive) -> dict[str, str]:
 
 def _source_ids(archive: Archive, names: Sequence[str]) -> list[int]:
     """Ids of the named sources; an unknown name is a usage error listing the known ones."""
-    rows = dict(_read(archive, "SELECT name, id FROM sources ORDER BY name", ()))
+    marks = ",".join("?" * len(names))
+    rows = dict(_read(archive, f"SELECT name, id FROM sources WHERE name IN ({marks})", tuple(names)))
     missing = [n for n in names if n not in rows]
-    if missing:
-        known = ", ".join(rows) or "none yet"
+    if missing:  # only now list every archived source (a run writes one feed per source: no full scan each)
+        known = ", ".join(source_urls(archive)) or "none yet"
         raise UsageError(f"{archive.path}: no source named {missing[0]!r} in the archive (archived: {known})")
     return [rows[n] for n in names]
 
