@@ -12,11 +12,13 @@ import re
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 from urllib.parse import urlsplit
 
 from monitor.errors import ConfigError
-from scraper.extract import SelectorError, Selectors, compile_selector
+
+if TYPE_CHECKING:
+    from scraper.extract import Selectors
 
 DEFAULT_CONFIG = "tidings.toml"
 DEFAULT_DB = "data/tidings.db"
@@ -76,6 +78,8 @@ class Source:
         """The configured selectors, or None for automatic detection."""
         if not self.item:
             return None
+        from scraper.extract import Selectors
+
         return Selectors(self.item, self.headline or "", self.summary, self.link, self.date, self.next_page)
 
 
@@ -329,6 +333,10 @@ def _duration(value: Any) -> float:
 
 
 def _selector(value: Any) -> str:
+    # Imported here: lxml and parsel cost more than the rest of start-up, and
+    # `tidings --help` or a config error before any selector needs neither.
+    from scraper.extract import SelectorError, compile_selector
+
     value = _str(value)
     try:
         compile_selector(value)
