@@ -18,7 +18,7 @@ from pathlib import Path
 import click
 
 from monitor import __version__
-from monitor.config import Source, load_config, resolve_db_path
+from monitor.config import DEFAULT_CONFIG, Source, load_config, resolve_db_path
 from monitor.errors import ConfigError, TidingsError, UsageError
 from monitor.files import atomic_write
 
@@ -120,10 +120,9 @@ def run(config_path, db_path, source_names, as_json, quiet) -> None:
     config = load_config(config_path)
     if not config.sources:
         raise ConfigError(f"{config.path}: no [[source]] configured")
-    config.select(source_names)  # unknown names are config errors before anything runs
-    interactive = sys.stdout.isatty()
-    quiet = quiet or not interactive
-    progress = _progress_printer(len(config.select(source_names))) if sys.stderr.isatty() and not as_json else None
+    wanted = config.select(source_names)  # unknown names are config errors before anything runs
+    quiet = quiet or not sys.stdout.isatty()
+    progress = _progress_printer(len(wanted)) if sys.stderr.isatty() and not as_json else None
     report = run_module.run(config, resolve_db_path(db_path), source_names, on_source=progress)
     for skipped in (s for s in report.sources if s.status == SKIPPED):
         click.echo(f"tidings: {skipped.name}: {skipped.error}", err=True)
@@ -228,11 +227,11 @@ def preview(url, config_path, db_path, source_name, item, headline, summary, lin
         for key, value in (("item", item), ("headline", headline), ("summary", summary), ("link", link), ("date", date)):
             if value is not None:
                 table[key] = value
-        if config_path is not None or os.environ.get("TIDINGS_CONFIG"):
-            config = load_config(config_path)  # named explicitly: its errors are the user's to see
+        if _config_named(config_path):
+            config = load_config(config_path)  # its errors are the user's to see
         else:
             try:  # a ./tidings.toml still being written must not stop a preview that needs none of it
-                config = load_config(None) if Path("tidings.toml").exists() else None
+                config = load_config(None) if Path(DEFAULT_CONFIG).exists() else None
             except ConfigError:
                 config = None
         crawl = config.crawl if config else CrawlSettings()
@@ -319,9 +318,14 @@ def _print_records(source: Source, records) -> None:
 
 # --- the researchers' archive: export, feed, search --------------------------------
 
+def _config_named(config_path: Path | None) -> bool:
+    """Whether the user named a configuration (--config or $TIDINGS_CONFIG), rather than the default applying."""
+    return config_path is not None or bool(os.environ.get("TIDINGS_CONFIG"))
+
+
 def _check_config(config_path: Path | None) -> None:
     """These commands read only the archive; a configuration named explicitly is still validated."""
-    if config_path is not None or os.environ.get("TIDINGS_CONFIG"):
+    if _config_named(config_path):
         load_config(config_path)
 
 
