@@ -28,8 +28,7 @@ _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _CRON_FIELDS = ("minute", "hour", "day", "month", "day_of_week")
 _CRON_LABELS = {"minute": "minute", "hour": "hour", "day": "day-of-month", "month": "month",
                 "day_of_week": "day-of-week"}
-_DAY_NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")  # cron numbering: 0 = Sunday
-_APS_DAY = {0: "sun", 1: "mon", 2: "tue", 3: "wed", 4: "thu", 5: "fri", 6: "sat"}
+_DAY_NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")  # cron numbering: 0 = Sunday; names for APScheduler
 
 JITTER_FRACTION = 0.05  # each run starts up to 5% of its period late ...
 JITTER_MAX_SECONDS = 60.0  # ... but never more than a minute
@@ -45,12 +44,11 @@ class Schedule:
     every: timedelta | None = None
     cron: tuple[str, str, str, str, str] | None = None  # day-of-week already in day names
 
-    def trigger(self, tz: tzinfo, *, jitter: bool = True, anchor: datetime | None = None) -> BaseTrigger:
+    def trigger(self, tz: tzinfo, *, jitter: bool = True) -> BaseTrigger:
         """An APScheduler trigger for this schedule (jitter spreads load)."""
         spread = self.jitter_seconds(tz) if jitter else None
         if self.every is not None:
-            return IntervalTrigger(seconds=self.every.total_seconds(), timezone=tz, jitter=spread,
-                                   start_date=anchor)
+            return IntervalTrigger(seconds=self.every.total_seconds(), timezone=tz, jitter=spread)
         minute, hour, day, month, weekday = self.cron
         if day != "*" and weekday != "*":
             # Classic cron: a day matching either field runs.
@@ -158,7 +156,7 @@ def _cron_weekdays(field: str) -> str:
         days.update(d % 7 for d in range(first, last + 1, step))
     if len(days) == 7:
         return "*"
-    return ",".join(_APS_DAY[d] for d in sorted(days, key=lambda d: (d + 6) % 7))
+    return ",".join(_DAY_NAMES[d] for d in sorted(days, key=lambda d: (d + 6) % 7))
 
 
 def _cron_day(text: str) -> int:
