@@ -17,10 +17,6 @@ from scraper.items import Record, utc_now
 SUBJECT_HEADLINE_CHARS = 120
 
 
-def new_delivery_id() -> str:
-    return uuid.uuid4().hex
-
-
 def item_json(record: Record, change: str) -> dict:
     return {
         "headline": record.headline,
@@ -32,16 +28,15 @@ def item_json(record: Record, change: str) -> dict:
 
 
 def document(kind: str, *, source: str | None, source_url: str | None, run_id: str | None,
-             items: list[dict] | None = None, health: dict | None = None,
-             delivery_id: str | None = None, created: str | None = None) -> dict:
-    """One alert, in the documented webhook schema."""
+             items: list[dict] | None = None, health: dict | None = None) -> dict:
+    """One alert, in the documented webhook schema; its `id` is new, for receivers to deduplicate by."""
     return {
-        "id": delivery_id or new_delivery_id(),
+        "id": uuid.uuid4().hex,
         "kind": kind,
         "source": source,
         "source_url": source_url,
         "run_id": run_id,
-        "created": created or utc_now(),
+        "created": utc_now(),
         "items": items or [],
         "health": health,
     }
