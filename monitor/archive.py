@@ -458,6 +458,14 @@ class Archive:
 
     # --- queries for the scheduler and `tidings status` --------------------
 
+    def last_starts(self) -> dict[str, str]:
+        """When each archived source's latest crawl started, by name (the daemon's
+        only question of the archive: no item or delivery counts)."""
+        return dict(self.conn.execute(
+            "SELECT sources.name, c.started FROM sources"
+            " JOIN crawls c ON c.id = (SELECT max(id) FROM crawls WHERE source_id = sources.id)"
+        ))
+
     def source_overview(self, since: str) -> dict[str, "SourceOverview"]:
         """Per archived source: its latest crawl, items, new since `since`
         (an ISO time as stored), and its pending and dead alert deliveries

@@ -196,11 +196,11 @@ class Daemon:
     def _last_runs(self) -> dict[str, datetime]:
         try:
             with Archive(self.db_path) as archive:
-                overview = archive.source_overview(utc_now())
+                starts = archive.last_starts()
         except TidingsError as exc:
             log.error("cannot read last runs from the archive: %s", exc)
             return {}
-        return {name: datetime.fromisoformat(o.last_started) for name, o in overview.items() if o.last_started}
+        return {name: datetime.fromisoformat(started) for name, started in starts.items()}
 
     # --- one tick: a child process ------------------------------------------
 
@@ -262,8 +262,8 @@ class Daemon:
         """Record a crawl the daemon had to stop, unless the child recorded it first."""
         try:
             with Archive(self.db_path) as archive:
-                last = archive.source_overview(started).get(source.name)
-                if last and last.last_started and last.last_started >= started:
+                last = archive.last_starts().get(source.name)
+                if last and last >= started:
                     return
                 crawl = SourceCrawl(source.name, source.url, started, utc_now(), error=reason)
                 # With the alert hook, so a source that keeps hanging still raises "broken".
