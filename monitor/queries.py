@@ -151,15 +151,14 @@ def _errors(archive: Archive, query: str | None) -> Iterator[None]:
 # --- the queries --------------------------------------------------------------------
 
 ORDER = " ORDER BY i.first_seen, i.id"
+# ITEM_COLUMNS, from items i joined with sources s (export and search rows alike).
+ITEM_SELECT = "SELECT i.id, s.name, i.headline, i.summary, i.url, i.published, i.first_seen, i.last_seen, i.versions"
 
 
 def item_rows(archive: Archive, selection: Selection) -> Iterator[tuple]:
     """One tuple per item (ITEM_COLUMNS), oldest first_seen first."""
     where, params = _where(archive, selection)
-    sql = (
-        "SELECT i.id, s.name, i.headline, i.summary, i.url, i.published, i.first_seen, i.last_seen, i.versions"
-        " FROM items i JOIN sources s ON s.id = i.source_id" + where + ORDER
-    )
+    sql = ITEM_SELECT + " FROM items i JOIN sources s ON s.id = i.source_id" + where + ORDER
     return _stream(archive, sql, params)
 
 
@@ -216,8 +215,7 @@ def search(archive: Archive, query: str, sources: Sequence[str] = (), limit: int
     check_search(archive, query)
     where, params = _where(archive, Selection(sources=tuple(sources)))
     sql = (
-        "SELECT i.id, s.name, i.headline, i.summary, i.url, i.published, i.first_seen, i.last_seen, i.versions"
-        " FROM items_fts JOIN items i ON i.id = items_fts.rowid JOIN sources s ON s.id = i.source_id"
+        ITEM_SELECT + " FROM items_fts JOIN items i ON i.id = items_fts.rowid JOIN sources s ON s.id = i.source_id"
         + (where + " AND" if where else " WHERE") + " items_fts MATCH ?"
         " ORDER BY items_fts.rank, i.first_seen DESC LIMIT ?"
     )
