@@ -12,6 +12,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+import datetime
 from typing import TYPE_CHECKING, Any, Callable
 from urllib.parse import urlsplit
 
@@ -122,7 +123,7 @@ class Config:
     raw: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
-    def tzinfo(self):
+    def tzinfo(self) -> datetime.tzinfo:
         """The time zone of cron schedules ([defaults] timezone, default UTC)."""
         from monitor.schedule import parse_timezone
 

@@ -12,7 +12,7 @@ import logging
 import secrets
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from monitor import feeds
 from monitor.archive import Archive
@@ -23,6 +23,9 @@ from monitor.record import AfterRecord, record_crawl
 from monitor.report import SKIPPED, RunReport, SourceReport
 from scraper.items import SourceCrawl, utc_now
 
+if TYPE_CHECKING:
+    from scrapy.settings import Settings
+
 log = logging.getLogger("tidings.run")
 
 
@@ -31,7 +34,7 @@ def new_run_id() -> str:
     return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
 
 
-def scrapy_settings(crawl: CrawlSettings, *, record: bool = True):
+def scrapy_settings(crawl: CrawlSettings, *, record: bool = True) -> "Settings":
     """Scrapy settings for a run: the project's defaults plus the [crawl] table."""
     from scrapy.settings import Settings
 

@@ -89,13 +89,13 @@ class _Node:
     main: bool = False  # inside <main>, role=main, or a container named main/content/primary
 
 
-def detect(root, page_url: str) -> Selectors | None:
+def detect(root: etree._Element, page_url: str) -> Selectors | None:
     """Selectors for the page's main listing, or None when it has none."""
     found = detect_blocks(root, page_url)
     return found[0] if found else None
 
 
-def detect_blocks(root, page_url: str) -> tuple[Selectors, list] | None:
+def detect_blocks(root: etree._Element, page_url: str) -> tuple[Selectors, list] | None:
     """The selectors, and the blocks their item selector picks (so extraction
     need not select them again), or None when the page has no listing."""
     if root is None:

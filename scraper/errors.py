@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from urllib.parse import urljoin, urlsplit
 
+from scrapy import Request
 from scrapy.exceptions import (
     CannotResolveHostError,
     DownloadCancelledError,
@@ -32,7 +33,7 @@ def _host(url: str) -> str:
         return url
 
 
-def describe_failure(failure: Failure, request, *, max_bytes: int | None = None) -> str:
+def describe_failure(failure: Failure, request: Request, *, max_bytes: int | None = None) -> str:
     """One line saying why `request` failed.
 
     `max_bytes` is the size limit in force: Scrapy cancels a body that grows

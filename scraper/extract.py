@@ -75,7 +75,7 @@ def compile_selector(expr: str) -> etree.XPath:
 _PROBE = etree.fromstring("<html><body><div><p>x</p></div></body></html>", etree.HTMLParser())
 
 
-def select(expr: str, node) -> list:
+def select(expr: str, node: etree._Element) -> list:
     """Apply a selector to a node: elements, or strings for ::attr/::text/@x."""
     try:
         result = compile_selector(expr)(node)
@@ -114,7 +114,7 @@ def extract(
 
 
 def extract_tree(
-    root, page_url: str, selectors: Selectors, source: str = "", start_position: int = 0, blocks: list | None = None
+    root: etree._Element, page_url: str, selectors: Selectors, source: str = "", start_position: int = 0, blocks: list | None = None
 ) -> Extraction:
     """Records of a parsed page; `blocks`, if given, are what `selectors.item` selects in it."""
     base_url = _base_url(root, page_url)

@@ -62,7 +62,7 @@ def _tag(el) -> str:
     return tag.rsplit("}", 1)[-1].lower()
 
 
-def element_paragraphs(el) -> list[str]:
+def element_paragraphs(el: etree._Element) -> list[str]:
     """The visible text of an element, split where block elements break it.
 
     A summary made of several <p> gives several paragraphs; inline markup
@@ -133,7 +133,7 @@ def _is_flat(el) -> bool:
     return True
 
 
-def element_text(el) -> str:
+def element_text(el: etree._Element) -> str:
     """Visible text of an element on one line (a headline, a date)."""
     return " ".join(element_paragraphs(el))
 
@@ -333,12 +333,12 @@ def _parse_loose(text: str) -> datetime | None:
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 
 
-def parse_html(html: str | bytes, base_url: str | None = None):
+def parse_html(html: str | bytes, base_url: str | None = None) -> etree._Element:
     """Parse a page leniently; an empty or unparsable page gives an empty tree."""
     return parse_html_checked(html, base_url)[0]
 
 
-def parse_html_checked(html: str | bytes, base_url: str | None = None):
+def parse_html_checked(html: str | bytes, base_url: str | None = None) -> tuple[etree._Element, str | None]:
     """The parsed tree, and why it cannot be trusted whole (or None).
 
     The HTML parser gives up silently below about 2,000 levels of nesting,

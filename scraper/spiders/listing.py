@@ -7,7 +7,7 @@ its first error), so the archive records a source's crawl whole.  Run by
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import scrapy
 from scrapy.http import Response, TextResponse
@@ -17,6 +17,9 @@ from scraper.encoding import decode_html
 from scraper.errors import describe_failure
 from scraper.extract import SelectorError, extract
 from scraper.items import SourceCrawl, utc_now
+
+if TYPE_CHECKING:
+    from monitor.config import Source
 
 HTML_TYPES = ("text/html", "application/xhtml+xml", "text/xml", "application/xml")
 
@@ -50,7 +53,7 @@ class ListingSpider(scrapy.Spider):
             request = self.page_request(source, crawl, source.url)
             yield _conditional(request, self.validators.get(source.name))
 
-    def page_request(self, source, crawl: SourceCrawl, url: str) -> scrapy.Request:
+    def page_request(self, source: "Source", crawl: SourceCrawl, url: str) -> scrapy.Request:
         return scrapy.Request(
             url,
             callback=self.parse_page,
