@@ -22,15 +22,11 @@ POLL_SECONDS = 0.2
 T = TypeVar("T")
 
 
-def lock_dir(db_path: str | os.PathLike) -> Path:
-    return Path(f"{db_path}.locks")
-
-
 class SourceLocks:
     """The source locks this process holds; released on exit of the `with`."""
 
     def __init__(self, db_path: str | os.PathLike):
-        self.dir = lock_dir(db_path)
+        self.dir = Path(f"{db_path}.locks")
         self._held: dict[str, int] = {}
 
     def __enter__(self) -> "SourceLocks":

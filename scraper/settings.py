@@ -1,6 +1,6 @@
 """Scrapy settings for Tidings: polite defaults for the open web.
 
-`monitor.crawl_settings` overrides the politeness values from the `[crawl]`
+`monitor.run.scrapy_settings` overrides the politeness values from the `[crawl]`
 table of the configuration; these are the values `scrapy crawl listing`
 uses when run by hand.  Components a listing monitor does not need are
 switched off: each costs time on every request.
