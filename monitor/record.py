@@ -39,10 +39,12 @@ def record_crawl(
         unchanged = crawl.not_modified and crawl.error is None
         verdict = judge(records, known, state, error=crawl.error, alert_on_first_run=alert_on_first_run,
                         suggestion=suggestion, not_modified=unchanged)
-        if unchanged:  # a 304: the page is what the last good crawl saw
+        if crawl.error is not None:
+            seen = 0
+        elif unchanged:  # a 304: the page is what the last good crawl saw
             seen = state.last_good_items_seen or 0
         else:
-            seen = len(crawl.records) if crawl.error is None else 0
+            seen = len(records)
         crawl_id = archive.add_crawl(
             run_id=run_id,
             source_id=state.id,
