@@ -201,11 +201,7 @@ def machine() -> str:
                 break
     except OSError:
         pass
-    try:
-        import scrapy
+    import scrapy  # a dependency of Tidings: always there
 
-        scrapy_version = scrapy.__version__
-    except ImportError:
-        scrapy_version = "?"
-    return (f"{os.cpu_count()} CPUs ({model}); Python {sys.version.split()[0]}; Scrapy {scrapy_version}; "
+    return (f"{os.cpu_count()} CPUs ({model}); Python {sys.version.split()[0]}; Scrapy {scrapy.__version__}; "
             f"load average {os.getloadavg()[0]:.2f} at start")

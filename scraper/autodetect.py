@@ -155,7 +155,6 @@ def _text(el) -> str:
     return " ".join(_paragraphs(el))
 
 
-
 def _tag(el) -> str:
     tag = el.tag
     return tag.lower() if isinstance(tag, str) else ""
