@@ -15,7 +15,7 @@ from twisted.python.failure import Failure
 
 from scraper.encoding import decode_html
 from scraper.errors import describe_failure
-from scraper.extract import SelectorError, extract
+from scraper.extract import Extraction, SelectorError, Selectors, extract
 from scraper.items import SourceCrawl, utc_now
 
 if TYPE_CHECKING:
@@ -77,11 +77,9 @@ class ListingSpider(scrapy.Spider):
         if problem:
             yield _finish(crawl, f"{problem} at {response.url}")
             return
+        html = decode_html(response.body, response.headers.get(b"Content-Type"))
         try:
-            result = extract(
-                decode_html(response.body, response.headers.get(b"Content-Type")),
-                response.url, source.selectors, source.name, start_position=len(crawl.records),
-            )
+            result = extract(html, response.url, source.selectors, source.name, start_position=len(crawl.records))
         except SelectorError as exc:
             yield _finish(crawl, f"{exc} on {response.url}")
             return
@@ -89,7 +87,7 @@ class ListingSpider(scrapy.Spider):
             yield _finish(crawl, f"{result.problem} at {response.url}")
             return
         if crawl.pages == 1:
-            crawl.detected = _detected(source, result, response)
+            crawl.detected = _detected(source, result, html, response.url)
         seen = {r.key for r in crawl.records}
         crawl.records.extend(r for r in result.records if r.key not in seen)
         if result.next_page and crawl.pages < source.max_pages and result.next_page != response.url:
@@ -113,13 +111,13 @@ def _finish(crawl: SourceCrawl, error: str | None = None) -> SourceCrawl:
     return crawl
 
 
-def _detected(source, result, response: Response):
+def _detected(source: "Source", result: Extraction, html: str, url: str) -> Selectors | None:
     """The selectors automatic detection used, or suggests when the configured ones found nothing."""
     if source.selectors is None:
         return result.selectors if result.records else None
     if result.records:
         return None
-    suggestion = extract(response.text, response.url, None)
+    suggestion = extract(html, url, None)  # the page as decoded for extraction, not re-decoded by Scrapy
     return suggestion.selectors if suggestion.records else None
 
 
