@@ -120,7 +120,6 @@ class Config:
     alerts: AlertSettings = field(default_factory=AlertSettings)
     timezone: str = "UTC"
     feeds_dir: Path | None = None  # write Atom/RSS feeds here after every run
-    raw: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def tzinfo(self) -> datetime.tzinfo:
@@ -213,7 +212,7 @@ def parse_config(data: dict, path: Path | str = DEFAULT_CONFIG) -> Config:
     feeds_dir = _feeds_dir(data["feeds_dir"], path) if "feeds_dir" in data else None
     notify = _parse_notifiers(data.get("notify", []), path, alerts, names)
     return Config(path=path, sources=tuple(sources), crawl=crawl, notify=notify, alerts=alerts, feeds_dir=feeds_dir,
-                  raw=data, **only)
+                  **only)
 
 
 def _feeds_dir(value: Any, path: Path) -> Path:
