@@ -74,8 +74,6 @@ def record_crawl(
             updated=[record for _, record in verdict.updated],
             run_id=run_id,
             crawl_id=crawl_id,
-            started=crawl.started,
-            finished=crawl.finished,
         )
         for hook in after_record:
             hook(archive, report)

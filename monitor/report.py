@@ -24,8 +24,6 @@ class SourceReport:
     updated: list[Record] = field(default_factory=list)
     run_id: str = ""
     crawl_id: int | None = None
-    started: str = ""
-    finished: str = ""
 
     @property
     def has_news(self) -> bool:
