@@ -50,6 +50,7 @@ from monitor.config import Config, Source, load_config
 from monitor.errors import ConfigError, TidingsError
 from monitor import notify
 from monitor.record import record_crawl
+from monitor.report import PROBLEM_STATUSES
 from monitor.run import new_run_id
 from monitor.schedule import parse_schedule, random_delay
 from scraper.items import SourceCrawl, utc_now
@@ -253,7 +254,7 @@ class Daemon:
             return
         for report in reports:
             status = report["status"]
-            level = logging.WARNING if status in ("failed", "suspect") else logging.INFO
+            level = logging.WARNING if status in PROBLEM_STATUSES else logging.INFO
             detail = f" - {report['error']}" if report.get("error") else ""
             log.log(level, "%s %s: %d seen, %d new, %d updated (%.1f s)%s", report["name"], status,
                     report["items_seen"], len(report["new"]), len(report["updated"]), seconds, detail)

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from monitor.archive import Archive, SourceOverview
 from monitor.config import Config
+from monitor.report import PROBLEM_STATUSES
 from monitor.schedule import parse_schedule
 from scraper.items import to_timestamp
 
@@ -102,7 +103,7 @@ def render_status(statuses: list[SourceStatus], config: Config, deliveries: list
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
     for s in statuses:
-        if s.last_error and s.last_status in ("failed", "suspect"):
+        if s.last_error and s.last_status in PROBLEM_STATUSES:
             lines.append(f"{s.name}: {s.last_error}")
     if deliveries:
         lines.extend(["", "Undelivered alerts (pending: retried; dead: given up):"])

@@ -31,7 +31,7 @@ from monitor.notify.base import DeliveryError, Notifier
 from monitor.notify.payload import document, item_json, test_document
 from monitor.notify.registry import NOTIFIERS
 from monitor.record import AfterRecord
-from monitor.report import SourceReport
+from monitor.report import PROBLEM_STATUSES, SourceReport
 from scraper.items import to_timestamp
 
 log = logging.getLogger("tidings.notify")
@@ -110,7 +110,7 @@ def _item_documents(notifier: NotifierConfig, report: SourceReport) -> list[dict
 def _health_document(archive: Archive, notifier: NotifierConfig, report: SourceReport, facts: HealthFacts) -> dict | None:
     """One "broken" when a streak reaches broken_after, one "recovered" when it ends; never one per run."""
     last = archive.last_health_alert(notifier.name, facts.source_id)
-    problem = report.status in ("failed", "suspect")
+    problem = report.status in PROBLEM_STATUSES
     if problem and facts.runs >= notifier.broken_after and last != "broken":
         kind = "broken"
     elif not problem and last == "broken":
