@@ -167,19 +167,26 @@ def load_config(path: str | os.PathLike | None = None) -> Config:
     """Read and validate a configuration file."""
     path = resolve_config_path(path)
     try:
-        with open(path, "rb") as fh:
-            data = tomllib.load(fh)
+        data = path.read_bytes()
     except FileNotFoundError:
         raise ConfigError(f"{path}: configuration file not found (use --config PATH or TIDINGS_CONFIG)") from None
     except IsADirectoryError:
         raise ConfigError(f"{path}: is a directory, not a configuration file") from None
     except PermissionError:
         raise ConfigError(f"{path}: permission denied") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    return config_from_bytes(data, path)
+
+
+def config_from_bytes(data: bytes, path: Path) -> Config:
+    """Validate a configuration file's contents, read already (the daemon
+    checks the very bytes it then hands its children); errors name `path`."""
+    try:
+        table = tomllib.loads(data.decode("utf-8"))
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: not valid UTF-8 text") from None
-    return parse_config(data, path)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    return parse_config(table, path)
 
 
 # Extra top-level tables and keys other modules read (notifiers, scheduler,

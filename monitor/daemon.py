@@ -25,7 +25,6 @@ into one at start) and writes a failed crawl when it had to kill one.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import logging
 import os
@@ -46,7 +45,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from monitor.archive import Archive
 from monitor.children import die_with_parent
-from monitor.config import Config, Source, load_config
+from monitor.config import Config, Source, config_from_bytes, load_config
 from monitor.errors import ConfigError, TidingsError
 from monitor import notify
 from monitor.record import record_crawl
@@ -132,16 +131,13 @@ class Daemon:
         except OSError:
             load_config(self.config_path)  # raises the usual one-line error
             raise
-        candidate = self.snapshot.with_name(self.snapshot.name + ".new")
-        candidate.write_bytes(data)
-        try:
-            config = load_config(candidate)
-        except ConfigError as exc:
-            raise ConfigError(str(exc).replace(str(candidate), str(self.config_path))) from None
+        config = config_from_bytes(data, self.config_path)
         if not config.sources:
             raise ConfigError(f"{self.config_path}: no [[source]] configured")
+        candidate = self.snapshot.with_name(self.snapshot.name + ".new")
+        candidate.write_bytes(data)
         os.replace(candidate, self.snapshot)  # a child starting now reads the old or the new file, whole
-        return dataclasses.replace(config, path=self.config_path)
+        return config
 
     def _on_signal(self, signum, frame) -> None:
         # Only set flags here: the main loop acts on them (logging in a handler can deadlock).
