@@ -326,17 +326,14 @@ class Archive:
 
     def update_items(self, crawl_id: int, seen_at: str, changes: list[tuple[KnownItem, Record]]) -> None:
         """Store a new version of each edited item and make it the current text."""
-        for known, record in changes:
-            self.conn.execute(
-                "UPDATE items SET headline = ?, summary = ?, published = ?, versions = versions + 1 WHERE id = ?",
-                (record.headline, record.summary, record.published, known.id),
-            )
-            self._add_version(known.id, crawl_id, seen_at, record)
-
-    def _add_version(self, item_id: int, crawl_id: int, seen_at: str, record: Record) -> None:
-        self.conn.execute(
+        self.conn.executemany(
+            "UPDATE items SET headline = ?, summary = ?, published = ?, versions = versions + 1 WHERE id = ?",
+            [(record.headline, record.summary, record.published, known.id) for known, record in changes],
+        )
+        self.conn.executemany(
             "INSERT INTO item_versions (item_id, crawl_id, seen_at, headline, summary, published) VALUES (?,?,?,?,?,?)",
-            (item_id, crawl_id, seen_at, record.headline, record.summary, record.published),
+            [(known.id, crawl_id, seen_at, record.headline, record.summary, record.published)
+             for known, record in changes],
         )
 
     def mark_seen(self, source_id: int, crawl_id: int, seen_at: str, records: list[Record]) -> None:
