@@ -15,7 +15,9 @@ from lxml import etree
 from parsel.csstranslator import HTMLTranslator
 
 from scraper.items import Record, item_key
-from scraper.text import BLOCK, canonical_url, element_paragraphs, element_text, normalise_space, parse_date, parse_html_checked
+from scraper.text import (
+    BLOCK, canonical_url, element_paragraphs, element_text, local_tag, normalise_space, parse_date, parse_html_checked,
+)
 
 
 class SelectorError(ValueError):
@@ -266,18 +268,9 @@ def _paragraphs(nodes: list) -> list[str]:
 
 def _paragraph_of(element):
     """The nearest block-level element around `element` (its paragraph)."""
-    while element is not None and _local_tag(element) not in BLOCK:
+    while element is not None and local_tag(element) not in BLOCK:
         element = element.getparent()
     return element
-
-
-def _local_tag(element) -> str:
-    tag = element.tag
-    return tag.rsplit("}", 1)[-1].lower() if isinstance(tag, str) else ""
-
-
-def _text(node) -> str:
-    return element_text(node) if isinstance(node, etree._Element) else normalise_space(str(node))
 
 
 def _href(value) -> str | None:

@@ -55,7 +55,8 @@ def normalise_space(text: str | None) -> str:
     return " ".join(text.split())
 
 
-def _tag(el) -> str:
+def local_tag(el: etree._Element) -> str:
+    """An element's tag in lower case without its namespace ("" for a comment)."""
     tag = el.tag
     if not isinstance(tag, str):  # comments, processing instructions
         return ""
@@ -73,7 +74,7 @@ def element_paragraphs(el: etree._Element) -> list[str]:
         return [text] if text else []
     if not len(el):  # no children (one <p>, a bare heading): its own text is all of it
         tag = el.tag
-        if not isinstance(tag, str) or _tag(el) in INVISIBLE:
+        if not isinstance(tag, str) or local_tag(el) in INVISIBLE:
             return []
         text = normalise_space(el.text)
         return [text] if text else []
@@ -100,7 +101,7 @@ def element_paragraphs(el: etree._Element) -> list[str]:
         if isinstance(node, str):  # the tail text after an element
             current.append(node)
             continue
-        tag = _tag(node)
+        tag = local_tag(node)
         if tag in INVISIBLE:
             continue
         if tag == "br":
@@ -124,7 +125,7 @@ _STRUCTURE = BLOCK | INVISIBLE | {"br"}
 
 def _is_flat(el) -> bool:
     """No element inside that would break or hide text: plain inline content."""
-    if not isinstance(el.tag, str) or _tag(el) in INVISIBLE:
+    if not isinstance(el.tag, str) or local_tag(el) in INVISIBLE:
         return False
     for node in el.iterdescendants():  # few: a headline or a paragraph
         tag = node.tag
