@@ -222,12 +222,18 @@ def parse_config(data: dict, path: Path | str = DEFAULT_CONFIG) -> Config:
                   **only)
 
 
+# Set by the daemon for its crawl children, which read a snapshot of the
+# config in a temporary folder: relative paths stay relative to the real file.
+CONFIG_BASE_ENV = "TIDINGS_CONFIG_BASE"
+
+
 def _feeds_dir(value: Any, path: Path) -> Path:
     """A folder for feeds; a relative one is taken from the configuration file's folder."""
     if not isinstance(value, str) or not value.strip():
         raise ConfigError(f"{path}: key 'feeds_dir': must be a non-empty string (a folder path)")
     folder = Path(value).expanduser()
-    return folder if folder.is_absolute() else path.parent / folder
+    base = Path(os.environ.get(CONFIG_BASE_ENV) or path.parent)
+    return folder if folder.is_absolute() else base / folder
 
 
 def _table(data: dict, name: str, path: Path) -> dict:

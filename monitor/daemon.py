@@ -45,7 +45,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from monitor.archive import Archive
 from monitor.children import die_with_parent
-from monitor.config import Config, Source, config_from_bytes, load_config
+from monitor.config import CONFIG_BASE_ENV, Config, Source, config_from_bytes, load_config
 from monitor.errors import ConfigError, TidingsError
 from monitor import notify
 from monitor.record import record_crawl
@@ -71,6 +71,8 @@ class Daemon:
         # Children read a snapshot of the config as validated at start or at the
         # last SIGHUP, so a half-edited file never breaks the running schedule.
         self._snapshot_dir = Path(tempfile.mkdtemp(prefix="tidings-schedule-"))
+        # Relative paths in the snapshot (feeds_dir) stay relative to the real file.
+        self._child_env = {**os.environ, CONFIG_BASE_ENV: str(self.config_path.resolve().parent)}
         self.snapshot = self._snapshot_dir / self.config_path.name
         try:
             self.config = self._load()
@@ -212,7 +214,7 @@ class Daemon:
             if self._stopping.is_set():
                 return
             child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                     stdin=subprocess.DEVNULL, start_new_session=True,
+                                     stdin=subprocess.DEVNULL, start_new_session=True, env=self._child_env,
                                      preexec_fn=die_with_parent(os.getpid()))
             self._children[name] = child
         timed_out = False

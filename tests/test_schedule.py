@@ -213,11 +213,13 @@ def source(name: str, url: str, **keys) -> dict:
 def test_new_item_between_ticks_is_found_exactly_once(site, tmp_path, daemons):
     site.pages["/news"] = Page(Listing().render())
     config = write_config(tmp_path / "tidings.toml", [source("news", site.url("/news"))],
-                          extra='[defaults]\nschedule = "2s"')
+                          extra='feeds_dir = "feeds"\n[defaults]\nschedule = "2s"')
     db = tmp_path / "t.db"
     daemon = daemons(config, db)
     wait_for(lambda: crawls(db, "news"), what="the first crawl", log=daemon)
     assert crawls(db, "news")[0][0] == "baseline"
+    # Feeds land next to the real config (children read a snapshot elsewhere).
+    wait_for(lambda: (tmp_path / "feeds" / "all.atom").exists(), what="the feeds", log=daemon)
 
     extra = extra_item(1)
     site.pages["/news"] = Page(Listing(items=[extra, *seed_items()]).render())
