@@ -36,13 +36,9 @@ class SourceReport:
             "status": self.status,
             "items_seen": self.items_seen,
             "error": self.error,
-            "new": [_item_json(r) for r in self.new],
-            "updated": [_item_json(r) for r in self.updated],
+            "new": [r.as_json() for r in self.new],
+            "updated": [r.as_json() for r in self.updated],
         }
-
-
-def _item_json(record: Record) -> dict:
-    return {"headline": record.headline, "summary": record.summary, "url": record.url, "published": record.published}
 
 
 @dataclass

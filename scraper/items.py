@@ -36,14 +36,13 @@ class Record:
         """
         return item_key(self.headline, self.url)
 
+    def as_json(self) -> dict:
+        """The four fields every report, alert and feed shows of an item."""
+        return {"headline": self.headline, "summary": self.summary, "url": self.url, "published": self.published}
+
     def as_dict(self) -> dict:
-        return {
-            "headline": self.headline,
-            "summary": self.summary,
-            "url": self.url,
-            "published": self.published,
-            "position": self.position,
-        }
+        """As `tidings preview --json` shows it: with its place on the page."""
+        return {**self.as_json(), "position": self.position}
 
 
 def utc_now() -> str:

@@ -18,13 +18,7 @@ SUBJECT_HEADLINE_CHARS = 120
 
 
 def item_json(record: Record, change: str) -> dict:
-    return {
-        "headline": record.headline,
-        "summary": record.summary,
-        "url": record.url,
-        "published": record.published,
-        "change": change,
-    }
+    return {**record.as_json(), "change": change}
 
 
 def document(kind: str, *, source: str | None, source_url: str | None, run_id: str | None,
