@@ -172,9 +172,14 @@ def status(config_path, db_path, as_json) -> None:
 
     config = load_config(config_path)
     now = datetime.now(timezone.utc)
-    with Archive(resolve_db_path(db_path), readonly=True) as archive, reading(archive):
-        statuses = source_statuses(config, archive, now)
-        deliveries = delivery_statuses(archive)
+    db = resolve_db_path(db_path)
+    if not db.exists():  # before the first run: every source is simply due
+        click.echo(f"tidings: no archive at {db} yet: no source has run", err=True)
+        statuses, deliveries = source_statuses(config, None, now), []
+    else:
+        with Archive(db, readonly=True) as archive, reading(archive):
+            statuses = source_statuses(config, archive, now)
+            deliveries = delivery_statuses(archive)
     click.echo(status_json(statuses, now, config, deliveries) if as_json else render_status(statuses, config, deliveries))
 
 

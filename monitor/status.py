@@ -52,9 +52,9 @@ class DeliveryStatus:
     created: str
 
 
-def source_statuses(config: Config, archive: Archive, now: datetime) -> list[SourceStatus]:
-    """One status per configured source, in config order."""
-    overview = archive.source_overview(to_timestamp(now - NEW_WINDOW))
+def source_statuses(config: Config, archive: Archive | None, now: datetime) -> list[SourceStatus]:
+    """One status per configured source, in config order (never run, without an archive)."""
+    overview = archive.source_overview(to_timestamp(now - NEW_WINDOW)) if archive else {}
     tz = config.tzinfo
     statuses = []
     for source in config.sources:

@@ -96,8 +96,13 @@ def test_status_counts_pending_and_dead_deliveries(site, tmp_path):
     assert (sources["manual"]["pending_deliveries"], sources["manual"]["dead_deliveries"]) == (0, 0)
 
 
-def test_status_without_an_archive(site, tmp_path):
+def test_status_before_the_first_run_lists_every_source_as_never_run(site, tmp_path):
     config, db = configure(site, tmp_path)
-    result = tidings("status", "--config", str(config), "--db", str(db))
-    assert result.code == 2
-    assert result.stderr.strip() == f"tidings: error: {db}: archive not found (run `tidings run` first, or pass --db PATH)"
+    result = tidings("status", "--config", str(config), "--db", str(db), "--json")
+    sources = by_name(result)
+    assert list(sources) == ["news", "press", "manual"]
+    assert all(s["last_run"] is None and s["items"] == 0 and s["pending_deliveries"] == 0 for s in sources.values())
+    assert sources["news"]["due_now"] is True and sources["manual"]["next_run"] is None
+    assert result.json["deliveries"] == []
+    assert result.stderr.strip() == f"tidings: no archive at {db} yet: no source has run"
+    assert not db.exists()  # status never creates the archive
