@@ -26,6 +26,8 @@ from bench.common import PYTHON, Measure, fixture_site, machine, measure, table
 from bench.site import SELECTORS
 
 PHASES = ("baseline", "changed", "unchanged")
+# The floor's work on the barest Scrapy spider (bench.scrapy_floor), in one or two processes.
+SCRAPY_FLOORS = {"scrapy-floor": 1, "scrapy-floor-2p": 2}
 NEW_PER_ROUND = 2
 
 # As the peers run on loopback: no politeness delay, 16 requests at once to the
@@ -49,6 +51,12 @@ def floor_setup(folder: Path, urls: list[str]) -> list[str]:
     return [PYTHON, "-m", "bench.floor", "--state", str(folder / "state.json"), "--urls-file", str(folder / "urls.txt")]
 
 
+def scrapy_floor_setup(folder: Path, urls: list[str], processes: int) -> list[str]:
+    (folder / "urls.txt").write_text("\n".join(urls))
+    return [PYTHON, "-m", "bench.scrapy_floor", "--state", str(folder / "state.json"),
+            "--urls-file", str(folder / "urls.txt"), "--processes", str(processes)]
+
+
 def run_tool(tool: str, site, folder: Path, code: Path | None = None) -> dict[str, Measure]:
     """One fresh baseline/changed/unchanged sequence of one tool (Tidings from `code` if given)."""
     urls = site.urls()
@@ -60,6 +68,8 @@ def run_tool(tool: str, site, folder: Path, code: Path | None = None) -> dict[st
         cmd = tidings_setup(folder, urls, {"processes": 1})
     elif tool == "floor":
         cmd = floor_setup(folder, urls)
+    elif tool in SCRAPY_FLOORS:
+        cmd = scrapy_floor_setup(folder, urls, SCRAPY_FLOORS[tool])
     else:
         cmd = urlwatch_runner.write_setup(folder, urls)
         env = urlwatch_runner.environment(folder)
@@ -105,12 +115,13 @@ def render(result: dict) -> str:
             m = med[tool][phase]
             ratios = ["", ""]
             for i, peer in enumerate(("urlwatch", "floor")):
-                if tool.startswith("tidings") and peer in med:
+                # Every row is read against the floor; Tidings' rows against urlwatch too.
+                if peer in med and tool != peer and (tool.startswith("tidings") or peer == "floor"):
                     p = med[peer][phase]
                     ratios[i] = f"{m['wall'] / p['wall']:.2f} / {m['cpu'] / p['cpu']:.2f} / {m['rss'] / p['rss']:.2f}"
             rows.append([phase, tool, m["wall"], m["cpu"], m["rss"], m["pss"], *ratios])
     headers = ["phase", "tool", "wall s", "CPU s", "peak RSS MiB", "peak PSS MiB",
-               "Tidings/urlwatch (wall/CPU/RSS)", "Tidings/floor (wall/CPU/RSS)"]
+               "Tidings/urlwatch (wall/CPU/RSS)", "this row/floor (wall/CPU/RSS)"]
     return (f"N = {result['sources']} sources, median of {result['repeats']} runs; "
             f"304 answers in the unchanged phase: {result['unchanged_answered_304']}\n" + table(headers, rows))
 
@@ -121,7 +132,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--no-urlwatch", action="store_true", help="skip urlwatch (no PyPI install needed)")
     parser.add_argument("--tools", default="tidings,tidings-1w,urlwatch,floor",
-                        help="tidings (automatic worker processes), tidings-1w (processes = 1), urlwatch, floor")
+                        help="tidings (automatic worker processes), tidings-1w (processes = 1), urlwatch, floor, "
+                             "scrapy-floor / scrapy-floor-2p (the floor's work on a bare Scrapy spider, 1 or 2 processes)")
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--code", type=Path, help="run Tidings from this checkout (before/after comparisons)")
     args = parser.parse_args(argv)
