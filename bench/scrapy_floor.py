@@ -80,7 +80,7 @@ def crawl_sharded(urls: list[str], etags: dict[str, str], connections: int, proc
     """`crawl` over forked processes, each with its share of the connections."""
     if processes <= 1:
         return crawl(urls, etags, connections)
-    import scrapy.crawler  # noqa: F401 - imported once, before forking, as Tidings does
+    import scrapy.crawler  # noqa: F401  (imported once, before forking, as Tidings does)
 
     context = multiprocessing.get_context("fork")
     queue = context.Queue()

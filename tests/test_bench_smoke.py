@@ -1,6 +1,6 @@
 """The benchmark scripts keep working: tiny sizes, one repeat, figures not checked.
 
-Runs the crawl benchmark (Tidings and the floor; urlwatch too when its
+Runs the crawl benchmark (Tidings, the floor and the floor on bare Scrapy; urlwatch too when its
 benchmark venv is already installed, never installing it here) and the
 archive scaling benchmark on a tiny archive, as subprocesses.
 """
@@ -28,7 +28,7 @@ def bench(*args: str, tmp_path) -> subprocess.CompletedProcess:
 def test_crawl_benchmark_runs_every_tool_and_tidings_gets_304s_when_unchanged(tmp_path):
     from bench import urlwatch_runner
 
-    tools = "tidings,floor" + (",urlwatch" if urlwatch_runner.installed() else "")
+    tools = "tidings,floor,scrapy-floor-2p" + (",urlwatch" if urlwatch_runner.installed() else "")
     out = tmp_path / "crawl.json"
     proc = bench("bench.crawl", "--sizes", "3", "--repeats", "1", "--tools", tools, "--json", str(out),
                  tmp_path=tmp_path)
@@ -40,6 +40,7 @@ def test_crawl_benchmark_runs_every_tool_and_tidings_gets_304s_when_unchanged(tm
     # unchanged pages cost Tidings and the floor a 304 each.
     assert result["unchanged_answered_304"]["tidings"] == 3
     assert result["unchanged_answered_304"]["floor"] == 3
+    assert result["unchanged_answered_304"]["scrapy-floor-2p"] == 3  # the floor's work on bare Scrapy, 2 processes
     assert "| unchanged | tidings |" in proc.stdout
 
 
