@@ -30,6 +30,7 @@ BARE_SETTINGS = {
     "COOKIES_ENABLED": False,
     "TELNETCONSOLE_ENABLED": False,
     "LOG_LEVEL": "ERROR",
+    "LOG_INSTALL_ROOT_HANDLER": False,
     "STATS_CLASS": "scrapy.statscollectors.DummyStatsCollector",
     "EXTENSIONS_BASE": {},
     "DOWNLOADER_MIDDLEWARES_BASE": {},
@@ -70,7 +71,7 @@ def crawl(urls: list[str], etags: dict[str, str], connections: int) -> dict[str,
             return ()
 
     settings = {**BARE_SETTINGS, "CONCURRENT_REQUESTS": connections, "CONCURRENT_REQUESTS_PER_DOMAIN": connections}
-    process = CrawlerProcess(settings, install_root_handler=False)
+    process = CrawlerProcess(settings)
     process.crawl(FloorSpider)
     process.start()
     return results
