@@ -70,15 +70,21 @@ class RunReport:
         return json.dumps(self.to_json(), ensure_ascii=False, indent=2)
 
 
+def summary_line(source: SourceReport, width: int = 0) -> str:
+    """One source's outcome on one line (names padded to `width` to align a table)."""
+    line = (f"{source.name:<{width}}  {source.status:<8}  {source.items_seen:>4} seen  {len(source.new):>3} new"
+            f"  {len(source.updated):>3} updated")
+    if source.error:
+        line += f"  - {source.error}"
+    return line
+
+
 def render_text(report: RunReport) -> str:
     """A short summary line per source, then the new and updated headlines."""
     lines = []
     width = max((len(s.name) for s in report.sources), default=0)
     for s in report.sources:
-        line = f"{s.name:<{width}}  {s.status:<8}  {s.items_seen:>4} seen  {len(s.new):>3} new  {len(s.updated):>3} updated"
-        if s.error:
-            line += f"  - {s.error}"
-        lines.append(line)
+        lines.append(summary_line(s, width))
     for s in report.sources:
         for label, records in (("New", s.new), ("Updated", s.updated)):
             if not records:

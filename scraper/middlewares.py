@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from scrapy import Request
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware as ScrapyRobotsTxtMiddleware
 from scrapy.utils.defer import maybe_deferred_to_future
@@ -35,6 +37,10 @@ class RobotsTxtMiddleware(ScrapyRobotsTxtMiddleware):
     Each waiter here awaits its own copy of the result instead.
     """
 
+    def __init__(self, crawler):
+        super().__init__(crawler)
+        _ROBOTS_LOG.addFilter(_one_line)  # idempotent: a filter object is added once
+
     async def robot_parser(self, request):
         pending = self._parsers.get(urlparse_cached(request).netloc)
         if isinstance(pending, Deferred):
@@ -52,3 +58,15 @@ def _relay(deferred: Deferred) -> Deferred:
 
     deferred.addBoth(forward)
     return copy
+
+
+_ROBOTS_LOG = logging.getLogger(ScrapyRobotsTxtMiddleware.__module__)
+
+
+def _one_line(record: logging.LogRecord) -> bool:
+    """An unreachable host's robots.txt is an expected failure: its message
+    ("Error downloading <GET ...>: DNS lookup failed ...") says all, so
+    `scrapy crawl` prints it as one line, not with two chained tracebacks."""
+    record.exc_info = None
+    record.exc_text = None
+    return True

@@ -8,11 +8,14 @@ pipeline records whole `SourceCrawl`s and passes on the resulting
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from scrapy.crawler import Crawler
 
 from scraper.items import SourceCrawl
+
+log = logging.getLogger("tidings.pipeline")
 
 
 class ArchivePipeline:
@@ -62,10 +65,15 @@ class ArchivePipeline:
         from monitor.record import record_crawl
 
         source = self.sources[item.source]
-        return record_crawl(
+        report = record_crawl(
             self.archive,
             item,
             run_id=self.run_id,
             alert_on_first_run=source.alert_on_first_run,
             after_record=self.after_record,
         )
+        if self.owns_archive:  # `scrapy crawl listing`: no Tidings report follows, so say it here
+            from monitor.report import summary_line
+
+            log.log(logging.WARNING if report.status in ("failed", "suspect") else logging.INFO, summary_line(report))
+        return report

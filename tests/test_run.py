@@ -301,6 +301,26 @@ def test_scrapy_list_and_crawl_work_from_the_repository_root(env, tmp_path):
     assert crawled.returncode == 0, crawled.stderr[-2000:]
     with sqlite3.connect(tmp_path / "s.db") as conn:
         assert conn.execute("SELECT count(*) FROM items").fetchone() == (10,)
+    # Scrapy prints no Tidings report: the pipeline logs each source's outcome.
+    assert "[tidings.pipeline] INFO: unece  baseline    10 seen" in crawled.stderr
+
+
+def test_scrapy_crawl_of_an_unreachable_host_says_so_in_lines_without_tracebacks(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    port = free_port()
+    config = tmp_path / "tidings.toml"
+    config.write_text(f'[crawl]\ndelay = 0\n\n[[source]]\nname = "down"\nurl = "http://127.0.0.1:{port}/news"\n')
+    scrapy_env = {**os.environ, "PYTHONPATH": str(ROOT), "TIDINGS_CONFIG": str(config), "TIDINGS_DB": str(tmp_path / "s.db")}
+    crawled = subprocess.run([sys.executable, "-m", "scrapy", "crawl", "listing"],
+                             cwd=ROOT, env=scrapy_env, capture_output=True, text=True, timeout=60)
+    assert crawled.returncode == 0, crawled.stderr[-2000:]
+    assert "Traceback" not in crawled.stderr
+    assert f"[tidings.pipeline] WARNING: down  failed       0 seen    0 new    0 updated  - connection refused by 127.0.0.1:{port}" in crawled.stderr
 
 
 def test_politeness_delay_does_not_hold_back_the_first_page(tmp_path, site):
