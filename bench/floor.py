@@ -67,19 +67,29 @@ def item_links(body: bytes) -> set[str]:
 
 
 def run(urls: list[str], state_path: Path, connections: int = 16) -> dict:
+    def fetch(etags: dict[str, str]) -> dict[str, tuple[int, str | None, set[str]]]:
+        fetched = asyncio.run(fetch_all(urls, etags, connections))
+        return {url: (status, etag, item_links(body) if status != 304 else set())
+                for url, (status, etag, body) in fetched.items()}
+
+    return watch(state_path, fetch)
+
+
+def watch(state_path: Path, fetch) -> dict:
+    """Load the state, fetch every page's (status, ETag, item links) with the
+    stored ETags, count the links not seen before, save the state."""
     state = json.loads(state_path.read_text()) if state_path.exists() else {}
     etags = {url: s["etag"] for url, s in state.items() if s.get("etag")}
-    results = asyncio.run(fetch_all(urls, etags, connections))
-    summary = {"pages": len(results), "200": 0, "304": 0, "new": 0}
-    for url, (status, etag, body) in results.items():
+    summary = {"pages": 0, "200": 0, "304": 0, "new": 0}
+    for url, (status, etag, links) in fetch(etags).items():
+        summary["pages"] += 1
         if status == 304:
             summary["304"] += 1
             continue
         summary["200"] += 1
-        links = item_links(body)
         old = state.get(url)
         if old is not None:
-            summary["new"] += len(links - set(old["items"]))
+            summary["new"] += len(set(links) - set(old["items"]))
         state[url] = {"etag": etag, "items": sorted(links)}
     state_path.write_text(json.dumps(state))
     return summary

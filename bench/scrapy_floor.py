@@ -22,7 +22,7 @@ import multiprocessing
 import sys
 from pathlib import Path
 
-from bench.floor import item_links
+from bench.floor import item_links, watch
 
 # Everything Scrapy enables by default, off: the job is GET, 304 or parse, diff.
 BARE_SETTINGS = {
@@ -99,21 +99,7 @@ def crawl_sharded(urls: list[str], etags: dict[str, str], connections: int, proc
 
 
 def run(urls: list[str], state_path: Path, connections: int = 16, processes: int = 1) -> dict:
-    state = json.loads(state_path.read_text()) if state_path.exists() else {}
-    etags = {url: s["etag"] for url, s in state.items() if s.get("etag")}
-    results = crawl_sharded(urls, etags, connections, processes)
-    summary = {"pages": len(results), "200": 0, "304": 0, "new": 0}
-    for url, (status, etag, links) in results.items():
-        if status == 304:
-            summary["304"] += 1
-            continue
-        summary["200"] += 1
-        old = state.get(url)
-        if old is not None:
-            summary["new"] += len(set(links) - set(old["items"]))
-        state[url] = {"etag": etag, "items": links}
-    state_path.write_text(json.dumps(state))
-    return summary
+    return watch(state_path, lambda etags: crawl_sharded(urls, etags, connections, processes))
 
 
 def main(argv: list[str] | None = None) -> None:
