@@ -268,16 +268,27 @@ class Archive:
 
     # --- writes (call inside transaction()) ----------------------------------
 
-    def save_validators(self, source_id: int, url: str, etag: str | None, last_modified: str | None) -> None:
-        """Keep the validators of a source's first page (forget them when it sent none)."""
+    def save_validators(self, source_id: int, crawl_id: int, url: str, etag: str | None, last_modified: str | None) -> None:
+        """Keep the validators of a source's first page, and the crawl that read
+        that page (forget them when it sent none)."""
         if not etag and not last_modified:
             self.conn.execute("DELETE FROM pages WHERE source_id = ?", (source_id,))
             return
         self.conn.execute(
-            "INSERT INTO pages (source_id, url, etag, last_modified) VALUES (?,?,?,?)"
+            "INSERT INTO pages (source_id, url, etag, last_modified, crawl_id) VALUES (?,?,?,?,?)"
             " ON CONFLICT (source_id) DO UPDATE SET url = excluded.url, etag = excluded.etag,"
-            " last_modified = excluded.last_modified",
-            (source_id, url, etag, last_modified),
+            " last_modified = excluded.last_modified, crawl_id = excluded.crawl_id",
+            (source_id, url, etag, last_modified, crawl_id),
+        )
+
+    def mark_unchanged(self, source_id: int, crawl_id: int, seen_at: str) -> None:
+        """A 304: the page is the one the stored validators describe, so the
+        items that crawl saw are on the listing still; move their last_seen.
+        (No sightings: nothing was parsed, and positions are those of that crawl.)"""
+        self.conn.execute(
+            "UPDATE items SET last_seen = ?, last_crawl_id = ? WHERE id IN"
+            " (SELECT item_id FROM sightings WHERE crawl_id = (SELECT crawl_id FROM pages WHERE source_id = ?))",
+            (seen_at, crawl_id, source_id),
         )
 
     def add_crawl(
@@ -664,6 +675,11 @@ END"""
     )
 
 
+def _v6(db: sqlite_utils.Database) -> None:
+    """pages.crawl_id: the crawl that read the page the validators describe (a 304 moves its items' last_seen)"""
+    db.execute("ALTER TABLE pages ADD COLUMN crawl_id INTEGER REFERENCES crawls(id)")
+
+
 # Each feature that needs tables adds its own numbered migration here.
-MIGRATIONS = {1: _v1, 2: _v2, 4: _v4, 5: _v5}
+MIGRATIONS = {1: _v1, 2: _v2, 4: _v4, 5: _v5, 6: _v6}
 SCHEMA_VERSION = max(MIGRATIONS)

@@ -62,8 +62,10 @@ def record_crawl(
             archive.add_items(state.id, crawl_id, crawl.finished, verdict.new)
             archive.update_items(crawl_id, crawl.finished, verdict.updated)
             archive.mark_seen(state.id, crawl_id, crawl.finished, records)
-            archive.save_validators(state.id, crawl.url, crawl.validators.get("etag"),
+            archive.save_validators(state.id, crawl_id, crawl.url, crawl.validators.get("etag"),
                                     crawl.validators.get("last_modified"))
+        elif unchanged and verdict.status == "ok":
+            archive.mark_unchanged(state.id, crawl_id, crawl.finished)
         report = SourceReport(
             name=crawl.source,
             url=crawl.url,

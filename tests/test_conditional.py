@@ -78,6 +78,25 @@ def test_an_unchanged_page_is_answered_304_and_recorded_ok_with_nothing_new(setu
     assert (source["status"], source["items_seen"], source["new"], source["error"]) == ("ok", 10, [], None)
     # The 304 crawl: ok, the previous good count, nothing new, no sightings (nothing was parsed).
     assert crawls(db) == [("baseline", 200, 10, 0, 10), ("ok", 304, 10, 0, 0)]
+    # ...but the items are on the listing still: the 304 crawl is the last that saw them.
+    with sqlite3.connect(db) as conn:
+        (first_id, first_done), (second_id, second_done) = conn.execute("SELECT id, finished FROM crawls ORDER BY id")
+        items = conn.execute("SELECT first_seen, last_seen, first_crawl_id, last_crawl_id FROM items").fetchall()
+    assert second_done > first_done
+    assert items == [(first_done, second_done, first_id, second_id)] * 10
+
+
+def test_a_304_moves_last_seen_only_of_the_items_on_the_page_it_confirms(setup):
+    page, run, db = setup()
+    assert run().code == 0
+    page.body = Listing(seed_items()[2:]).render()  # two items leave the listing: a new ETag
+    assert run().code == 0
+    assert run().code == 0  # a 304 confirming the 8-item page
+    with sqlite3.connect(db) as conn:
+        ids = [row[0] for row in conn.execute("SELECT id FROM crawls ORDER BY id")]
+        last_crawls = sorted(row[0] for row in conn.execute("SELECT last_crawl_id FROM items"))
+    assert crawls(db)[-1] == ("ok", 304, 8, 0, 0)
+    assert last_crawls == [ids[0]] * 2 + [ids[2]] * 8
 
 
 def test_a_changed_page_gets_a_new_etag_and_is_parsed_and_diffed(setup):
