@@ -117,9 +117,7 @@ def run(config_path, db_path, source_names, as_json, quiet) -> None:
     from monitor import run as run_module
     from monitor.report import SKIPPED, render_text
 
-    config = load_config(config_path)
-    if not config.sources:
-        raise ConfigError(f"{config.path}: no [[source]] configured")
+    config = load_config(config_path).require_sources()
     wanted = config.select(source_names)  # unknown names are config errors before anything runs
     quiet = quiet or not sys.stdout.isatty()
     progress = _progress_printer(len(wanted)) if sys.stderr.isatty() and not as_json else None

@@ -147,6 +147,12 @@ class Config:
         known = ", ".join(n.name for n in self.notify)
         raise ConfigError(f"{self.path}: no notifier named {name!r} (configured: {known})")
 
+    def require_sources(self) -> "Config":
+        """This config, if it has something to crawl (`tidings run`, the daemon)."""
+        if not self.sources:
+            raise ConfigError(f"{self.path}: no [[source]] configured")
+        return self
+
     def select(self, names: tuple[str, ...] | list[str] | None) -> tuple[Source, ...]:
         """The named sources (all when none named), in config order."""
         if not names:
@@ -249,9 +255,11 @@ def _check_keys(table: dict, known: dict, where: str) -> None:
             raise ConfigError(f"{where}: unknown key {key!r} (known: {', '.join(sorted(known))})")
 
 
-# --- validators: each returns the clean value or raises ValueError(reason) ---
+# --- validators: each returns the clean value or raises ValueError(reason).
+# The public ones (string, positive_int, http_url, env_name, str_list) also
+# check the keys of notifier modules ([[notify]] tables). ---
 
-def _str(value: Any) -> str:
+def string(value: Any) -> str:
     if not isinstance(value, str):
         raise ValueError(f"must be a string, not {type(value).__name__}")
     return value
@@ -263,7 +271,7 @@ def _bool(value: Any) -> bool:
     return value
 
 
-def _positive_int(value: Any) -> int:
+def positive_int(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ValueError(f"must be a whole number of at least 1, not {value!r}")
     return value
@@ -292,7 +300,7 @@ def _matching(pattern: re.Pattern, rule: str) -> Callable[[Any], str]:
     """A validator of strings that must match `pattern`; `rule` says how."""
 
     def check(value: Any) -> str:
-        value = _str(value)
+        value = string(value)
         if not pattern.match(value):
             raise ValueError(f"{value!r} {rule}")
         return value
@@ -303,8 +311,8 @@ def _matching(pattern: re.Pattern, rule: str) -> Callable[[Any], str]:
 _name = _matching(_NAME, "may only use a-z, 0-9, '_' and '-'")
 
 
-def _http_url(value: Any) -> str:
-    value = _str(value).strip()
+def http_url(value: Any) -> str:
+    value = string(value).strip()
     try:
         parts = urlsplit(value)
         parts.port  # noqa: B018 - raises for a port out of range or not a number
@@ -317,10 +325,10 @@ def _http_url(value: Any) -> str:
     return value
 
 
-_env_name = _matching(_ENV_NAME, "is not an environment variable name (letters, digits and '_')")
+env_name = _matching(_ENV_NAME, "is not an environment variable name (letters, digits and '_')")
 
 
-def _str_list(value: Any) -> tuple[str, ...]:
+def str_list(value: Any) -> tuple[str, ...]:
     """A non-empty list of non-empty strings (a single string is a list of one)."""
     if isinstance(value, str):
         value = [value]
@@ -350,7 +358,7 @@ def _selector(value: Any) -> str:
     # `tidings --help` or a config error before any selector needs neither.
     from scraper.extract import SelectorError, compile_selector
 
-    value = _str(value)
+    value = string(value)
     try:
         compile_selector(value)
     except SelectorError as exc:
@@ -374,14 +382,14 @@ def _timezone(value: Any) -> str:
 
 SOURCE_KEYS: dict[str, Callable[[Any], Any]] = {
     "name": _name,
-    "url": _http_url,
+    "url": http_url,
     "item": _selector,
     "headline": _selector,
     "summary": _selector,
     "link": _selector,
     "date": _selector,
     "next_page": _selector,
-    "max_pages": _positive_int,
+    "max_pages": positive_int,
     "timeout": _positive_number,
     "alert_on_first_run": _bool,
     "schedule": _schedule,
@@ -394,14 +402,14 @@ DEFAULTS_ONLY_KEYS: dict[str, Callable[[Any], Any]] = {
 }
 
 CRAWL_KEYS: dict[str, Callable[[Any], Any]] = {
-    "concurrency": _positive_int,
-    "per_domain": _positive_int,
+    "concurrency": positive_int,
+    "per_domain": positive_int,
     "delay": _non_negative_number,
     "autothrottle": _bool,
-    "user_agent": _str,
-    "contact": _str,
+    "user_agent": string,
+    "contact": string,
     "obey_robots": _bool,
-    "max_bytes": _positive_int,
+    "max_bytes": positive_int,
     "lock_wait": _non_negative_number,
     "processes": _non_negative_int,
 }
@@ -442,13 +450,13 @@ def _parse_source(table: dict, path: Path, index: int) -> Source:
 
 
 ALERTS_KEYS: dict[str, Callable[[Any], Any]] = {
-    "broken_after": _positive_int,
+    "broken_after": positive_int,
     "give_up_after": _duration,
 }
 
 
 def _alert_kinds(value: Any) -> tuple[str, ...]:
-    kinds = _str_list(value)
+    kinds = str_list(value)
     for kind in kinds:
         if kind not in ALERT_KINDS:
             raise ValueError(f"{kind!r} is not one of {', '.join(ALERT_KINDS)}")
@@ -458,9 +466,9 @@ def _alert_kinds(value: Any) -> tuple[str, ...]:
 # Keys every [[notify]] table may have; each kind adds its own (`KEYS` of its
 # class in monitor.notify).
 NOTIFY_KEYS: dict[str, Callable[[Any], Any]] = {
-    "type": _str,
+    "type": string,
     "name": _name,
-    "sources": _str_list,
+    "sources": str_list,
     "on": _alert_kinds,
     "digest": _bool,
     "timeout": _positive_number,

@@ -133,9 +133,7 @@ class Daemon:
         except OSError:
             load_config(self.config_path)  # raises the usual one-line error
             raise
-        config = config_from_bytes(data, self.config_path)
-        if not config.sources:
-            raise ConfigError(f"{self.config_path}: no [[source]] configured")
+        config = config_from_bytes(data, self.config_path).require_sources()
         candidate = self.snapshot.with_name(self.snapshot.name + ".new")
         candidate.write_bytes(data)
         os.replace(candidate, self.snapshot)  # a child starting now reads the old or the new file, whole

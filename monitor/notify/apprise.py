@@ -9,7 +9,7 @@ import importlib.util
 import logging
 import re
 
-from monitor.config import _env_name, _str_list
+from monitor.config import env_name, str_list
 from monitor.notify.base import DeliveryError, Notifier, exactly_one
 from monitor.notify.payload import render_text, subject
 
@@ -19,8 +19,8 @@ _CREDENTIALS = re.compile(r"[a-z][a-z0-9+.-]*://\S+", re.I)
 class AppriseNotifier(Notifier):
     type = "apprise"
     KEYS = {
-        "urls": _str_list,
-        "urls_env": _env_name,
+        "urls": str_list,
+        "urls_env": env_name,
     }
 
     @classmethod

@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from email.utils import format_datetime, parseaddr
 from typing import Any
 
-from monitor.config import _env_name, _positive_int, _str, _str_list
+from monitor.config import env_name, positive_int, string, str_list
 from monitor.notify.base import DeliveryError, Notifier, connection_error, require
 from monitor.notify.payload import render_html, render_text, subject
 
@@ -18,32 +18,32 @@ DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
 
 
 def _security(value: Any) -> str:
-    value = _str(value)
+    value = string(value)
     if value not in SECURITY:
         raise ValueError(f"{value!r} is not one of {', '.join(SECURITY)}")
     return value
 
 
 def _port(value: Any) -> int:
-    value = _positive_int(value)
+    value = positive_int(value)
     if value > 65535:
         raise ValueError(f"{value} is not a TCP port (1-65535)")
     return value
 
 
 def _address(value: Any) -> str:
-    value = _str(value).strip()
+    value = string(value).strip()
     if "\n" in value or "\r" in value or "@" not in parseaddr(value)[1]:
         raise ValueError(f"{value!r} is not an email address")
     return value
 
 
 def _addresses(value: Any) -> tuple[str, ...]:
-    return tuple(_address(v) for v in _str_list(value))
+    return tuple(_address(v) for v in str_list(value))
 
 
 def _host(value: Any) -> str:
-    value = _str(value).strip()
+    value = string(value).strip()
     if not value or any(c.isspace() or c == "/" for c in value):
         raise ValueError(f"{value!r} is not a host name")
     return value
@@ -55,8 +55,8 @@ class EmailNotifier(Notifier):
         "smtp_host": _host,
         "smtp_port": _port,
         "security": _security,
-        "username_env": _env_name,
-        "password_env": _env_name,
+        "username_env": env_name,
+        "password_env": env_name,
         "from": _address,
         "to": _addresses,
     }

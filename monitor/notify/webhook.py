@@ -9,7 +9,7 @@ import json
 from typing import Any
 from urllib.parse import urlsplit
 
-from monitor.config import _env_name, _http_url
+from monitor.config import env_name, http_url
 from monitor.notify.base import DeliveryError, Notifier, connection_error, exactly_one
 
 SIGNATURE_HEADER = "X-Tidings-Signature"
@@ -37,9 +37,9 @@ def sign(secret: str, body: bytes) -> str:
 class WebhookNotifier(Notifier):
     type = "webhook"
     KEYS = {
-        "url": _http_url,
-        "url_env": _env_name,
-        "secret_env": _env_name,
+        "url": http_url,
+        "url_env": env_name,
+        "secret_env": env_name,
         "headers": _headers,
     }
 
@@ -51,7 +51,7 @@ class WebhookNotifier(Notifier):
     def send(self, payload: dict) -> None:
         url = self.options.get("url") or self.env("url_env")
         try:
-            url = _http_url(url)
+            url = http_url(url)
         except ValueError as exc:
             raise DeliveryError(f"webhook URL from {self.options['url_env']}: {exc}", retry_now=False) from None
         body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
