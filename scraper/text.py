@@ -259,9 +259,16 @@ _DATE_PART = re.compile(
     r"|\d{1,2}[./-]\d{1,2}[./-]\d{4}"
     rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH_NAME},?\s+\d{{4}}"
     rf"|{_MONTH_NAME}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}})"
-    r"(?:\s*[,|@\u2013\u2014-]?\s*(?:at\s+)?\d{1,2}:\d{2}(?::\d{2})?(?:\s*[ap]\.?m\.?)?)?",
+    r"(?:\s*[,|@\u2013\u2014-]?\s*(?:at\s+)?\d{1,2}:\d{2}(?::\d{2})?(?:\s*[ap]\.?m\.?)?"
+    # ...and its zone, when it is one a reader cannot mistake: UTC/GMT/Z or a
+    # numeric offset ("14:05 GMT", "2:05 PM +0100").  Zone names such as EST or
+    # CET are ambiguous across countries and stay out (the time is kept naive).
+    r"(?:(?:\s+|\s*(?:UTC|GMT)\s*)[+-]\d{2}:?\d{2}\b|\s*(?:UTC|GMT|Z)\b)?)?",
     re.I,
 )
+
+
+_ZONE_BEFORE_OFFSET = re.compile(r"(?:UTC|GMT)\s*(?=[+-]\d)", re.I)
 
 
 def _date_part(text: str) -> str | None:
@@ -275,6 +282,8 @@ def _date_part(text: str) -> str | None:
             if not 1 <= month <= 12:
                 continue
             part = f"{day} {_MONTHS[month - 1]} {year}{part[year_first.end():]}"
+        # "UTC+2" is two hours ahead to a reader; dateutil reads it the POSIX way (behind).
+        part = _ZONE_BEFORE_OFFSET.sub("", part)
         if _parse_loose(part) is not None:
             return part
     return None

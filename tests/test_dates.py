@@ -40,3 +40,22 @@ def test_a_german_listing_gets_its_dates_by_automatic_detection():
         ("Ministerin besucht Hochwasserschutzanlage an der Elbe", "2024-03-05"),
         ("Jahresbericht zur Luftqualität in den Städten vorgestellt", "2024-02-28"),
     ]
+
+
+@pytest.mark.parametrize("text, iso", [
+    ("7 March 2024 14:05 GMT", "2024-03-07T14:05:00+00:00"),
+    ("Thu, 07 Mar 2024 14:05:00 GMT", "2024-03-07T14:05:00+00:00"),
+    ("March 7, 2024 at 2:05 pm UTC", "2024-03-07T14:05:00+00:00"),
+    ("Posted 2024-03-07 14:05 GMT by Ann Lee", "2024-03-07T14:05:00+00:00"),
+    ("7 March 2024 14:05 +0100", "2024-03-07T14:05:00+01:00"),
+    # Ahead of UTC, as a reader takes it (not the POSIX reading dateutil has).
+    ("7 March 2024 14:05 UTC+02:00", "2024-03-07T14:05:00+02:00"),
+    ("7 March 2024 14:05 GMT-05:00", "2024-03-07T14:05:00-05:00"),
+    # Zone names that differ between countries stay out: the time is kept as written.
+    ("7 March 2024 14:05 CET", "2024-03-07T14:05:00"),
+    ("March 7, 2024 2:05 PM EST", "2024-03-07T14:05:00"),
+    # A time range is not an offset.
+    ("7 March 2024 14:05-15:00", "2024-03-07T14:05:00"),
+])
+def test_an_unmistakable_time_zone_is_kept(text, iso):
+    assert parse_date(text) == iso
