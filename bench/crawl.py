@@ -131,7 +131,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sizes", default="200,1000")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--no-urlwatch", action="store_true", help="skip urlwatch (no PyPI install needed)")
-    parser.add_argument("--tools", default="tidings,tidings-1w,urlwatch,floor",
+    parser.add_argument("--tools", default="tidings,tidings-1w,urlwatch,floor,scrapy-floor,scrapy-floor-2p",
                         help="tidings (automatic worker processes), tidings-1w (processes = 1), urlwatch, floor, "
                              "scrapy-floor / scrapy-floor-2p (the floor's work on a bare Scrapy spider, 1 or 2 processes)")
     parser.add_argument("--json", type=Path, help="also write the results here")
