@@ -261,9 +261,12 @@ _DATE_PART = re.compile(
     rf"|{_MONTH_NAME}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}})"
     r"(?:\s*[,|@\u2013\u2014-]?\s*(?:at\s+)?\d{1,2}:\d{2}(?::\d{2})?(?:\s*[ap]\.?m\.?)?"
     # ...and its zone, when it is one a reader cannot mistake: UTC/GMT/Z or a
-    # numeric offset ("14:05 GMT", "2:05 PM +0100").  Zone names such as EST or
-    # CET are ambiguous across countries and stay out (the time is kept naive).
-    r"(?:(?:\s+|\s*(?:UTC|GMT)\s*)[+-]\d{2}:?\d{2}\b|\s*(?:UTC|GMT|Z)\b)?)?",
+    # numeric offset ("14:05 GMT", "2:05 PM +0100", "14:05 UTC+2").  Zone names
+    # such as EST or CET are ambiguous across countries and stay out (the time
+    # is kept naive), as do offsets no zone has (beyond 14 hours: "+2500 views"),
+    # and UTC followed by such an offset is not UTC.
+    r"(?:\s*(?:UTC|GMT)\s*[+-](?:1[0-4]|0?\d)(?::?[0-5]\d)?\b|\s+[+-](?:1[0-4]|0\d):?[0-5]\d\b"
+    r"|\s*(?:UTC|GMT|Z)\b(?!\s*[+-]\d))?)?",
     re.I,
 )
 
@@ -336,6 +339,10 @@ def _parse_loose(text: str) -> datetime | None:
     if first.year != second.year or first.month != second.month:
         return None
     if first.day != second.day:
+        return None
+    try:
+        first.utcoffset()  # an offset of a day or more is no zone ("+2500"): not a date
+    except ValueError:
         return None
     return first
 

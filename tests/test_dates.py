@@ -59,3 +59,20 @@ def test_a_german_listing_gets_its_dates_by_automatic_detection():
 ])
 def test_an_unmistakable_time_zone_is_kept(text, iso):
     assert parse_date(text) == iso
+
+
+@pytest.mark.parametrize("text, iso", [
+    # The offset written the short way, as the README's own example has it:
+    # never read as UTC itself (two hours off), whatever its length.
+    ("7 March 2024 14:05 UTC+2", "2024-03-07T14:05:00+02:00"),
+    ("7 March 2024 14:05 GMT+1", "2024-03-07T14:05:00+01:00"),
+    ("7 March 2024 14:05 UTC-5", "2024-03-07T14:05:00-05:00"),
+    ("7 March 2024 14:05 GMT +1", "2024-03-07T14:05:00+01:00"),
+    ("7 March 2024 14:05 UTC+5:30", "2024-03-07T14:05:00+05:30"),
+    ("7 March 2024 14:05 UTC+10", "2024-03-07T14:05:00+10:00"),
+    # An offset no zone has is not read as one; nor is UTC it follows.
+    ("7 March 2024 14:05 UTC+15", "2024-03-07T14:05:00"),
+    ("7 March 2024 14:05 +2500 views", "2024-03-07T14:05:00"),
+])
+def test_a_short_offset_after_utc_or_gmt_is_the_offset_not_utc(text, iso):
+    assert parse_date(text) == iso
