@@ -678,6 +678,13 @@ END"""
 def _v6(db: sqlite_utils.Database) -> None:
     """pages.crawl_id: the crawl that read the page the validators describe (a 304 moves its items' last_seen)"""
     db.execute("ALTER TABLE pages ADD COLUMN crawl_id INTEGER REFERENCES crawls(id)")
+    # Validators kept before this migration are those of the source's last good
+    # crawl that read its page (a 304 reads none): else a 304 would move nothing
+    # until the page next changes.
+    db.execute(
+        "UPDATE pages SET crawl_id = (SELECT max(id) FROM crawls WHERE crawls.source_id = pages.source_id"
+        " AND status IN ('ok', 'baseline') AND http_status IS NOT 304)"
+    )
 
 
 # Each feature that needs tables adds its own numbered migration here.

@@ -143,3 +143,30 @@ def test_second_run_against_servers_with_partial_or_no_support(setup, server, as
     [source] = second.json["sources"]
     assert (source["status"], source["items_seen"], source["new"]) == ("ok", 10, [])
     assert crawls(db)[-1] == last_crawl
+
+
+def _as_schema_5(db) -> None:
+    """The archive as Tidings before migration 6 left it: pages without crawl_id."""
+    with sqlite3.connect(db) as conn:
+        conn.executescript(
+            "CREATE TABLE old_pages (source_id INTEGER PRIMARY KEY REFERENCES sources(id), url TEXT NOT NULL,"
+            " etag TEXT, last_modified TEXT);"
+            "INSERT INTO old_pages SELECT source_id, url, etag, last_modified FROM pages;"
+            "DROP TABLE pages; ALTER TABLE old_pages RENAME TO pages;"
+            "DELETE FROM meta WHERE key = 'migration:6'; UPDATE meta SET value = '5' WHERE key = 'schema_version';"
+        )
+
+
+def test_a_304_in_an_archive_upgraded_from_schema_5_moves_last_seen_too(setup):
+    page, run, db = setup()
+    assert run().code == 0  # baseline: the page and its validators
+    assert run().code == 0  # a 304 (no sightings)
+    _as_schema_5(db)
+    third = run()  # migration 6, then a 304 confirming the baseline's page
+    assert third.code == 0, third.stderr
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT 1 FROM meta WHERE key = 'migration:6'").fetchone() == (1,)
+        ids = [row[0] for row in conn.execute("SELECT id FROM crawls ORDER BY id")]
+        last_crawls = [row[0] for row in conn.execute("SELECT last_crawl_id FROM items")]
+    assert crawls(db)[-1] == ("ok", 304, 10, 0, 0)
+    assert last_crawls == [ids[2]] * 10
