@@ -261,10 +261,11 @@ class Archive:
         (If-None-Match / If-Modified-Since) instead of fetching every page whole.
         """
         rows = self.conn.execute(
-            "SELECT sources.name, pages.url, pages.etag, pages.last_modified"
+            "SELECT sources.name, pages.url, pages.etag, pages.last_modified, pages.crawl_id"
             " FROM pages JOIN sources ON sources.id = pages.source_id"
         ).fetchall()
-        return {name: {"url": url, "etag": etag, "last_modified": modified} for name, url, etag, modified in rows}
+        return {name: {"url": url, "etag": etag, "last_modified": modified, "crawl_id": crawl}
+                for name, url, etag, modified, crawl in rows}
 
     # --- writes (call inside transaction()) ----------------------------------
 
@@ -281,14 +282,17 @@ class Archive:
             (source_id, url, etag, last_modified, crawl_id),
         )
 
-    def mark_unchanged(self, source_id: int, crawl_id: int, seen_at: str) -> None:
-        """A 304: the page is the one the stored validators describe, so the
-        items that crawl saw are on the listing still; move their last_seen.
+    def mark_unchanged(self, source_id: int, crawl_id: int, seen_at: str, confirmed: int | None) -> None:
+        """A 304: the page is the one the validators sent describe (those the
+        `confirmed` crawl read; the stored ones when not known), so the items
+        that crawl saw are on the listing still; move their last_seen, never
+        back (another process may have recorded a later sighting meanwhile).
         (No sightings: nothing was parsed, and positions are those of that crawl.)"""
         self.conn.execute(
-            "UPDATE items SET last_seen = ?, last_crawl_id = ? WHERE id IN"
-            " (SELECT item_id FROM sightings WHERE crawl_id = (SELECT crawl_id FROM pages WHERE source_id = ?))",
-            (seen_at, crawl_id, source_id),
+            "UPDATE items SET last_seen = ?, last_crawl_id = ? WHERE source_id = ? AND last_seen <= ? AND id IN"
+            " (SELECT item_id FROM sightings WHERE crawl_id ="
+            "  coalesce(?, (SELECT crawl_id FROM pages WHERE source_id = ?)))",
+            (seen_at, crawl_id, source_id, seen_at, confirmed, source_id),
         )
 
     def add_crawl(

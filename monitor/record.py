@@ -65,7 +65,7 @@ def record_crawl(
             archive.save_validators(state.id, crawl_id, crawl.url, crawl.validators.get("etag"),
                                     crawl.validators.get("last_modified"))
         elif unchanged and verdict.status == "ok":
-            archive.mark_unchanged(state.id, crawl_id, crawl.finished)
+            archive.mark_unchanged(state.id, crawl_id, crawl.finished, crawl.validators.get("crawl_id"))
         report = SourceReport(
             name=crawl.source,
             url=crawl.url,

@@ -79,6 +79,8 @@ class SourceCrawl:
     error: str | None = None
     pages: int = 0
     not_modified: bool = False
+    # The first page's ETag/Last-Modified as sent; after a 304, the validators
+    # asked with (with the `crawl_id` that read the page they describe).
     validators: dict = field(default_factory=dict)
     # Selectors automatic detection inferred on the first page: the ones used
     # when the source has none, a suggestion when the configured ones found

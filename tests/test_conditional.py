@@ -170,3 +170,31 @@ def test_a_304_in_an_archive_upgraded_from_schema_5_moves_last_seen_too(setup):
         last_crawls = [row[0] for row in conn.execute("SELECT last_crawl_id FROM items")]
     assert crawls(db)[-1] == ("ok", 304, 10, 0, 0)
     assert last_crawls == [ids[2]] * 10
+
+
+def test_a_304_recorded_after_another_process_saw_a_changed_page_confirms_only_the_page_it_asked_about(tmp_path):
+    """`scrapy crawl listing` (no source locks) may record a changed page while a
+    `tidings run` waits for its 304 to the older validators: that 304 confirms
+    the older page's items at its own time, not the newer page's."""
+    from monitor.archive import Archive
+    from monitor.record import record_crawl
+    from scraper.items import Record, SourceCrawl
+
+    def record(*names):
+        return [Record("s", n.upper(), "", f"https://example.org/{n}", None, i) for i, n in enumerate(names)]
+
+    url = "https://example.org/news"
+    with Archive(tmp_path / "a.db") as archive:
+        old = record_crawl(archive, SourceCrawl("s", url, "2026-01-01T08:00:00.000+00:00", "2026-01-01T08:00:01.000+00:00", record("a", "b", "c"),
+                                                http_status=200, pages=1, validators={"etag": '"v1"'}), run_id="r1")
+        sent = archive.page_validators()["s"]  # what `tidings run` asks with...
+        newer = record_crawl(archive, SourceCrawl("s", url, "2026-01-01T09:00:00.000+00:00", "2026-01-01T09:00:05.000+00:00", record("c", "d"),
+                                                  http_status=200, pages=1, validators={"etag": '"v2"'}), run_id="r2")
+        # ...and the 304 it got at 09:00:02, before the other process finished, recorded last.
+        answer = SourceCrawl("s", url, "2026-01-01T09:00:00.000+00:00", "2026-01-01T09:00:02.000+00:00", http_status=304, pages=1,
+                             not_modified=True, validators=sent)
+        confirm = record_crawl(archive, answer, run_id="r1b")
+        seen = dict(archive.conn.execute("SELECT headline, last_crawl_id FROM items"))
+    # a and b were on the page the 304 confirmed; c was seen later by the newer crawl; d never by the 304.
+    assert seen == {"A": confirm.crawl_id, "B": confirm.crawl_id, "C": newer.crawl_id, "D": newer.crawl_id}
+    assert old.crawl_id < newer.crawl_id < confirm.crawl_id

@@ -33,7 +33,7 @@ class ListingSpider(scrapy.Spider):
         self.config = config
         self.source_names = [n for n in (source or "").split(",") if n]
         self.sources = tuple(sources) if sources is not None else None
-        # Source name -> {"url", "etag", "last_modified"} of its first page's last good crawl.
+        # Source name -> {"url", "etag", "last_modified", "crawl_id"} of its first page's last good crawl.
         self.validators = validators or {}
 
     @classmethod
@@ -69,6 +69,7 @@ class ListingSpider(scrapy.Spider):
         crawl.http_status = response.status
         if response.status == 304:  # only ever asked for with our validators: unchanged
             crawl.not_modified = True
+            crawl.validators = dict(self.validators.get(source.name) or {})  # the page it confirms
             yield _finish(crawl)
             return
         if crawl.pages == 1:
