@@ -12,7 +12,9 @@ import logging
 from typing import Any
 
 from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
 
+from monitor.errors import TidingsError
 from scraper.items import SourceCrawl
 
 log = logging.getLogger("tidings.pipeline")
@@ -65,13 +67,20 @@ class ArchivePipeline:
         from monitor.record import record_crawl
 
         source = self.sources[item.source]
-        report = record_crawl(
-            self.archive,
-            item,
-            run_id=self.run_id,
-            alert_on_first_run=source.alert_on_first_run,
-            after_record=self.after_record,
-        )
+        try:
+            report = record_crawl(
+                self.archive,
+                item,
+                run_id=self.run_id,
+                alert_on_first_run=source.alert_on_first_run,
+                after_record=self.after_record,
+            )
+        except TidingsError as exc:
+            if not self.owns_archive:  # `tidings run` reports it
+                raise
+            # `scrapy crawl listing`: one line, not a traceback and a dump of every record.
+            log.error(f"{item.source}  not recorded - {exc}")
+            raise DropItem(str(exc), log_level="DEBUG") from None
         if self.owns_archive:  # `scrapy crawl listing`: no Tidings report follows, so say it here
             from monitor.report import summary_line
 

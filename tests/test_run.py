@@ -305,6 +305,36 @@ def test_scrapy_list_and_crawl_work_from_the_repository_root(env, tmp_path):
     assert "[tidings.pipeline] INFO: unece  baseline    10 seen" in crawled.stderr
 
 
+def test_scrapy_crawl_that_cannot_record_a_source_says_so_in_one_line(env, tmp_path):
+    """The archive refusing the write (here: the file size limit a full disk
+    would set) is the source's one error line, not a traceback and a dump of
+    every record it crawled."""
+    import os
+    import resource
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    site, config, _, _ = env
+    db = tmp_path / "s.db"
+    scrapy_env = {**os.environ, "PYTHONPATH": str(ROOT), "TIDINGS_CONFIG": str(config), "TIDINGS_DB": str(db)}
+
+    def crawl(**kwargs):
+        return subprocess.run([sys.executable, "-m", "scrapy", "crawl", "listing"],
+                              cwd=ROOT, env=scrapy_env, capture_output=True, text=True, timeout=60, **kwargs)
+
+    assert crawl().returncode == 0
+    site.pages["/news"] = Page(Listing([extra_item(n) for n in range(1, 29)] + seed_items()).render())
+    hard = resource.getrlimit(resource.RLIMIT_FSIZE)[1]
+    limited = crawl(preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (36 * 1024, hard)))
+    assert "Traceback" not in limited.stderr
+    assert "Extra release number" not in limited.stderr  # no dump of the records
+    assert f"[tidings.pipeline] ERROR: unece  not recorded - {db}: cannot write" in limited.stderr
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM items").fetchone() == (10,)
+
+
 def test_scrapy_crawl_of_an_unreachable_host_says_so_in_lines_without_tracebacks(tmp_path):
     import os
     import subprocess
