@@ -117,7 +117,9 @@ class Archive:
                     self.path.parent.mkdir(parents=True, exist_ok=True)
                 conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_SECONDS)
             self.conn = conn
-            self.db = sqlite_utils.Database(conn)
+            # No sqlite-utils plugins: finding them scans every installed package's
+            # entry points at each start, and the archive's SQL needs none.
+            self.db = sqlite_utils.Database(conn, execute_plugins=False)
             conn.execute("PRAGMA foreign_keys = ON")
             self._refuse_foreign_database()
             if not readonly:

@@ -477,10 +477,12 @@ NOTIFY_KEYS: dict[str, Callable[[Any], Any]] = {
 
 
 def _parse_notifiers(raw: Any, path: Path, alerts: AlertSettings, source_names: set[str]) -> tuple[NotifierConfig, ...]:
-    from monitor.notify.registry import NOTIFIERS
-
     if not isinstance(raw, list) or not all(isinstance(n, dict) for n in raw):
         raise ConfigError(f"{path}: 'notify' must be [[notify]] tables")
+    if not raw:
+        return ()  # without [[notify]], no notifier module (smtplib, email, http.client) is imported
+    from monitor.notify.registry import NOTIFIERS
+
     notifiers: list[NotifierConfig] = []
     for index, table in enumerate(raw, 1):
         kind = table.get("type")

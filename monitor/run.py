@@ -14,7 +14,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable
 
-from monitor import feeds
 from monitor.archive import Archive
 from monitor.config import Config, CrawlSettings, Source
 from monitor.errors import ArchiveError, TidingsError
@@ -118,6 +117,8 @@ def run(
     wanted = config.select(list(source_names or ()))
     report = RunReport(run_id=new_run_id(), started=utc_now())
     if config.feeds_dir:
+        from monitor import feeds  # here: feedgen costs start-up time a run without feeds_dir never needs
+
         feeds.prepare_feeds_dir(config.feeds_dir)  # a bad feeds_dir fails before crawling
     hooks = notify.alert_hooks(config)
     with Archive(db_path) as archive, SourceLocks(db_path) as locks:
@@ -189,6 +190,8 @@ def skipped_report(source: Source, waited: float) -> SourceReport:
 
 def _write_feeds(archive: Archive, config: Config) -> None:
     """Refresh feeds_dir; the crawls are recorded already, so a failure is logged, not raised."""
+    from monitor import feeds
+
     try:
         feeds.write_feeds(archive, config.feeds_dir, [s.name for s in config.sources])
     except TidingsError as exc:

@@ -29,7 +29,6 @@ from monitor.archive import Archive, Delivery, HealthFacts
 from monitor.config import Config, NotifierConfig
 from monitor.notify.base import DeliveryError, Notifier
 from monitor.notify.payload import document, item_json, test_document
-from monitor.notify.registry import NOTIFIERS
 from monitor.record import AfterRecord
 from monitor.report import PROBLEM_STATUSES, SourceReport
 from scraper.items import to_timestamp
@@ -152,7 +151,7 @@ def send_test(config: Config, name: str | None = None) -> list[tuple[NotifierCon
 
     def attempt(notifier: NotifierConfig) -> None:
         try:
-            NOTIFIERS[notifier.type](notifier).send(test_document())
+            _sender(notifier).send(test_document())
             outcomes[notifier.name] = None
         except DeliveryError as exc:
             outcomes[notifier.name] = str(exc)
@@ -195,7 +194,7 @@ def _deliver(archive: Archive, config: Config, rows: list[Delivery]) -> Delivery
         groups.setdefault(row.notifier, []).append(row)
     events: queue.Queue = queue.Queue()
     threads = [
-        threading.Thread(target=_send_all, args=(NOTIFIERS[notifiers[name].type](notifiers[name]), group, events.put),
+        threading.Thread(target=_send_all, args=(_sender(notifiers[name]), group, events.put),
                          name=f"notify-{name}", daemon=True)
         for name, group in groups.items()
     ]
@@ -215,6 +214,14 @@ def _deliver(archive: Archive, config: Config, rows: list[Delivery]) -> Delivery
     for name, error in stats.errors.items():
         log.warning("%s: could not deliver every alert (will retry): %s", name, error)
     return stats
+
+
+def _sender(notifier: NotifierConfig) -> Notifier:
+    """The Notifier for a [[notify]] table.  The registry is imported only here,
+    when something is sent: a run with nothing to send loads no notifier module."""
+    from monitor.notify.registry import NOTIFIERS
+
+    return NOTIFIERS[notifier.type](notifier)
 
 
 def _send_all(notifier: Notifier, rows: list[Delivery], emit) -> None:
