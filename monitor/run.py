@@ -73,6 +73,9 @@ def crawl_sources(
     a raw `SourceCrawl` (for previews).  Raises the first TidingsError a
     pipeline met, such as a full disk.
     """
+    from scraper.preload import load_crawl_modules
+
+    load_crawl_modules()
     from scrapy import signals
     from scrapy.crawler import CrawlerProcess
 

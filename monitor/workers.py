@@ -76,10 +76,11 @@ def crawl_in_workers(
     `on_crawl` runs in this process, as crawls arrive.  A worker that died
     says nothing more: the caller reports its missing sources as unfinished.
     """
-    # Imported once here (no reactor is installed by these imports), so the
-    # forked workers share the modules instead of each importing Scrapy anew.
-    import scrapy.crawler  # noqa: F401
-    import scraper.spiders.listing  # noqa: F401
+    # Imported once here, so the forked workers share the modules instead of
+    # each importing Scrapy anew.
+    from scraper.preload import load_crawl_modules
+
+    load_crawl_modules()
 
     context = multiprocessing.get_context("fork")
     results = context.Queue()
