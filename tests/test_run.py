@@ -8,7 +8,8 @@ import sqlite3
 
 import pytest
 
-from conftest import Page, tidings, write_config
+from alert_receivers import self_signed_cert
+from conftest import Page, Site, tidings, write_config
 from pages import DRUPAL_SOURCE, Listing, extra_item, seed_items
 from test_extract import seed_blocks_from_text
 
@@ -377,3 +378,27 @@ def test_politeness_delay_does_not_hold_back_the_first_page(tmp_path, site):
     result = tidings("run", "--config", str(config), "--db", str(tmp_path / "a.db"), "--json")
     assert result.code == 0, result.stderr
     assert times["news"] - times["robots"] < 2
+
+
+def test_an_https_source_is_crawled_and_reports_its_new_item(tmp_path):
+    """Scrapy's TLS modules are imported by monitor's own start-up path
+    (scraper.preload): an https listing must still be fetched."""
+    cert = self_signed_cert(tmp_path)
+    site = Site(cert=cert)
+    try:
+        site.pages["/news"] = Page(Listing().render())
+        config = write_config(tmp_path / "tidings.toml", [{"name": "secure", "url": site.url("/news"), **DRUPAL_SOURCE}])
+        env = {"SSL_CERT_FILE": cert[0]}
+        run = ["run", "--config", str(config), "--db", str(tmp_path / "archive.db"), "--json"]
+        first = tidings(*run, env=env)
+        assert first.code == 0, first.stderr
+        [source] = first.json["sources"]
+        assert (source["url"], source["status"], source["items_seen"]) == (site.url("/news"), "baseline", 10)
+        site.pages["/news"] = Page(Listing([extra_item(1), *seed_items()]).render())
+        second = tidings(*run, env=env)
+        assert second.code == 0, second.stderr
+        [source] = second.json["sources"]
+        assert [n["headline"] for n in source["new"]] == [extra_item(1).headline]
+        assert "/news" in site.requests
+    finally:
+        site.close()
