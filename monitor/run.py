@@ -49,6 +49,8 @@ def scrapy_settings(crawl: CrawlSettings, *, record: bool = True) -> "Settings":
             "USER_AGENT": crawl.effective_user_agent,
             "ROBOTSTXT_OBEY": crawl.obey_robots,
             "DOWNLOAD_MAXSIZE": crawl.max_bytes,
+            # Tidings' CLI sets up logging (monitor.cli.setup_logging), not Scrapy.
+            "LOG_INSTALL_ROOT_HANDLER": False,
         },
         priority="cmdline",
     )
@@ -93,7 +95,7 @@ def crawl_sources(
     def item_failed(item, failure, **_):
         errors.append(failure.value)
 
-    process = CrawlerProcess(scrapy_settings(crawl, record=archive is not None), install_root_handler=False)
+    process = CrawlerProcess(scrapy_settings(crawl, record=archive is not None))
     crawler = process.create_crawler(ListingSpider)
     crawler.signals.connect(scraped, signal=signals.item_scraped)
     crawler.signals.connect(item_failed, signal=signals.item_error)
