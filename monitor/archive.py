@@ -13,12 +13,13 @@ import os
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 from monitor.errors import ArchiveError
 from scraper.items import Record
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 BUSY_TIMEOUT_SECONDS = 60
 
@@ -117,9 +118,9 @@ class Archive:
                     self.path.parent.mkdir(parents=True, exist_ok=True)
                 conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_SECONDS)
             self.conn = conn
-            # No sqlite-utils plugins: finding them scans every installed package's
-            # entry points at each start, and the archive's SQL needs none.
-            self.db = sqlite_utils.Database(conn, execute_plugins=False)
+            self._db: sqlite_utils.Database | None = None
+            # As sqlite-utils sets it: its full-text triggers rely on it.
+            conn.execute("PRAGMA recursive_triggers = ON")
             conn.execute("PRAGMA foreign_keys = ON")
             self._refuse_foreign_database()
             if not readonly:
@@ -134,6 +135,26 @@ class Archive:
             raise ArchiveError(f"{self.path}: cannot create the archive: {exc.strerror or exc}") from None
         except sqlite3.Error as exc:
             raise ArchiveError(f"{self.path}: {_describe(exc)}") from None
+
+    @property
+    def db(self) -> "sqlite_utils.Database":
+        """sqlite-utils over the same connection, for migrations.
+
+        Imported on first use: sqlite-utils and its plugin machinery cost about
+        25 ms at every start, and a run on an up-to-date archive needs neither.
+        No plugins: finding them scans every installed package's metadata.
+        """
+        if self._db is None:
+            import sqlite_utils
+
+            self._db = sqlite_utils.Database(self.conn, execute_plugins=False)
+        return self._db
+
+    def has_table(self, name: str) -> bool:
+        """Whether the table exists (an archive opened read-only is not migrated)."""
+        return self.conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
+        ).fetchone() is not None
 
     def __enter__(self) -> "Archive":
         return self
@@ -173,7 +194,7 @@ class Archive:
         return max(applied, default=0)
 
     def applied_migrations(self) -> set[int]:
-        if not self.db["meta"].exists():
+        if not self.has_table("meta"):
             return set()
         rows = self.conn.execute("SELECT key FROM meta WHERE key LIKE 'migration:%'").fetchall()
         applied = {int(key.split(":", 1)[1]) for (key,) in rows}
@@ -415,7 +436,7 @@ class Archive:
     def list_deliveries(self, states: Iterable[str] = ("pending", "dead"), limit: int = 100) -> list[Delivery]:
         """Deliveries in the given states, newest first (for `tidings status`;
         none while the archive has no deliveries table, as read-only opens do not migrate)."""
-        if not self.db["deliveries"].exists():
+        if not self.has_table("deliveries"):
             return []
         states = list(states)
         marks = ",".join("?" * len(states))
@@ -498,7 +519,7 @@ class Archive:
             "SELECT source_id, coalesce(sum(new), 0) FROM crawls WHERE started >= ? GROUP BY source_id", (since,)
         ):
             overview[names[source_id]].new_since = new
-        if self.db["deliveries"].exists():
+        if self.has_table("deliveries"):
             for source_id, pending, dead in self.conn.execute(
                 "SELECT source_id, sum(state = 'pending'), sum(state = 'dead') FROM deliveries"
                 " WHERE source_id IS NOT NULL GROUP BY source_id"
