@@ -22,7 +22,7 @@ import tempfile
 from pathlib import Path
 
 from bench import urlwatch_runner
-from bench.common import PYTHON, Measure, fixture_site, machine, measure, table
+from bench.common import PYTHON, ROOT, Measure, compile_code, fixture_site, machine, measure, table
 from bench.site import SELECTORS
 
 PHASES = ("baseline", "changed", "unchanged")
@@ -143,6 +143,8 @@ def main(argv: list[str] | None = None) -> None:
           + ", ".join(f"{k} = {json.dumps(v)}" for k, v in LOOPBACK_CRAWL.items())
           + f"; urlwatch {urlwatch_runner.URLWATCH_VERSION} with {urlwatch_runner.PARALLEL} worker threads;"
           " floor: 16 keep-alive connections", flush=True)
+    for checkout in {ROOT, args.code or ROOT}:  # the floor runs from ROOT, Tidings from --code if given
+        compile_code(checkout)
     results = []
     for size in (int(s) for s in args.sizes.split(",") if s):
         result = bench_size(size, args.repeats, tools, args.code)
