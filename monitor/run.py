@@ -2,8 +2,8 @@
 
 `run()` is what `tidings run` (and each scheduler tick, in a child process)
 does.  All sources are crawled concurrently by one Scrapy process (or, for
-many sources, by worker processes: monitor.workers); each source's crawl is
-recorded as soon as it finishes, in its own transaction.
+many sources, by it and forked worker processes: monitor.workers); each
+source's crawl is recorded as soon as it finishes, in its own transaction.
 """
 
 from __future__ import annotations
@@ -68,12 +68,19 @@ def crawl_sources(
     after_record: tuple[AfterRecord, ...] = (),
     on_item: Callable[[object], None] | None = None,
     validators: dict | None = None,
+    claim: Callable[[], Source | None] | None = None,
+    on_start: Callable[[], None] | None = None,
+    keep: bool = True,
 ) -> list:
     """Crawl sources in one Scrapy process; return what the pipelines produced.
 
     With an archive, each item is a recorded `SourceReport`; without one,
     a raw `SourceCrawl` (for previews).  Raises the first TidingsError a
-    pipeline met, such as a full disk.
+    pipeline met, such as a full disk.  With `claim`, only the sources it
+    hands out are crawled (shared with other processes: monitor.workers);
+    `on_start` runs in the reactor once the engine has started; `keep=False`
+    returns nothing, for a caller that takes each item from `on_item` (a
+    worker process need not hold every crawl it has sent on).
     """
     from scraper.preload import load_crawl_modules
 
@@ -88,7 +95,8 @@ def crawl_sources(
     errors: list[BaseException] = []
 
     def scraped(item, **_):
-        collected.append(item)
+        if keep:
+            collected.append(item)
         if on_item:
             on_item(item)
 
@@ -99,8 +107,13 @@ def crawl_sources(
     crawler = process.create_crawler(ListingSpider)
     crawler.signals.connect(scraped, signal=signals.item_scraped)
     crawler.signals.connect(item_failed, signal=signals.item_error)
+    if on_start:
+        def started(**_):
+            on_start()
+
+        crawler.signals.connect(started, signal=signals.engine_started)
     process.crawl(crawler, sources=sources, archive=archive, run_id=run_id, after_record=after_record,
-                  validators=validators)
+                  validators=validators, claim=claim)
     process.start()
     for error in errors:
         if isinstance(error, TidingsError):
@@ -161,30 +174,35 @@ def _crawl_and_record(
     after_record: tuple[AfterRecord, ...],
     on_source: Callable[[SourceReport], None] | None,
 ) -> list:
-    """Crawl and record, in this process or, for many sources, over worker processes.
+    """Crawl and record, in this process or, for many sources, in it and forked workers.
 
     Either way each crawl is recorded here, in its own transaction, with the
     same hooks; workers only fetch and extract (monitor.workers).
     """
-    from monitor.workers import crawl_in_workers, worker_count
+    from monitor.workers import crawl_in_processes, worker_count
 
     validators = archive.page_validators()  # for conditional requests
-    workers = worker_count(len(sources), config.crawl)
-    if workers <= 1:
-        return crawl_sources(sources, config.crawl, archive=archive, run_id=run_id, after_record=after_record,
-                             on_item=on_source, validators=validators)
+    processes = worker_count(len(sources), config.crawl)
+
+    def crawl_here(crawl: CrawlSettings, claim=None, on_start=None) -> list:
+        return crawl_sources(sources, crawl, archive=archive, run_id=run_id, after_record=after_record,
+                             on_item=on_source, validators=validators, claim=claim, on_start=on_start)
+
+    if processes <= 1:
+        return crawl_here(config.crawl)
     alert_first = {s.name: s.alert_on_first_run for s in sources}
-    reports: list = []
+    from_workers: list = []
 
     def record(crawl: SourceCrawl) -> None:
         recorded = record_crawl(archive, crawl, run_id=run_id, alert_on_first_run=alert_first[crawl.source],
                                 after_record=after_record)
-        reports.append(recorded)
+        from_workers.append(recorded)
         if on_source:
             on_source(recorded)
 
-    crawl_in_workers(sources, config.crawl, workers, on_crawl=record, validators=validators)
-    return reports
+    here = crawl_in_processes(sources, config.crawl, processes, crawl_here=crawl_here, on_crawl=record,
+                              validators=validators)
+    return here + from_workers
 
 
 def skipped_report(source: Source, waited: float) -> SourceReport:

@@ -1,41 +1,49 @@
-"""Crawling many sources on several cores: worker processes, one Scrapy each.
+"""Crawling many sources on several cores: k processes, one Scrapy each.
 
 One Scrapy process spends its time in Python (parsing, extraction, the
 engine), so with hundreds of sources and no politeness delay it is bound to
-one core.  Here the sources are split over worker processes (forked, so
-settings need no pickling) that fetch and extract only; each finished
-`SourceCrawl` comes back to the parent, which records it (one writer: no
-workers queueing on SQLite's write lock, each source's crawl still one
-transaction, and `after_record` hooks run where they were registered).
+one core.  Here `tidings run` itself crawls and forks k-1 worker processes
+(forked, so settings need no pickling and the imported modules' memory is
+shared) that fetch and extract only.  Every process takes its next source
+from one shared list when it has room for another request, so the busiest
+process, the one that also records, simply takes fewer.  Each finished
+`SourceCrawl` a worker sends back is recorded by the parent in its reactor
+thread, between its own crawls (one writer: no processes queueing on
+SQLite's write lock, each source's crawl still one transaction, and
+`after_record` hooks run where they were registered).
 
-Politeness is shared, not multiplied: with k workers each gets 1/k of
+Politeness is shared, not multiplied: with k processes each gets 1/k of
 `concurrency` and `per_domain` and k times the `delay`, so a host sees the
 same load as from one process.  Workers die with their parent (Linux
 PR_SET_PDEATHSIG): a killed `tidings run` leaves no crawler behind, and a
-crawl cut short rolls back.
+crawl cut short rolls back.  A worker that dies loses only the sources it
+was fetching (reported as unfinished); the others take the rest.
 """
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
-import queue
 import sys
+from contextlib import contextmanager
 from dataclasses import replace
-from typing import Callable, Sequence
+from multiprocessing.connection import Connection, wait
+from typing import Callable, Iterator, Sequence
 
 from monitor.children import die_with_parent
 from monitor.config import CrawlSettings, Source
 from scraper.items import SourceCrawl
 
-# Below this many sources per worker, another process costs more than it saves
-# (measured: at 200 sources two workers were slower than one; see docs/benchmarks.md).
+# Below this many sources per process, another process costs more than it saves
+# (measured: at 200 sources two processes were no faster than one and took
+# 20 MiB more PSS; see docs/benchmarks.md).
 MIN_SOURCES_PER_WORKER = 500
 MAX_WORKERS = 4
 
 
 def worker_count(sources: int, crawl: CrawlSettings) -> int:
-    """How many processes to crawl with: the configured `processes`, else automatic.
+    """How many processes to crawl with (this one included): the configured `processes`, else automatic.
 
     Automatic: one per core (up to MAX_WORKERS) when there are many sources,
     no AutoThrottle (which adapts per process) and enough `per_domain` to share.
@@ -49,7 +57,7 @@ def worker_count(sources: int, crawl: CrawlSettings) -> int:
 
 
 def share(crawl: CrawlSettings, workers: int) -> CrawlSettings:
-    """One worker's part of the politeness budget."""
+    """One process's part of the politeness budget."""
     return replace(
         crawl,
         concurrency=max(1, crawl.concurrency // workers),
@@ -58,82 +66,253 @@ def share(crawl: CrawlSettings, workers: int) -> CrawlSettings:
     )
 
 
-def split(sources: Sequence[Source], workers: int) -> list[tuple[Source, ...]]:
-    """Round-robin, so each worker gets a fair share of every host."""
-    return [tuple(sources[i::workers]) for i in range(workers)]
+# A claim holds the shared lock for microseconds; a lock held longer than this
+# belonged to a process killed inside it, and waiting on would hang the run.
+CLAIM_LOCK_TIMEOUT = 10.0
+
+CrawlHere = Callable[[CrawlSettings, Callable[[], "Source | None"], Callable[[], None]], list]
 
 
-def crawl_in_workers(
+def crawl_in_processes(
     sources: Sequence[Source],
     crawl: CrawlSettings,
-    workers: int,
+    processes: int,
     *,
+    crawl_here: CrawlHere,
     on_crawl: Callable[[SourceCrawl], None],
     validators: dict | None = None,
-) -> None:
-    """Crawl `sources` over `workers` processes, handing each finished crawl to `on_crawl`.
+) -> list:
+    """Crawl `sources` here and in `processes - 1` forked workers; return what this process's crawl returned.
 
-    `on_crawl` runs in this process, as crawls arrive.  A worker that died
-    says nothing more: the caller reports its missing sources as unfinished.
+    `crawl_here(settings, claim, on_start)` crawls in this process (recording
+    as it goes) the sources `claim()` hands out, and calls `on_start` in its
+    reactor.  `on_crawl` records a worker's crawl, in this thread, as it
+    arrives.  A worker that died says nothing more: the caller reports the
+    sources it had taken as unfinished.
     """
-    # Imported once here, so the forked workers share the modules instead of
-    # each importing Scrapy anew.
-    from scraper.preload import load_crawl_modules
-
-    load_crawl_modules()
-
     context = multiprocessing.get_context("fork")
-    results = context.Queue()
-    part = share(crawl, workers)
-    processes = [
-        context.Process(
-            target=_worker,
-            args=(shard, part, validators or {}, results, os.getpid()),
-            name=f"tidings-worker-{i}",
-            daemon=True,
-        )
-        for i, shard in enumerate(split(sources, workers))
-    ]
-    for process in processes:
-        process.start()
-    running = len(processes)
-    error: BaseException | None = None
-    try:
-        while running:
-            try:
-                kind, payload = results.get(timeout=0.5)
-            except queue.Empty:
-                if not any(p.is_alive() for p in processes):
-                    break  # died without saying so (killed)
-                continue
-            if kind == "done":
-                running -= 1
-            elif kind == "error":
-                error = error or payload
-            else:
-                on_crawl(payload)
-    finally:
-        for process in processes:
+    part = share(crawl, processes)
+    _import_crawl_modules(part)
+    shared = SharedSources(sources, context)
+    # Objects alive now move out of the collector's reach (as scraper.preload
+    # does for the modules): a full collection in a worker would otherwise
+    # write to every page they are on (measured: +10 MiB private when one
+    # happens; rare in a run of 1,000 sources).  They stay frozen: the run
+    # ends soon after.
+    gc.freeze()
+    with Workers(context, processes - 1, (sources, part, validators or {}, shared.take), on_crawl) as workers:
+        try:
+            results = crawl_here(part, shared.take, workers.listen)
+        finally:
+            shared.close()
+        workers.finish()
+    return results
+
+
+# Settings naming a class, and tables of classes, that Scrapy imports as a crawl starts.
+_COMPONENTS = ("SCHEDULER", "SCHEDULER_PRIORITY_QUEUE", "SCHEDULER_MEMORY_QUEUE", "SCHEDULER_START_MEMORY_QUEUE",
+               "DUPEFILTER_CLASS", "DOWNLOADER", "DNS_RESOLVER", "LOG_FORMATTER", "STATS_CLASS",
+               "REQUEST_FINGERPRINTER_CLASS", "ITEM_PROCESSOR", "ROBOTSTXT_PARSER")
+_COMPONENT_TABLES = ("DOWNLOADER_MIDDLEWARES", "SPIDER_MIDDLEWARES", "EXTENSIONS", "ITEM_PIPELINES")
+
+
+def _import_crawl_modules(crawl: CrawlSettings) -> None:
+    """Import, before forking, every module a crawl imports as it starts.
+
+    A module imported once here is shared by all processes; imported after
+    the fork it costs each process its own copy (measured: about 6 MiB of
+    private memory per worker for Scrapy's components).  No reactor is
+    installed by these imports.
+    """
+    from monitor.run import scrapy_settings
+    from scraper.preload import load_crawl_modules
+    from scrapy.utils.misc import load_object
+
+    load_crawl_modules()  # Scrapy's crawler, its HTTP handler and the spider
+    settings = scrapy_settings(crawl)
+    paths = [settings[key] for key in _COMPONENTS]
+    for table in _COMPONENT_TABLES:
+        paths += [path for path, order in settings.getwithbase(table).items() if order is not None]
+    paths += [path for path in settings.getwithbase("DOWNLOAD_HANDLERS").values() if path]
+    for path in paths:
+        if isinstance(path, str):
+            load_object(path)
+
+
+class SharedSources:
+    """The sources every process takes from, one at a time, through a counter in shared memory."""
+
+    def __init__(self, sources: Sequence[Source], context):
+        self.sources = sources
+        self.taken = context.Value("l", 0)
+
+    def take(self) -> Source | None:
+        """The next source no process has taken yet; None when none is left."""
+        with self._counter() as taken:
+            index = len(self.sources) if taken is None else taken.value
+            if index >= len(self.sources):
+                return None
+            taken.value = index + 1
+        return self.sources[index]
+
+    def close(self) -> None:
+        """No process starts another source: this one's crawl has ended (at its natural end,
+        a no-op; after SIGTERM or Ctrl-C, the workers stop with it instead of crawling on)."""
+        with self._counter() as taken:
+            if taken is not None:
+                taken.value = len(self.sources)
+
+    @contextmanager
+    def _counter(self) -> Iterator:
+        """The counter, locked; None if a process killed inside the lock left it locked
+        (then no source is handed out: those left are reported unfinished, never dropped)."""
+        lock = self.taken.get_lock()
+        if not lock.acquire(timeout=CLAIM_LOCK_TIMEOUT):
+            yield None
+            return
+        try:
+            yield self.taken
+        finally:
+            lock.release()
+
+
+class Workers:
+    """Forked worker processes and the pipes their crawls come back on."""
+
+    def __init__(self, context, count: int, args: tuple, on_crawl: Callable[[SourceCrawl], None]):
+        self.context = context
+        self.count = count
+        self.args = args
+        self.on_crawl = on_crawl
+        self.error: BaseException | None = None
+        self.processes: list = []
+        self.inboxes: list[_Inbox] = []
+
+    def __enter__(self) -> "Workers":
+        try:
+            for i in range(self.count):
+                receive, send = self.context.Pipe(duplex=False)
+                self.inboxes.append(_Inbox(receive, self._handle))
+                process = self.context.Process(target=_worker, args=(*self.args, send, os.getpid()),
+                                               name=f"tidings-worker-{i}", daemon=True)
+                try:
+                    process.start()
+                finally:
+                    send.close()  # the worker holds the only writing end: its death reads as end of file
+                self.processes.append(process)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+
+    def listen(self) -> None:
+        """In this process's reactor: record each worker's crawl as it arrives."""
+        from twisted.internet import reactor
+
+        for inbox in self.inboxes:
+            reactor.addReader(inbox)
+            inbox.listening = True
+
+    def finish(self) -> None:
+        """After this process's own crawl: record what the workers still send, until they are done."""
+        self._unlisten()
+        while True:
+            open_inboxes = {inbox.conn: inbox for inbox in self.inboxes if not inbox.closed}
+            if not open_inboxes:
+                break
+            for conn in wait(list(open_inboxes)):
+                open_inboxes[conn].doRead()
+        if self.error is not None:
+            raise self.error
+
+    def stop(self) -> None:
+        """Join the workers (done, or killed when the run failed) and close the pipes."""
+        self._unlisten()
+        failed = self.error is not None or any(not inbox.closed for inbox in self.inboxes)
+        for process in self.processes:
+            if failed:
+                process.kill()
             process.join(timeout=5)
             if process.is_alive():
                 process.kill()
                 process.join()
-    if error is not None:
-        raise error
+        for inbox in self.inboxes:
+            inbox.close()
+
+    def _unlisten(self) -> None:
+        listening = [inbox for inbox in self.inboxes if inbox.listening]
+        if listening:
+            from twisted.internet import reactor
+
+            for inbox in listening:
+                reactor.removeReader(inbox)
+                inbox.listening = False
+
+    def _handle(self, kind: str, payload) -> None:
+        if kind == "error":
+            self.error = self.error or payload
+        elif self.error is None:  # after a failure to record, the run stops; nothing more is recorded
+            try:
+                self.on_crawl(payload)
+            except Exception as exc:  # noqa: BLE001 - raised by finish(), after this crawl
+                self.error = exc
 
 
-def _worker(sources, crawl, validators, results, parent: int) -> None:
+class _Inbox:
+    """One worker's pipe, read by the reactor (a Twisted read descriptor) or by `Workers.finish`."""
+
+    def __init__(self, conn: Connection, handle: Callable[[str, object], None]):
+        self.conn = conn
+        self.handle = handle
+        self.closed = False
+        self.listening = False
+
+    def fileno(self) -> int:
+        return -1 if self.closed else self.conn.fileno()
+
+    def doRead(self) -> None:
+        """One message; end of file (the worker finished or died) closes the inbox."""
+        if self.closed:
+            return
+        try:
+            kind, payload = self.conn.recv()
+        except (EOFError, OSError):
+            self.close()
+            return
+        self.handle(kind, payload)
+
+    def close(self) -> None:
+        if self.listening:
+            from twisted.internet import reactor
+
+            reactor.removeReader(self)
+            self.listening = False
+        if not self.closed:
+            self.closed = True
+            self.conn.close()
+
+    def connectionLost(self, reason) -> None:
+        """The reactor let go of us (it does so for every reader as it stops): `finish` reads on."""
+        self.listening = False
+
+    def logPrefix(self) -> str:
+        return "tidings-worker"
+
+
+def _worker(sources, crawl, validators, claim, send: Connection, parent: int) -> None:
     die_with_parent(parent)()
     from monitor.errors import TidingsError
     from monitor.run import crawl_sources
 
     try:
-        crawl_sources(sources, crawl, on_item=lambda item: results.put(("crawl", item)), validators=validators)
+        crawl_sources(sources, crawl, claim=claim, on_item=lambda item: send.send(("crawl", item)),
+                      validators=validators, keep=False)
     except TidingsError as exc:
-        results.put(("error", exc))
+        send.send(("error", exc))
     except Exception as exc:  # noqa: BLE001 - reported as one line by the parent
-        results.put(("error", TidingsError(f"a crawl worker failed: {exc}")))
+        send.send(("error", TidingsError(f"a crawl worker failed: {exc}")))
     finally:
-        results.put(("done", None))
-        results.close()
-        results.join_thread()
+        send.close()

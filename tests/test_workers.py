@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
 from conftest import Page, tidings, write_config
 from pages import DRUPAL_SOURCE, Listing, extra_item, seed_items
 
 
-def test_two_workers_record_every_source_once_and_report_in_config_order(tmp_path, site):
+def test_two_processes_record_every_source_once_and_report_in_config_order(tmp_path, site):
     names = [f"agency-{i}" for i in range(5)]
     for name in names:
-        site.pages[f"/{name}"] = Page(Listing().render())
+        # Slow enough that the worker has started before `tidings run` could take every source.
+        site.pages[f"/{name}"] = Page(Listing().render(), delay=0.4)
     config = write_config(tmp_path / "tidings.toml",
-                          [{"name": n, "url": site.url(f"/{n}"), **DRUPAL_SOURCE} for n in names], {"processes": 2})
+                          [{"name": n, "url": site.url(f"/{n}"), **DRUPAL_SOURCE} for n in names],
+                          {"processes": 2, "concurrency": 2})  # one request at a time per process
     db = tmp_path / "archive.db"
 
     def run():
@@ -23,6 +26,8 @@ def test_two_workers_record_every_source_once_and_report_in_config_order(tmp_pat
 
     first = run()
     assert [(s["name"], s["status"], s["items_seen"]) for s in first] == [(n, "baseline", 10) for n in names]
+    # Both processes crawled (each asks robots.txt once, before its first page).
+    assert site.requests.count("/robots.txt") == 2
     site.pages["/agency-3"] = Page(Listing([extra_item(1), *seed_items()]).render())
     second = run()
     assert [s["name"] for s in second] == names
@@ -53,27 +58,21 @@ def test_worker_processes_die_with_a_killed_run(tmp_path, site):
 
     from conftest import ROOT
 
-    for i in range(2):
+    for i in range(3):
         site.pages[f"/slow-{i}"] = Page(Listing().render(), delay=30)
+    # Three processes (the run and two workers), one request at a time each: one slow page each.
     config = write_config(tmp_path / "tidings.toml",
-                          [{"name": f"slow-{i}", "url": site.url(f"/slow-{i}"), **DRUPAL_SOURCE} for i in range(2)],
-                          {"processes": 2})
+                          [{"name": f"slow-{i}", "url": site.url(f"/slow-{i}"), **DRUPAL_SOURCE} for i in range(3)],
+                          {"processes": 3, "concurrency": 3})
     env = {k: v for k, v in os.environ.items() if not k.startswith("TIDINGS_")}
     run = subprocess.Popen([sys.executable, "-m", "monitor", "run", "--config", str(config), "--db",
                             str(tmp_path / "a.db")], cwd=ROOT, env={**env, "PYTHONPATH": str(ROOT)},
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
-    def children() -> list[int]:
-        try:
-            with open(f"/proc/{run.pid}/task/{run.pid}/children") as fh:
-                return [int(pid) for pid in fh.read().split()]
-        except OSError:
-            return []
-
     deadline = time.monotonic() + 60
-    while (len(children()) < 2 or len(site.requests) < 2) and time.monotonic() < deadline:
+    while (len(_children(run.pid)) < 2 or len(pages_asked(site)) < 3) and time.monotonic() < deadline:
         time.sleep(0.1)
-    workers = children()
+    workers = _children(run.pid)
     assert len(workers) == 2, "the run did not start two worker processes"
     run.send_signal(signal.SIGKILL)
     run.wait(timeout=10)
@@ -92,3 +91,125 @@ def _running(pid: int) -> bool:
             return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
     except OSError:
         return False
+
+
+def test_a_killed_worker_loses_only_the_source_it_was_fetching(tmp_path, site):
+    """The other process takes every source the dead worker had not yet started."""
+    import os
+    import signal
+    import threading
+    import time
+
+    release = threading.Event()
+    body = Listing().render().encode()
+
+    def held(request):  # answers once the test lets it
+        release.wait(60)
+        request.send_response(200)
+        request.send_header("Content-Type", "text/html; charset=utf-8")
+        request.send_header("Content-Length", str(len(body)))
+        request.end_headers()
+        request.wfile.write(body)
+
+    names = [f"agency-{i}" for i in range(4)]
+    for name in names:
+        site.pages[f"/{name}"] = held
+    # Two processes, one request at a time each: while the pages are held, each holds one source.
+    config = write_config(tmp_path / "tidings.toml",
+                          [{"name": n, "url": site.url(f"/{n}"), **DRUPAL_SOURCE} for n in names],
+                          {"processes": 2, "concurrency": 2})
+    run = _start_run(config, tmp_path / "a.db")
+    try:
+        deadline = time.monotonic() + 60
+        while (len(_children(run.pid)) < 1 or len(pages_asked(site)) < 2) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        workers = _children(run.pid)
+        assert len(workers) == 1 and len(pages_asked(site)) == 2, "the run and its worker did not each ask a page"
+        os.kill(workers[0], signal.SIGKILL)
+        release.set()
+        out, err = run.communicate(timeout=60)
+    finally:
+        release.set()
+        if run.poll() is None:
+            run.kill()
+            run.wait()
+    report = json.loads(out)
+    assert run.returncode == 1, err
+    statuses = {s["name"]: (s["status"], s.get("error")) for s in report["sources"]}
+    lost = [n for n, (status, _) in statuses.items() if status != "baseline"]
+    assert len(lost) == 1, statuses
+    assert statuses[lost[0]] == ("failed", "the crawl ended before this source finished")
+    assert sorted(pages_asked(site)) == sorted(f"/{n}" for n in names)
+
+
+def pages_asked(site) -> list[str]:
+    """Listing pages asked so far (not robots.txt)."""
+    return [path for path in site.requests if path != "/robots.txt"]
+
+
+def _start_run(config, db):
+    import os
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TIDINGS_")}
+    return subprocess.Popen([sys.executable, "-m", "monitor", "run", "--config", str(config), "--db", str(db),
+                             "--json"], cwd=ROOT, env={**env, "PYTHONPATH": str(ROOT)},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as fh:
+            return [int(child) for child in fh.read().split()]
+    except OSError:
+        return []
+
+
+def test_a_stopped_run_stops_its_workers_from_starting_more_sources(tmp_path, site):
+    """SIGTERM to `tidings run` alone (a cron timeout): the worker finishes what it holds and takes no more."""
+    import signal
+    import threading
+    import time
+
+    release = threading.Event()
+    body = Listing().render().encode()
+
+    def held(request):  # answers once the test lets it, then slowly
+        release.wait(60)
+        time.sleep(0.5)
+        request.send_response(200)
+        request.send_header("Content-Type", "text/html; charset=utf-8")
+        request.send_header("Content-Length", str(len(body)))
+        request.end_headers()
+        request.wfile.write(body)
+
+    names = [f"agency-{i}" for i in range(12)]
+    for name in names:
+        site.pages[f"/{name}"] = held
+    config = write_config(tmp_path / "tidings.toml",
+                          [{"name": n, "url": site.url(f"/{n}"), **DRUPAL_SOURCE} for n in names],
+                          {"processes": 2, "concurrency": 2})
+    run = _start_run(config, tmp_path / "a.db")
+    try:
+        deadline = time.monotonic() + 60
+        while (len(_children(run.pid)) < 1 or len(pages_asked(site)) < 2) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert len(pages_asked(site)) == 2, "the run and its worker did not each ask a page"
+        run.send_signal(signal.SIGTERM)
+        time.sleep(0.5)  # the run has begun to stop before the held pages answer
+        release.set()
+        out, err = run.communicate(timeout=60)
+    finally:
+        release.set()
+        if run.poll() is None:
+            run.kill()
+            run.wait()
+    report = json.loads(out)
+    assert run.returncode == 1, err
+    crawled = [s["name"] for s in report["sources"] if s["status"] == "baseline"]
+    unfinished = [s["name"] for s in report["sources"] if s.get("error") == "the crawl ended before this source finished"]
+    assert 2 <= len(crawled) <= 6 and len(crawled) + len(unfinished) == len(names), report["sources"]
+    assert len(pages_asked(site)) == len(crawled)

@@ -7,9 +7,10 @@ its first error), so the archive records a source's crawl whole.  Run by
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 import scrapy
+from scrapy import signals
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
@@ -28,11 +29,15 @@ class ListingSpider(scrapy.Spider):
     name = "listing"
 
     def __init__(self, source: str | None = None, sources: Any = None, config: Any = None,
-                 validators: dict | None = None, **kwargs: Any):
+                 validators: dict | None = None, claim: "Callable[[], Source | None] | None" = None,
+                 **kwargs: Any):
         super().__init__(**kwargs)
         self.config = config
         self.source_names = [n for n in (source or "").split(",") if n]
         self.sources = tuple(sources) if sources is not None else None
+        # Sources shared with other processes (monitor.workers): `claim()` hands out
+        # the next one not yet taken by any process, None when all are taken.
+        self.claim = claim
         # Source name -> {"url", "etag", "last_modified", "crawl_id"} of its first page's last good crawl.
         self.validators = validators or {}
 
@@ -48,10 +53,23 @@ class ListingSpider(scrapy.Spider):
         return spider
 
     async def start(self):
-        for source in self.sources:
-            crawl = SourceCrawl(source=source.name, url=source.url, started=utc_now())
-            request = self.page_request(source, crawl, source.url)
-            yield _conditional(request, self.validators.get(source.name))
+        if self.claim is None:  # every source is this process's: Scrapy takes them all at once
+            for source in self.sources:
+                yield self.first_request(source)
+            return
+        # Shared: take a source only when there is room to fetch it, so that a
+        # busier process (the one that also records) takes fewer.
+        while True:
+            if self.crawler.engine.needs_backout():
+                await self.crawler.signals.wait_for(signals.scheduler_empty)
+            source = self.claim()
+            if source is None:
+                return
+            yield self.first_request(source)
+
+    def first_request(self, source: "Source") -> scrapy.Request:
+        crawl = SourceCrawl(source=source.name, url=source.url, started=utc_now())
+        return _conditional(self.page_request(source, crawl, source.url), self.validators.get(source.name))
 
     def page_request(self, source: "Source", crawl: SourceCrawl, url: str) -> scrapy.Request:
         return scrapy.Request(
