@@ -22,7 +22,6 @@ was fetching (reported as unfinished); the others take the rest.
 
 from __future__ import annotations
 
-import gc
 import multiprocessing
 import os
 import sys
@@ -92,14 +91,12 @@ def crawl_in_processes(
     """
     context = multiprocessing.get_context("fork")
     part = share(crawl, processes)
-    _import_crawl_modules(part)
+    # Imported once here, so the forked workers share the modules instead of
+    # each importing Scrapy anew (and frozen: see scraper.preload).
+    from scraper.preload import load_crawl_modules
+
+    load_crawl_modules()
     shared = SharedSources(sources, context)
-    # Objects alive now move out of the collector's reach (as scraper.preload
-    # does for the modules): a full collection in a worker would otherwise
-    # write to every page they are on (measured: +10 MiB private when one
-    # happens; rare in a run of 1,000 sources).  They stay frozen: the run
-    # ends soon after.
-    gc.freeze()
     with Workers(context, processes - 1, (sources, part, validators or {}, shared.take), on_crawl) as workers:
         try:
             results = crawl_here(part, shared.take, workers.listen)
@@ -107,36 +104,6 @@ def crawl_in_processes(
             shared.close()
         workers.finish()
     return results
-
-
-# Settings naming a class, and tables of classes, that Scrapy imports as a crawl starts.
-_COMPONENTS = ("SCHEDULER", "SCHEDULER_PRIORITY_QUEUE", "SCHEDULER_MEMORY_QUEUE", "SCHEDULER_START_MEMORY_QUEUE",
-               "DUPEFILTER_CLASS", "DOWNLOADER", "DNS_RESOLVER", "LOG_FORMATTER", "STATS_CLASS",
-               "REQUEST_FINGERPRINTER_CLASS", "ITEM_PROCESSOR", "ROBOTSTXT_PARSER")
-_COMPONENT_TABLES = ("DOWNLOADER_MIDDLEWARES", "SPIDER_MIDDLEWARES", "EXTENSIONS", "ITEM_PIPELINES")
-
-
-def _import_crawl_modules(crawl: CrawlSettings) -> None:
-    """Import, before forking, every module a crawl imports as it starts.
-
-    A module imported once here is shared by all processes; imported after
-    the fork it costs each process its own copy (measured: about 6 MiB of
-    private memory per worker for Scrapy's components).  No reactor is
-    installed by these imports.
-    """
-    from monitor.run import scrapy_settings
-    from scraper.preload import load_crawl_modules
-    from scrapy.utils.misc import load_object
-
-    load_crawl_modules()  # Scrapy's crawler, its HTTP handler and the spider
-    settings = scrapy_settings(crawl)
-    paths = [settings[key] for key in _COMPONENTS]
-    for table in _COMPONENT_TABLES:
-        paths += [path for path, order in settings.getwithbase(table).items() if order is not None]
-    paths += [path for path in settings.getwithbase("DOWNLOAD_HANDLERS").values() if path]
-    for path in paths:
-        if isinstance(path, str):
-            load_object(path)
 
 
 class SharedSources:
