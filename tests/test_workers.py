@@ -97,49 +97,88 @@ def test_a_killed_worker_loses_only_the_source_it_was_fetching(tmp_path, site):
     """The other process takes every source the dead worker had not yet started."""
     import os
     import signal
-    import threading
-    import time
 
-    release = threading.Event()
-    body = Listing().render().encode()
-
-    def held(request):  # answers once the test lets it
-        release.wait(60)
-        request.send_response(200)
-        request.send_header("Content-Type", "text/html; charset=utf-8")
-        request.send_header("Content-Length", str(len(body)))
-        request.end_headers()
-        request.wfile.write(body)
-
-    names = [f"agency-{i}" for i in range(4)]
-    for name in names:
-        site.pages[f"/{name}"] = held
-    # Two processes, one request at a time each: while the pages are held, each holds one source.
-    config = write_config(tmp_path / "tidings.toml",
-                          [{"name": n, "url": site.url(f"/{n}"), **DRUPAL_SOURCE} for n in names],
-                          {"processes": 2, "concurrency": 2})
-    run = _start_run(config, tmp_path / "a.db")
-    try:
-        deadline = time.monotonic() + 60
-        while (len(_children(run.pid)) < 1 or len(pages_asked(site)) < 2) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        workers = _children(run.pid)
-        assert len(workers) == 1 and len(pages_asked(site)) == 2, "the run and its worker did not each ask a page"
+    with HeldRun(tmp_path, site, sources=4) as held:
+        workers = _children(held.run.pid)
+        assert len(workers) == 1
         os.kill(workers[0], signal.SIGKILL)
-        release.set()
-        out, err = run.communicate(timeout=60)
-    finally:
-        release.set()
-        if run.poll() is None:
-            run.kill()
-            run.wait()
-    report = json.loads(out)
-    assert run.returncode == 1, err
-    statuses = {s["name"]: (s["status"], s.get("error")) for s in report["sources"]}
+    statuses = {s["name"]: (s["status"], s.get("error")) for s in held.report["sources"]}
     lost = [n for n, (status, _) in statuses.items() if status != "baseline"]
     assert len(lost) == 1, statuses
     assert statuses[lost[0]] == ("failed", "the crawl ended before this source finished")
-    assert sorted(pages_asked(site)) == sorted(f"/{n}" for n in names)
+    assert sorted(pages_asked(site)) == sorted(f"/{n}" for n in held.names)
+
+
+def test_a_stopped_run_stops_its_workers_from_starting_more_sources(tmp_path, site):
+    """SIGTERM to `tidings run` alone (a cron timeout): the worker finishes what it holds and takes no more."""
+    import signal
+    import time
+
+    with HeldRun(tmp_path, site, sources=12, answer_after=0.5) as held:
+        held.run.send_signal(signal.SIGTERM)
+        time.sleep(0.5)  # the run has begun to stop before the held pages answer
+    crawled = [s["name"] for s in held.report["sources"] if s["status"] == "baseline"]
+    unfinished = [s["name"] for s in held.report["sources"]
+                  if s.get("error") == "the crawl ended before this source finished"]
+    # Without the stop, the worker would go on to crawl all 12.
+    assert 2 <= len(crawled) <= 6 and len(crawled) + len(unfinished) == len(held.names), held.report["sources"]
+    assert len(pages_asked(site)) == len(crawled)
+
+
+class HeldRun:
+    """`tidings run --json` in two processes, one request at a time each, over sources whose pages
+    answer only when the `with` block ends: inside it, the run and its worker each hold one source.
+    The run must then end with exit code 1 (some source unfinished); its report is `self.report`."""
+
+    def __init__(self, tmp_path, site, *, sources: int, answer_after: float = 0.0):
+        import threading
+        import time
+
+        self.site = site
+        self.release = threading.Event()
+        self.names = [f"agency-{i}" for i in range(sources)]
+        body = Listing().render().encode()
+
+        def held(request):
+            self.release.wait(60)
+            time.sleep(answer_after)
+            request.send_response(200)
+            request.send_header("Content-Type", "text/html; charset=utf-8")
+            request.send_header("Content-Length", str(len(body)))
+            request.end_headers()
+            request.wfile.write(body)
+
+        for name in self.names:
+            site.pages[f"/{name}"] = held
+        self.config = write_config(tmp_path / "tidings.toml",
+                                   [{"name": n, "url": site.url(f"/{n}"), **DRUPAL_SOURCE} for n in self.names],
+                                   {"processes": 2, "concurrency": 2})
+        self.db = tmp_path / "a.db"
+        self.report: dict = {}
+
+    def __enter__(self) -> "HeldRun":
+        import time
+
+        self.run = _start_run(self.config, self.db)
+        deadline = time.monotonic() + 60
+        while (not _children(self.run.pid) or len(pages_asked(self.site)) < 2) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if len(pages_asked(self.site)) != 2:
+            self.__exit__(None, None, None)
+            raise AssertionError("the run and its worker did not each ask a page")
+        return self
+
+    def __exit__(self, exc_type, *_) -> None:
+        self.release.set()
+        try:
+            out, err = self.run.communicate(timeout=60)
+        finally:
+            if self.run.poll() is None:
+                self.run.kill()
+                self.run.wait()
+        if exc_type is None:
+            assert self.run.returncode == 1, err
+            self.report = json.loads(out)
 
 
 def pages_asked(site) -> list[str]:
@@ -166,50 +205,3 @@ def _children(pid: int) -> list[int]:
             return [int(child) for child in fh.read().split()]
     except OSError:
         return []
-
-
-def test_a_stopped_run_stops_its_workers_from_starting_more_sources(tmp_path, site):
-    """SIGTERM to `tidings run` alone (a cron timeout): the worker finishes what it holds and takes no more."""
-    import signal
-    import threading
-    import time
-
-    release = threading.Event()
-    body = Listing().render().encode()
-
-    def held(request):  # answers once the test lets it, then slowly
-        release.wait(60)
-        time.sleep(0.5)
-        request.send_response(200)
-        request.send_header("Content-Type", "text/html; charset=utf-8")
-        request.send_header("Content-Length", str(len(body)))
-        request.end_headers()
-        request.wfile.write(body)
-
-    names = [f"agency-{i}" for i in range(12)]
-    for name in names:
-        site.pages[f"/{name}"] = held
-    config = write_config(tmp_path / "tidings.toml",
-                          [{"name": n, "url": site.url(f"/{n}"), **DRUPAL_SOURCE} for n in names],
-                          {"processes": 2, "concurrency": 2})
-    run = _start_run(config, tmp_path / "a.db")
-    try:
-        deadline = time.monotonic() + 60
-        while (len(_children(run.pid)) < 1 or len(pages_asked(site)) < 2) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert len(pages_asked(site)) == 2, "the run and its worker did not each ask a page"
-        run.send_signal(signal.SIGTERM)
-        time.sleep(0.5)  # the run has begun to stop before the held pages answer
-        release.set()
-        out, err = run.communicate(timeout=60)
-    finally:
-        release.set()
-        if run.poll() is None:
-            run.kill()
-            run.wait()
-    report = json.loads(out)
-    assert run.returncode == 1, err
-    crawled = [s["name"] for s in report["sources"] if s["status"] == "baseline"]
-    unfinished = [s["name"] for s in report["sources"] if s.get("error") == "the crawl ended before this source finished"]
-    assert 2 <= len(crawled) <= 6 and len(crawled) + len(unfinished) == len(names), report["sources"]
-    assert len(pages_asked(site)) == len(crawled)
