@@ -21,6 +21,7 @@ import json
 import multiprocessing
 import sys
 from pathlib import Path
+from queue import Empty
 
 from bench.floor import item_links, watch
 
@@ -91,8 +92,14 @@ def crawl_sharded(urls: list[str], etags: dict[str, str], connections: int, proc
     for child in children:
         child.start()
     results: dict = {}
-    for _ in children:
-        results.update(queue.get())
+    pending = len(children)
+    while pending:
+        try:
+            results.update(queue.get(timeout=5 if any(c.is_alive() for c in children) else 10))
+            pending -= 1
+        except Empty:
+            if not any(c.is_alive() for c in children):
+                raise RuntimeError("a bare-Scrapy process died without its results") from None
     for child in children:
         child.join()
     return results
