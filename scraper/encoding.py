@@ -11,7 +11,11 @@ headline is an edit: the monitor would report every item "updated", then
 2. bytes that are valid UTF-8 (and not plain ASCII) are UTF-8: text in any
    other encoding is practically never valid UTF-8 by chance;
 3. otherwise the first declared encoding (header, then <meta>) the bytes are
-   valid in;
+   valid in; but a header naming ISO-8859-1 or windows-1252 yields to a
+   <meta> naming another encoding: that header is the server's default
+   (Apache's AddDefaultCharset, Java servlets), not the page's, and those
+   encodings accept any bytes, so a Shift_JIS or GB2312 page would always
+   "decode" as mojibake;
 4. otherwise a statistical guess, preferring windows-1252 (the web's default
    for unlabelled pages) when the guess cannot tell it from its neighbours;
 5. otherwise the header's encoding (or UTF-8) with replacement characters.
@@ -32,7 +36,7 @@ def decode_html(body: bytes, content_type: str | bytes | None = None) -> str:
     bom, _ = read_bom(body)
     if bom:
         return body.decode(resolve_encoding(bom) or bom, errors="replace").lstrip("\ufeff")
-    declared = [e for e in (_header_encoding(content_type), _meta_encoding(body)) if e]
+    declared = _declared(_header_encoding(content_type), _meta_encoding(body))
     if not body.isascii() and not any(e.startswith(_UNICODE_FAMILY) for e in declared):
         text = _strict(body, "utf-8")
         if text is not None:
@@ -49,6 +53,13 @@ def decode_html(body: bytes, content_type: str | bytes | None = None) -> str:
         if text is not None:
             return text
     return body.decode(declared[0] if declared else "utf-8", errors="replace")
+
+
+def _declared(header: str | None, meta: str | None) -> list[str]:
+    """The declared encodings, the most trustworthy first."""
+    if header == WEB_DEFAULT and meta and meta != header:  # the ISO-8859-1, ASCII and windows-1252 labels
+        return [meta, header]
+    return [e for e in (header, meta) if e]
 
 
 def _header_encoding(content_type: str | None) -> str | None:

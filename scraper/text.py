@@ -14,14 +14,43 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from lxml import etree
 
-_SPACE = re.compile(r"[\s\u00a0\u200b\u2000-\u200a\u202f\u205f\u3000\ufeff]+")
-# Control characters that are not whitespace: never visible text, but an
-# escape sequence in a headline would drive the terminal `tidings run`
-# prints to, and XML (feeds) cannot carry them at all.
-_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]")
+# Characters dropped from scraped text.  Control characters that are not
+# whitespace: never visible text, but an escape sequence in a headline would
+# drive the terminal `tidings run` prints to, and XML (feeds) cannot carry
+# them at all.  And characters that take no room on screen: a soft hyphen (a
+# hyphenation hint a CMS may add or drop at will), the zero-width space, the
+# word joiner and a stray byte-order mark; removed, not made spaces, so
+# "Environ\u00admental" reads "Environmental" and stays the same headline when
+# the hint goes.  The zero-width (non-)joiners stay: they shape emoji and scripts.
+_DROPPED = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\u00ad\u200b\u2060\ufeff]")
 
 # Elements whose text a reader never sees.
 INVISIBLE = frozenset({"script", "style", "noscript", "template", "svg", "head", "button"})
+
+# Elements hidden from sighted readers by the page itself: the `hidden`
+# attribute, an inline display:none, and the screen-reader-only classes of
+# the common frameworks and CMSs (Bootstrap, Tailwind, WordPress, Drupal,
+# GOV.UK), which put "Read more about" or "(opens in a new window)" inside
+# headline links.  Not Bootstrap's "d-none" or Tailwind's "hidden": those are
+# often shown again at other screen widths ("hidden md:block").
+_HIDDEN_CLASS = re.compile(
+    r"(?:^|\s)(?:sr-only|visually-hidden|visuallyhidden|screen-reader-text|screen-reader-only|element-invisible"
+    r"|hidden-visually|u-visually-hidden|govuk-visually-hidden|a11y-hidden)(?:-focusable)?(?=\s|$)",
+    re.I,
+)
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+
+
+def is_hidden(el: etree._Element) -> bool:
+    """Whether the page hides `el` from sighted readers (see _HIDDEN_CLASS)."""
+    if el.get("hidden") is not None:
+        return True
+    classes = el.get("class")
+    if classes and _HIDDEN_CLASS.search(classes):
+        return True
+    style = el.get("style")
+    return bool(style) and _HIDDEN_STYLE.search(style) is not None
+
 
 # Elements that start a new paragraph when flattening a teaser to text.
 BLOCK = frozenset(
@@ -45,13 +74,11 @@ _SESSION_IN_PATH = re.compile(r";jsessionid=[^/?#]*", re.I)
 
 def normalise_space(text: str | None) -> str:
     """Collapse every run of whitespace (NBSP and friends included) to one
-    space, and drop control characters."""
+    space, and drop control and zero-width characters."""
     if not text:
         return ""
-    text = _CONTROL.sub("", text)
-    if "\u200b" in text or "\ufeff" in text:  # the two that str.split() keeps
-        return _SPACE.sub(" ", text).strip()
-    # str.split() splits on exactly the other characters of _SPACE, several times faster.
+    text = _DROPPED.sub("", text)
+    # str.split() splits on every Unicode space (NBSP, thin and ideographic spaces...).
     return " ".join(text.split())
 
 
@@ -102,7 +129,7 @@ def element_paragraphs(el: etree._Element) -> list[str]:
             current.append(node)
             continue
         tag = local_tag(node)
-        if tag in INVISIBLE:
+        if tag in INVISIBLE or (node is not el and tag and is_hidden(node)):
             continue
         if tag == "br":
             current.append(" ")
@@ -129,7 +156,7 @@ def _is_flat(el) -> bool:
         return False
     for node in el.iterdescendants():  # few: a headline or a paragraph
         tag = node.tag
-        if not isinstance(tag, str) or tag in _STRUCTURE:
+        if not isinstance(tag, str) or tag in _STRUCTURE or is_hidden(node):
             return False
     return True
 
@@ -158,7 +185,7 @@ def canonical_url(href: str | None, base_url: str) -> str | None:
     return _canonical_url(href, base_url)
 
 
-_PLAIN_PATH = re.compile(r"/(?![/.])(?:[A-Za-z0-9_~!$&'()*+,=:@%-]|\.(?!\.?(?:/|\Z))|/(?![/.]))*")
+_PLAIN_PATH = re.compile(r"/(?![/.])(?:[A-Za-z0-9_~!$&'()*+,=:@-]|%[0-9A-F]{2}|\.(?!\.?(?:/|\Z))|/(?![/.]))*")
 
 
 @lru_cache(maxsize=256)
@@ -187,6 +214,11 @@ def _canonical_url(href: str, base_url: str) -> str | None:
     host = parts.hostname.lower()
     if _UNSAFE.search(host):  # no whitespace or control characters in a host name
         return None
+    if not host.isascii():  # an IDN host: its ASCII form, as links to it may also be written
+        try:
+            host = host.encode("idna").decode("ascii")
+        except UnicodeError:
+            pass
     if ":" in host:  # IPv6 literal
         host = f"[{host}]"
     if port and not ((scheme == "http" and port == 80) or (scheme == "https" and port == 443)):
@@ -200,16 +232,21 @@ def _canonical_url(href: str, base_url: str) -> str | None:
         if len(kept) != len(pairs):
             query = urlencode(kept)
     path = _SESSION_IN_PATH.sub("", parts.path) or "/"
-    return urlunsplit((scheme, host, _escape_space(path), _escape_space(query), ""))
+    return urlunsplit((scheme, host, _escape(path), _escape(query), ""))
 
 
 _UNSAFE = re.compile(r"[\s\x00-\x1f\x7f]")
+_UNESCAPED = re.compile(r"[^\x21-\x7e]+")
+_LOWER_ESCAPE = re.compile(r"%(?=[0-9a-fA-F]{2})(?:[0-9A-F][a-f]|[a-f][0-9a-fA-F])")
 
 
-def _escape_space(text: str) -> str:
-    """Percent-encode whitespace and control characters, as browsers do, so a
-    canonical URL never ends in (or holds) a space that the next pass strips."""
-    return _UNSAFE.sub(lambda m: "".join(f"%{b:02X}" for b in m.group().encode("utf-8")), text)
+def _escape(text: str) -> str:
+    """Percent-encode (as UTF-8) what a URL cannot hold as is, and write every
+    escape in upper case, as browsers send them.  "/café", "/caf%c3%a9" and
+    "/caf%C3%A9" are one link, so one item; and a canonical URL never ends in
+    (or holds) a space that the next pass would strip."""
+    text = _UNESCAPED.sub(lambda m: "".join(f"%{b:02X}" for b in m.group().encode("utf-8", "surrogatepass")), text)
+    return _LOWER_ESCAPE.sub(lambda m: m.group().upper(), text) if "%" in text else text
 
 
 _TIME_OF_DAY = re.compile(r"\d{1,2}:\d{2}")
