@@ -16,7 +16,8 @@ from parsel.csstranslator import HTMLTranslator
 
 from scraper.items import Record, item_key
 from scraper.text import (
-    BLOCK, canonical_url, element_paragraphs, element_text, local_tag, normalise_space, parse_date, parse_html_checked,
+    BLOCK, canonical_url, element_paragraphs, element_text, is_hidden, is_update_date, local_tag, normalise_space, parse_date,
+    parse_html_checked,
 )
 
 
@@ -187,7 +188,7 @@ def _record(block, selectors: Selectors, absolute: "_Resolver") -> tuple | None:
     links = absolute(hrefs)
     own = set(absolute(own_hrefs)) if own_hrefs else set()
     if selectors.date:
-        published = next(filter(None, (_date(v) for v in select(selectors.date, block))), None)
+        published = next(filter(None, (_date(v) for v in _publication_first(select(selectors.date, block)))), None)
     else:
         published = next(filter(None, (_date(v) for v in block.iter("time"))), None)
     return headline, summary, links, own, published
@@ -230,7 +231,9 @@ def _headline(nodes: list) -> tuple[str, object]:
             if text:
                 return text, node
         return "", None
-    texts = [n for n in nodes if not isinstance(n, etree._Element)]
+    texts = [n for n in nodes if not isinstance(n, etree._Element) and not _in_hidden(n)]
+    if not texts:
+        return "", None
     return " ".join(_paragraphs(texts)), _owner(texts[0])
 
 
@@ -257,6 +260,8 @@ def _paragraphs(nodes: list) -> list[str]:
             pending, pending_block = [], None
             paragraphs.extend(element_paragraphs(node))
             continue
+        if _in_hidden(node):
+            continue
         block = _paragraph_of(_owner(node))
         if block is not pending_block or block is None:
             paragraphs.append(normalise_space("".join(pending)))
@@ -264,6 +269,20 @@ def _paragraphs(nodes: list) -> list[str]:
         pending.append(str(node))
     paragraphs.append(normalise_space("".join(pending)))
     return [p for p in paragraphs if p]
+
+
+def _in_hidden(text) -> bool:
+    """Whether a text selector result lies inside an element the page hides
+    (`h3 ::text` also matches a "Read more about" screen-reader span)."""
+    owner = _owner(text)
+    if owner is None or getattr(text, "is_attribute", False):  # an attribute: asked for by name
+        return False
+    for element in (owner, *owner.iterancestors()):  # inline markup up to its paragraph, as element_text looks
+        if local_tag(element) in BLOCK:
+            return False
+        if is_hidden(element):
+            return True
+    return False
 
 
 def _paragraph_of(element):
@@ -310,6 +329,15 @@ def _owner(value):
     if parent is not None and getattr(value, "is_tail", False):
         parent = parent.getparent()
     return parent
+
+
+def _publication_first(values: list) -> list:
+    """Date selector results, any labelled as an update ("Updated: ...") last:
+    `published` is when the item was published."""
+    if len(values) < 2:
+        return values
+    updates = [is_update_date(element_text(v) if isinstance(v, etree._Element) else str(v)) for v in values]
+    return [v for v, u in zip(values, updates) if not u] + [v for v, u in zip(values, updates) if u]
 
 
 def _date(value) -> str | None:

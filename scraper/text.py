@@ -270,7 +270,9 @@ def _parse_date(text: str) -> str | None:
     text = normalise_space(text)
     if not text or not _HAS_DIGIT.search(text) or len(text) > 80:
         return None
-    text = _FOREIGN_DATE.sub(_in_english, text)
+    if _WEEK_ONLY.fullmatch(text):  # "2024-W11" names a week, not the day something was published
+        return None
+    text = _FOREIGN_DATE.sub(_in_english, _CJK_DATE.sub(_cjk_in_english, text))
     try:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
         has_time = "T" in text or _TIME_OF_DAY.search(text) is not None
@@ -311,10 +313,38 @@ _DATE_PART = re.compile(
 _ZONE_BEFORE_OFFSET = re.compile(r"(?:UTC|GMT)\s*(?=[+-]\d)", re.I)
 
 
+_WEEK_ONLY = re.compile(r"\d{4}-?W\d{2}", re.I)
+# A label that says the date after it is not the publication date.
+_UPDATE_LABEL = re.compile(
+    r"\b(?:updated|modified|revised|edited|aktualisiert|mis\s+à\s+jour|actualizado|aggiornato)\b[^\d]{0,12}$", re.I
+)
+
+
+def is_update_date(text: str) -> bool:
+    """Whether `text` gives an update date ("Updated: 14 March 2024"), not a publication date."""
+    match = _DATE_PART.search(text)
+    return bool(match) and _UPDATE_LABEL.search(text[: match.start()]) is not None
+
+
 def _date_part(text: str) -> str | None:
     """The first date written inside `text` that parses, in a form dateutil
-    reads unambiguously (a year-first date is never read day first)."""
+    reads unambiguously (a year-first date is never read day first); a date
+    labelled as an update ("Updated: 14 March 2024 | Published: 12 March
+    2024") only when no other is given."""
+    fallback = None
+    for part, update in _date_parts(text):
+        if not update:
+            return part
+        fallback = fallback or part
+    return fallback
+
+
+def _date_parts(text: str):
+    """Each date written in `text` that parses, and whether it is labelled an update."""
+    start = 0
     for match in _DATE_PART.finditer(text):
+        update = _UPDATE_LABEL.search(text[start : match.start()]) is not None
+        start = match.end()
         part = match.group(0)
         year_first = re.match(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})", part)
         if year_first:
@@ -325,8 +355,7 @@ def _date_part(text: str) -> str | None:
         # "UTC+2" is two hours ahead to a reader; dateutil reads it the POSIX way (behind).
         part = _ZONE_BEFORE_OFFSET.sub("", part)
         if _parse_loose(part) is not None:
-            return part
-    return None
+            yield part, update
 
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -355,6 +384,15 @@ _FOREIGN_DATE = re.compile(
     r"\s+(?:de\s+|del\s+)?(\d{4})\b",
     re.I,
 )
+
+
+# Chinese, Japanese and Korean dates: "2024年3月12日", "2024년 3월 12일".
+_CJK_DATE = re.compile(r"(\d{4})\s*[年년]\s*(\d{1,2})\s*[月월]\s*(\d{1,2})\s*[日일]")
+
+
+def _cjk_in_english(match: re.Match) -> str:
+    year, month, day = (int(n) for n in match.groups())
+    return f"{day} {_MONTHS[month - 1]} {year} " if 1 <= month <= 12 else match.group(0)
 
 
 def _in_english(match: re.Match) -> str:
