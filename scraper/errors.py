@@ -64,13 +64,14 @@ def describe_failure(failure: Failure, request: Request, *, max_bytes: int | Non
         maxsize = request.meta.get("download_maxsize", max_bytes)
         detail = str(exc) or "download cancelled"
         if "maxsize" in detail.lower() or "max size" in detail.lower() or maxsize:
-            limit = f" = {maxsize} bytes" if maxsize else ""
-            return f"response from {url} is larger than the size limit (max_bytes{limit}): download stopped"
+            return _too_large(url, maxsize)
         return f"download of {url} cancelled: {detail}"
     if failure.check(UnsupportedURLSchemeError, NotSupported):
         return f"refused to fetch {url}: only http and https are fetched"
     if failure.check(IgnoreRequest):
         detail = str(exc)
+        if "DOWNLOAD_MAXSIZE" in detail and "decompress" in detail:  # a small gzip body that inflates past the limit
+            return _too_large(url, request.meta.get("download_maxsize", max_bytes), " once decompressed")
         if "robots.txt" in detail.lower():
             return f"forbidden by robots.txt: {url}"
         if "redirect" in detail.lower():
@@ -81,6 +82,11 @@ def describe_failure(failure: Failure, request: Request, *, max_bytes: int | Non
     if failure.check(twisted_error.ConnectError, twisted_error.ConnectionLost, twisted_error.ConnectionDone):
         return f"cannot connect to {_host(url)} ({_short(exc)})"
     return f"{type(exc).__name__} fetching {url}: {_short(exc)}"
+
+
+def _too_large(url: str, maxsize: int | None, how: str = "") -> str:
+    limit = f" = {maxsize} bytes" if maxsize else ""
+    return f"response from {url} is larger than the size limit (max_bytes{limit}){how}: download stopped"
 
 
 def _unfollowed_redirect(response) -> str | None:

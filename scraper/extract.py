@@ -133,9 +133,12 @@ def extract_tree(
     for headline, summary, links, own, published in drafts:
         url = next((u for u in links if u in own or u not in shared), None)
         key = item_key(headline, url)
-        if key in seen:  # the same item twice on one page (a featured copy)
+        # The same item twice on one page (a featured copy), perhaps linked once
+        # with a trailing slash and once without.
+        twin = (headline.casefold(), url.rstrip("/")) if url else key
+        if key in seen or twin in seen:
             continue
-        seen.add(key)
+        seen.update((key, twin))
         records.append(Record(source, headline, summary, url, published, start_position + len(records)))
     next_page = None
     if selectors.next_page:
