@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from scrapy import Request
+from scrapy.http import Response
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware as ScrapyRobotsTxtMiddleware
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
@@ -24,6 +25,54 @@ class RobotsTxtSlotMiddleware:
         if request.meta.get("dont_obey_robotstxt") and request.url.endswith("/robots.txt"):
             request.meta.setdefault("download_slot", f"{request.url}#robots")
         return None
+
+
+class RedirectCookiesMiddleware:
+    """The cookies a redirect sets, sent on along that redirect, and nowhere else.
+
+    Cookies are off (scraper.settings): a monitor keeps no sessions.  But some
+    sites answer a first visit with a cookie and a redirect to the same page,
+    and answer a visit without the cookie with the same redirect again: with
+    no cookies at all that is a redirect loop, and the source fails where a
+    browser passes.  Here a 3xx response's cookies go with the redirected
+    request (Scrapy's redirect middleware drops them when the redirect leaves
+    the host or goes from https to http); no jar outlives the redirect chain.
+    Runs just before that middleware sees the response.
+    """
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        if 300 <= response.status < 400 and b"Set-Cookie" in response.headers:
+            cookies = dict(_cookie_pairs(request.headers.get(b"Cookie", b"").decode("latin-1"), sep=";"))
+            for line in response.headers.getlist(b"Set-Cookie"):
+                _set_cookie(cookies, line.decode("latin-1"), secure_ok=request.url.startswith("https:"))
+            if cookies:
+                request.headers[b"Cookie"] = "; ".join(f"{name}={value}" for name, value in cookies.items())
+            else:
+                request.headers.pop(b"Cookie", None)
+        return response
+
+
+def _cookie_pairs(text: str, sep: str):
+    for part in text.split(sep):
+        name, eq, value = part.strip().partition("=")
+        if name and eq:
+            yield name.strip(), value.strip()
+
+
+def _set_cookie(cookies: dict, line: str, *, secure_ok: bool) -> None:
+    """Apply one Set-Cookie header line to `cookies` (name -> value)."""
+    pair, _, attributes = line.partition(";")
+    found = list(_cookie_pairs(pair, sep=";"))
+    if not found:
+        return
+    name, value = found[0]
+    attrs = {k.strip().lower(): v.strip() for k, _, v in (a.partition("=") for a in attributes.split(";"))}
+    max_age = attrs.get("max-age", "")
+    expired = max_age.lstrip("-").isdigit() and int(max_age) <= 0
+    if expired or ("secure" in attrs and not secure_ok):
+        cookies.pop(name, None)
+        return
+    cookies[name] = value
 
 
 class RobotsTxtMiddleware(ScrapyRobotsTxtMiddleware):

@@ -77,6 +77,10 @@ DOWNLOADER_MIDDLEWARES = {
     "scraper.middlewares.RobotsTxtSlotMiddleware": 90,
     # Scrapy 2.19's own lets all but two waiting requests past robots.txt (scraper.middlewares).
     "scraper.middlewares.RobotsTxtMiddleware": 100,
+    # Cookies a redirect sets, passed on along that redirect only (a site that
+    # sets one and redirects to itself would otherwise loop): just before the
+    # redirect middleware (600) sees the response.
+    "scraper.middlewares.RedirectCookiesMiddleware": 610,
 }
 SPIDER_MIDDLEWARES_BASE = {
     # No URL length, depth (max_pages bounds it) or meta-copy checks.  The

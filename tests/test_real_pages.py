@@ -99,6 +99,37 @@ def zstd_compress(data: bytes) -> bytes:
 CODING_CASES = {"gzip": "gzip", "deflate": "deflate", "br": "brotli", "zstd": "zstd"}
 
 
+def endless_cookie_wall(request) -> None:
+    """A cookie wall that never lets anyone in."""
+    request.send_response(302)
+    request.send_header("Set-Cookie", f"visit={len(request.headers.get('Cookie') or '')}; Path=/")
+    request.send_header("Location", request.path)
+    request.send_header("Content-Length", "0")
+    request.end_headers()
+
+
+COOKIE_ELSEWHERE: list[str] = []  # the Cookie header another host was sent
+
+
+def cookie_then_other_host(request) -> None:
+    """A cookie set on one host and a redirect to another (localhost): the cookie must stay behind."""
+    request.send_response(302)
+    request.send_header("Set-Cookie", "session=secret; Path=/")
+    request.send_header("Location", f"http://localhost:{request.server.server_address[1]}/other-host")
+    request.send_header("Content-Length", "0")
+    request.end_headers()
+
+
+def other_host(request) -> None:
+    COOKIE_ELSEWHERE.append(request.headers.get("Cookie") or "")
+    body = listing(block("On another host")).encode()
+    request.send_response(200)
+    request.send_header("Content-Type", "text/html; charset=utf-8")
+    request.send_header("Content-Length", str(len(body)))
+    request.end_headers()
+    request.wfile.write(body)
+
+
 @dataclass
 class Case:
     page: object  # a Page or handler, served at /c/NAME
@@ -235,6 +266,10 @@ CASES: dict[str, Case] = {
     "redirect-loop": Case(redirect("/c/redirect-loop-b"), error="too many redirects from {url}",
                           extra_pages={"/c/redirect-loop-b": redirect("/c/redirect-loop")}),
     "cookie-then-redirect-to-itself": Case(cookie_wall, [("Behind the cookie wall", "/news/cookie", None)]),
+    "cookie-wall-that-never-lets-in": Case(endless_cookie_wall, error="too many redirects from {url}"),
+    "cookie-not-carried-to-another-host": Case(cookie_then_other_host,
+                                               [("On another host", "http://localhost:{port}/news/a", None)],
+                                               extra_pages={"/other-host": other_host}),
     "http-403": Case(Page("<h1>Forbidden</h1>", status=403), error="HTTP 403 from {url}"),
     "http-404": Case(Page("<h1>Not found</h1>", status=404), error="HTTP 404 from {url}"),
     "http-410": Case(Page("<h1>Gone</h1>", status=410), error="HTTP 410 from {url}"),
@@ -304,6 +339,10 @@ def test_a_failure_is_one_clear_line(run, name):
     assert case.error.format(url=site.url(f"/c/{name}")) in report["error"]
     assert "\n" not in report["error"] and len(report["error"]) < 300 and "Traceback" not in report["error"]
     assert report["new"] == [] and report["items_seen"] == 0
+
+
+def test_a_cookie_set_by_a_redirect_goes_to_that_host_only(run):
+    assert COOKIE_ELSEWHERE == [""]
 
 
 def test_every_content_coding_asked_for_is_one_that_is_decoded(run):
