@@ -58,21 +58,47 @@ def compressed(coding: str, compress: Callable[[bytes], bytes]) -> Page:
     return Page(compress(body), headers={"Content-Type": "text/html; charset=utf-8", "Content-Encoding": coding})
 
 
+def send_listing(request, headline: str, href: str = "/news/a") -> None:
+    body = listing(block(headline, href)).encode()
+    request.send_response(200)
+    request.send_header("Content-Type", "text/html; charset=utf-8")
+    request.send_header("Content-Length", str(len(body)))
+    request.end_headers()
+    request.wfile.write(body)
+
+
+def send_cookie_and_redirect(request, cookie: str, location: str) -> None:
+    request.send_response(302)
+    request.send_header("Set-Cookie", f"{cookie}; Path=/")
+    request.send_header("Location", location)
+    request.send_header("Content-Length", "0")
+    request.end_headers()
+
+
 def cookie_wall(request) -> None:
     """A site that sets a cookie and redirects to the same URL, expecting it back."""
     if "visited=1" in (request.headers.get("Cookie") or ""):
-        body = listing(block("Behind the cookie wall", "/news/cookie")).encode()
-        request.send_response(200)
-        request.send_header("Content-Type", "text/html; charset=utf-8")
-        request.send_header("Content-Length", str(len(body)))
-        request.end_headers()
-        request.wfile.write(body)
-        return
-    request.send_response(302)
-    request.send_header("Set-Cookie", "visited=1; Path=/")
-    request.send_header("Location", request.path)
-    request.send_header("Content-Length", "0")
-    request.end_headers()
+        send_listing(request, "Behind the cookie wall", "/news/cookie")
+    else:
+        send_cookie_and_redirect(request, "visited=1", request.path)
+
+
+def endless_cookie_wall(request) -> None:
+    """A cookie wall that never lets anyone in."""
+    send_cookie_and_redirect(request, f"visit={len(request.headers.get('Cookie') or '')}", request.path)
+
+
+COOKIE_ELSEWHERE: list[str] = []  # the Cookie header another host was sent
+
+
+def cookie_then_other_host(request) -> None:
+    """A cookie set on one host and a redirect to another (localhost): the cookie must stay behind."""
+    send_cookie_and_redirect(request, "session=secret", f"http://localhost:{request.server.server_address[1]}/other-host")
+
+
+def other_host(request) -> None:
+    COOKIE_ELSEWHERE.append(request.headers.get("Cookie") or "")
+    send_listing(request, "On another host")
 
 
 ACCEPT_ENCODING: dict[str, str] = {}  # what the crawler asked for
@@ -80,12 +106,7 @@ ACCEPT_ENCODING: dict[str, str] = {}  # what the crawler asked for
 
 def records_accept_encoding(request) -> None:
     ACCEPT_ENCODING["value"] = request.headers.get("Accept-Encoding") or ""
-    body = listing(block("Asked")).encode()
-    request.send_response(200)
-    request.send_header("Content-Type", "text/html; charset=utf-8")
-    request.send_header("Content-Length", str(len(body)))
-    request.end_headers()
-    request.wfile.write(body)
+    send_listing(request, "Asked")
 
 
 def zstd_compress(data: bytes) -> bytes:
@@ -97,37 +118,6 @@ def zstd_compress(data: bytes) -> bytes:
 
 
 CODING_CASES = {"gzip": "gzip", "deflate": "deflate", "br": "brotli", "zstd": "zstd"}
-
-
-def endless_cookie_wall(request) -> None:
-    """A cookie wall that never lets anyone in."""
-    request.send_response(302)
-    request.send_header("Set-Cookie", f"visit={len(request.headers.get('Cookie') or '')}; Path=/")
-    request.send_header("Location", request.path)
-    request.send_header("Content-Length", "0")
-    request.end_headers()
-
-
-COOKIE_ELSEWHERE: list[str] = []  # the Cookie header another host was sent
-
-
-def cookie_then_other_host(request) -> None:
-    """A cookie set on one host and a redirect to another (localhost): the cookie must stay behind."""
-    request.send_response(302)
-    request.send_header("Set-Cookie", "session=secret; Path=/")
-    request.send_header("Location", f"http://localhost:{request.server.server_address[1]}/other-host")
-    request.send_header("Content-Length", "0")
-    request.end_headers()
-
-
-def other_host(request) -> None:
-    COOKIE_ELSEWHERE.append(request.headers.get("Cookie") or "")
-    body = listing(block("On another host")).encode()
-    request.send_response(200)
-    request.send_header("Content-Type", "text/html; charset=utf-8")
-    request.send_header("Content-Length", str(len(body)))
-    request.end_headers()
-    request.wfile.write(body)
 
 
 @dataclass
@@ -280,7 +270,8 @@ CASES: dict[str, Case] = {
                                  error="HTTP 503 from {url} (Retry-After: Wed, 21 Oct 2026 07:28:00 GMT)"),
     "slow-server": Case(Page(listing(block("Too late")), delay=4), error="timed out: no complete response from {url} within 1 s",
                         source={**SOURCE, "timeout": 1}),
-    "empty-200": Case(Page(b""), error="no items found", status="suspect"),
+    "empty-200": Case(Page(b""), error="empty response (HTTP 200, no content) at {url}"),
+    "blank-200": Case(Page(b" \r\n\t\n"), error="empty response (HTTP 200, no content) at {url}"),
     "pdf": Case(Page(b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\n", headers={"Content-Type": "application/pdf"}),
                 error="not an HTML page (Content-Type application/pdf) at {url}"),
     "json": Case(Page('{"items": [{"title": "x"}]}', headers={"Content-Type": "application/json"}),

@@ -168,6 +168,8 @@ def _validators(response: Response) -> dict:
 
 def _not_a_listing(response: Response) -> str | None:
     """Why a response cannot be a listing page, if it cannot."""
+    if not response.body.strip():  # a broken cache or application; "no items found" would blame the selectors
+        return f"empty response (HTTP {response.status}, no content)"
     content_type = response.headers.get(b"Content-Type", b"").decode("latin-1").split(";")[0].strip().lower()
     if not isinstance(response, TextResponse):
         return f"not an HTML page (Content-Type {content_type or 'missing'})"
