@@ -87,11 +87,22 @@ def _strict(body: bytes, encoding: str) -> str | None:
         return None
 
 
+# The legacy encodings web pages are written in (the WHATWG Encoding
+# Standard's list, less the rare Mac and Thai ones).  Left to choose among all
+# Python's codecs, charset-normalizer reads a short unlabelled windows-1252
+# page ("Zürich talks") as a DOS code page (cp775, cp850) that no web page uses.
+WEB_ENCODINGS = (
+    "cp1252", "cp1250", "cp1251", "cp1253", "cp1254", "cp1255", "cp1256", "cp1257", "cp1258",
+    "iso8859_2", "iso8859_5", "iso8859_7", "iso8859_15", "koi8_r", "koi8_u", "cp866",
+    "gb18030", "big5", "euc_jp", "shift_jis", "euc_kr", "iso2022_jp",
+)
+
+
 def _guess(body: bytes) -> str | None:
-    """charset-normalizer's best guess; windows-1252 among equally good ones."""
+    """charset-normalizer's best guess among web encodings; windows-1252 among equally good ones."""
     from charset_normalizer import from_bytes
 
-    matches = list(from_bytes(body))
+    matches = list(from_bytes(body, cp_isolation=list(WEB_ENCODINGS)))
     if not matches:
         return None
     best = matches[0]

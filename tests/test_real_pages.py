@@ -155,6 +155,12 @@ CASES: dict[str, Case] = {
     "utf-8-without-any-declaration": drupal_case(LATIN, drupal(LATIN, "utf-8", "text/html")),
     "utf-8-bom-header-says-latin-1": drupal_case(LATIN, drupal(
         LATIN, "utf-8", "text/html; charset=iso-8859-1", bom=b"\xef\xbb\xbf")),
+    "windows-1252-undeclared-short-page": Case(Page(listing(block("Zürich talks") + block("Plain headline", "/news/b")).encode("cp1252"),
+                                                    headers={"Content-Type": "text/html"}),
+                                               [("Zürich talks", "/news/a", None), ("Plain headline", "/news/b", None)]),
+    "windows-1251-undeclared-short-page": Case(Page(listing(block("Министры встретились в Женеве")).encode("cp1251"),
+                                                    headers={"Content-Type": "text/html"}),
+                                               [("Министры встретились в Женеве", "/news/a", None)]),
     "gzip": drupal_case(LATIN, compressed("gzip", gzip.compress)),
     "deflate": drupal_case(LATIN, compressed("deflate", zlib.compress)),
     "brotli": drupal_case(LATIN, compressed("br", brotli.compress)),
@@ -300,6 +306,7 @@ def run(tmp_path_factory):
         result = tidings("run", "--config", str(config), "--db", str(tmp / "a.db"), "--json", timeout=180)
         assert "Traceback" not in result.stderr, result.stderr[-3000:]
         assert result.code == 1, result.stderr[-3000:]  # some cases fail on purpose
+        site.run_requests = list(site.requests)  # what the run asked for (previews ask again)
         yield site, {s["name"]: s for s in result.json["sources"]}
     finally:
         site.close()
@@ -344,3 +351,32 @@ def test_every_content_coding_asked_for_is_one_that_is_decoded(run):
     assert asked == {"gzip", "deflate", "br", "zstd"}
     for coding in asked:
         assert reports[CODING_CASES[coding]]["status"] == "ok"
+
+
+@pytest.mark.parametrize("name", ["header-latin-1-meta-gb2312", "cookie-then-redirect-to-itself", "links"])
+def test_preview_of_a_source_shows_what_a_run_records(run, name, tmp_path):
+    site, reports = run
+    config = write_config(tmp_path / "tidings.toml", [{"name": name, "url": site.url(f"/c/{name}"), **CASES[name].source}],
+                          crawl={"max_bytes": MAX_BYTES})
+    result = tidings("preview", "--source", name, "--config", str(config), "--json")
+    assert result.code == 0, result.stderr
+    assert [(r["headline"], r["url"], r["published"]) for r in result.json] == [
+        (i["headline"], i["url"], i["published"]) for i in reports[name]["new"]]
+
+
+@pytest.mark.parametrize("name", ["http-429-retry-after", "empty-200", "gzip-larger-than-max-bytes-once-decompressed"])
+def test_preview_of_a_failing_source_says_why_in_one_line(run, name, tmp_path):
+    site, reports = run
+    config = write_config(tmp_path / "tidings.toml", [{"name": name, "url": site.url(f"/c/{name}"), **CASES[name].source}],
+                          crawl={"max_bytes": MAX_BYTES})
+    result = tidings("preview", "--source", name, "--config", str(config), "--json")
+    assert result.code == 1
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert lines == [f"tidings: error: {reports[name]['error']}"], result.stderr
+
+
+def test_a_busy_server_is_asked_once(run):
+    site, _ = run
+    for name in ("http-429-retry-after", "http-503-retry-after"):
+        assert site.run_requests.count(f"/c/{name}") == 1  # not retried at once: it asked us to wait
