@@ -259,6 +259,8 @@ CASES: dict[str, Case] = {
         lambda request: redirect(f"http://localhost:{request.server.server_address[1]}/elsewhere", 302)(request),
         [("Elsewhere", "http://localhost:{port}/news/a", None)],
         extra_pages={"/elsewhere": Page(listing(block("Elsewhere")))}),
+    "meta-refresh": Case(Page('<html><head><meta http-equiv="refresh" content="0; url=/refreshed/news"></head></html>'),
+                         [("Refreshed", "/news/a", None)], extra_pages={"/refreshed/news": Page(listing(block("Refreshed")))}),
     "redirect-loop": Case(redirect("/c/redirect-loop-b"), error="too many redirects from {url}",
                           extra_pages={"/c/redirect-loop-b": redirect("/c/redirect-loop")}),
     "cookie-then-redirect-to-itself": Case(cookie_wall, [("Behind the cookie wall", "/news/cookie", None)]),
@@ -353,12 +355,17 @@ def test_every_content_coding_asked_for_is_one_that_is_decoded(run):
         assert reports[CODING_CASES[coding]]["status"] == "ok"
 
 
+def preview_source(site: Site, name: str, tmp_path):
+    """`tidings preview --source NAME --json` of one case, configured as in the run."""
+    source = {"name": name, "url": site.url(f"/c/{name}"), **CASES[name].source}
+    config = write_config(tmp_path / "tidings.toml", [source], crawl={"max_bytes": MAX_BYTES})
+    return tidings("preview", "--source", name, "--config", str(config), "--json")
+
+
 @pytest.mark.parametrize("name", ["header-latin-1-meta-gb2312", "cookie-then-redirect-to-itself", "links"])
 def test_preview_of_a_source_shows_what_a_run_records(run, name, tmp_path):
     site, reports = run
-    config = write_config(tmp_path / "tidings.toml", [{"name": name, "url": site.url(f"/c/{name}"), **CASES[name].source}],
-                          crawl={"max_bytes": MAX_BYTES})
-    result = tidings("preview", "--source", name, "--config", str(config), "--json")
+    result = preview_source(site, name, tmp_path)
     assert result.code == 0, result.stderr
     assert [(r["headline"], r["url"], r["published"]) for r in result.json] == [
         (i["headline"], i["url"], i["published"]) for i in reports[name]["new"]]
@@ -367,9 +374,7 @@ def test_preview_of_a_source_shows_what_a_run_records(run, name, tmp_path):
 @pytest.mark.parametrize("name", ["http-429-retry-after", "empty-200", "gzip-larger-than-max-bytes-once-decompressed"])
 def test_preview_of_a_failing_source_says_why_in_one_line(run, name, tmp_path):
     site, reports = run
-    config = write_config(tmp_path / "tidings.toml", [{"name": name, "url": site.url(f"/c/{name}"), **CASES[name].source}],
-                          crawl={"max_bytes": MAX_BYTES})
-    result = tidings("preview", "--source", name, "--config", str(config), "--json")
+    result = preview_source(site, name, tmp_path)
     assert result.code == 1
     assert result.stdout == ""
     lines = result.stderr.strip().splitlines()
