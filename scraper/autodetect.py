@@ -754,14 +754,15 @@ def _summary_candidates(block, head) -> list[str]:
         if tag == "p":
             names.extend(_describe(el, block))
             before = el.getprevious()
-            if before is not None and _tag(before) == "p" and before in around_head:
-                names.append("p ~ p")  # the paragraphs after the one holding the headline
+            if before is not None and _tag(before) == "p":
+                names.append("p ~ p")  # the paragraphs after one holding the headline or the date line
             parent = el.getparent()
             if parent is not block and parent is not None:
                 names.extend(f"{_tag(parent)}.{c} p" for c in _classes(parent)[:2])
         elif any(map(_summary_class, classes)):
             names.extend(f"{tag}.{c}" for c in classes if _summary_class(c))
-        elif tag == "td" and len(_text(el)) >= 40:
+        elif (tag == "td" or len(el) == 0) and len(_text(el)) >= 40:
+            # A table cell, or a bare text box (<div class="ePdfLt">teaser</div> of CSS-in-JS markup).
             names.extend(_describe(el, block))
     if len(normalise_space("".join(_OWN_TEXT(block)))) >= 25:
         names.append("xpath:text()")  # a teaser written straight into the block: <dd><a>...</a><br>text</dd>
@@ -769,6 +770,7 @@ def _summary_candidates(block, head) -> list[str]:
 
 
 _OWN_TEXT = etree.XPath("text()", smart_strings=False)
+_METADATA_LINE = 120  # a short paragraph holding the item's date is its metadata line, not its teaser
 
 
 @lru_cache(maxsize=4096)
@@ -784,9 +786,10 @@ def _summary_selector(sample: list, heads: list, date: str | None) -> str | None
         candidates.extend(_summary_candidates(block, head))
         headline = _text(head) if head is not None else ""
         noise = {_link_text(a) for a in block.iter("a")}
-        if date:
-            noise.add(_first_text(date, block) or "")
-        context.append((headline, {t for t in noise if t}))
+        date_text = _first_text(date, block) if date else None
+        if date_text:
+            noise.add(date_text)
+        context.append((headline, {t for t in noise if t}, date_text))
     if not candidates:
         return None
 
@@ -794,7 +797,7 @@ def _summary_selector(sample: list, heads: list, date: str | None) -> str | None
 
     def worth(selector: str) -> float:
         total = 0.0
-        for i, (block, (headline, link_text)) in enumerate(zip(sample, context)):
+        for i, (block, (headline, link_text, date_text)) in enumerate(zip(sample, context)):
             try:
                 nodes = select(selector, block)
             except SelectorError:
@@ -808,7 +811,7 @@ def _summary_selector(sample: list, heads: list, date: str | None) -> str | None
             for paragraph in seen:
                 value = worths.get((i, paragraph))
                 if value is None:
-                    value = worths[i, paragraph] = _paragraph_worth(paragraph, headline, link_text)
+                    value = worths[i, paragraph] = _paragraph_worth(paragraph, headline, link_text, date_text)
                 total += value
         return total
 
@@ -816,8 +819,9 @@ def _summary_selector(sample: list, heads: list, date: str | None) -> str | None
     return best if score > 0 else None
 
 
-def _paragraph_worth(paragraph: str, headline: str, noise: set[str]) -> float:
-    """Positive for summary-like text; negative for headlines, dates, links, bylines."""
+def _paragraph_worth(paragraph: str, headline: str, noise: set[str], date_text: str | None = None) -> float:
+    """Positive for summary-like text; negative for headlines, dates, links, bylines
+    and metadata lines ("March 15, 2024 | Department of Finance | News releases")."""
     size = len(paragraph)
     if headline and (headline in paragraph or paragraph in headline):
         return -size - 20
@@ -825,6 +829,8 @@ def _paragraph_worth(paragraph: str, headline: str, noise: set[str]) -> float:
         return -size - 10
     if size <= 60 and _DATE_HINT.search(paragraph) and parse_date(paragraph):
         return -size - 10
+    if date_text and date_text in paragraph and size <= _METADATA_LINE:
+        return -size
     own = size - sum(len(t) for t in noise if t in paragraph)  # text that is not a link or the date
     if own < 25 or paragraph.count(" ") < 3:
         return -size
