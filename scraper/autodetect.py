@@ -112,9 +112,14 @@ def _detect(root, page_url: str) -> tuple[Selectors, list] | None:
     scope = body if body is not None else root
     paths = _Paths()
     groups = _candidate_groups(scope, paths)
+    # Headings with a bare "Read more" (card grids, press lists) compete with the
+    # link clues: a column of blog links must not win because its links are the
+    # only ones that read as headlines.
+    for key, members in _heading_groups(scope, paths).items():
+        group = groups.setdefault(key, {})
+        for block, title in members.items():
+            group[block] = max(group.get(block, 0), title)
     best = _best_group(groups, paths)
-    if best is None:  # no headline-like link: headings with a bare "Read more" (card grids)
-        best = _best_group(_heading_groups(scope, paths), paths)
     if best is None:
         return None
     chosen = _choose_level(root, best, paths)
@@ -353,7 +358,8 @@ def _best_group(groups: dict, paths: _Paths) -> list | None:
     """The blocks of the main listing: most headline text, then most other text."""
     scored = []
     for members in groups.values():
-        if len(members) < MIN_ITEMS:
+        members = _without_strays(members)
+        if len(members) < MIN_ITEMS or _page_sections(members):
             continue
         first = next(iter(members))
         node = paths.of(first)
@@ -370,6 +376,34 @@ def _best_group(groups: dict, paths: _Paths) -> list | None:
         if best_score is None or score > best_score * 1.0001 or (score >= best_score * 0.9999 and depth < best_depth):
             best_score, best_depth, best_items = score, depth, items
     return best_items
+
+
+def _page_sections(blocks) -> bool:
+    """Blocks that share no class and mostly differ in class are a page's
+    parts (cookie banner, top strip, navbar, body, footer), not the rows of a
+    listing, which share a class or have none at all."""
+    looks = Counter(_classes(b) for b in blocks)
+    if looks.most_common(1)[0][1] * 2 > len(blocks):
+        return False
+    return not set.intersection(*(set(look) for look in looks))
+
+
+def _without_strays(members: dict) -> dict:
+    """The group less a block or two of another kind that shares its place.
+
+    Grid columns whose classes carry digits (col-md-8, col-md-4) all look
+    alike, so a sidebar box lands in the group of the press releases beside
+    it; when most blocks share a class, the few without it are strays.
+    """
+    if len(members) < 3:
+        return members
+    counts = Counter(c for block in members for c in set(_classes(block)))
+    if not counts:
+        return members
+    name, count = counts.most_common(1)[0]
+    if count == len(members) or count * 3 < len(members) * 2:
+        return members
+    return {block: title for block, title in members.items() if name in _classes(block)}
 
 
 _STRING = etree.XPath("string()", smart_strings=False)  # compiled once: el.xpath() compiles on every call
@@ -753,6 +787,8 @@ def _summary_candidates(block, head) -> list[str]:
         classes = _classes(el)
         if tag == "p":
             names.extend(_describe(el, block))
+            if not el.get("class"):
+                names.append(_P_NOT_JUST_A_LINK)
             before = el.getprevious()
             if before is not None and _tag(before) == "p":
                 names.append("p ~ p")  # the paragraphs after one holding the headline or the date line
@@ -770,6 +806,8 @@ def _summary_candidates(block, head) -> list[str]:
 
 
 _OWN_TEXT = etree.XPath("text()", smart_strings=False)
+# Plain paragraphs, less those that are only a link (<p><a>Read more »</a></p> after the teaser).
+_P_NOT_JUST_A_LINK = "xpath:.//p[not(@class)][string-length(normalize-space()) > string-length(normalize-space(a))]"
 _METADATA_LINE = 120  # a short paragraph holding the item's date is its metadata line, not its teaser
 
 
