@@ -32,6 +32,7 @@ from collections import Counter
 from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
+from urllib.parse import urlsplit
 
 from lxml import etree
 
@@ -126,6 +127,9 @@ def _detect(root, page_url: str) -> tuple[Selectors, list] | None:
     if chosen is None:
         return None
     item, blocks = chosen
+    listing = blocks
+    item, blocks = _with_more_headlines(root, item, blocks, listing, paths, page_url)
+    item, blocks = _with_lead_story(root, item, blocks, listing, paths, page_url)
     sample = _sample(blocks)
     headline, heads = _headline_selector(sample)
     if headline is None:
@@ -507,6 +511,127 @@ def _item_selector(root, members: list, paths: _Paths) -> tuple[str, int, bool, 
     return (fallback[1], len(members), False, False, fallback[2]) if fallback else None
 
 
+def _with_lead_story(root, item: str, blocks: list, listing: list, paths: _Paths, page_url: str) -> tuple[str, list]:
+    """The item selector widened to a lead story set above the listing in a wrapper of its own.
+
+    News hubs and section fronts put their top story in a hero block before
+    the card grid (<section class="hero-story"> above <div class="card-grid">):
+    no selector of the grid's rows picks it.  The nearest such block before
+    the listing, a level or three up, joins the listing when it is one story
+    (a heading whose headline-like link is its only destination) and a
+    selector names it alone.
+    """
+    scope = _common_ancestor(listing)
+    inside = set(blocks)
+    sections = _site_sections(listing, page_url)
+    for _ in range(_LEAD_LEVELS):
+        if scope is None or _tag(scope) in ("body", "html"):
+            break
+        for seen, sibling in enumerate(scope.itersiblings(preceding=True)):
+            if seen >= _LEAD_SIBLINGS or _tag(sibling) in HEADINGS:
+                break  # the listing's own heading ("Latest news") closes the search
+            found = _lead_story(sibling, paths, page_url)
+            if found is None or _site_section(found[1]) not in sections:
+                continue  # no story, or a newsletter or campaign box, not a story of this listing
+            lead = found[0]
+            if any(anc in inside for anc in lead.iterancestors()):
+                continue
+            for name in _lead_names(lead):
+                if [el for el in select(name, root) if isinstance(el, etree._Element)] == [lead]:
+                    widened = f"{item}, {name}"
+                    return widened, [el for el in select(widened, root) if isinstance(el, etree._Element)]
+            return item, blocks
+        scope = scope.getparent()
+    return item, blocks
+
+
+def _with_more_headlines(root, item: str, blocks: list, listing: list, paths: _Paths, page_url: str) -> tuple[str, list]:
+    """The item selector widened to a "more headlines" list right after the listing.
+
+    Section fronts follow their grid of teasers with a plain list of links to
+    more stories of the section.  It joins the listing when it comes next to
+    it (a sibling of the listing's container, not a column away), is no
+    navigation or "most read" box, and each of its rows is one headline-like
+    link to the same part of the site as the listing's items (a "most
+    popular" list mixes sections: sport, news, lifestyle).
+    """
+    scope = _common_ancestor(listing)
+    if scope is None:
+        return item, blocks
+    sections = _site_sections(listing, page_url)
+    for seen, sibling in enumerate(scope.itersiblings()):
+        if seen >= _LEAD_SIBLINGS or not isinstance(sibling.tag, str):
+            break
+        if _tag(sibling) in HEADINGS or paths.of(sibling).bad:
+            continue
+        for listing in sibling.iter("ul", "ol"):
+            rows = [li for li in listing if _tag(li) == "li"]
+            urls = [_headline_row(li, page_url) for li in rows]
+            if len(rows) < MIN_ITEMS or not all(urls) or not {_site_section(u) for u in urls} <= sections:
+                continue
+            for name in _list_names(listing):
+                found = [el for el in select(name, root) if isinstance(el, etree._Element)]
+                if found == rows:
+                    widened = f"{item}, {name}"
+                    return widened, [el for el in select(widened, root) if isinstance(el, etree._Element)]
+            return item, blocks
+    return item, blocks
+
+
+def _headline_row(li, page_url: str) -> str | None:
+    """The URL of a list row that is one headline-like link and little else."""
+    links = [a for a in li.iter("a") if a.get("href") and not _SKIP_HREF.match(a.get("href"))]
+    if len(links) != 1 or not _is_title_text(_link_text(links[0])):
+        return None
+    if len(_text(li)) > len(_link_text(links[0])) + 40:
+        return None  # a teaser or a byline: no bare headline list
+    return canonical_url(links[0].get("href"), page_url)
+
+
+def _list_names(listing) -> list[str]:
+    names = [f"{_tag(listing)}.{c} > li" for c in _classes(listing)]
+    parent = listing.getparent()
+    if parent is not None:
+        names += [f"{_tag(parent)}.{c} > {_tag(listing)} > li" for c in _classes(parent)]
+    return names
+
+
+_LEAD_LEVELS = 3  # wrappers between the listing and the lead story's place
+_LEAD_SIBLINGS = 3  # elements before the listing looked at on each level
+
+
+def _lead_story(el, paths: _Paths, page_url: str) -> tuple | None:
+    """(the element, its story's URL) when it holds exactly one story: a heading
+    with a headline-like link, every headline-like link in it leading to the same page."""
+    if not isinstance(el.tag, str) or _tag(el) in HEADINGS or paths.of(el).bad:
+        return None
+    heads = [h for h in el.iter(*HEADINGS) if h.find(".//a[@href]") is not None or _link_ancestor(h, el) is not None]
+    if len(heads) != 1:
+        return None
+    titles = {canonical_url(a.get("href"), page_url) for a in el.iter("a")
+              if a.get("href") and not _SKIP_HREF.match(a.get("href")) and _is_title_text(_link_text(a))}
+    return (el, titles.pop()) if len(titles) == 1 and len(_text(el)) <= 1500 else None
+
+
+def _site_sections(blocks: list, page_url: str) -> set[tuple[str, str]]:
+    """Where on the site the listing's items live."""
+    return {_site_section(canonical_url(href, page_url)) for href in map(_FIRST_HREF, blocks) if href}
+
+
+def _site_section(url: str | None) -> tuple[str, str]:
+    """Host and first path segment: where on the site a story lives ("/news/...")."""
+    parts = urlsplit(url or "")
+    return parts.netloc, parts.path.strip("/").split("/")[0]
+
+
+def _lead_names(el) -> list[str]:
+    names = [f"{_tag(el)}.{c}" for c in _classes(el)]
+    ident = el.get("id")
+    if ident and _CSS_IDENT.match(ident) and not re.search(r"\d", ident):
+        names.append("#" + ident)
+    return names
+
+
 def _common_ancestor(members: list):
     level = set(members)
     while len(level) > 1:
@@ -699,6 +824,8 @@ def _headline_selector(sample: list) -> tuple[str | None, list]:
     heading_tags = sorted(t for t in tags if t in HEADINGS)
     if len(heading_tags) > 1:
         candidates.append(", ".join(heading_tags))
+    if heading_tags and tags["a"]:  # teasers with headings, and bare headline links in a list
+        candidates.append(", ".join(heading_tags + ["a"]))
     expected = [_text(h) if h is not None else None for h in heads]
 
     def agreement(selector: str) -> float:
