@@ -113,14 +113,16 @@ def _detect(root, page_url: str) -> tuple[Selectors, list] | None:
     scope = body if body is not None else root
     paths = _Paths()
     groups = _candidate_groups(scope, paths)
-    # Headings with a bare "Read more" (card grids, press lists) compete with the
-    # link clues: a column of blog links must not win because its links are the
-    # only ones that read as headlines.
-    for key, members in _heading_groups(scope, paths).items():
-        group = groups.setdefault(key, {})
-        for block, title in members.items():
-            group[block] = max(group.get(block, 0), title)
     best = _best_group(groups, paths)
+    if best is None or not _headed(_sample(best)):
+        # No listing of headed teasers among the link clues: headings with a
+        # bare "Read more" (card grids, press lists) compete, so a column of
+        # blog links does not win because its links alone read as headlines.
+        for key, members in _heading_groups(scope, paths).items():
+            group = groups.setdefault(key, {})
+            for block, title in members.items():
+                group[block] = max(group.get(block, 0), title)
+        best = _best_group(groups, paths)
     if best is None:
         return None
     chosen = _choose_level(root, best, paths)
@@ -382,6 +384,14 @@ def _best_group(groups: dict, paths: _Paths) -> list | None:
     return best_items
 
 
+def _headed(blocks: list) -> bool:
+    """Most blocks hold a linked heading: teasers, not a column of bare links."""
+    def linked_heading(block) -> bool:
+        return any(h.find(".//a[@href]") is not None or _link_ancestor(h, block) is not None
+                   for h in block.iter(*HEADINGS))
+    return sum(map(linked_heading, blocks)) * 2 > len(blocks)
+
+
 def _page_sections(blocks) -> bool:
     """Blocks that share no class and mostly differ in class are a page's
     parts (cookie banner, top strip, navbar, body, footer), not the rows of a
@@ -523,7 +533,6 @@ def _with_lead_story(root, item: str, blocks: list, listing: list, paths: _Paths
     """
     scope = _common_ancestor(listing)
     inside = set(blocks)
-    sections = _site_sections(listing, page_url)
     for _ in range(_LEAD_LEVELS):
         if scope is None or _tag(scope) in ("body", "html"):
             break
@@ -531,7 +540,7 @@ def _with_lead_story(root, item: str, blocks: list, listing: list, paths: _Paths
             if seen >= _LEAD_SIBLINGS or _tag(sibling) in HEADINGS:
                 break  # the listing's own heading ("Latest news") closes the search
             found = _lead_story(sibling, paths, page_url)
-            if found is None or _site_section(found[1]) not in sections:
+            if found is None or _site_section(found[1]) not in _site_sections(listing, page_url):
                 continue  # no story, or a newsletter or campaign box, not a story of this listing
             lead = found[0]
             if any(anc in inside for anc in lead.iterancestors()):
@@ -549,27 +558,31 @@ def _with_more_headlines(root, item: str, blocks: list, listing: list, paths: _P
     """The item selector widened to a "more headlines" list right after the listing.
 
     Section fronts follow their grid of teasers with a plain list of links to
-    more stories of the section.  It joins the listing when it comes next to
-    it (a sibling of the listing's container, not a column away), is no
+    more stories of the section.  It joins the listing when it comes right
+    after it (among the next few siblings of the listing's container), is no
     navigation or "most read" box, and each of its rows is one headline-like
     link to the same part of the site as the listing's items (a "most
-    popular" list mixes sections: sport, news, lifestyle).
+    popular" list mixes sections: sport, news, lifestyle; a blog column
+    beside press releases leads to /blog/).
     """
     scope = _common_ancestor(listing)
     if scope is None:
         return item, blocks
-    sections = _site_sections(listing, page_url)
     for seen, sibling in enumerate(scope.itersiblings()):
         if seen >= _LEAD_SIBLINGS or not isinstance(sibling.tag, str):
             break
         if _tag(sibling) in HEADINGS or paths.of(sibling).bad:
             continue
-        for listing in sibling.iter("ul", "ol"):
-            rows = [li for li in listing if _tag(li) == "li"]
-            urls = [_headline_row(li, page_url) for li in rows]
-            if len(rows) < MIN_ITEMS or not all(urls) or not {_site_section(u) for u in urls} <= sections:
+        for links in sibling.iter("ul", "ol"):
+            if paths.of(links).bad:
                 continue
-            for name in _list_names(listing):
+            rows = [li for li in links if _tag(li) == "li"]
+            urls = [_headline_row(li, page_url) for li in rows]
+            if len(rows) < MIN_ITEMS or not all(urls):
+                continue
+            if not {_site_section(u) for u in urls} <= _site_sections(listing, page_url):
+                continue
+            for name in _list_names(links):
                 found = [el for el in select(name, root) if isinstance(el, etree._Element)]
                 if found == rows:
                     widened = f"{item}, {name}"
@@ -618,6 +631,7 @@ def _site_sections(blocks: list, page_url: str) -> set[tuple[str, str]]:
     return {_site_section(canonical_url(href, page_url)) for href in map(_FIRST_HREF, blocks) if href}
 
 
+@lru_cache(maxsize=4096)
 def _site_section(url: str | None) -> tuple[str, str]:
     """Host and first path segment: where on the site a story lives ("/news/...")."""
     parts = urlsplit(url or "")
