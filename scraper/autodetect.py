@@ -361,26 +361,37 @@ def _own_links(blocks) -> bool:
 
 
 def _best_group(groups: dict, paths: _Paths) -> list | None:
-    """The blocks of the main listing: most headline text, then most other text."""
+    """The blocks of the main listing: most headline text, then most other text.
+
+    Only the six groups with most headline text are weighed in full (less
+    stray blocks, and not when they are the page's parts): the cost stays
+    flat however many groups the links make.
+    """
     scored = []
     for members in groups.values():
-        members = _without_strays(members)
-        if len(members) < MIN_ITEMS or _page_sections(members):
+        if len(members) < MIN_ITEMS:
             continue
         first = next(iter(members))
         node = paths.of(first)
         factor = 0.15 if node.bad else 1.5 if paths.of(first.getparent()).main else 1.0
-        scored.append((sum(members.values()) * factor, node.depth, list(members), factor))
-    if not scored:
-        return None
+        scored.append((sum(members.values()) * factor, node.depth, members, factor))
     scored.sort(key=lambda s: -s[0])
-    best_score, best_depth, best_items = None, 0, None
-    for titles, depth, items, factor in scored[:6]:
+    best_score, best_depth, best_items, weighed = None, 0, None, 0
+    for titles, depth, members, factor in scored:
+        kept = _without_strays(members)
+        if len(kept) < MIN_ITEMS or _page_sections(kept):
+            continue
+        if len(kept) < len(members):
+            titles = sum(kept.values()) * factor
+        items = list(kept)
         sample = _sample(items)
         other = sum(min(_other_text(el, paths), 300) for el in sample) * len(items) / len(sample) * factor
         score = titles + 0.6 * other
         if best_score is None or score > best_score * 1.0001 or (score >= best_score * 0.9999 and depth < best_depth):
             best_score, best_depth, best_items = score, depth, items
+        weighed += 1
+        if weighed == 6:
+            break
     return best_items
 
 
@@ -392,10 +403,18 @@ def _headed(blocks: list) -> bool:
     return sum(map(linked_heading, blocks)) * 2 > len(blocks)
 
 
+def _alike(blocks) -> bool:
+    """All blocks carry the same class attribute (the common case, checked first as it is cheap)."""
+    first = next(iter(blocks)).get("class")
+    return all(b.get("class") == first for b in blocks)
+
+
 def _page_sections(blocks) -> bool:
     """Blocks that share no class and mostly differ in class are a page's
     parts (cookie banner, top strip, navbar, body, footer), not the rows of a
     listing, which share a class or have none at all."""
+    if _alike(blocks):
+        return False
     looks = Counter(_classes(b) for b in blocks)
     if looks.most_common(1)[0][1] * 2 > len(blocks):
         return False
@@ -409,7 +428,7 @@ def _without_strays(members: dict) -> dict:
     alike, so a sidebar box lands in the group of the press releases beside
     it; when most blocks share a class, the few without it are strays.
     """
-    if len(members) < 3:
+    if len(members) < 3 or _alike(members):
         return members
     counts = Counter(c for block in members for c in set(_classes(block)))
     if not counts:
