@@ -153,6 +153,10 @@ SUMMARIES_AND_DATES = {
         ("Économies d'eau, réutilisation des eaux usées, tarification progressive : où en sont les 53 mesures du plan ?", "2024-03-14"),
         ("L'extinction nocturne réduit la facture énergétique et protège la biodiversité.", "2024-03-12"),
     ],
+    "unhub.html": [  # the hero story above the grid, then the first card
+        ("The agency calls on all parties to allow convoys through the Adre crossing before the lean season peaks.", "2024-08-01T10:00:00+00:00"),
+        ("A hot lunch made from local produce has doubled attendance in Tillabéri's village schools.", "2024-07-30T08:00:00+00:00"),
+    ],
     "university.html": [
         ("Astronomers in the School of Physics found the strongest evidence yet for an atmosphere on a planet the size of Earth.", "2024-03-14"),
         ("The £60m building brings teaching labs, a simulation ward and a public health clinic under one roof.", "2024-03-12"),
@@ -179,3 +183,48 @@ def test_preview_json_on_the_read_more_page(site, tmp_path):
     result = tidings("preview", site.url("/press-releases"), "--json", cwd=tmp_path)
     assert result.code == 0, result.stderr
     assert [(r["headline"], r["url"]) for r in result.json] == [(h, site.url(path)) for h, path in READMORE]
+
+
+@pytest.mark.xfail(reason="the lead's byline paragraph is taken with its standfirst: no one selector names "
+                          "both teaser classes (lead-story__standfirst, story-card__standfirst)", strict=True)
+def test_section_front_lead_summary_leaves_out_the_byline():
+    assert records("section.html")[0].summary == (
+        "Ministers and the Indian owner agree a £500m package to build an electric arc furnace at the Teesside plant."
+    )
+
+
+CHROME = ("<header><a href='/'>Riverside City Council</a><nav><a href='/bins'>Bins and recycling</a> "
+          "<a href='/parking'>Parking permits and fines</a> <a href='/news'>News</a></nav></header>")
+FOOT = "<footer><a href='/privacy'>Privacy notice for council services</a> <a href='/contact'>Contact the council by phone</a></footer>"
+
+
+def _teasers(n: int, section: str = "news") -> str:
+    titles = ["Council sets budget for the coming financial year", "New bus routes announced for the northern suburbs",
+              "Work starts on the riverside flood defences", "Library card holders get free museum entry"]
+    return "".join(
+        f"<div class='teaser'><h3><a href='/{section}/item-{i}'>{titles[i]}</a></h3>"
+        f"<p>Teaser text number {i} about what the council decided this week.</p></div>"
+        for i in range(n)
+    )
+
+
+def test_a_newsletter_box_above_the_listing_is_no_lead_story():
+    """A box with one linked heading joins as the lead story only if it leads where the items live."""
+    html = (
+        f"<html><body>{CHROME}<main><div class='signup'><h2><a href='/newsletter/subscribe'>Sign up to our weekly newsletter</a></h2>"
+        "<p>All the council's news in your inbox every Friday.</p></div>"
+        f"<div class='teasers'>{_teasers(4)}</div></main>{FOOT}</body></html>"
+    )
+    found = extract(html, f"{BASE}/news", None).records
+    assert [r.url for r in found] == [f"{BASE}/news/item-{i}" for i in range(4)]
+
+
+def test_a_most_popular_list_after_the_listing_is_no_more_headlines():
+    """A list of bare links right after the listing joins only if its links lead where the items live."""
+    popular = "".join(
+        f"<li><a href='/{section}/popular-{i}'>Most popular story number {i} of the week</a></li>"
+        for i, section in enumerate(["sport", "news", "lifestyle"])
+    )
+    html = f"<html><body>{CHROME}<main><div class='teasers'>{_teasers(4)}</div><div class='box'><ul>{popular}</ul></div></main>{FOOT}</body></html>"
+    found = extract(html, f"{BASE}/news", None).records
+    assert [r.url for r in found] == [f"{BASE}/news/item-{i}" for i in range(4)]
