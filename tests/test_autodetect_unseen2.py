@@ -17,14 +17,13 @@ teaser and a date, those too.
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 
 import pytest
 
-from monitor.config import parse_config, source_toml
 from scraper.extract import extract
 from tests.conftest import Page, tidings
+from tests.test_autodetect_unseen import assert_emitted_selectors_reproduce
 
 PAGES = Path(__file__).parent / "fixtures" / "unseen2"
 BASE = "https://site.example"
@@ -130,10 +129,7 @@ def test_detection_finds_exactly_the_listing(name):
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_emitted_selectors_reproduce_the_records(name):
-    url = f"{BASE}/{name}"
-    automatic = extract(page(name), url, None, source="s")
-    source = parse_config(tomllib.loads(source_toml("s", url, automatic.selectors)), "e.toml").sources[0]
-    assert extract(page(name), url, source.selectors, source="s").records == automatic.records
+    assert_emitted_selectors_reproduce(page(name), f"{BASE}/{name}")
 
 
 SUMMARIES_AND_DATES = {
