@@ -714,6 +714,28 @@ def _v6(db: sqlite_utils.Database) -> None:
     )
 
 
+def _v7(db: sqlite_utils.Database) -> None:
+    """items: links re-spelt as crawls now spell them (upper-case escapes, non-ASCII percent-encoded, IDN hosts in ASCII)"""
+    # An item's identity is its canonical link.  Links archived before
+    # canonical_url wrote every escape in upper case and percent-encoded
+    # non-ASCII characters would otherwise differ from the same links crawled
+    # now, and their items would be reported new once more.  Only links with
+    # an escape or a character outside printable ASCII can change.
+    from scraper.text import canonical_url
+
+    rows = db.execute(
+        "SELECT id, source_id, url FROM items WHERE key = 'url:' || url"
+        " AND (url GLOB '*[^!-~]*' OR instr(url, '%') > 0)"
+    ).fetchall()
+    for item_id, source_id, url in rows:
+        respelt = canonical_url(url, url)
+        if not respelt or respelt == url:
+            continue
+        if db.execute("SELECT 1 FROM items WHERE source_id = ? AND key = ?", (source_id, "url:" + respelt)).fetchone():
+            continue  # both spellings were archived as two items already: keep both as they are
+        db.execute("UPDATE items SET url = ?, key = ? WHERE id = ?", (respelt, "url:" + respelt, item_id))
+
+
 # Each feature that needs tables adds its own numbered migration here.
-MIGRATIONS = {1: _v1, 2: _v2, 4: _v4, 5: _v5, 6: _v6}
+MIGRATIONS = {1: _v1, 2: _v2, 4: _v4, 5: _v5, 6: _v6, 7: _v7}
 SCHEMA_VERSION = max(MIGRATIONS)

@@ -15,7 +15,8 @@ import sqlite_utils
 
 from monitor import queries
 from monitor.archive import MIGRATIONS, SCHEMA_VERSION, Archive
-from tests.archives import A3, DAY1, W1, W1_EDITED, build_sample
+from scraper.items import Record
+from tests.archives import A3, DAY1, SOURCE_URLS, W1, W1_EDITED, build_sample
 from tests.conftest import ROOT, tidings
 
 TABLES = ["sources", "crawls", "items", "item_versions", "sightings", "meta"]
@@ -185,3 +186,44 @@ def test_queries_use_indexes(sample):
                 assert not detail.startswith(("SCAN i ", "SCAN v ")) or "USING" in detail, detail
                 assert detail != "SCAN i" and detail != "SCAN v", detail
                 assert "TEMP B-TREE FOR ORDER BY" not in detail, detail
+
+
+def test_links_archived_in_an_older_spelling_keep_their_items(tmp_path):
+    """Migration 7: a link archived as "/caf%c3%a9" or "/café" is the item crawled now as "/caf%C3%A9"."""
+    path = tmp_path / "tidings.db"
+    old = ["https://water.example/caf%c3%a9", "https://water.example/bücher", "https://bücher.example/a",
+           "https://water.example/plain", "https://water.example/50%25-off"]
+    with Archive(path) as archive:
+        with archive.transaction():
+            state = archive.source_state("water", SOURCE_URLS["water"])
+            crawl_id = archive.add_crawl(run_id="r1", source_id=state.id, started=DAY1, finished=DAY1, status="baseline",
+                                         http_status=200, items_seen=len(old), new=0, updated=0, error=None, pages=1)
+            archive.add_items(state.id, crawl_id, DAY1, [Record("water", f"Item {i}", "", url, None, i)
+                                                          for i, url in enumerate(old)])
+        archive.conn.execute("DELETE FROM meta WHERE key = 'migration:7'")  # as an archive from before it
+        archive.conn.commit()
+    with Archive(path) as archive:
+        assert 7 in archive.applied_migrations()
+        keys = [row[0] for row in archive.conn.execute("SELECT key FROM items ORDER BY id")]
+        records = [Record("water", f"Item {i}", "", url, None, i) for i, url in enumerate(
+            ["https://water.example/caf%C3%A9", "https://water.example/b%C3%BCcher", "https://xn--bcher-kva.example/a",
+             "https://water.example/plain", "https://water.example/50%25-off"])]
+        assert keys == [r.key for r in records]
+        assert set(archive.known_items(1, [r.key for r in records])) == {r.key for r in records}
+
+
+def test_respelling_links_never_merges_two_archived_items(tmp_path):
+    path = tmp_path / "tidings.db"
+    both = ["https://water.example/caf%c3%a9", "https://water.example/caf%C3%A9"]
+    with Archive(path) as archive:
+        with archive.transaction():
+            state = archive.source_state("water", SOURCE_URLS["water"])
+            crawl_id = archive.add_crawl(run_id="r1", source_id=state.id, started=DAY1, finished=DAY1, status="baseline",
+                                         http_status=200, items_seen=2, new=0, updated=0, error=None, pages=1)
+            archive.add_items(state.id, crawl_id, DAY1, [Record("water", f"Item {i}", "", url, None, i)
+                                                          for i, url in enumerate(both)])
+        archive.conn.execute("DELETE FROM meta WHERE key = 'migration:7'")
+        archive.conn.commit()
+    with Archive(path) as archive:
+        assert 7 in archive.applied_migrations()
+        assert [row[0] for row in archive.conn.execute("SELECT url FROM items ORDER BY id")] == both
