@@ -67,7 +67,11 @@ def _header_encoding(content_type: str | None) -> str | None:
 
 
 def _meta_encoding(body: bytes) -> str | None:
-    return _resolve(html_body_declared_encoding(body))
+    """The <meta> charset; one naming UTF-16 or UTF-32 means UTF-8 (the HTML
+    standard's rule): a page whose <meta> could be read as ASCII is not in a
+    16-bit encoding, whatever an editor that saved it as UTF-8 wrote there."""
+    meta = _resolve(html_body_declared_encoding(body))
+    return "utf-8" if meta and meta.startswith(_UNICODE_FAMILY) else meta
 
 
 def _resolve(label: str | None) -> str | None:

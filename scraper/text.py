@@ -12,6 +12,7 @@ from datetime import datetime
 from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
+import idna
 from lxml import etree
 
 # Characters dropped from scraped text.  Control characters that are not
@@ -215,10 +216,7 @@ def _canonical_url(href: str, base_url: str) -> str | None:
     if _UNSAFE.search(host):  # no whitespace or control characters in a host name
         return None
     if not host.isascii():  # an IDN host: its ASCII form, as links to it may also be written
-        try:
-            host = host.encode("idna").decode("ascii")
-        except UnicodeError:
-            pass
+        host = _ascii_host(host)
     if ":" in host:  # IPv6 literal
         host = f"[{host}]"
     if port and not ((scheme == "http" and port == 80) or (scheme == "https" and port == 443)):
@@ -227,15 +225,38 @@ def _canonical_url(href: str, base_url: str) -> str | None:
         host = parts.netloc.rsplit("@", 1)[0] + "@" + host
     query = parts.query
     if query:
-        pairs = parse_qsl(query, keep_blank_values=True)
+        # Read and written back byte for byte (latin-1 maps each byte to one
+        # character): "?titel=M%FCnchen" from a site that encodes its queries
+        # in ISO-8859-1 is not UTF-8, and decoding it as UTF-8 would turn the
+        # escape into U+FFFD, a link to another page.
+        pairs = parse_qsl(_escape(query), keep_blank_values=True, encoding="latin-1")
         kept = [(k, v) for k, v in pairs if not TRACKING_PARAMS.match(k)]
         if len(kept) != len(pairs):
-            query = urlencode(kept)
+            query = urlencode(kept, encoding="latin-1")
     path = _SESSION_IN_PATH.sub("", parts.path) or "/"
     return urlunsplit((scheme, host, _escape(path), _escape(query), ""))
 
 
 _UNSAFE = re.compile(r"[\s\x00-\x1f\x7f]")
+
+
+def _ascii_host(host: str) -> str:
+    """The ASCII (punycode) form of an international host name, as browsers
+    write it (UTS #46, non-transitional).  Not Python's "idna" codec: it
+    follows IDNA 2003, which rewrites "faß.de" as "fass.de" and "ς" as "σ",
+    another site than the one linked; nor idna.encode: its strict checks
+    refuse host names browsers open (an underscore, a symbol)."""
+    try:
+        host = idna.uts46_remap(host, std3_rules=False, transitional=False)
+    except (idna.IDNAError, UnicodeError, ValueError):
+        pass
+    labels = []
+    for label in host.split("."):
+        try:
+            labels.append(label if label.isascii() else "xn--" + label.encode("punycode").decode("ascii"))
+        except UnicodeError:
+            return host
+    return ".".join(labels)
 _UNESCAPED = re.compile(r"[^\x21-\x7e]+")
 _LOWER_ESCAPE = re.compile(r"%(?=[0-9a-fA-F]{2})(?:[0-9A-F][a-f]|[a-f][0-9a-fA-F])")
 
@@ -386,13 +407,27 @@ _FOREIGN_DATE = re.compile(
 )
 
 
-# Chinese, Japanese and Korean dates: "2024年3月12日", "2024년 3월 12일".
-_CJK_DATE = re.compile(r"(\d{4})\s*[年년]\s*(\d{1,2})\s*[月월]\s*(\d{1,2})\s*[日일]")
+# Chinese, Japanese and Korean dates: "2024年3月12日", "2024년 3월 12일", and
+# years counted in an era, as Japanese and Taiwanese government sites write
+# them: "令和6年3月12日" (Reiwa 6, 2024), "平成31年4月30日", "令和元年" (its first
+# year), "民國113年3月12日" (Republic of China 113, 2024).
+_CJK_DATE = re.compile(r"(令和|平成|昭和|民國|民国)?\s*(?<!\d)(\d{1,4}|元)\s*[年년]\s*(\d{1,2})\s*[月월]\s*(\d{1,2})\s*[日일]")
+_ERA_YEAR_ZERO = {"令和": 2018, "平成": 1988, "昭和": 1925, "民國": 1911, "民国": 1911}
 
 
 def _cjk_in_english(match: re.Match) -> str:
-    year, month, day = (int(n) for n in match.groups())
-    return f"{day} {_MONTHS[month - 1]} {year} " if 1 <= month <= 12 else match.group(0)
+    """The date in English; a year the text does not give in full (an era this
+    does not know, "6年3月12日") is no date, rather than a fuzzy parse's guess
+    (it read "令和6年3月12日" as 6 March 2012)."""
+    era, year, month, day = match.groups()
+    if era:
+        year = _ERA_YEAR_ZERO[era] + (1 if year == "元" else int(year))
+    elif len(year) == 4:
+        year = int(year)
+    else:
+        return " "
+    month = int(month)
+    return f"{int(day)} {_MONTHS[month - 1]} {year} " if 1 <= month <= 12 else " "
 
 
 def _in_english(match: re.Match) -> str:

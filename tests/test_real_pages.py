@@ -152,6 +152,11 @@ CASES: dict[str, Case] = {
     "gb2312-declared-in-meta": drupal_case(CHINESE, drupal(CHINESE, "gb2312", "text/html", '<meta charset="gb2312">')),
     "smart-quotes-windows-1252-served-as-latin-1": drupal_case(LATIN, drupal(
         LATIN, "cp1252", "text/html; charset=ISO-8859-1", '<meta charset="iso-8859-1">')),
+    # Editors that save a page as UTF-8 but write <meta charset="utf-16">: an HTML
+    # standard rule reads that label as UTF-8 (a server default header beside it or not).
+    "meta-utf-16-on-a-utf-8-page": Case(Page(listing(block("Zürich talks"), head='<meta charset="utf-16">').encode(),
+                                             headers={"Content-Type": "text/html; charset=ISO-8859-1"}),
+                                        [("Zürich talks", "/news/a", None)]),
     "utf-8-without-any-declaration": drupal_case(LATIN, drupal(LATIN, "utf-8", "text/html")),
     "utf-8-bom-header-says-latin-1": drupal_case(LATIN, drupal(
         LATIN, "utf-8", "text/html; charset=iso-8859-1", bom=b"\xef\xbb\xbf")),
@@ -212,6 +217,8 @@ CASES: dict[str, Case] = {
         + block("IDN host", "https://bücher.example/news/6")
         + block("Percent-encoding", "/caf%c3%a9/7")
         + block("Not encoded", "/café/8")
+        + block("German IDN host", "https://Faß.example/news/9")
+        + block("Latin-1 query with tracking", "/news/10?titel=M%FCnchen&utm_source=newsletter")
         + block("Script link", "javascript:void(0)")
         + block("Mail link", "mailto:press@example.org")
         + block("Phone link", "tel:+41229171234"))),
@@ -223,6 +230,8 @@ CASES: dict[str, Case] = {
          ("IDN host", "https://xn--bcher-kva.example/news/6", None),
          ("Percent-encoding", "/caf%C3%A9/7", None),
          ("Not encoded", "/caf%C3%A9/8", None),
+         ("German IDN host", "https://xn--fa-hia.example/news/9", None),  # as browsers: not fass.example
+         ("Latin-1 query with tracking", "/news/10?titel=M%FCnchen", None),
          ("Script link", None, None), ("Mail link", None, None), ("Phone link", None, None)]),
     "base-href": Case(Page(listing(block("Relative to base", "item/1") + block("Absolute path", "/abs/2", ),
                                    head='<base href="https://static.example.org/press/">')),
@@ -244,12 +253,16 @@ CASES: dict[str, Case] = {
                 '<span class="date">Updated: 14 March 2024 | Published: 12 March 2024</span>')
         + block("Separate updated", "/d/8",
                 '<span class="date">Updated 20 March 2024</span> <span class="date">Posted 18 March 2024</span>')
-        + block("Chinese date", "/d/9", '<span class="date">2024年3月12日</span>'))),
+        + block("Chinese date", "/d/9", '<span class="date">2024年3月12日</span>')
+        + block("Japanese era date", "/d/10", '<span class="date">発表日：令和6年3月12日（火）</span>')
+        + block("Taiwanese era date", "/d/11", '<span class="date">民國113年3月12日</span>')
+        + block("Year without its era", "/d/12", '<span class="date">6年3月12日</span>'))),
         [("Time element", "/d/1", "2024-03-12T09:30:00+01:00"), ("Date only attribute", "/d/2", "2024-03-13"),
          ("Data attribute", "/d/3", "2024-03-14"), ("Microdata", "/d/4", "2024-03-15T08:00:00+00:00"),
          ("Weekday", "/d/5", "2024-03-12"), ("ISO week", "/d/6", None),
          ("Updated then published", "/d/7", "2024-03-12"), ("Separate updated", "/d/8", "2024-03-18"),
-         ("Chinese date", "/d/9", "2024-03-12")],
+         ("Chinese date", "/d/9", "2024-03-12"), ("Japanese era date", "/d/10", "2024-03-12"),
+         ("Taiwanese era date", "/d/11", "2024-03-12"), ("Year without its era", "/d/12", None)],
         source={**SOURCE, "date": "xpath:.//time/@datetime | .//@data-date | .//meta[@itemprop='datePublished']"
                                   " | .//*[@class='date']"}),
     # --- HTTP ----------------------------------------------------------------------------------
