@@ -587,13 +587,21 @@ def _with_more_headlines(root, item: str, blocks: list, listing: list, paths: _P
     scope = _common_ancestor(listing)
     if scope is None:
         return item, blocks
+    label = ""  # the heading just before the list, which names the box when its classes do not
     for seen, sibling in enumerate(scope.itersiblings()):
         if seen >= _LEAD_SIBLINGS or not isinstance(sibling.tag, str):
             break
-        if _tag(sibling) in HEADINGS or paths.of(sibling).bad:
+        if _tag(sibling) in HEADINGS:
+            label = _text(sibling)
             continue
-        for links in sibling.iter("ul", "ol"):
-            if paths.of(links).bad:
+        if paths.of(sibling).bad:
+            label = ""
+            continue
+        for links in sibling.iter("ul", "ol", *HEADINGS):
+            if _tag(links) in HEADINGS:
+                label = _text(links)
+                continue
+            if paths.of(links).bad or _ASIDE_LABEL.search(label):
                 continue
             rows = [li for li in links if _tag(li) == "li"]
             urls = [_headline_row(li, page_url) for li in rows]
@@ -607,7 +615,17 @@ def _with_more_headlines(root, item: str, blocks: list, listing: list, paths: _P
                     widened = f"{item}, {name}"
                     return widened, [el for el in select(widened, root) if isinstance(el, etree._Element)]
             return item, blocks
+        label = ""
     return item, blocks
+
+
+# Headings of boxes of other stories than the section's latest ("Most read",
+# "Related news", "Trending"): older stories, each of which would be reported new.
+_ASIDE_LABEL = re.compile(
+    r"\b(?:most\s+(?:read|viewed|popular|shared|emailed|commented|watched)|popular|trending|related"
+    r"|see\s+also|recommended|(?:you|also)\s+(?:may|might)\s+(?:also\s+)?like|editors?'?\s+picks?|read\s+next)\b",
+    re.I,
+)
 
 
 def _headline_row(li, page_url: str) -> str | None:

@@ -224,3 +224,25 @@ def test_a_most_popular_list_after_the_listing_is_no_more_headlines():
     html = f"<html><body>{CHROME}<main><div class='teasers'>{_teasers(4)}</div><div class='box'><ul>{popular}</ul></div></main>{FOOT}</body></html>"
     found = extract(html, f"{BASE}/news", None).records
     assert [r.url for r in found] == [f"{BASE}/news/item-{i}" for i in range(4)]
+
+
+@pytest.mark.parametrize("box", [
+    "<div class='block'><h2>Most read</h2><ul class='item-list'>{rows}</ul></div>",
+    "<h2>Related news</h2><ul class='item-list'>{rows}</ul>",
+    "<div class='block'><h3 class='block-title'>Trending this week</h3><div><ul>{rows}</ul></div></div>",
+])
+def test_a_labelled_most_read_list_of_the_same_section_is_no_more_headlines(box):
+    """Where the box's class names say nothing, its heading does: a "Most read"
+    list of older stories of the same section would report them all as new."""
+    rows = "".join(f"<li><a href='/news/older-{i}'>An older council story many people read {i}</a></li>" for i in range(5))
+    html = f"<html><body>{CHROME}<main><div class='teasers'>{_teasers(4)}</div>{box.format(rows=rows)}</main>{FOOT}</body></html>"
+    found = extract(html, f"{BASE}/news", None).records
+    assert [r.url for r in found] == [f"{BASE}/news/item-{i}" for i in range(4)]
+
+
+def test_a_more_headlines_list_with_its_heading_still_joins():
+    rows = "".join(f"<li><a href='/news/more-{i}'>More council news about the budget vote {i}</a></li>" for i in range(3))
+    html = (f"<html><body>{CHROME}<main><div class='teasers'>{_teasers(4)}</div>"
+            f"<div class='block'><h2>More news</h2><ul class='item-list'>{rows}</ul></div></main>{FOOT}</body></html>")
+    found = extract(html, f"{BASE}/news", None).records
+    assert [r.url for r in found] == [f"{BASE}/news/item-{i}" for i in range(4)] + [f"{BASE}/news/more-{i}" for i in range(3)]
