@@ -292,6 +292,12 @@ CASES: dict[str, Case] = {
     "slow-server": Case(Page(listing(block("Too late")), delay=4), error="timed out: no complete response from {url} within 1 s",
                         source={**SOURCE, "timeout": 1}),
     "empty-200": Case(Page(b""), error="empty response (HTTP 200, no content) at {url}"),
+    # A "next" link past the last page that answers an empty 200 (an AJAX "load more"
+    # endpoint with nothing left): the listing ends there; page one's items stand.
+    "empty-page-after-the-last": Case(
+        Page(listing(block("Page one")).replace("</ul>", '</ul><a class="next" href="/c/empty-page-after-the-last/2">Next</a>')),
+        [("Page one", "/news/a", None)], source={**SOURCE, "next_page": "a.next", "max_pages": 3},
+        extra_pages={"/c/empty-page-after-the-last/2": Page(b"")}),
     "blank-200": Case(Page(b" \r\n\t\n"), error="empty response (HTTP 200, no content) at {url}"),
     "pdf": Case(Page(b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\n", headers={"Content-Type": "application/pdf"}),
                 error="not an HTML page (Content-Type application/pdf) at {url}"),

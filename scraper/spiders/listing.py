@@ -92,6 +92,11 @@ class ListingSpider(scrapy.Spider):
             return
         if crawl.pages == 1:
             crawl.validators = _validators(response)
+        if crawl.pages > 1 and not response.body.strip():
+            # A "next" link past the last page (a "load more" endpoint with
+            # nothing left): the listing ends here, the pages read so far stand.
+            yield _finish(crawl)
+            return
         problem = _not_a_listing(response)
         if problem:
             yield _finish(crawl, f"{problem} at {response.url}")
