@@ -217,6 +217,8 @@ def _canonical_url(href: str, base_url: str) -> str | None:
         return None
     if not host.isascii():  # an IDN host: its ASCII form, as links to it may also be written
         host = _ascii_host(host)
+        if not host.strip("."):  # nothing but characters the mapping removes (a soft hyphen)
+            return None
     if ":" in host:  # IPv6 literal
         host = f"[{host}]"
     if port and not ((scheme == "http" and port == 80) or (scheme == "https" and port == 443)):

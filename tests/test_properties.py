@@ -154,7 +154,7 @@ URLISH = st.one_of(
         lambda scheme, host, port, path, query, frag: f"{scheme}{host}{port}{path}{query}{frag}",
         st.sampled_from(["http://", "HTTPS://", "https://", "//", "", "javascript:", "ftp://", "file://", "data:", "mailto:"]),
         st.sampled_from(["Example.ORG", "news.example.org", "[::1]", "user:pw@host.example", "127.0.0.1", "xn--bcher-kva.example", "Faß.example",
-                                 "βόλος.example", "a_b.☃.example", ""]),
+                                 "βόλος.example", "a_b.☃.example", "\u00ad", ""]),
         st.sampled_from(["", ":80", ":443", ":8080", ":0", ":99999", ":x"]),
         st.text(alphabet="/.ab%20é?#", max_size=15),
         st.sampled_from(["", "?utm_source=x&id=3", "?a=%20&b=+&fbclid=1", "?q=é&gclid=", "?&&", "?t=M%FCn&utm_id=1", "?q=%e9%&x"]),
