@@ -230,7 +230,8 @@ def _headline(nodes: list) -> tuple[str, object]:
         return "", None
     if isinstance(nodes[0], etree._Element):
         for node in nodes:
-            text = element_text(node) if isinstance(node, etree._Element) else ""
+            # A heading the page hides ("Press release" for screen readers) is no headline.
+            text = element_text(node) if isinstance(node, etree._Element) and not is_hidden(node) else ""
             if text:
                 return text, node
         return "", None
@@ -281,10 +282,10 @@ def _in_hidden(text) -> bool:
     if owner is None or getattr(text, "is_attribute", False):  # an attribute: asked for by name
         return False
     for element in (owner, *owner.iterancestors()):  # inline markup up to its paragraph, as element_text looks
-        if local_tag(element) in BLOCK:
-            return False
         if is_hidden(element):
             return True
+        if local_tag(element) in BLOCK:
+            return False
     return False
 
 

@@ -202,6 +202,14 @@ CASES: dict[str, Case] = {
         [("Ministers meet", "/news/a", None)],
         source={"item": "ul.news > li", "headline": "h3 ::text", "summary": "p.teaser ::text"},
         summary="First part."),
+    # A heading the page hides (a label for screen readers) before the visible one.
+    "screen-reader-only-heading-before-the-headline": Case(Page(listing(
+        '<li><h3 class="visually-hidden">Press release</h3><h3><a href="/news/a">Ministers meet</a></h3></li>'
+        '<li><h3 hidden>Press release</h3><h3><a href="/news/b">Forest report</a></h3></li>')),
+        [("Ministers meet", "/news/a", None), ("Forest report", "/news/b", None)]),
+    "screen-reader-only-heading-with-text-selectors": Case(Page(listing(
+        '<li><h3 class="sr-only">Press release</h3><h3><a href="/news/a">Ministers <em>meet</em></a></h3></li>')),
+        [("Ministers meet", "/news/a", None)], source={"item": "ul.news > li", "headline": "h3 ::text"}),
     "script-style-template-noscript-in-blocks": Case(Page(listing(block(
         'Ministers<script>document.write("x")</script><style>.a{}</style> meet',
         extra='<p class="teaser">Summary<template><b>tpl</b></template> text'
