@@ -192,7 +192,7 @@ def test_links_archived_in_an_older_spelling_keep_their_items(tmp_path):
     """Migration 7: a link archived as "/caf%c3%a9" or "/café" is the item crawled now as "/caf%C3%A9"."""
     path = tmp_path / "tidings.db"
     old = ["https://water.example/caf%c3%a9", "https://water.example/bücher", "https://bücher.example/a",
-           "https://water.example/plain", "https://water.example/50%25-off"]
+           "https://water.example/plain", "https://water.example/50%25-off", "https://faß.example/b"]
     with Archive(path) as archive:
         with archive.transaction():
             state = archive.source_state("water", SOURCE_URLS["water"])
@@ -207,7 +207,7 @@ def test_links_archived_in_an_older_spelling_keep_their_items(tmp_path):
         keys = [row[0] for row in archive.conn.execute("SELECT key FROM items ORDER BY id")]
         records = [Record("water", f"Item {i}", "", url, None, i) for i, url in enumerate(
             ["https://water.example/caf%C3%A9", "https://water.example/b%C3%BCcher", "https://xn--bcher-kva.example/a",
-             "https://water.example/plain", "https://water.example/50%25-off"])]
+             "https://water.example/plain", "https://water.example/50%25-off", "https://xn--fa-hia.example/b"])]
         assert keys == [r.key for r in records]
         assert set(archive.known_items(1, [r.key for r in records])) == {r.key for r in records}
 
