@@ -426,7 +426,8 @@ def _without_strays(members: dict) -> dict:
 
     Grid columns whose classes carry digits (col-md-8, col-md-4) all look
     alike, so a sidebar box lands in the group of the press releases beside
-    it; when most blocks share a class, the few without it are strays.
+    it; when most blocks share a class, the few without it are strays, unless
+    they sit beside the others (a featured first card styled apart is an item).
     """
     if len(members) < 3 or _alike(members):
         return members
@@ -436,7 +437,8 @@ def _without_strays(members: dict) -> dict:
     name, count = counts.most_common(1)[0]
     if count == len(members) or count * 3 < len(members) * 2:
         return members
-    return {block: title for block, title in members.items() if name in _classes(block)}
+    homes = {block.getparent() for block in members if name in _classes(block)}
+    return {block: title for block, title in members.items() if name in _classes(block) or block.getparent() in homes}
 
 
 _STRING = etree.XPath("string()", smart_strings=False)  # compiled once: el.xpath() compiles on every call
@@ -519,6 +521,10 @@ def _item_selector(root, members: list, paths: _Paths) -> tuple[str, int, bool, 
     wanted = set(members)
     fallback = None
     candidates = [context + simple for context in contexts for simple in own]
+    if len(parents) == 1 and not parent_classes:  # an unnamed wrapper: its children by their path
+        wrapper = _path_selector(next(iter(parents)), paths)
+        if wrapper:
+            candidates.append(f"{wrapper} > {tag}")
     path = _path_selector(members[0], paths)
     if path:
         candidates.append(path)
@@ -719,6 +725,8 @@ def _acceptable_extras(extra: list, chosen: list, outer, paths: _Paths) -> bool:
             return False
         if any(anc in chosen_set for anc in el.iterancestors()):
             return False
+        if any(desc in chosen_set for desc in el.iterdescendants()):
+            return False  # the listing's own wrapper ("div" picks it too): it would take every teaser as one item's
     return True
 
 

@@ -246,3 +246,21 @@ def test_a_more_headlines_list_with_its_heading_still_joins():
             f"<div class='block'><h2>More news</h2><ul class='item-list'>{rows}</ul></div></main>{FOOT}</body></html>")
     found = extract(html, f"{BASE}/news", None).records
     assert [r.url for r in found] == [f"{BASE}/news/item-{i}" for i in range(4)] + [f"{BASE}/news/more-{i}" for i in range(3)]
+
+
+@pytest.mark.parametrize("featured, grid_open, grid_close", [
+    ("featured-card", "<div class='grid'>", "</div>"), ("hero", "<div class='grid'>", "</div>"),
+    ("hero", "<div>", "</div>"), ("hero", "<section class='grid'>", "</section>"),
+])
+def test_a_featured_first_card_of_another_class_keeps_the_teasers(featured, grid_open, grid_close):
+    """A first card styled apart (class "hero") in the same grid as the others is
+    no stray box: every item, the first included, keeps its own teaser (and the
+    grid's wrapper is no item holding every teaser)."""
+    def card(i: int, cls: str) -> str:
+        return (f"<div class='{cls}'><h3><a href='/news/item-{i}'>Council agrees new plan for the river number {i}</a></h3>"
+                f"<p>Teaser text number {i} about what the council decided this week.</p></div>")
+    grid = card(0, featured) + "".join(card(i, "card") for i in range(1, 6))
+    html = f"<html><body>{CHROME}<main><h1>News</h1>{grid_open}{grid}{grid_close}</main>{FOOT}</body></html>"
+    found = extract(html, f"{BASE}/news", None).records
+    assert [(r.url, r.summary) for r in found] == [
+        (f"{BASE}/news/item-{i}", f"Teaser text number {i} about what the council decided this week.") for i in range(6)]
