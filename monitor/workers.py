@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import sys
 from contextlib import contextmanager
 from dataclasses import replace
@@ -98,11 +99,23 @@ def crawl_in_processes(
     load_crawl_modules()
     shared = SharedSources(sources, context)
     with Workers(context, processes - 1, (sources, part, validators or {}, shared.take), on_crawl) as workers:
+        stop_signals = StopSignals(first=shared.close, again=workers.kill)
+
+        def started() -> None:
+            from twisted.internet import reactor
+
+            workers.listen()
+            # Later, not now: Scrapy installs its own handlers as the reactor starts; ours wrap them.
+            reactor.callLater(0, stop_signals.install)
+
         try:
-            results = crawl_here(part, shared.take, workers.listen)
+            try:
+                results = crawl_here(part, shared.take, started)
+            finally:
+                shared.close()
+            workers.finish()
         finally:
-            shared.close()
-        workers.finish()
+            stop_signals.uninstall()
     return results
 
 
@@ -112,11 +125,12 @@ class SharedSources:
     def __init__(self, sources: Sequence[Source], context):
         self.sources = sources
         self.taken = context.Value("l", 0)
+        self.closed = context.RawValue("b", 0)  # no lock: set from a signal handler
 
     def take(self) -> Source | None:
         """The next source no process has taken yet; None when none is left."""
         with self._counter() as taken:
-            index = len(self.sources) if taken is None else taken.value
+            index = len(self.sources) if taken is None or self.closed.value else taken.value
             if index >= len(self.sources):
                 return None
             taken.value = index + 1
@@ -124,10 +138,9 @@ class SharedSources:
 
     def close(self) -> None:
         """No process starts another source: this one's crawl has ended (at its natural end,
-        a no-op; after SIGTERM or Ctrl-C, the workers stop with it instead of crawling on)."""
-        with self._counter() as taken:
-            if taken is not None:
-                taken.value = len(self.sources)
+        a no-op), or it was told to stop (SIGTERM, Ctrl-C: the workers stop with it instead of
+        crawling on).  Safe in a signal handler: one byte of shared memory, no lock."""
+        self.closed.value = 1
 
     @contextmanager
     def _counter(self) -> Iterator:
@@ -209,6 +222,12 @@ class Workers:
         for inbox in self.inboxes:
             inbox.close()
 
+    def kill(self) -> None:
+        """Kill the workers now (a forced stop): what they hold is reported unfinished.
+        Safe in a signal handler."""
+        for process in self.processes:
+            process.kill()
+
     def _unlisten(self) -> None:
         listening = [inbox for inbox in self.inboxes if inbox.listening]
         if listening:
@@ -226,6 +245,56 @@ class Workers:
                 self.on_crawl(payload)
             except Exception as exc:  # noqa: BLE001 - raised by finish(), after this crawl
                 self.error = exc
+
+
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+class StopSignals:
+    """SIGTERM and Ctrl-C while workers crawl, as one process would take them.
+
+    Scrapy's handlers stop only this process: at the first signal gracefully,
+    at the next at once, and after its crawl has ended not at all.  Wrapped,
+    the first signal also stops every process from taking another source (at
+    once, not when this process's own pages have come in), and the next one
+    kills the workers too, so that a forced stop is not left waiting for the
+    pages they hold.
+    """
+
+    def __init__(self, *, first: Callable[[], None], again: Callable[[], None]):
+        self.first = first
+        self.again = again
+        self.received = 0
+        self.inner: dict[int, object] = {}
+        self.installed = False
+
+    def install(self) -> None:
+        """Wrap the handlers now in place (and those they put in their place when called)."""
+        self.installed = True
+        for signum in STOP_SIGNALS:
+            current = signal.getsignal(signum)
+            if current != self._handle:
+                self.inner[signum] = current
+                signal.signal(signum, self._handle)
+
+    def uninstall(self) -> None:
+        """Put back the handlers ours wrapped."""
+        self.installed = False
+        for signum, inner in self.inner.items():
+            if signal.getsignal(signum) == self._handle:
+                signal.signal(signum, inner)
+
+    def _handle(self, signum: int, frame) -> None:
+        self.received += 1
+        (self.first if self.received == 1 else self.again)()
+        inner = self.inner.get(signum)
+        if callable(inner):
+            inner(signum, frame)
+        elif inner == signal.SIG_DFL:
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+        if self.installed:
+            self.install()
 
 
 class _Inbox:

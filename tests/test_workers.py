@@ -205,3 +205,106 @@ def _children(pid: int) -> list[int]:
             return [int(child) for child in fh.read().split()]
     except OSError:
         return []
+
+
+def test_a_stopped_run_lets_no_worker_start_another_source_while_its_own_pages_come_in(tmp_path, site):
+    """SIGTERM: the worker's held page answers at once, the run's own 3 s later. Before: the worker
+    took and crawled further sources in those 3 s (the shared list closed only when the run's crawl ended)."""
+    import signal
+    import threading
+    import time
+
+    release = threading.Event()
+    run_pid: list[int] = []
+    body = Listing().render().encode()
+
+    def held(request):
+        release.wait(60)
+        if _client_pid(request.client_address[1], run_pid) is not None:
+            time.sleep(3)  # the run's own page: its graceful stop waits for it
+        request.send_response(200)
+        request.send_header("Content-Type", "text/html; charset=utf-8")
+        request.send_header("Content-Length", str(len(body)))
+        request.end_headers()
+        request.wfile.write(body)
+
+    names = [f"agency-{i}" for i in range(8)]
+    for name in names:
+        site.pages[f"/{name}"] = held
+    config = write_config(tmp_path / "tidings.toml",
+                          [{"name": n, "url": site.url(f"/{n}"), **DRUPAL_SOURCE} for n in names],
+                          {"processes": 2, "concurrency": 2})
+    run = _start_run(config, tmp_path / "a.db")
+    run_pid.append(run.pid)
+    try:
+        deadline = time.monotonic() + 60
+        while (not _children(run.pid) or len(pages_asked(site)) < 2) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert len(pages_asked(site)) == 2, "the run and its worker did not each ask a page"
+        run.send_signal(signal.SIGTERM)
+        time.sleep(0.5)
+        release.set()
+        out, err = run.communicate(timeout=60)
+    finally:
+        release.set()
+        if run.poll() is None:
+            run.kill()
+            run.wait()
+    assert run.returncode == 1, err
+    statuses = [(s["status"], s.get("error")) for s in json.loads(out)["sources"]]
+    assert sorted(statuses, key=str) == sorted(
+        [("baseline", None)] * 2 + [("failed", "the crawl ended before this source finished")] * 6, key=str)
+    assert len(pages_asked(site)) == 2
+
+
+def test_a_second_sigterm_stops_the_run_without_waiting_for_the_workers_pages(tmp_path, site):
+    """As with one process, SIGTERM again forces the stop. Before: the run waited for the page its
+    worker held (here 30 s)."""
+    import signal
+    import time
+
+    names = [f"agency-{i}" for i in range(4)]
+    for name in names:
+        site.pages[f"/{name}"] = Page(Listing().render(), delay=30)
+    config = write_config(tmp_path / "tidings.toml",
+                          [{"name": n, "url": site.url(f"/{n}"), **DRUPAL_SOURCE} for n in names],
+                          {"processes": 2, "concurrency": 2})
+    run = _start_run(config, tmp_path / "a.db")
+    try:
+        deadline = time.monotonic() + 60
+        while (not _children(run.pid) or len(pages_asked(site)) < 2) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        workers = _children(run.pid)
+        assert len(workers) == 1 and len(pages_asked(site)) == 2
+        run.send_signal(signal.SIGTERM)
+        time.sleep(1)
+        run.send_signal(signal.SIGTERM)
+        out, err = run.communicate(timeout=15)
+    finally:
+        if run.poll() is None:
+            run.kill()
+            run.wait()
+    assert run.returncode == 1, err
+    assert [(s["name"], s["status"], s.get("error")) for s in json.loads(out)["sources"]] == [
+        (n, "failed", "the crawl ended before this source finished") for n in names]
+    assert not _running(workers[0])
+
+
+def _client_pid(port: int, pids: list[int]) -> int | None:
+    """Which of `pids` holds the local TCP socket 127.0.0.1:`port` (a request's client end)."""
+    import os
+
+    inodes = set()
+    with open("/proc/net/tcp") as fh:
+        for line in fh.readlines()[1:]:
+            fields = line.split()
+            if fields[1] == f"0100007F:{port:04X}":
+                inodes.add(f"socket:[{fields[9]}]")
+    for pid in pids:
+        for fd in os.listdir(f"/proc/{pid}/fd"):
+            try:
+                if os.readlink(f"/proc/{pid}/fd/{fd}") in inodes:
+                    return pid
+            except OSError:
+                continue
+    return None
