@@ -240,11 +240,13 @@ class Workers:
     def _handle(self, kind: str, payload) -> None:
         if kind == "error":
             self.error = self.error or payload
-        elif self.error is None:  # after a failure to record, the run stops; nothing more is recorded
-            try:
-                self.on_crawl(payload)
-            except Exception as exc:  # noqa: BLE001 - raised by finish(), after this crawl
-                self.error = exc
+            return
+        # Each crawl is its own transaction, as in one process: one the archive refused
+        # fails the run (raised by finish()) but keeps no other from being recorded.
+        try:
+            self.on_crawl(payload)
+        except Exception as exc:  # noqa: BLE001 - the first is raised by finish()
+            self.error = self.error or exc
 
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)

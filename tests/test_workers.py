@@ -308,3 +308,49 @@ def _client_pid(port: int, pids: list[int]) -> int | None:
             except OSError:
                 continue
     return None
+
+
+def test_a_crawl_the_archive_refused_does_not_stop_the_workers_later_crawls_from_being_recorded(tmp_path, site):
+    """As with one process, each crawl is its own transaction: one that cannot be recorded fails the
+    run (exit code 2, one line) but every other crawl is still recorded. Before: once one worker crawl
+    failed to record, every later worker crawl was dropped. The run's own pages answer slowly, so the
+    worker crawls nearly every source; the archive refuses all but the last."""
+    import sqlite3
+    import time
+
+    run_pid: list[int] = []
+    body = Listing().render().encode()
+
+    def page(request):
+        if _client_pid(request.client_address[1], run_pid) is not None:
+            time.sleep(4)
+        request.send_response(200)
+        request.send_header("Content-Type", "text/html; charset=utf-8")
+        request.send_header("Content-Length", str(len(body)))
+        request.end_headers()
+        request.wfile.write(body)
+
+    names = [f"agency-{i}" for i in range(8)]
+    for name in names:
+        site.pages[f"/{name}"] = page
+    config = write_config(tmp_path / "tidings.toml",
+                          [{"name": n, "url": site.url(f"/{n}"), **DRUPAL_SOURCE} for n in names],
+                          {"processes": 2, "concurrency": 2})
+    db = tmp_path / "a.db"
+    assert tidings("run", "--config", str(config), "--db", str(db), "--json", "--quiet").code == 0
+    with sqlite3.connect(db) as conn:  # a fault only the archive sees (as a full disk would be)
+        conn.execute("CREATE TRIGGER refuse BEFORE INSERT ON crawls WHEN NEW.source_id IN"
+                     " (SELECT id FROM sources WHERE name != 'agency-7') BEGIN SELECT RAISE(ABORT, 'refused'); END")
+    run = _start_run(config, db)
+    run_pid.append(run.pid)
+    try:
+        out, err = run.communicate(timeout=60)
+    finally:
+        if run.poll() is None:
+            run.kill()
+            run.wait()
+    assert run.returncode == 2 and err.strip() == f"tidings: error: {db}: refused" and out == "", err
+    with sqlite3.connect(db) as conn:
+        crawls = dict(conn.execute("SELECT s.name, count(*) FROM crawls c JOIN sources s ON s.id = c.source_id"
+                                   " GROUP BY s.name").fetchall())
+    assert crawls == {n: (2 if n == "agency-7" else 1) for n in names}
