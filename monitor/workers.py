@@ -22,6 +22,7 @@ was fetching (reported as unfinished); the others take the rest.
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 import signal
@@ -34,6 +35,8 @@ from typing import Callable, Iterator, Sequence
 from monitor.children import die_with_parent
 from monitor.config import CrawlSettings, Source
 from scraper.items import SourceCrawl
+
+log = logging.getLogger("tidings.run")
 
 # Below this many sources per process, another process costs more than it saves
 # (measured: at 200 sources two processes were no faster than one and took
@@ -49,11 +52,19 @@ def worker_count(sources: int, crawl: CrawlSettings) -> int:
     no AutoThrottle (which adapts per process) and enough `per_domain` to share.
     """
     if crawl.processes:
-        return max(1, min(crawl.processes, sources))
+        # Never more processes than `per_domain` or `concurrency`: each process gets at
+        # least one request at a time, so more would multiply what a host sees.
+        allowed = min(crawl.processes, crawl.per_domain, crawl.concurrency)
+        if allowed < crawl.processes:
+            log.warning("[crawl] processes = %d, but per_domain = %d and concurrency = %d allow %d"
+                        " (each process makes at least one request at a time)",
+                        crawl.processes, crawl.per_domain, crawl.concurrency, allowed)
+        return max(1, min(allowed, sources))
     if not sys.platform.startswith("linux") or crawl.autothrottle:
         return 1
     cores = len(os.sched_getaffinity(0))
-    return max(1, min(cores, MAX_WORKERS, sources // MIN_SOURCES_PER_WORKER, crawl.per_domain))
+    return max(1, min(cores, MAX_WORKERS, sources // MIN_SOURCES_PER_WORKER, crawl.per_domain,
+                      crawl.concurrency))
 
 
 def share(crawl: CrawlSettings, workers: int) -> CrawlSettings:

@@ -354,3 +354,40 @@ def test_a_crawl_the_archive_refused_does_not_stop_the_workers_later_crawls_from
         crawls = dict(conn.execute("SELECT s.name, count(*) FROM crawls c JOIN sources s ON s.id = c.source_id"
                                    " GROUP BY s.name").fetchall())
     assert crawls == {n: (2 if n == "agency-7" else 1) for n in names}
+
+
+def test_forced_processes_never_send_one_host_more_parallel_requests_than_per_domain(tmp_path, site):
+    """`processes = 2` with `per_domain = 1`: one request at a time to the host, as the config says
+    (and a warning says why one process). Before: each process got max(1, 1 // 2) = 1, so the host
+    saw two at once. (A small delay: with none, Scrapy 2.19 itself sends a host's queued requests at once.)"""
+    import threading
+    import time
+
+    lock = threading.Lock()
+    in_flight = [0, 0]  # now, most
+    body = Listing().render().encode()
+
+    def page(request):
+        with lock:
+            in_flight[0] += 1
+            in_flight[1] = max(in_flight)
+        time.sleep(0.3)
+        with lock:
+            in_flight[0] -= 1
+        request.send_response(200)
+        request.send_header("Content-Type", "text/html; charset=utf-8")
+        request.send_header("Content-Length", str(len(body)))
+        request.end_headers()
+        request.wfile.write(body)
+
+    names = [f"agency-{i}" for i in range(6)]
+    for name in names:
+        site.pages[f"/{name}"] = page
+    config = write_config(tmp_path / "tidings.toml",
+                          [{"name": n, "url": site.url(f"/{n}"), **DRUPAL_SOURCE} for n in names],
+                          {"processes": 2, "concurrency": 8, "per_domain": 1, "delay": 0.05})
+    result = tidings("run", "--config", str(config), "--db", str(tmp_path / "a.db"), "--json")
+    assert result.code == 0, result.stderr
+    assert [(s["name"], s["status"]) for s in result.json["sources"]] == [(n, "baseline") for n in names]
+    assert in_flight[1] == 1
+    assert "[crawl] processes = 2, but per_domain = 1 and concurrency = 8 allow 1" in result.stderr
