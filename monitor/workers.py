@@ -22,6 +22,7 @@ was fetching (reported as unfinished); the others take the rest.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import os
@@ -34,6 +35,7 @@ from typing import Callable, Iterator, Sequence
 
 from monitor.children import die_with_parent
 from monitor.config import CrawlSettings, Source
+from monitor.errors import TidingsError
 from scraper.items import SourceCrawl
 
 log = logging.getLogger("tidings.run")
@@ -122,6 +124,13 @@ def crawl_in_processes(
         try:
             try:
                 results = crawl_here(part, shared.take, started)
+            except TidingsError:
+                # One of this process's crawls could not be recorded: as one process
+                # would, record every other crawl before failing.
+                shared.close()
+                with contextlib.suppress(Exception):
+                    workers.finish()
+                raise
             finally:
                 shared.close()
             workers.finish()
@@ -353,7 +362,6 @@ class _Inbox:
 
 def _worker(sources, crawl, validators, claim, send: Connection, parent: int) -> None:
     die_with_parent(parent)()
-    from monitor.errors import TidingsError
     from monitor.run import crawl_sources
 
     try:

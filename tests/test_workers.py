@@ -391,3 +391,59 @@ def test_forced_processes_never_send_one_host_more_parallel_requests_than_per_do
     assert [(s["name"], s["status"]) for s in result.json["sources"]] == [(n, "baseline") for n in names]
     assert in_flight[1] == 1
     assert "[crawl] processes = 2, but per_domain = 1 and concurrency = 8 allow 1" in result.stderr
+
+
+def test_when_the_archive_refuses_the_runs_own_crawl_the_workers_crawls_are_still_recorded(tmp_path, site):
+    """The run's own crawls are refused (as a full disk would); its worker still holds a page. As with
+    one process, the run fails (exit code 2) only after every other crawl is recorded. Before: the
+    worker was killed and its crawl lost."""
+    import sqlite3
+    import time
+
+    run_pid: list[int] = []
+    body = Listing().render().encode()
+    db = tmp_path / "a.db"
+    held = {"on": False}
+
+    def page(request):
+        if held["on"]:
+            if _client_pid(request.client_address[1], run_pid) is None:  # the worker's: allowed, answered late
+                with sqlite3.connect(db, timeout=30) as conn:
+                    conn.execute("INSERT INTO allow VALUES (?)", (request.path.strip("/"),))
+                time.sleep(5)
+            else:
+                time.sleep(0.4)
+        request.send_response(200)
+        request.send_header("Content-Type", "text/html; charset=utf-8")
+        request.send_header("Content-Length", str(len(body)))
+        request.end_headers()
+        request.wfile.write(body)
+
+    names = [f"agency-{i}" for i in range(6)]
+    for name in names:
+        site.pages[f"/{name}"] = page
+    config = write_config(tmp_path / "tidings.toml",
+                          [{"name": n, "url": site.url(f"/{n}"), **DRUPAL_SOURCE} for n in names],
+                          {"processes": 2, "concurrency": 2})
+    assert tidings("run", "--config", str(config), "--db", str(db), "--json", "--quiet").code == 0
+    with sqlite3.connect(db) as conn:
+        conn.execute("CREATE TABLE allow (name TEXT)")
+        conn.execute("CREATE TRIGGER refuse BEFORE INSERT ON crawls WHEN NEW.source_id NOT IN"
+                     " (SELECT s.id FROM sources s JOIN allow a ON a.name = s.name)"
+                     " BEGIN SELECT RAISE(ABORT, 'refused'); END")
+    held["on"] = True
+    run = _start_run(config, db)
+    run_pid.append(run.pid)
+    try:
+        out, err = run.communicate(timeout=60)
+    finally:
+        if run.poll() is None:
+            run.kill()
+            run.wait()
+    assert run.returncode == 2 and err.strip() == f"tidings: error: {db}: refused" and out == "", err
+    with sqlite3.connect(db) as conn:
+        allowed = [n for (n,) in conn.execute("SELECT name FROM allow")]
+        crawls = dict(conn.execute("SELECT s.name, count(*) FROM crawls c JOIN sources s ON s.id = c.source_id"
+                                   " GROUP BY s.name").fetchall())
+    assert allowed, "the worker crawled no source"
+    assert crawls == {n: (2 if n in allowed else 1) for n in names}
