@@ -142,11 +142,7 @@ class HeldRun:
         def held(request):
             self.release.wait(60)
             time.sleep(answer_after)
-            request.send_response(200)
-            request.send_header("Content-Type", "text/html; charset=utf-8")
-            request.send_header("Content-Length", str(len(body)))
-            request.end_headers()
-            request.wfile.write(body)
+            _answer(request, body)
 
         for name in self.names:
             site.pages[f"/{name}"] = held
@@ -222,18 +218,10 @@ def test_a_stopped_run_lets_no_worker_start_another_source_while_its_own_pages_c
         release.wait(60)
         if _client_pid(request.client_address[1], run_pid) is not None:
             time.sleep(3)  # the run's own page: its graceful stop waits for it
-        request.send_response(200)
-        request.send_header("Content-Type", "text/html; charset=utf-8")
-        request.send_header("Content-Length", str(len(body)))
-        request.end_headers()
-        request.wfile.write(body)
+        _answer(request, body)
 
     names = [f"agency-{i}" for i in range(8)]
-    for name in names:
-        site.pages[f"/{name}"] = held
-    config = write_config(tmp_path / "tidings.toml",
-                          [{"name": n, "url": site.url(f"/{n}"), **DRUPAL_SOURCE} for n in names],
-                          {"processes": 2, "concurrency": 2})
+    config = _serve(tmp_path, site, names, held, {"processes": 2, "concurrency": 2})
     run = _start_run(config, tmp_path / "a.db")
     run_pid.append(run.pid)
     try:
@@ -324,35 +312,18 @@ def test_a_crawl_the_archive_refused_does_not_stop_the_workers_later_crawls_from
     def page(request):
         if _client_pid(request.client_address[1], run_pid) is not None:
             time.sleep(4)
-        request.send_response(200)
-        request.send_header("Content-Type", "text/html; charset=utf-8")
-        request.send_header("Content-Length", str(len(body)))
-        request.end_headers()
-        request.wfile.write(body)
+        _answer(request, body)
 
     names = [f"agency-{i}" for i in range(8)]
-    for name in names:
-        site.pages[f"/{name}"] = page
-    config = write_config(tmp_path / "tidings.toml",
-                          [{"name": n, "url": site.url(f"/{n}"), **DRUPAL_SOURCE} for n in names],
-                          {"processes": 2, "concurrency": 2})
+    config = _serve(tmp_path, site, names, page, {"processes": 2, "concurrency": 2})
     db = tmp_path / "a.db"
     assert tidings("run", "--config", str(config), "--db", str(db), "--json", "--quiet").code == 0
     with sqlite3.connect(db) as conn:  # a fault only the archive sees (as a full disk would be)
         conn.execute("CREATE TRIGGER refuse BEFORE INSERT ON crawls WHEN NEW.source_id IN"
                      " (SELECT id FROM sources WHERE name != 'agency-7') BEGIN SELECT RAISE(ABORT, 'refused'); END")
-    run = _start_run(config, db)
-    run_pid.append(run.pid)
-    try:
-        out, err = run.communicate(timeout=60)
-    finally:
-        if run.poll() is None:
-            run.kill()
-            run.wait()
-    assert run.returncode == 2 and err.strip() == f"tidings: error: {db}: refused" and out == "", err
+    _run_refused(config, db, run_pid)
     with sqlite3.connect(db) as conn:
-        crawls = dict(conn.execute("SELECT s.name, count(*) FROM crawls c JOIN sources s ON s.id = c.source_id"
-                                   " GROUP BY s.name").fetchall())
+        crawls = _crawls_per_source(conn)
     assert crawls == {n: (2 if n == "agency-7" else 1) for n in names}
 
 
@@ -374,18 +345,10 @@ def test_forced_processes_never_send_one_host_more_parallel_requests_than_per_do
         time.sleep(0.3)
         with lock:
             in_flight[0] -= 1
-        request.send_response(200)
-        request.send_header("Content-Type", "text/html; charset=utf-8")
-        request.send_header("Content-Length", str(len(body)))
-        request.end_headers()
-        request.wfile.write(body)
+        _answer(request, body)
 
     names = [f"agency-{i}" for i in range(6)]
-    for name in names:
-        site.pages[f"/{name}"] = page
-    config = write_config(tmp_path / "tidings.toml",
-                          [{"name": n, "url": site.url(f"/{n}"), **DRUPAL_SOURCE} for n in names],
-                          {"processes": 2, "concurrency": 8, "per_domain": 1, "delay": 0.05})
+    config = _serve(tmp_path, site, names, page, {"processes": 2, "concurrency": 8, "per_domain": 1, "delay": 0.05})
     result = tidings("run", "--config", str(config), "--db", str(tmp_path / "a.db"), "--json")
     assert result.code == 0, result.stderr
     assert [(s["name"], s["status"]) for s in result.json["sources"]] == [(n, "baseline") for n in names]
@@ -413,18 +376,10 @@ def test_when_the_archive_refuses_the_runs_own_crawl_the_workers_crawls_are_stil
                 time.sleep(5)
             else:
                 time.sleep(0.4)
-        request.send_response(200)
-        request.send_header("Content-Type", "text/html; charset=utf-8")
-        request.send_header("Content-Length", str(len(body)))
-        request.end_headers()
-        request.wfile.write(body)
+        _answer(request, body)
 
     names = [f"agency-{i}" for i in range(6)]
-    for name in names:
-        site.pages[f"/{name}"] = page
-    config = write_config(tmp_path / "tidings.toml",
-                          [{"name": n, "url": site.url(f"/{n}"), **DRUPAL_SOURCE} for n in names],
-                          {"processes": 2, "concurrency": 2})
+    config = _serve(tmp_path, site, names, page, {"processes": 2, "concurrency": 2})
     assert tidings("run", "--config", str(config), "--db", str(db), "--json", "--quiet").code == 0
     with sqlite3.connect(db) as conn:
         conn.execute("CREATE TABLE allow (name TEXT)")
@@ -432,18 +387,49 @@ def test_when_the_archive_refuses_the_runs_own_crawl_the_workers_crawls_are_stil
                      " (SELECT s.id FROM sources s JOIN allow a ON a.name = s.name)"
                      " BEGIN SELECT RAISE(ABORT, 'refused'); END")
     held["on"] = True
-    run = _start_run(config, db)
-    run_pid.append(run.pid)
+    _run_refused(config, db, run_pid)
+    with sqlite3.connect(db) as conn:
+        allowed = [n for (n,) in conn.execute("SELECT name FROM allow")]
+        crawls = _crawls_per_source(conn)
+    assert allowed, "the worker crawled no source"
+    assert crawls == {n: (2 if n in allowed else 1) for n in names}
+
+
+def _answer(request, body: bytes) -> None:
+    """A listing page's 200 answer, from a handler callable."""
+    request.send_response(200)
+    request.send_header("Content-Type", "text/html; charset=utf-8")
+    request.send_header("Content-Length", str(len(body)))
+    request.end_headers()
+    request.wfile.write(body)
+
+
+def _wait(run, timeout: float = 60) -> tuple[str, str]:
+    """The run's stdout and stderr once it has ended (killed if it outlives `timeout`)."""
     try:
-        out, err = run.communicate(timeout=60)
+        return run.communicate(timeout=timeout)
     finally:
         if run.poll() is None:
             run.kill()
             run.wait()
+
+
+def _serve(tmp_path, site, names: list[str], page, crawl: dict):
+    """Each named source's page answered by `page`; the config crawling them."""
+    for name in names:
+        site.pages[f"/{name}"] = page
+    return write_config(tmp_path / "tidings.toml",
+                        [{"name": n, "url": site.url(f"/{n}"), **DRUPAL_SOURCE} for n in names], crawl)
+
+
+def _run_refused(config, db, run_pid: list[int]) -> None:
+    """`tidings run` over an archive whose trigger refuses some crawls: one line, exit code 2, no report."""
+    run = _start_run(config, db)
+    run_pid.append(run.pid)
+    out, err = _wait(run)
     assert run.returncode == 2 and err.strip() == f"tidings: error: {db}: refused" and out == "", err
-    with sqlite3.connect(db) as conn:
-        allowed = [n for (n,) in conn.execute("SELECT name FROM allow")]
-        crawls = dict(conn.execute("SELECT s.name, count(*) FROM crawls c JOIN sources s ON s.id = c.source_id"
-                                   " GROUP BY s.name").fetchall())
-    assert allowed, "the worker crawled no source"
-    assert crawls == {n: (2 if n in allowed else 1) for n in names}
+
+
+def _crawls_per_source(conn) -> dict[str, int]:
+    return dict(conn.execute("SELECT s.name, count(*) FROM crawls c JOIN sources s ON s.id = c.source_id"
+                             " GROUP BY s.name").fetchall())
