@@ -13,7 +13,7 @@ from typing import Callable
 
 from monitor.archive import Archive
 from monitor.config import selectors_inline
-from monitor.diff import judge
+from monitor.diff import OK, judge
 from monitor.report import SourceReport
 from scraper.items import SourceCrawl
 
@@ -53,7 +53,7 @@ def record_crawl(
             status=verdict.status,
             http_status=crawl.http_status,
             items_seen=seen if crawl.error is None else None,
-            new=len(verdict.new) if verdict.status == "ok" else 0,
+            new=len(verdict.new) if verdict.status == OK else 0,
             updated=len(verdict.updated),
             error=verdict.reason,
             pages=crawl.pages,
@@ -64,7 +64,7 @@ def record_crawl(
             archive.mark_seen(state.id, crawl_id, crawl.finished, records)
             archive.save_validators(state.id, crawl_id, crawl.url, crawl.validators.get("etag"),
                                     crawl.validators.get("last_modified"))
-        elif unchanged and verdict.status == "ok":
+        elif unchanged and verdict.status == OK:
             archive.mark_unchanged(state.id, crawl_id, crawl.finished, crawl.validators.get("crawl_id"))
         report = SourceReport(
             name=crawl.source,
@@ -72,7 +72,7 @@ def record_crawl(
             status=verdict.status,
             items_seen=seen,
             error=verdict.reason,
-            new=verdict.new if verdict.status == "ok" else [],
+            new=verdict.new if verdict.status == OK else [],
             updated=[record for _, record in verdict.updated],
             run_id=run_id,
             crawl_id=crawl_id,

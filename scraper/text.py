@@ -300,8 +300,7 @@ def _parse_date(text: str) -> str | None:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
         has_time = "T" in text or _TIME_OF_DAY.search(text) is not None
     except ValueError:
-        part = _date_part(text)
-        parsed = _parse_loose(part) if part else _parse_loose(text)
+        part, parsed = _date_part(text) or (None, _parse_loose(text))
         if parsed is None:
             return None
         has_time = _TIME_OF_DAY.search(part or text) is not None
@@ -349,21 +348,21 @@ def is_update_date(text: str) -> bool:
     return bool(match) and _UPDATE_LABEL.search(text[: match.start()]) is not None
 
 
-def _date_part(text: str) -> str | None:
-    """The first date written inside `text` that parses, in a form dateutil
-    reads unambiguously (a year-first date is never read day first); a date
-    labelled as an update ("Updated: 14 March 2024 | Published: 12 March
-    2024") only when no other is given."""
+def _date_part(text: str) -> tuple[str, datetime] | None:
+    """The first date written inside `text` that parses (in a form dateutil
+    reads unambiguously: a year-first date is never read day first), and its
+    value; a date labelled as an update ("Updated: 14 March 2024 | Published:
+    12 March 2024") only when no other is given."""
     fallback = None
-    for part, update in _date_parts(text):
+    for part, parsed, update in _date_parts(text):
         if not update:
-            return part
-        fallback = fallback or part
+            return part, parsed
+        fallback = fallback or (part, parsed)
     return fallback
 
 
 def _date_parts(text: str):
-    """Each date written in `text` that parses, and whether it is labelled an update."""
+    """Each date written in `text` that parses, its value, and whether it is labelled an update."""
     start = 0
     for match in _DATE_PART.finditer(text):
         update = _UPDATE_LABEL.search(text[start : match.start()]) is not None
@@ -377,8 +376,9 @@ def _date_parts(text: str):
             part = f"{day} {_MONTHS[month - 1]} {year}{part[year_first.end():]}"
         # "UTC+2" is two hours ahead to a reader; dateutil reads it the POSIX way (behind).
         part = _ZONE_BEFORE_OFFSET.sub("", part)
-        if _parse_loose(part) is not None:
-            yield part, update
+        parsed = _parse_loose(part)
+        if parsed is not None:
+            yield part, parsed, update
 
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
