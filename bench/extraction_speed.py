@@ -42,7 +42,8 @@ if str(ROOT) not in sys.path:
 
 from lxml import etree  # noqa: E402
 
-from scraper.extract import Selectors, extract  # noqa: E402
+from scraper.extract import extract  # noqa: E402
+from scraper.selectors import Selectors  # noqa: E402
 from scraper.items import Record  # noqa: E402
 from tests.pages import DRUPAL_SOURCE, Item, Listing, extra_item, seed_items  # noqa: E402
 

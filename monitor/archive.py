@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 from monitor.errors import ArchiveError
+from monitor.statuses import GOOD_STATUSES, sql_list
 from scraper.items import Record
 
 if TYPE_CHECKING:
@@ -23,7 +24,6 @@ if TYPE_CHECKING:
 
 BUSY_TIMEOUT_SECONDS = 60
 
-GOOD_STATUSES = ("ok", "baseline")
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,7 +253,7 @@ class Archive:
                 self.conn.execute("UPDATE sources SET url = ? WHERE id = ?", (url, source_id))
         items = self.conn.execute("SELECT count(*) FROM items WHERE source_id = ?", (source_id,)).fetchone()[0]
         last = self.conn.execute(
-            "SELECT items_seen FROM crawls WHERE source_id = ? AND status IN ('ok', 'baseline') "
+            f"SELECT items_seen FROM crawls WHERE source_id = ? AND status IN {sql_list(GOOD_STATUSES)} "
             "AND items_seen IS NOT NULL ORDER BY id DESC LIMIT 1",
             (source_id,),
         ).fetchone()
@@ -393,7 +393,7 @@ class Archive:
         """How long the source of this crawl has been failing (or had been, before it)."""
         source_id, status = self.conn.execute("SELECT source_id, status FROM crawls WHERE id = ?", (crawl_id,)).fetchone()
         good = self.conn.execute(
-            "SELECT id, items_seen FROM crawls WHERE source_id = ? AND id < ? AND status IN ('ok', 'baseline')"
+            f"SELECT id, items_seen FROM crawls WHERE source_id = ? AND id < ? AND status IN {sql_list(GOOD_STATUSES)}"
             " ORDER BY id DESC LIMIT 1",
             (source_id, crawl_id),
         ).fetchone()

@@ -116,7 +116,8 @@ def run(config_path, db_path, source_names, as_json, quiet) -> None:
     suspect; 2: usage, configuration or archive error.
     """
     from monitor import run as run_module
-    from monitor.report import SKIPPED, render_text
+    from monitor.report import render_text
+    from monitor.statuses import SKIPPED
 
     config = load_config(config_path).require_sources()
     wanted = config.select(source_names)  # unknown names are config errors before anything runs

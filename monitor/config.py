@@ -17,9 +17,10 @@ from typing import TYPE_CHECKING, Any, Callable
 from urllib.parse import urlsplit
 
 from monitor.errors import ConfigError
+from scraper.selectors import SELECTOR_KEYS
 
 if TYPE_CHECKING:
-    from scraper.extract import Selectors
+    from scraper.selectors import Selectors
 
 DEFAULT_CONFIG = "tidings.toml"
 DEFAULT_DB = "data/tidings.db"
@@ -79,7 +80,7 @@ class Source:
         """The configured selectors, or None for automatic detection."""
         if not self.item:
             return None
-        from scraper.extract import Selectors
+        from scraper.selectors import Selectors
 
         return Selectors(self.item, self.headline or "", self.summary, self.link, self.date, self.next_page)
 
@@ -356,7 +357,7 @@ def _duration(value: Any) -> float:
 def _selector(value: Any) -> str:
     # Imported here: lxml and parsel cost more than the rest of start-up, and
     # `tidings --help` or a config error before any selector needs neither.
-    from scraper.extract import SelectorError, compile_selector
+    from scraper.selectors import SelectorError, compile_selector
 
     value = string(value)
     try:
@@ -383,12 +384,7 @@ def _timezone(value: Any) -> str:
 SOURCE_KEYS: dict[str, Callable[[Any], Any]] = {
     "name": _name,
     "url": http_url,
-    "item": _selector,
-    "headline": _selector,
-    "summary": _selector,
-    "link": _selector,
-    "date": _selector,
-    "next_page": _selector,
+    **{key: _selector for key in SELECTOR_KEYS},
     "max_pages": positive_int,
     "timeout": _positive_number,
     "alert_on_first_run": _bool,
@@ -514,9 +510,6 @@ def _parse_notifiers(raw: Any, path: Path, alerts: AlertSettings, source_names: 
 
 
 # --- writing selectors back as TOML (tidings preview --emit-config, suggestions) ---
-
-SELECTOR_KEYS = ("item", "headline", "summary", "link", "date", "next_page")
-
 
 def toml_string(value: str) -> str:
     """A TOML string for a selector: a literal '...' when possible (readable), else a basic one."""

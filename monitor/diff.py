@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from monitor.archive import KnownItem, SourceState
 from scraper.items import Record
 
-OK, BASELINE, FAILED, SUSPECT = "ok", "baseline", "failed", "suspect"
+from monitor.statuses import BASELINE, FAILED, OK, SUSPECT
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,8 @@ from typing import Callable
 
 from monitor.archive import Archive
 from monitor.config import selectors_inline
-from monitor.diff import OK, judge
+from monitor.diff import judge
+from monitor.statuses import OK
 from monitor.report import SourceReport
 from scraper.items import SourceCrawl
 

@@ -5,12 +5,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
+from monitor.statuses import PROBLEM_STATUSES, SKIPPED
 from scraper.items import Record
-
-PROBLEM_STATUSES = ("failed", "suspect")
-# Not crawled by this run because another process was crawling the source
-# (see monitor/locks.py); never recorded in the archive.
-SKIPPED = "skipped"
 
 
 @dataclass

@@ -19,7 +19,8 @@ from monitor.config import Config, CrawlSettings, Source
 from monitor.errors import ArchiveError, TidingsError
 from monitor.locks import SourceLocks
 from monitor.record import AfterRecord, record_crawl
-from monitor.report import SKIPPED, RunReport, SourceReport
+from monitor.report import RunReport, SourceReport
+from monitor.statuses import SKIPPED
 from scraper.items import SourceCrawl, utc_now
 
 if TYPE_CHECKING:

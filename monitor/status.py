@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from monitor.archive import Archive, SourceOverview
 from monitor.config import Config
-from monitor.report import PROBLEM_STATUSES
+from monitor.statuses import PROBLEM_STATUSES
 from monitor.schedule import parse_schedule
 from scraper.items import to_timestamp
 

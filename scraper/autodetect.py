@@ -36,7 +36,7 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
-from scraper.extract import SelectorError, Selectors, select
+from scraper.selectors import SelectorError, Selectors, select
 from scraper.text import canonical_url, element_paragraphs, normalise_space, parse_date
 
 MAX_CLIMB = 8  # levels above a link at which its item block may start

@@ -12,29 +12,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from lxml import etree
-from parsel.csstranslator import HTMLTranslator
 
 from scraper.items import Record, item_key
+from scraper.selectors import SelectorError, Selectors, select
 from scraper.text import (
     BLOCK, canonical_url, element_paragraphs, element_text, is_hidden, is_update_date, local_tag, normalise_space, parse_date,
     parse_html_checked,
 )
-
-
-class SelectorError(ValueError):
-    """A selector that cannot be compiled; the message says why."""
-
-
-@dataclass(frozen=True, slots=True)
-class Selectors:
-    """Where the parts of each block are, as written in the config."""
-
-    item: str
-    headline: str
-    summary: str | None = None
-    link: str | None = None
-    date: str | None = None
-    next_page: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,52 +27,6 @@ class Extraction:
     next_page: str | None
     selectors: Selectors | None  # the selectors used (inferred ones for automatic detection)
     problem: str | None = None  # why the page could not be read whole (records then untrustworthy)
-
-
-_translator = HTMLTranslator()
-
-
-@lru_cache(maxsize=1024)
-def compile_selector(expr: str) -> etree.XPath:
-    """Compile a CSS or "xpath:" selector; SelectorError names what is wrong."""
-    expr = expr.strip()
-    if not expr:
-        raise SelectorError("empty selector")
-    if expr.startswith("xpath:"):
-        xpath = expr[len("xpath:"):].strip()
-        if not xpath:
-            raise SelectorError("empty XPath after 'xpath:'")
-    else:
-        try:
-            xpath = _translator.css_to_xpath(expr)
-        except Exception as exc:  # cssselect raises several unrelated types
-            raise SelectorError(f"invalid CSS selector {expr!r}: {exc}") from None
-    try:
-        # Smart strings: a text result knows its element (for the headline's link).
-        compiled = etree.XPath(xpath, regexp=False, smart_strings=True)
-    except etree.XPathSyntaxError as exc:
-        raise SelectorError(f"invalid XPath {xpath!r}: {exc}") from None
-    try:  # unknown functions and variables only show when evaluated: say so in the config check
-        compiled(_PROBE)
-    except etree.XPathEvalError as exc:
-        raise SelectorError(f"invalid XPath {xpath!r}: {exc}") from None
-    return compiled
-
-
-_PROBE = etree.fromstring("<html><body><div><p>x</p></div></body></html>", etree.HTMLParser())
-
-
-def select(expr: str, node: etree._Element) -> list:
-    """Apply a selector to a node: elements, or strings for ::attr/::text/@x."""
-    try:
-        result = compile_selector(expr)(node)
-    except etree.XPathEvalError as exc:
-        raise SelectorError(f"selector {expr!r} cannot be evaluated: {exc}") from None
-    if isinstance(result, list):
-        return result
-    if isinstance(result, bool):
-        return []
-    return [str(result)]  # an XPath returning a number or a string
 
 
 def extract(

@@ -82,7 +82,7 @@ class ArchivePipeline:
             log.error(f"{item.source}  not recorded - {exc}")
             raise DropItem(str(exc), log_level="DEBUG") from None
         if self.owns_archive:  # `scrapy crawl listing`: no Tidings report follows, so say it here
-            from monitor.diff import FAILED, SUSPECT
+            from monitor.statuses import FAILED, SUSPECT
             from monitor.report import summary_line
 
             log.log(logging.WARNING if report.status in (FAILED, SUSPECT) else logging.INFO, summary_line(report))

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from pages import DRUPAL_SOURCE, FIXTURES, Item, Listing, seed_items
-from scraper.extract import SelectorError, Selectors, compile_selector, extract
+from scraper.extract import extract
+from scraper.selectors import SelectorError, Selectors, compile_selector
 from scraper.text import canonical_url, element_paragraphs, normalise_space, parse_date, parse_html
 
 BASE = "https://unece.org/media/news?f%5B0%5D=program%3A404"

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from scraper.extract import Selectors, extract
+from scraper.extract import extract
+from scraper.selectors import Selectors
 from scraper.text import parse_date
 from conftest import Page, tidings, write_config
 

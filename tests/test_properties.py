@@ -14,7 +14,8 @@ import html as htmllib
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scraper.extract import Selectors, extract
+from scraper.extract import extract
+from scraper.selectors import Selectors
 from scraper.text import canonical_url, normalise_space, parse_html
 
 BASE = "https://news.example.org/press/"

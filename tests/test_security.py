@@ -17,7 +17,8 @@ import secrets
 from alert_receivers import Receiver
 from conftest import Page, tidings, write_config
 from pages import DRUPAL_SOURCE, Listing, extra_item, seed_items
-from scraper.extract import Selectors, extract
+from scraper.extract import extract
+from scraper.selectors import Selectors
 
 
 def test_a_planted_secret_never_reaches_output_logs_or_archive(tmp_path, site):

@@ -30,7 +30,8 @@ from monitor.config import Config, NotifierConfig
 from monitor.notify.base import DeliveryError, Notifier
 from monitor.notify.payload import document, item_json, test_document
 from monitor.record import AfterRecord
-from monitor.report import PROBLEM_STATUSES, SourceReport
+from monitor.report import SourceReport
+from monitor.statuses import FAILED, OK, PROBLEM_STATUSES
 from scraper.items import to_timestamp
 
 log = logging.getLogger("tidings.notify")
@@ -95,7 +96,7 @@ def enqueue(archive: Archive, config: Config, report: SourceReport) -> list[str]
 
 def _item_documents(notifier: NotifierConfig, report: SourceReport) -> list[dict]:
     """Item alerts: only for a trusted crawl that compared ("ok"); never baseline, failed or suspect."""
-    if report.status != "ok":
+    if report.status != OK:
         return []
     items = [item_json(r, "new") for r in report.new if "new" in notifier.on]
     items += [item_json(r, "updated") for r in report.updated if "updated" in notifier.on]
@@ -122,7 +123,7 @@ def _health_document(archive: Archive, notifier: NotifierConfig, report: SourceR
         "runs": facts.runs,
         "since": facts.since,
         "items_seen_before": facts.items_seen_before,
-        "items_seen_now": None if report.status == "failed" else report.items_seen,
+        "items_seen_now": None if report.status == FAILED else report.items_seen,
     }
     return document(kind, source=report.name, source_url=report.url, run_id=report.run_id, health=health)
 

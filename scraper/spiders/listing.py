@@ -16,7 +16,8 @@ from twisted.python.failure import Failure
 
 from scraper.encoding import decode_html
 from scraper.errors import describe_failure
-from scraper.extract import Extraction, SelectorError, Selectors, extract
+from scraper.extract import Extraction, extract
+from scraper.selectors import SelectorError, Selectors
 from scraper.items import SourceCrawl, utc_now
 
 if TYPE_CHECKING:

@@ -1,0 +1,85 @@
+"""Selectors: where a listing's parts are, as a user writes them in the config.
+
+CSS (with Scrapy's `::attr(name)` and `::text`) or XPath written as
+"xpath:EXPR", compiled once and applied with lxml directly.  The one
+definition of the selector keys (`SELECTOR_KEYS`) lives here, beside the
+type that holds them, so config, extraction and detection agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from functools import lru_cache
+
+from lxml import etree
+
+
+class SelectorError(ValueError):
+    """A selector that cannot be compiled; the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class Selectors:
+    """Where the parts of each block are, as written in the config."""
+
+    item: str
+    headline: str
+    summary: str | None = None
+    link: str | None = None
+    date: str | None = None
+    next_page: str | None = None
+
+
+SELECTOR_KEYS: tuple[str, ...] = tuple(f.name for f in fields(Selectors))
+"""The config keys that hold selectors, in the order they are written."""
+
+
+@lru_cache(maxsize=1)
+def _translator():
+    """Scrapy's CSS dialect (::text, ::attr); imported on first use, as commands that never compile a selector need not pay for it."""
+    from parsel.csstranslator import HTMLTranslator
+
+    return HTMLTranslator()
+
+
+@lru_cache(maxsize=1024)
+def compile_selector(expr: str) -> etree.XPath:
+    """Compile a CSS or "xpath:" selector; SelectorError names what is wrong."""
+    expr = expr.strip()
+    if not expr:
+        raise SelectorError("empty selector")
+    if expr.startswith("xpath:"):
+        xpath = expr[len("xpath:"):].strip()
+        if not xpath:
+            raise SelectorError("empty XPath after 'xpath:'")
+    else:
+        try:
+            xpath = _translator().css_to_xpath(expr)
+        except Exception as exc:  # cssselect raises several unrelated types
+            raise SelectorError(f"invalid CSS selector {expr!r}: {exc}") from None
+    try:
+        # Smart strings: a text result knows its element (for the headline's link).
+        compiled = etree.XPath(xpath, regexp=False, smart_strings=True)
+    except etree.XPathSyntaxError as exc:
+        raise SelectorError(f"invalid XPath {xpath!r}: {exc}") from None
+    try:  # unknown functions and variables only show when evaluated: say so in the config check
+        compiled(_PROBE)
+    except etree.XPathEvalError as exc:
+        raise SelectorError(f"invalid XPath {xpath!r}: {exc}") from None
+    return compiled
+
+
+_PROBE = etree.fromstring("<html><body><div><p>x</p></div></body></html>", etree.HTMLParser())
+
+
+def select(expr: str, node: etree._Element) -> list:
+    """Apply a selector to a node: elements, or strings for ::attr/::text/@x."""
+    try:
+        result = compile_selector(expr)(node)
+    except etree.XPathEvalError as exc:
+        raise SelectorError(f"selector {expr!r} cannot be evaluated: {exc}") from None
+    if isinstance(result, list):
+        return result
+    if isinstance(result, bool):
+        return []
+    return [str(result)]  # an XPath returning a number or a string
