@@ -28,10 +28,13 @@ CONFIG_BASE_ENV = "TIDINGS_CONFIG_BASE"
 
 
 def resolve_config_path(path: str | os.PathLike | None) -> Path:
+    """`path`, else $TIDINGS_CONFIG, else ./tidings.toml: for entry points other than the
+    CLI (`scrapy crawl`, the spider), which has click read the environment (monitor.cli.options)."""
     return Path(path or os.environ.get("TIDINGS_CONFIG") or DEFAULT_CONFIG)
 
 
 def resolve_db_path(path: str | os.PathLike | None) -> Path:
+    """`path`, else $TIDINGS_DB, else data/tidings.db (as resolve_config_path)."""
     return Path(path or os.environ.get("TIDINGS_DB") or DEFAULT_DB)
 
 
