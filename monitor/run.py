@@ -131,7 +131,7 @@ def run(
     on_source: Callable[[SourceReport], None] | None = None,
 ) -> RunReport:
     """Crawl, record and judge the named sources (all when none named)."""
-    from monitor import notify
+    from monitor.notify import outbox as notify
 
     wanted = config.select(list(source_names or ()))
     report = RunReport(run_id=new_run_id(), started=utc_now())

@@ -1,4 +1,4 @@
-"""Schedules: "45s", "30m", "6h", "1d" or a five-field cron expression.
+"""Schedules: "45s", "30m", "6h", "1d" (monitor.durations) or a five-field cron expression.
 
 Pure parsing and time arithmetic, shared by the config validator, the
 daemon (monitor/daemon.py) and `tidings status`.  Cron expressions mean what
@@ -13,7 +13,6 @@ classic cron means, which APScheduler 3.x does not quite do on its own:
 from __future__ import annotations
 
 import random
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -23,8 +22,8 @@ from apscheduler.triggers.combining import OrTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-_INTERVAL = re.compile(r"^\s*(\d+)\s*([smhd])\s*$", re.IGNORECASE)
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+from monitor.durations import read_duration
+
 _CRON_FIELDS = ("minute", "hour", "day", "month", "day_of_week")
 _CRON_LABELS = {"minute": "minute", "hour": "hour", "day": "day-of-month", "month": "month",
                 "day_of_week": "day-of-week"}
@@ -95,9 +94,9 @@ def parse_schedule(text: str) -> Schedule:
     """Parse a schedule; ValueError says what is wrong with the value."""
     if not isinstance(text, str):
         raise ValueError(f"must be a string ({EXAMPLES}), not {type(text).__name__}")
-    match = _INTERVAL.match(text)
-    if match:
-        seconds = int(match.group(1)) * _UNITS[match.group(2).lower()]
+    interval = read_duration(text)
+    if interval is not None and interval.whole and interval.unit:  # "30m"; not "1.5h" or a bare "30"
+        seconds = interval.seconds
         if seconds < 1:
             raise ValueError(f"{text!r}: an interval must be at least 1s")
         return Schedule(text, every=timedelta(seconds=seconds))

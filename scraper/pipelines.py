@@ -53,7 +53,7 @@ class ArchivePipeline:
         if not self.after_record and config is not None:
             # `scrapy crawl listing`: queue alerts too, so items recorded here
             # are never silently skipped (the next `tidings run` sends them).
-            from monitor.notify import alert_hooks
+            from monitor.notify.outbox import alert_hooks
 
             self.after_record = alert_hooks(config)
 

@@ -9,9 +9,9 @@ import importlib.util
 import logging
 import re
 
-from monitor.config import env_name, str_list
 from monitor.notify.base import DeliveryError, Notifier, exactly_one
 from monitor.notify.payload import render_text, subject
+from monitor.validators import env_name, str_list
 
 _CREDENTIALS = re.compile(r"[a-z][a-z0-9+.-]*://\S+", re.I)
 

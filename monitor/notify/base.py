@@ -11,9 +11,12 @@ from __future__ import annotations
 import os
 import socket
 import ssl
-from typing import Any, Callable, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-from monitor.config import NotifierConfig
+from monitor.validators import Validator
+
+if TYPE_CHECKING:  # a type only: a notifier never needs the config parser
+    from monitor.config.model import NotifierConfig
 
 
 class DeliveryError(Exception):
@@ -36,9 +39,9 @@ class Notifier:
     """Base of every notifier kind."""
 
     type: ClassVar[str] = ""
-    # Keys of this kind in a [[notify]] table, each with a validator that
-    # returns the clean value or raises ValueError(reason).
-    KEYS: ClassVar[dict[str, Callable[[Any], Any]]] = {}
+    # Keys of this kind in a [[notify]] table, each with a validator (monitor.validators)
+    # that returns the clean value or raises ValueError(reason).
+    KEYS: ClassVar[dict[str, Validator]] = {}
 
     def __init__(self, config: NotifierConfig):
         self.config = config

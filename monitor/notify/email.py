@@ -9,9 +9,9 @@ from datetime import datetime, timezone
 from email.utils import format_datetime, parseaddr
 from typing import Any
 
-from monitor.config import env_name, positive_int, string, str_list
 from monitor.notify.base import DeliveryError, Notifier, connection_error, require
 from monitor.notify.payload import render_html, render_text, subject
+from monitor.validators import env_name, positive_int, str_list, string
 
 SECURITY = ("starttls", "ssl", "none")
 DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}

@@ -9,8 +9,8 @@ import json
 from typing import Any
 from urllib.parse import urlsplit
 
-from monitor.config import env_name, http_url
 from monitor.notify.base import DeliveryError, Notifier, connection_error, exactly_one
+from monitor.validators import env_name, http_url
 
 SIGNATURE_HEADER = "X-Tidings-Signature"
 _RESERVED = {"content-type", "content-length", "host", SIGNATURE_HEADER.lower()}

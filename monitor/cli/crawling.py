@@ -1,0 +1,170 @@
+"""Commands that crawl: `tidings run` (once), `tidings schedule` (a daemon) and `tidings preview` (one page, nothing written)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from monitor.cli.options import (
+    archive_file, config_file, config_named, config_option, db_option, logging_options,
+)
+from monitor.config import DEFAULT_CONFIG, Source, load_config
+from monitor.errors import ConfigError, TidingsError
+from scraper.selectors import SELECTOR_KEYS
+
+
+@click.command()
+@config_option
+@db_option
+@click.option("--source", "source_names", multiple=True, metavar="NAME", help="Crawl only this source (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON report on stdout.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing unless something is new or wrong.")
+@logging_options
+def run(config_path, db_path, source_names, as_json, quiet) -> None:
+    """Crawl every (or the named) source, archive, and report what is new.
+
+    Exit code 0: every source ok or baseline; 1: a source failed or is
+    suspect; 2: usage, configuration or archive error.
+    """
+    from monitor import run as run_module
+    from monitor.report import render_text
+    from monitor.statuses import SKIPPED
+
+    config = load_config(config_file(config_path)).require_sources()
+    wanted = config.select(source_names)  # unknown names are config errors before anything runs
+    quiet = quiet or not sys.stdout.isatty()
+    progress = _progress_printer(len(wanted)) if sys.stderr.isatty() and not as_json else None
+    report = run_module.run(config, archive_file(db_path), source_names, on_source=progress)
+    for skipped in (s for s in report.sources if s.status == SKIPPED):
+        click.echo(f"tidings: {skipped.name}: {skipped.error}", err=True)
+    if as_json:
+        click.echo(report.dumps())
+    elif not quiet or report.worth_telling:
+        click.echo(render_text(report))
+    sys.exit(report.exit_code)
+
+
+def _progress_printer(total: int):
+    if total < 2:
+        return None
+    done = [0]
+
+    def show(item) -> None:
+        done[0] += 1
+        name = getattr(item, "name", "")
+        status = getattr(item, "status", "")
+        click.echo(f"\r[{done[0]}/{total}] {name} {status}".ljust(60), err=True, nl=done[0] == total)
+
+    return show
+
+
+@click.command()
+@config_option
+@db_option
+@click.option("--workers", type=click.IntRange(1), default=4, show_default=True,
+              help="Crawls that may run at the same time (each in its own process).")
+@click.option("--stop-timeout", type=click.FloatRange(0), default=5.0, show_default=True,
+              help="Seconds a running crawl may take to finish after SIGTERM/SIGINT before it is killed.")
+@logging_options
+def schedule(config_path, db_path, workers, stop_timeout) -> None:
+    """Run as a daemon: crawl each source on its `schedule`, until SIGTERM.
+
+    SIGHUP reloads the configuration.  Logs one line per run per source.
+    """
+    from monitor.daemon import Daemon
+
+    tidings_log = logging.getLogger("tidings")
+    if tidings_log.getEffectiveLevel() > logging.INFO:
+        tidings_log.setLevel(logging.INFO)  # a service logs every run, not only problems
+    daemon = Daemon(config_file(config_path), archive_file(db_path), workers=workers, stop_timeout=stop_timeout)
+    sys.exit(daemon.serve())
+
+
+@click.command()
+@click.argument("url", required=False)
+@config_option
+@db_option
+@click.option("--source", "source_name", metavar="NAME", help="Preview a configured source instead of a URL.")
+@click.option("--item", help="Selector of one block (CSS, or xpath:...). Omit to detect automatically.")
+@click.option("--headline", help="Selector of the headline, relative to the block.")
+@click.option("--summary", help="Selector of the summary paragraphs, relative to the block.")
+@click.option("--link", help="Selector of the link, relative to the block.")
+@click.option("--date", help="Selector of the date, relative to the block.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array of records.")
+@click.option("--emit-config", is_flag=True,
+              help="Print a [[source]] block for tidings.toml that pins the (inferred) selectors.")
+@logging_options
+def preview(url, config_path, db_path, source_name, as_json, emit_config, **selectors) -> None:
+    """Fetch one page and show what would be extracted; write nothing.
+
+    Without selector options the listing is detected automatically.
+    """
+    from monitor import run as run_module
+    from monitor.config import CrawlSettings, parse_config
+
+    if bool(url) == bool(source_name):
+        raise click.UsageError("give either a URL or --source NAME")
+    if as_json and emit_config:
+        raise click.UsageError("give --json or --emit-config, not both")
+    if source_name:
+        config = load_config(config_file(config_path))
+        source = config.source(source_name)
+        crawl = config.crawl
+    else:
+        # The selector options are config keys (SELECTOR_KEYS); the table is checked like a [[source]].
+        table = {"name": "preview", "url": url,
+                 **{key: selectors[key] for key in SELECTOR_KEYS if selectors.get(key) is not None}}
+        if config_named(config_path):
+            config = load_config(config_path)  # its errors are the user's to see
+        else:
+            try:  # a ./tidings.toml still being written must not stop a preview that needs none of it
+                config = load_config(Path(DEFAULT_CONFIG)) if Path(DEFAULT_CONFIG).exists() else None
+            except ConfigError:
+                config = None
+        crawl = config.crawl if config else CrawlSettings()
+        source = parse_config({"source": [table]}, "command line").sources[0]
+    result = run_module.preview(source, crawl)
+    if result.error:
+        raise _PreviewFailed(result.error)
+    if emit_config:
+        _emit_config(source, result, named=bool(source_name))
+        return
+    if as_json:
+        click.echo(json.dumps([r.as_dict() for r in result.records], ensure_ascii=False, indent=2))
+        return
+    _print_records(source, result.records)
+
+
+class _PreviewFailed(TidingsError):
+    exit_code = 1
+
+
+def _emit_config(source: Source, result, named: bool) -> None:
+    """Print a [[source]] block pinning the selectors that produced the preview."""
+    from monitor.config import source_name_for, source_toml
+
+    selectors = source.selectors or result.detected
+    if selectors is None:
+        raise _PreviewFailed(f"automatic detection found no listing on {source.url}")
+    name = source.name if named else source_name_for(source.url)
+    count = len(result.records)
+    how = "configured selectors" if source.selectors else "automatic detection"
+    click.echo(f"# {count} item{'s' if count != 1 else ''} found by {how} on {source.url}")
+    click.echo(source_toml(name, source.url, selectors), nl=False)
+
+
+def _print_records(source: Source, records) -> None:
+    click.echo(f"{len(records)} item{'s' if len(records) != 1 else ''} on {source.url}")
+    for record in records:
+        click.echo("")
+        click.echo(f"{record.position + 1}. {record.headline}")
+        if record.url:
+            click.echo(f"   {record.url}")
+        if record.published:
+            click.echo(f"   published {record.published}")
+        for paragraph in record.summary.split("\n\n") if record.summary else ():
+            click.echo(f"   {paragraph}")
