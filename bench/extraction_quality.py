@@ -18,6 +18,7 @@ Exit code 1 when a target is missed in any reported split, so CI can run it.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+from w3lib.url import safe_url_string  # noqa: E402
 
 from scraper.extract import extract  # noqa: E402
 from scraper.text import normalise_space  # noqa: E402
@@ -88,11 +91,18 @@ def score(found: list, expected: list) -> Score:
     return Score(precision, recall)
 
 
+def same_spelling(url: str | None) -> str:
+    """One spelling per link (non-ASCII as UTF-8 %-escapes, escapes in upper case), so equal links compare equal."""
+    if not url:
+        return ""
+    return re.sub(r"%[0-9a-f]{2}", lambda m: m.group(0).upper(), safe_url_string(url))
+
+
 def score_page(name: str, label: dict, corpus: Path = CORPUS) -> PageResult:
     result = extract(page_text(corpus, name, label), label["url"], None)
     headlines = score([normalise_space(r.headline) for r in result.records],
                       [normalise_space(i["headline"]) for i in label["items"]])
-    links = score([r.url for r in result.records], [i["url"] for i in label["items"]])
+    links = score([same_spelling(r.url) for r in result.records], [same_spelling(i["url"]) for i in label["items"]])
     return PageResult(name, label.get("split", "all"), headlines, links, result)
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from urllib.parse import urljoin
 
 import lxml.html
+from w3lib.url import safe_url_string
 
 HERE = Path(__file__).resolve().parent
 
@@ -34,9 +35,14 @@ def visible(element) -> str:
 
 def items_for(entry: dict, tree) -> list[dict]:
     rule = entry["labelled_with"]
+    base = entry["url"]
+    for href in tree.xpath("//base/@href")[:1]:
+        base = urljoin(base, href.strip())
     items, seen = [], set()
     for anchor in tree.xpath(rule["anchors"]):
-        url = urljoin(entry["url"], anchor.get("href", "").strip())
+        # Links are written in one spelling (RFC 3986: non-ASCII as UTF-8
+        # %-escapes) so that equal links compare equal.
+        url = safe_url_string(urljoin(base, anchor.get("href", "").strip()))
         if url in seen or url in rule.get("exclude", []):
             continue
         node = anchor.xpath(rule["headline"])[0] if rule.get("headline") else anchor
