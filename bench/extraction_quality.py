@@ -22,6 +22,7 @@ import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -92,10 +93,16 @@ def score(found: list, expected: list) -> Score:
 
 
 def same_spelling(url: str | None) -> str:
-    """One spelling per link (non-ASCII as UTF-8 %-escapes, escapes in upper case), so equal links compare equal."""
+    """One spelling per link (non-ASCII as UTF-8 %-escapes, escapes in upper case, "/" for an empty path).
+
+    Equal links written two ways must not score as a miss and a false hit.
+    """
     if not url:
         return ""
-    return re.sub(r"%[0-9a-f]{2}", lambda m: m.group(0).upper(), safe_url_string(url))
+    parts = urlsplit(safe_url_string(url))
+    if parts.scheme in ("http", "https") and not parts.path:
+        parts = parts._replace(path="/")  # RFC 3986 6.2.3: an empty path is "/"
+    return re.sub(r"%[0-9a-f]{2}", lambda m: m.group(0).upper(), urlunsplit(parts))
 
 
 def score_page(name: str, label: dict, corpus: Path = CORPUS) -> PageResult:
