@@ -1,0 +1,71 @@
+"""Write each page's hand-chosen items into labels.json.
+
+The labeller decides, per page, which anchors are the listing's items and
+writes that decision as an XPath in the page's "labelled_with" entry (with an
+optional "headline" XPath relative to the anchor when the title is one part
+of a larger link, and "exclude" URLs the labeller struck out by eye).  This
+script only turns that written decision into the explicit "items" list
+(headline text and absolute link) so the labels can be read and reviewed
+without running anything.  It never calls Tidings.
+
+    python tests/corpus/web/materialise.py [PAGE ...]
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from urllib.parse import urljoin
+
+import lxml.html
+from w3lib.url import safe_url_string
+
+HERE = Path(__file__).resolve().parent
+
+
+def parse(path: Path, encoding: str):
+    text = path.read_bytes().decode(encoding, errors="replace")
+    return lxml.html.document_fromstring(text.encode("utf-8"), parser=lxml.html.HTMLParser(encoding="utf-8"))
+
+
+def visible(element) -> str:
+    return " ".join(element.text_content().split())
+
+
+def items_for(entry: dict, tree) -> list[dict]:
+    rule = entry["labelled_with"]
+    base = entry["url"]
+    for href in tree.xpath("//base/@href")[:1]:
+        base = urljoin(base, href.strip())
+    items, seen = [], set()
+    for anchor in tree.xpath(rule["anchors"]):
+        # Links are written in one spelling (RFC 3986: non-ASCII as UTF-8
+        # %-escapes) so that equal links compare equal.
+        url = safe_url_string(urljoin(base, anchor.get("href", "").strip()))
+        if url in seen or url in rule.get("exclude", []):
+            continue
+        node = anchor.xpath(rule["headline"])[0] if rule.get("headline") else anchor
+        headline = visible(node)
+        if not headline:
+            continue
+        seen.add(url)
+        items.append({"headline": headline, "url": url})
+    return items
+
+
+def main(argv: list[str]) -> None:
+    labels_path = HERE / "labels.json"
+    labels = json.loads(labels_path.read_text(encoding="utf-8"))
+    for name, entry in labels.items():
+        if argv and name not in argv:
+            continue
+        entry["items"] = items_for(entry, parse(HERE / name, entry["encoding"]))
+        print(f"{name}: {len(entry['items'])} items")
+        for item in entry["items"][:3] + (["..."] if len(entry["items"]) > 5 else []) + entry["items"][-2:]:
+            print(f"    {item}")
+    labels_path.write_text(json.dumps(labels, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
