@@ -36,8 +36,11 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
+from scraper.dates import parse_date
+from scraper.markup import element_paragraphs
 from scraper.selectors import SelectorError, Selectors, select
-from scraper.text import canonical_url, element_paragraphs, normalise_space, parse_date
+from scraper.text import normalise_space
+from scraper.urls import canonical_url
 
 MAX_CLIMB = 8  # levels above a link at which its item block may start
 SAMPLE = 8  # blocks examined to infer headline, summary, link and date
