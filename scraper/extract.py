@@ -45,7 +45,7 @@ def extract(
         return Extraction([], None, selectors, problem)
     blocks = None
     if selectors is None:
-        from scraper.autodetect import detect_blocks
+        from scraper.autodetect import detect_blocks  # on first use: pinned selectors never pay its import
 
         found = detect_blocks(root, page_url)
         if found is None:
