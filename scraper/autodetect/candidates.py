@@ -2,8 +2,9 @@
 
 From every headline-like link, climb a few levels; every element met is a
 candidate item block, grouped with the elements of the same tag under
-parents with the same tag-and-class path.  When no link reads as a headline
-(card grids whose links all say "Read more"), headings are the clues instead.
+parents with the same tag-and-class path.  When the links give no listing of
+headed teasers (card grids whose links all say "Read more"), headings with
+headline-like text are clues too.
 """
 
 from __future__ import annotations
