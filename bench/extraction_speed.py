@@ -96,10 +96,11 @@ COLD = False  # --cold: empty the per-text caches before every timed run
 
 def clear_text_caches() -> None:
     """Forget every memoised URL, date and class name (not compiled selectors)."""
-    from scraper import autodetect, text
+    from scraper import dates, urls
+    from scraper.autodetect import elements
 
-    for cached in (text._canonical_url, text._origin, text._parse_date,
-                   autodetect._stable_classes, autodetect._look, autodetect._bad_name):
+    for cached in (urls._canonical_url, urls._origin, dates._parse_date,
+                   elements._stable_classes, elements._look, elements._bad_name):
         cached.cache_clear()
 
 

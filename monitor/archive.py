@@ -721,7 +721,7 @@ def _v7(db: sqlite_utils.Database) -> None:
     # non-ASCII characters would otherwise differ from the same links crawled
     # now, and their items would be reported new once more.  Only links with
     # an escape or a character outside printable ASCII can change.
-    from scraper.text import canonical_url
+    from scraper.urls import canonical_url
 
     rows = db.execute(
         "SELECT id, source_id, url FROM items WHERE key = 'url:' || url"

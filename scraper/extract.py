@@ -13,12 +13,12 @@ from functools import lru_cache
 
 from lxml import etree
 
+from scraper.dates import is_update_date, parse_date
 from scraper.items import Record, item_key
+from scraper.markup import BLOCK, element_paragraphs, element_text, is_hidden, local_tag, parse_html_checked
 from scraper.selectors import SelectorError, Selectors, select
-from scraper.text import (
-    BLOCK, canonical_url, element_paragraphs, element_text, is_hidden, is_update_date, local_tag, normalise_space, parse_date,
-    parse_html_checked,
-)
+from scraper.text import normalise_space
+from scraper.urls import canonical_url
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +45,7 @@ def extract(
         return Extraction([], None, selectors, problem)
     blocks = None
     if selectors is None:
-        from scraper.autodetect import detect_blocks
+        from scraper.autodetect import detect_blocks  # on first use: pinned selectors never pay its import
 
         found = detect_blocks(root, page_url)
         if found is None:

@@ -17,8 +17,8 @@ import pytest
 from monitor.config import parse_config, source_toml
 from scraper.autodetect import detect
 from scraper.extract import extract
+from scraper.markup import parse_html
 from scraper.selectors import Selectors
-from scraper.text import parse_html
 from tests.conftest import Page, tidings, write_config
 from tests.pages import DRUPAL_SOURCE, Listing, seed_items
 

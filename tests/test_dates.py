@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from scraper.dates import parse_date
 from scraper.extract import extract
-from scraper.text import parse_date
 
 
 @pytest.mark.parametrize("text, iso", [

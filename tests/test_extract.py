@@ -8,9 +8,12 @@ from pathlib import Path
 import pytest
 
 from pages import DRUPAL_SOURCE, FIXTURES, Item, Listing, seed_items
+from scraper.dates import parse_date
 from scraper.extract import extract
+from scraper.markup import element_paragraphs, parse_html
 from scraper.selectors import SelectorError, Selectors, compile_selector
-from scraper.text import canonical_url, element_paragraphs, normalise_space, parse_date, parse_html
+from scraper.text import normalise_space
+from scraper.urls import canonical_url
 
 BASE = "https://unece.org/media/news?f%5B0%5D=program%3A404"
 DRUPAL = Selectors(**DRUPAL_SOURCE)

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from scraper.dates import parse_date
 from scraper.extract import extract
 from scraper.selectors import Selectors
-from scraper.text import parse_date
 from conftest import Page, tidings, write_config
 
 TAGGED = """<html><body><div class="list">

@@ -15,8 +15,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from scraper.extract import extract
+from scraper.markup import parse_html
 from scraper.selectors import Selectors
-from scraper.text import canonical_url, normalise_space, parse_html
+from scraper.text import normalise_space
+from scraper.urls import canonical_url
 
 BASE = "https://news.example.org/press/"
 SELECTORS = Selectors("li.item", "h2", summary="p", link="a::attr(href)", date="time::attr(datetime)", next_page="a.next::attr(href)")

@@ -1,0 +1,109 @@
+"""Stage 1: candidate item blocks, found from the links that read as headlines.
+
+From every headline-like link, climb a few levels; every element met is a
+candidate item block, grouped with the elements of the same tag under
+parents with the same tag-and-class path.  When the links give no listing of
+headed teasers (card grids whose links all say "Read more"), headings with
+headline-like text are clues too.
+"""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from scraper.autodetect.elements import FIRST_HREF, SKIP_HREF, Paths, is_title_text, link_text_of
+
+MAX_CLIMB = 8  # levels above a link at which its item block may start
+
+
+# Links whose text may be a headline, sieved by libxml2 (Python decides); not
+# those in menus, sidebars and site maps: they are never the main listing's headlines.
+_TITLE_LINKS = etree.XPath(
+    "descendant::a[@href][contains(normalize-space(), ' ')][string-length(normalize-space()) >= 12]"
+    "[not(ancestor::nav or ancestor::aside or ancestor::footer)]"
+)
+
+
+def candidate_groups(scope, paths: Paths) -> dict[tuple[int, str], dict]:
+    """Candidate blocks around every title-like link, grouped by parent path and tag.
+
+    Each group maps its blocks to the length of their longest title.  A climb
+    stops at a block an earlier link reached with a title at least as long,
+    so shared containers are not walked once per link.
+    """
+    groups: dict[tuple[int, str], dict] = {}
+    credited = paths.credited
+    nodes = paths.nodes
+    for a in _TITLE_LINKS(scope):
+        if SKIP_HREF.match(a.get("href")):
+            continue
+        text = link_text_of(a)
+        if not is_title_text(text):
+            continue
+        title = 20 + min(len(text), 80)  # every item counts, long titles a little more
+        node = a
+        for _ in range(MAX_CLIMB):  # the hot loop of detection: kept plain
+            parent = node.getparent()
+            if parent is None:
+                break
+            if credited.get(node, 0) >= title:  # walked before with a title as long
+                break
+            credited[node] = title
+            key = ((nodes.get(parent) or paths.of(parent)).key, node.tag)
+            group = groups.get(key)
+            if group is None:
+                group = groups[key] = {}
+            group[node] = title
+            if parent is scope:
+                break
+            node = parent
+    return groups
+
+
+# Headings with headline-like text outside menus, sidebars and footers: the
+# clues of a listing whose links all read "Read more" (a Bootstrap card grid).
+_TITLE_HEADINGS = etree.XPath(
+    "descendant::*[self::h2 or self::h3 or self::h4 or self::h5 or self::h6]"
+    "[contains(normalize-space(), ' ')][string-length(normalize-space()) >= 12]"
+    "[not(ancestor::nav or ancestor::aside or ancestor::footer)]"
+)
+_HAS_LINK = etree.XPath("boolean(descendant-or-self::a[@href])")
+
+
+def heading_groups(scope, paths: Paths) -> dict[tuple[int, str], dict]:
+    """Candidate blocks around headline-like headings, when no link reads as a headline.
+
+    Only blocks that hold a link count: an item needs somewhere to lead, and
+    an article's own section headings (no links around them) stay no listing.
+    Used only as a fallback, so pages whose links carry headlines are judged
+    exactly as before.
+    """
+    groups: dict[tuple[int, str], dict] = {}
+    for h in _TITLE_HEADINGS(scope):
+        text = link_text_of(h)
+        if not is_title_text(text):
+            continue
+        title = 20 + min(len(text), 80)
+        node = h
+        for _ in range(MAX_CLIMB):
+            parent = node.getparent()
+            if parent is None:
+                break
+            if paths.credited.get(node, 0) >= title:
+                break
+            paths.credited[node] = title
+            if _HAS_LINK(node):
+                key = (paths.of(parent).key, node.tag)
+                groups.setdefault(key, {})[node] = title
+            if parent is scope:
+                break
+            node = parent
+    return {key: members for key, members in groups.items() if _own_links(members)}
+
+
+def _own_links(blocks) -> bool:
+    """Items lead to pages of their own: blocks that mostly share one link
+    (questions of an FAQ all pointing at "apply online") are no listing."""
+    hrefs = [FIRST_HREF(b) for b in blocks]
+    return len(set(hrefs)) >= 0.8 * len(hrefs)
+

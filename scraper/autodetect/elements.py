@@ -1,0 +1,203 @@
+"""What every stage of detection reads off an element.
+
+Its tag, the classes that say what it is (not its state or position), its
+place in the page (inside navigation, a footer or a sidebar? inside the main
+content?), its visible text and its link text.  Facts about an element's
+place are memoised top-down (`Paths`), and paragraphs are remembered for one
+detection (`TEXTS`), because every stage asks again about the same elements.
+"""
+
+from __future__ import annotations
+
+import re
+from contextvars import ContextVar
+from dataclasses import dataclass
+from functools import lru_cache
+
+from lxml import etree
+
+from scraper.markup import element_paragraphs
+
+HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+
+_VOLATILE_CLASS = re.compile(
+    r"\d|^(css|sc|jsx|svelte|emotion)-|^(first|last|odd|even|active|is-active|current|selected|clearfix|new|hidden|"
+    r"featured|is-featured|sticky|lead|top|highlight|highlighted|promoted|large|big|wide|small)$",
+    re.I,
+)
+_VOLATILE_SUFFIX = re.compile(r"(--|__)(first|last|featured|lead|large|big|wide|small|top|highlight\w*|promoted|sticky)$", re.I)
+CSS_IDENT = re.compile(r"^-?[A-Za-z_][A-Za-z0-9_-]*$")
+_BOUNDARY = r"(?:^|[\s_-])"
+_BAD_REGION = re.compile(
+    _BOUNDARY + r"(nav|navbar|navigation|menu|menus|menubar|submenu|subnav|footer|header|masthead|"
+    r"sidebar|breadcrumb|breadcrumbs|pager|pagination|share|sharing|social|widget|widgets|skip|cookie|cookies|"
+    r"trending|popular|most-read|mostread|sitemap|site-map|quicklinks|quick-links|toolbar|topbar|utility|related|see-also|comments?|newsletter|promo|ad|ads|advert)"
+    r"(?=$|[\s_-])",
+    re.I,
+)
+_MAIN_REGION = re.compile(_BOUNDARY + r"(main|content|primary|main-content|maincontent)(?=$|[\s_-])", re.I)
+# Not <form>: ASP.NET pages wrap everything in one.
+_BAD_TAGS = frozenset({"nav", "footer", "aside", "menu"})
+_STATE_PREFIX = re.compile(r"^(has|with|without|no|one|two|is|show|hide)-", re.I)
+_BAD_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", "search", "menu", "menubar"})
+_CONTENT_TAGS = frozenset({"main", "article"})
+
+
+_RELATIVE_TIME = re.compile(r"^(about |an? |\d+ )\w+ ago$|^(yesterday|today)\b", re.I)
+SKIP_HREF = re.compile(r"^\s*(#|javascript:|mailto:|tel:)", re.I)
+
+
+@dataclass(slots=True)
+class _Node:
+    """What detection needs to know about an element's place in the page."""
+
+    key: int  # interned tag-and-class path from the root
+    bad: bool  # inside navigation, header, footer, sidebar...
+    content: bool  # inside <main> or an <article>
+    depth: int
+    main: bool = False  # inside <main>, role=main, or a container named main/content/primary
+
+
+TEXTS: ContextVar[dict | None] = ContextVar("tidings_autodetect_texts", default=None)
+
+
+def paragraphs_of(el) -> list[str]:
+    """element_paragraphs, remembered for the duration of one detection."""
+    memo = TEXTS.get()
+    if memo is None:
+        return element_paragraphs(el)
+    found = memo.get(el)
+    if found is None:
+        found = memo[el] = element_paragraphs(el)
+    return found
+
+
+def text_of(el: etree._Element) -> str:
+    """An element's visible text on one line, from the paragraphs remembered for this detection."""
+    return " ".join(paragraphs_of(el))
+
+
+def tag_of(el: etree._Element) -> str:
+    """An element's tag in lower case; "" for a comment or processing instruction (their tag is no string)."""
+    tag = el.tag
+    return tag.lower() if isinstance(tag, str) else ""
+
+
+def classes_of(el) -> tuple[str, ...]:
+    """Classes that describe what an element is, not its state or position."""
+    return _stable_classes(el.get("class") or "")
+
+
+@lru_cache(maxsize=4096)
+def _stable_classes(names: str) -> tuple[str, ...]:
+    # Memoised: a page repeats a few class attributes thousands of times.
+    return tuple(
+        c for c in names.split()
+        if not _VOLATILE_CLASS.search(c) and not _VOLATILE_SUFFIX.search(c) and CSS_IDENT.match(c)
+    )
+
+
+class Paths:
+    """Memoised facts about elements, computed top-down without recursion."""
+
+    def __init__(self) -> None:
+        self.nodes: dict = {}
+        self.keys: dict[tuple[int, str], int] = {}
+        self.credited: dict = {}  # blocks on the way up from title links -> longest title
+
+    def of(self, el) -> _Node:
+        node = self.nodes.get(el)
+        if node is not None:
+            return node
+        chain = []
+        cur = el
+        while cur is not None and cur not in self.nodes:
+            chain.append(cur)
+            cur = cur.getparent()
+        parent = self.nodes[cur] if cur is not None else _Node(0, False, False, -1, False)
+        for el_ in reversed(chain):
+            parent = self._make(el_, parent)
+            self.nodes[el_] = parent
+        return parent
+
+    def _make(self, el, parent: _Node) -> _Node:
+        tag = tag_of(el)
+        role = el.get("role")
+        sig, bad, main = _look(tag, el.get("class"), el.get("id"), role)
+        key = self.keys.setdefault((parent.key, sig), len(self.keys) + 1)
+        bad = parent.bad or bad or (tag == "header" and not parent.content)
+        content = parent.content or tag in _CONTENT_TAGS or role == "main"
+        return _Node(key, bad, content, parent.depth + 1, parent.main or main)
+
+
+@lru_cache(maxsize=4096)
+def _look(tag: str, names: str | None, ident: str | None, role: str | None) -> tuple[str, bool, bool]:
+    """(signature, a bad region?, a main region?) of an element, from its tag and names alone."""
+    # Modifier classes ("slice--wide") vary between rows of one listing.
+    sig = tag + "." + ".".join(sorted(c for c in _stable_classes(names or "") if "--" not in c))
+    words = f"{names or ''} {ident or ''}"
+    main = tag == "main" or role == "main" or _MAIN_REGION.search(words) is not None
+    return sig, _is_bad_region(tag, words.split(), role), main
+
+
+def _is_bad_region(tag: str, names: list[str], role: str | None) -> bool:
+    """Navigation, sidebars, footers, pagers, share bars (a site <header> is judged by its place)."""
+    if tag in ("html", "body"):
+        return False
+    if tag in _BAD_TAGS:
+        return True
+    if (role or "").lower() in _BAD_ROLES:
+        return True
+    # "has-sidebar", "with-nav": a page wrapper's state, not a sidebar itself.
+    return any(_bad_name(n) for n in names)
+
+
+@lru_cache(maxsize=4096)
+def _bad_name(name: str) -> bool:
+    """A class or id naming a region around the content ("sidebar"), not a wrapper's state ("has-sidebar")."""
+    return not _STATE_PREFIX.match(name) and _BAD_REGION.search(name) is not None
+
+
+def link_text_of(a) -> str:
+    """A link's text, whitespace collapsed as str.split() does."""
+    text = _NORMALISED(a)
+    if text.isascii() and text.isprintable():
+        # libxml2 collapsed the only whitespace plain ASCII text can hold.
+        return text
+    return " ".join("".join(a.itertext()).split())  # NBSP and friends: Python's rules
+
+
+_NORMALISED = etree.XPath("normalize-space()", smart_strings=False)
+
+
+def is_title_text(text: str) -> bool:
+    """Headline-like link text: a few words, not "Home", "12 comments" or "Next"."""
+    if _RELATIVE_TIME.match(text):
+        return False
+    words = text.count(" ") + 1
+    return (words >= 3 and len(text) >= 12) or (words == 2 and len(text) >= 20)
+
+
+FIRST_HREF = etree.XPath("string(descendant-or-self::a[@href][1]/@href)", smart_strings=False)
+
+
+def common_ancestor(members: list) -> etree._Element | None:
+    """The element the blocks meet in, climbing them level by level: the listing's
+    container, around which its pager and its neighbours are looked for (None if they never meet)."""
+    level = set(members)
+    while len(level) > 1:
+        level = {el.getparent() for el in level}
+        if None in level:
+            return None
+    return next(iter(level))
+
+
+def link_ancestor(el: etree._Element, block: etree._Element) -> etree._Element | None:
+    """The link around `el` inside `block`, if any: a headline may sit inside its link (<a><h2>...</h2></a>)."""
+    for anc in el.iterancestors():
+        if tag_of(anc) == "a" and anc.get("href"):
+            return anc
+        if anc is block:
+            return None
+    return None
+

@@ -1,0 +1,374 @@
+"""Stage 4: headline, link, summary and date inside the item blocks.
+
+Within a sample of blocks each field is located by its look (a linked
+heading, a <time>, a teaser paragraph), and the relative selector that finds
+the same thing in most blocks is kept, so the emitted selectors reproduce
+what detection saw when applied by extraction.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from functools import lru_cache
+
+from lxml import etree
+
+from scraper.autodetect.elements import (
+    HEADINGS, SKIP_HREF, classes_of, link_ancestor, link_text_of, paragraphs_of, tag_of, text_of,
+)
+from scraper.dates import parse_date
+from scraper.selectors import SelectorError, select
+from scraper.text import normalise_space
+from scraper.urls import canonical_url
+
+_SUMMARY_CLASS = re.compile(
+    r"summary|excerpt|teaser|desc|dek|standfirst|intro|lead|abstract|body|text|blurb|snippet|content|lede|deck",
+    re.I,
+)
+_DATE_HINT = re.compile(r"\b(1[89]|2[01])\d\d\b|\b\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}\b")
+
+
+_TITLE_CLASS = re.compile(r"headline|title|heading", re.I)
+_NOT_TITLE_CLASS = re.compile(r"kicker|eyebrow|label|category|tag|date|time|container|wrap", re.I)
+
+
+def _headline_node(block):
+    """Where a block's headline is; inside it, the part named as the headline."""
+    head = _headline_element(block)
+    if head is None:
+        return None
+    text = text_of(head)
+    for el in head.iterdescendants():
+        names = el.get("class") or ""
+        if _TITLE_CLASS.search(names) and not _NOT_TITLE_CLASS.search(names):
+            inner = text_of(el)
+            if len(inner) >= 10 and inner != text:
+                return el
+    return head
+
+
+def _headline_element(block):
+    """A heading with a link, a heading, the block's own link, the longest link."""
+    tag = tag_of(block)
+    if tag in HEADINGS:
+        return block
+    heads = [h for h in block.iter(*HEADINGS) if text_of(h)]
+    if heads:
+        linked = [h for h in heads if h.find(".//a[@href]") is not None or link_ancestor(h, block) is not None]
+        pool = linked or heads
+        rank = min(tag_of(h) for h in pool)
+        return next(h for h in pool if tag_of(h) == rank)
+    if tag == "a":
+        return block
+    best, best_len = None, 0
+    for a in block.iter("a"):
+        if a.get("href") is None or SKIP_HREF.match(a.get("href")):
+            continue
+        length = len(link_text_of(a))
+        if length > best_len:
+            best, best_len = a, length
+    if best is not None:
+        return best
+    for el in block.iter():
+        if re.search(r"title|headline", el.get("class") or "", re.I) and text_of(el):
+            return el
+    return None
+
+
+def _describe(el, relative_to=None, bare_first: bool = False) -> list[str]:
+    """Selectors that name an element: 'tag.class' forms and the bare tag.
+
+    The first of equally good candidates wins: the bare tag for a headline
+    (only its first match counts, and it survives a restyle), the class
+    forms for summary and date (every match counts there).
+    """
+    tag = tag_of(el)
+    classes = classes_of(el)
+    names = [f"{tag}.{c}" for c in classes]
+    names.insert(0 if bare_first else len(names), tag)
+    names.extend(f".{c}" for c in classes)
+    if tag == "p" and not el.get("class"):
+        names.append("p:not([class])")
+    parent = el.getparent()
+    if parent is not None and parent is not relative_to:
+        names.extend(f"{tag_of(parent)}.{c} > {tag}" for c in classes_of(parent)[:2])
+    return names
+
+
+def _first_text(selector: str, block) -> str | None:
+    """The text of the first node a selector finds in a block; None if it finds none or is no valid selector."""
+    try:
+        found = select(selector, block)
+    except SelectorError:
+        return None
+    for node in found[:1]:
+        return text_of(node) if isinstance(node, etree._Element) else normalise_space(str(node))
+    return None
+
+
+def _best(candidates: list[str], score, limit: int = 10, ceiling: float | None = None) -> tuple[str | None, float]:
+    """The candidate with the highest score; the earlier (simpler) one on ties.
+
+    Only the `limit` candidates seen in most blocks are tried, which bounds
+    the cost whatever the markup; once one reaches `ceiling`, the highest
+    score possible, no later one can win and none is tried.
+    """
+    counts = Counter(candidates)
+    order = {c: i for i, c in enumerate(dict.fromkeys(candidates))}
+    tried = sorted(sorted(order, key=lambda c: -counts[c])[:limit], key=order.get)
+    best, best_score = None, 0.0
+    for candidate in tried:
+        value = score(candidate)
+        if value > best_score:
+            best, best_score = candidate, value
+            if ceiling is not None and best_score >= ceiling:
+                break
+    return best, best_score
+
+
+def headline_selector(sample: list) -> tuple[str | None, list]:
+    """The relative selector that finds the headline of most sampled blocks, and the headline
+    elements found by their look (None for a block without one), which place the other fields."""
+    heads = [_headline_node(b) for b in sample]
+    candidates: list[str] = []
+    tags = Counter()
+    for block, head in zip(sample, heads):
+        if head is None:
+            continue
+        if head is block:
+            candidates.append("xpath:.")
+            continue
+        tags[tag_of(head)] += 1
+        candidates.extend(_describe(head, block, bare_first=True))
+    heading_tags = sorted(t for t in tags if t in HEADINGS)
+    if len(heading_tags) > 1:
+        candidates.append(", ".join(heading_tags))
+    if heading_tags and tags["a"]:  # teasers with headings, and bare headline links in a list
+        candidates.append(", ".join(heading_tags + ["a"]))
+    expected = [text_of(h) if h is not None else None for h in heads]
+
+    def agreement(selector: str) -> float:
+        return sum(1 for b, want in zip(sample, expected) if want and _first_text(selector, b) == want)
+
+    best, _ = _best(candidates, agreement, ceiling=sum(1 for want in expected if want))
+    return best, heads
+
+
+def _date_of(el) -> str | None:
+    """The date an element gives in an attribute (datetime, content, title) or in its short text."""
+    for attr in ("datetime", "content", "title"):
+        value = el.get(attr)
+        if value and _DATE_HINT.search(value):
+            parsed = parse_date(value)
+            if parsed:
+                return parsed
+    text = text_of(el)
+    if text and len(text) <= 80 and _DATE_HINT.search(text):
+        return parse_date(text)
+    return None
+
+
+def _date_node(block, head):
+    """The first <time>, else the first small element outside the headline, that holds a date."""
+    for el in block.iter("time"):
+        date = _date_of(el)
+        if date:
+            return el, date
+    in_head = set(head.iter()) if head is not None else set()
+    for el in block.iter():
+        if el is block or el in in_head:
+            continue
+        if tag_of(el) == "time" or len(el) <= 2:
+            date = _date_of(el)
+            if date:
+                return el, date
+    own = normalise_space(" ".join(_OWN_TEXT(block)))  # "<li><a>headline</a> (12/03/2024)</li>"
+    if own and len(own) <= 80 and _DATE_HINT.search(own):
+        date = parse_date(own)
+        if date:
+            return _OWN_TEXT_NODE, date
+    return None, None
+
+
+_OWN_TEXT_NODE = "xpath:text()"  # _date_node's answer for a date written straight into the block
+
+
+def date_selector(sample: list, heads: list) -> str | None:
+    """The relative selector that finds the date of most sampled blocks, or None when no block shows one.
+
+    A selector is credited for each block whose date it finds, a little for
+    finding nothing where there is none, and loses for a date where there is none.
+    """
+    candidates: list[str] = []
+    expected = []
+    for block, head in zip(sample, heads):
+        node, date = _date_node(block, head)
+        expected.append(date)
+        if node is _OWN_TEXT_NODE:
+            candidates.append(_OWN_TEXT_NODE)
+        elif node is not None:
+            candidates.extend(_describe(node, block))
+    if not any(expected):
+        return None
+
+    def agreement(selector: str) -> float:
+        hits = 0
+        for block, want in zip(sample, expected):
+            try:
+                found = select(selector, block)
+            except SelectorError:
+                return 0
+            got = next(filter(None, (_date_of(n) if isinstance(n, etree._Element) else parse_date(str(n)) for n in found[:3])), None)
+            if got == want:
+                hits += 1 if want else 0.5
+            elif got and not want:
+                hits -= 1
+        return hits
+
+    best, _ = _best(candidates, agreement, ceiling=sum(1 if want else 0.5 for want in expected))
+    return best
+
+
+def _summary_candidates(block, head) -> list[str]:
+    """Selectors that may name a block's teaser: its paragraphs, elements with a summary-like
+    class, table cells and bare text boxes, and text written straight into the block."""
+    names: list[str] = []
+    around_head = set(head.iter()) | set(head.iterancestors()) if head is not None else set()
+    for el in block.iter("p", "div", "span", "td", "dd", "section"):
+        if el is block or el in around_head:
+            continue
+        tag = tag_of(el)
+        classes = classes_of(el)
+        if tag == "p":
+            names.extend(_describe(el, block))
+            if not el.get("class"):
+                names.append(_P_NOT_JUST_A_LINK)
+            before = el.getprevious()
+            if before is not None and tag_of(before) == "p":
+                names.append("p ~ p")  # the paragraphs after one holding the headline or the date line
+            parent = el.getparent()
+            if parent is not block and parent is not None:
+                names.extend(f"{tag_of(parent)}.{c} p" for c in classes_of(parent)[:2])
+        elif any(map(_summary_class, classes)):
+            names.extend(f"{tag}.{c}" for c in classes if _summary_class(c))
+        elif (tag == "td" or len(el) == 0) and len(text_of(el)) >= 40:
+            # A table cell, or a bare text box (<div class="ePdfLt">teaser</div> of CSS-in-JS markup).
+            names.extend(_describe(el, block))
+    if len(normalise_space("".join(_OWN_TEXT(block)))) >= 25:
+        names.append("xpath:text()")  # a teaser written straight into the block: <dd><a>...</a><br>text</dd>
+    return names
+
+
+_OWN_TEXT = etree.XPath("text()", smart_strings=False)
+# Plain paragraphs, less those that are only a link (<p><a>Read more »</a></p> after the teaser).
+_P_NOT_JUST_A_LINK = "xpath:.//p[not(@class)][string-length(normalize-space()) > string-length(normalize-space(a))]"
+_METADATA_LINE = 120  # a short paragraph holding the item's date is its metadata line, not its teaser
+
+
+@lru_cache(maxsize=4096)
+def _summary_class(name: str) -> bool:
+    """A class that names a summary ("teaser", "field--name-body"); memoised, the regex is long."""
+    return _SUMMARY_CLASS.search(name) is not None
+
+
+def summary_selector(sample: list, heads: list, date: str | None) -> str | None:
+    """The relative selector whose paragraphs read most like teasers across the sample
+    (not the headline, links or the date line), or None when none does."""
+    candidates: list[str] = []
+    context = []
+    for block, head in zip(sample, heads):
+        candidates.extend(_summary_candidates(block, head))
+        headline = text_of(head) if head is not None else ""
+        noise = {link_text_of(a) for a in block.iter("a")}
+        date_text = _first_text(date, block) if date else None
+        if date_text:
+            noise.add(date_text)
+        context.append((headline, {t for t in noise if t}, date_text))
+    if not candidates:
+        return None
+
+    worths: dict[tuple[int, str], float] = {}  # candidates mostly find the same paragraphs
+
+    def worth(selector: str) -> float:
+        total = 0.0
+        for i, (block, (headline, link_text, date_text)) in enumerate(zip(sample, context)):
+            try:
+                nodes = select(selector, block)
+            except SelectorError:
+                return 0
+            seen: list[str] = []
+            for node in nodes:
+                if isinstance(node, etree._Element):
+                    seen.extend(p for p in paragraphs_of(node) if p not in seen)
+                elif isinstance(node, str) and (text := normalise_space(node)) and text not in seen:
+                    seen.append(text)
+            for paragraph in seen:
+                value = worths.get((i, paragraph))
+                if value is None:
+                    value = worths[i, paragraph] = _paragraph_worth(paragraph, headline, link_text, date_text)
+                total += value
+        return total
+
+    best, score = _best(candidates, worth, limit=6)
+    return best if score > 0 else None
+
+
+def _paragraph_worth(paragraph: str, headline: str, noise: set[str], date_text: str | None = None) -> float:
+    """Positive for summary-like text; negative for headlines, dates, links, bylines
+    and metadata lines ("March 15, 2024 | Department of Finance | News releases")."""
+    size = len(paragraph)
+    if headline and (headline in paragraph or paragraph in headline):
+        return -size - 20
+    if paragraph in noise:
+        return -size - 10
+    if size <= 60 and _DATE_HINT.search(paragraph) and parse_date(paragraph):
+        return -size - 10
+    if date_text and date_text in paragraph and size <= _METADATA_LINE:
+        return -size
+    own = size - sum(len(t) for t in noise if t in paragraph)  # text that is not a link or the date
+    if own < 25 or paragraph.count(" ") < 3:
+        return -size
+    return own
+
+
+def link_selector(sample: list, heads: list, page_url: str) -> str | None:
+    """None when the headline's link is the item's link (the extractor's default)."""
+    wanted = []
+    default_ok = True
+    candidates: list[str] = []
+    for block, head in zip(sample, heads):
+        own = None
+        if head is not None:
+            own = head if tag_of(head) == "a" and head.get("href") else head.find(".//a[@href]")
+            if own is None:
+                own = link_ancestor(head, block)
+        if own is not None:
+            wanted.append(canonical_url(own.get("href"), page_url))
+            continue
+        default_ok = False
+        links = [a for a in block.iter("a") if a.get("href") and not SKIP_HREF.match(a.get("href"))]
+        if not links:
+            wanted.append(None)
+            continue
+        urls = [canonical_url(a.get("href"), page_url) for a in links]
+        counts = Counter(urls)
+        url = max(dict.fromkeys(urls), key=counts.get)  # the most frequent; the first on ties
+        wanted.append(url)
+        for a, a_url in zip(links, urls):
+            if a_url == url:
+                candidates.extend(d + "::attr(href)" for d in _describe(a, block))
+    if default_ok:
+        return None
+
+    def agreement(selector: str) -> float:
+        hits = 0
+        for block, want in zip(sample, wanted):
+            found = select(selector, block)
+            if found and canonical_url(str(found[0]), page_url) == want:
+                hits += 1
+        return hits
+
+    best, _ = _best(candidates, agreement, ceiling=len(sample))
+    return best
+

@@ -1,0 +1,166 @@
+"""Stage 3: the item selector, the simplest CSS that picks the listing's blocks.
+
+The blocks of the winning group, or the wrappers inside them, are named by
+their classes, their container's name or, failing both, their path from the
+nearest id; a selector that also picks item-like blocks beside the listing
+(a featured first item) is accepted, one that picks menus or wrappers is not.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+
+from scraper.autodetect.elements import (
+    CSS_IDENT, Paths, classes_of, common_ancestor, is_title_text, link_text_of, tag_of,
+)
+from scraper.selectors import SelectorError, select
+
+
+def choose_level(root, members: list, paths: Paths, max_levels: int = 4) -> tuple[str, list] | None:
+    """The item selector and the blocks it selects, trying the blocks and the wrappers inside them.
+
+    An inner level wins only when its selector is cleaner or also takes in
+    item-like blocks the outer one misses (a featured first item wrapped
+    differently); otherwise the outer level keeps summary and date in the block.
+    """
+    best = None
+    level = members
+    for _ in range(max_levels):
+        found = _item_selector(root, level, paths)
+        if found is not None and (best is None or found[1:4] > best[1:4]):
+            best = found
+        level = _title_children(level, paths.credited)
+        if level is None:
+            break
+    return (best[0], best[4]) if best else None
+
+
+def _title_children(blocks: list, credited: dict) -> list | None:
+    """The headline-holding child of every block, or None as soon as one has none."""
+    children = []
+    for el in blocks:
+        child = _title_child(el, credited)
+        if child is None:
+            return None
+        children.append(child)
+    return children
+
+
+def _title_child(el, credited: dict):
+    """The one child of a block that holds its headline, if there is exactly one."""
+    children = [c for c in el if isinstance(c.tag, str)]
+    if len(children) == 1:
+        return children[0]
+    titled = [c for c in children if c in credited]
+    return titled[0] if len(titled) == 1 else None
+
+
+def _item_selector(root, members: list, paths: Paths) -> tuple[str, int, bool, bool, list] | None:
+    """The simplest selector that picks the listing's blocks and no stray ones.
+
+    Returns the selector, how many item-like blocks it picks, whether it
+    picks nothing else, whether it names the blocks (not a bare path), and
+    the elements it selects.
+    """
+    tag = tag_of(members[0])
+    common = set(classes_of(members[0]))
+    for el in members[1:]:
+        common &= set(classes_of(el))
+    own = [f"{tag}.{c}" for c in sorted(common, key=lambda c: (len(c), c))]  # short names first
+    own += [tag + "".join("." + c for c in sorted(common))] if len(common) > 1 else []
+    own.append(tag)
+    scope = common_ancestor(members)
+    outer = scope
+    for _ in range(2):  # a featured item sits next to the list, not far away
+        if outer is not None and outer.getparent() is not None and tag_of(outer.getparent()) != "body":
+            outer = outer.getparent()
+    contexts = [""] + [ctx + " " for ctx in _anchors(scope)]
+    parents = {m.getparent() for m in members}
+    parent_classes = set.intersection(*(set(classes_of(p)) for p in parents)) if parents else set()
+    parent_tag = tag_of(next(iter(parents)))
+    if parent_classes:
+        contexts.append(f"{parent_tag}.{sorted(parent_classes)[0]} > ")
+    wanted = set(members)
+    fallback = None
+    candidates = [context + simple for context in contexts for simple in own]
+    if len(parents) == 1 and not parent_classes:  # an unnamed wrapper: its children by their path
+        wrapper = _path_selector(next(iter(parents)), paths)
+        if wrapper:
+            candidates.append(f"{wrapper} > {tag}")
+    path = _path_selector(members[0], paths)
+    if path:
+        candidates.append(path)
+    for candidate in candidates:
+        try:
+            chosen = [el for el in select(candidate, root) if isinstance(el, etree._Element)]
+        except SelectorError:
+            continue
+        if not wanted.issubset(chosen):
+            continue
+        extra = [el for el in chosen if el not in wanted]
+        if tag == "tr":
+            # Table rows without any link (the header row, spacers) give no record: harmless.
+            extra = [el for el in extra if next(el.iter("a"), None) is not None]
+        if not extra or _acceptable_extras(extra, chosen, outer, paths):
+            return candidate, len(wanted) + len(extra), True, candidate != path, chosen
+        if fallback is None or len(extra) < fallback[0]:
+            fallback = (len(extra), candidate, chosen)
+    return (fallback[1], len(members), False, False, fallback[2]) if fallback else None
+
+
+def _anchors(scope, limit: int = 6) -> list[str]:
+    """Names of the listing's container and its ancestors: '#id' or 'tag.class'."""
+    found = []
+    el = scope
+    for _ in range(limit):
+        if el is None or tag_of(el) in ("html", "body", ""):
+            break
+        ident = el.get("id")
+        if ident and CSS_IDENT.match(ident) and not re.search(r"\d", ident):
+            found.append("#" + ident)
+        classes = classes_of(el)
+        if classes:
+            found.append(tag_of(el) + "." + classes[0])
+        el = el.getparent()
+    return found
+
+
+def _acceptable_extras(extra: list, chosen: list, outer, paths: Paths) -> bool:
+    """Extra blocks are fine when each looks like an item next to the listing."""
+    chosen_set = set(chosen)
+    for el in extra:
+        if paths.of(el).bad or outer is None or not _is_inside(el, outer):
+            return False
+        if not any(is_title_text(link_text_of(a)) for a in el.iter("a") if a.get("href")):
+            return False
+        if any(anc in chosen_set for anc in el.iterancestors()):
+            return False
+        if any(desc in chosen_set for desc in el.iterdescendants()):
+            return False  # the listing's own wrapper ("div" picks it too): it would take every teaser as one item's
+    return True
+
+
+def _is_inside(el, container) -> bool:
+    """Whether `el` is inside `container` (the container itself is not)."""
+    return any(anc is container for anc in el.iterancestors())
+
+
+def _path_selector(el, paths: Paths, limit: int = 12) -> str | None:
+    """A child-combinator path from the nearest id (or the body): exact, if long."""
+    parts = []
+    cur = el
+    for _ in range(limit):
+        tag = tag_of(cur)
+        if tag in ("body", "html"):
+            return "body > " + " > ".join(reversed(parts)) if parts else None
+        ident = cur.get("id")
+        if cur is not el and ident and CSS_IDENT.match(ident) and not re.search(r"\d", ident):
+            return f"#{ident} > " + " > ".join(reversed(parts))
+        parts.append(tag + "".join("." + c for c in classes_of(cur)[:2]))
+        cur = cur.getparent()
+        if cur is None:
+            return None
+    return None
+

@@ -1,0 +1,76 @@
+"""The whole detection: the stages run in order, and the Selectors they emit.
+
+Kept apart from the stages so the order they run in, and the fallbacks
+between them, read in one place.
+"""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from scraper.autodetect.candidates import candidate_groups, heading_groups
+from scraper.autodetect.elements import TEXTS, Paths, common_ancestor
+from scraper.autodetect.fields import date_selector, headline_selector, link_selector, summary_selector
+from scraper.autodetect.item_selector import choose_level
+from scraper.autodetect.pager import next_page_selector
+from scraper.autodetect.scoring import best_group, headed, sample_blocks
+from scraper.autodetect.widening import with_lead_story, with_more_headlines
+from scraper.selectors import Selectors
+
+
+def detect(root: etree._Element, page_url: str) -> Selectors | None:
+    """Selectors for the page's main listing, or None when it has none."""
+    found = detect_blocks(root, page_url)
+    return found[0] if found else None
+
+
+def detect_blocks(root: etree._Element, page_url: str) -> tuple[Selectors, list] | None:
+    """The selectors, and the blocks their item selector picks (so extraction
+    need not select them again), or None when the page has no listing."""
+    if root is None:
+        return None
+    token = TEXTS.set({})  # candidate selectors ask for the same blocks' text again and again
+    try:
+        return _detect(root, page_url)
+    finally:
+        TEXTS.reset(token)
+
+
+def _detect(root, page_url: str) -> tuple[Selectors, list] | None:
+    """The stages in order; headings become clues when no link clue gives a listing of headed teasers."""
+    body = root.find("body")
+    scope = body if body is not None else root
+    paths = Paths()
+    groups = candidate_groups(scope, paths)
+    best = best_group(groups, paths)
+    if best is None or not headed(sample_blocks(best)):
+        # No listing of headed teasers among the link clues: headings with a
+        # bare "Read more" (card grids, press lists) compete, so a column of
+        # blog links does not win because its links alone read as headlines.
+        for key, members in heading_groups(scope, paths).items():
+            group = groups.setdefault(key, {})
+            for block, title in members.items():
+                group[block] = max(group.get(block, 0), title)
+        best = best_group(groups, paths)
+    if best is None:
+        return None
+    chosen = choose_level(root, best, paths)
+    if chosen is None:
+        return None
+    item, blocks = chosen
+    listing = blocks
+    item, blocks = with_more_headlines(root, item, blocks, listing, paths, page_url)
+    item, blocks = with_lead_story(root, item, blocks, listing, paths, page_url)
+    sample = sample_blocks(blocks)
+    headline, heads = headline_selector(sample)
+    if headline is None:
+        return None
+    date = date_selector(sample, heads)
+    summary = summary_selector(sample, heads, date)
+    link = link_selector(sample, heads, page_url)
+    pager_scope = common_ancestor(blocks)
+    for _ in range(2):  # the pager sits next to the listing, a level or two up
+        if pager_scope is not None and pager_scope.getparent() is not None:
+            pager_scope = pager_scope.getparent()
+    return Selectors(item, headline, summary, link, date, next_page_selector(root, page_url, pager_scope)), blocks
+

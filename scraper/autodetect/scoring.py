@@ -1,0 +1,120 @@
+"""Stage 2: which candidate group is the page's main listing.
+
+Each group is scored by its blocks' headline text and other text (summaries,
+dates): more inside the main content, much less inside navigation, header,
+footer, sidebars, pagers and share bars.  Stray blocks and groups that are
+the page's own parts (banner, navbar, body, footer) are set aside first.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from lxml import etree
+
+from scraper.autodetect.elements import HEADINGS, Paths, classes_of, link_ancestor, link_text_of
+from scraper.text import normalise_space
+
+SAMPLE = 8  # blocks examined to infer headline, summary, link and date
+MIN_ITEMS = 2
+
+
+def best_group(groups: dict, paths: Paths) -> list | None:
+    """The blocks of the main listing: most headline text, then most other text.
+
+    Only the six groups with most headline text are weighed in full (less
+    stray blocks, and not when they are the page's parts): the cost stays
+    flat however many groups the links make.
+    """
+    scored = []
+    for members in groups.values():
+        if len(members) < MIN_ITEMS:
+            continue
+        first = next(iter(members))
+        node = paths.of(first)
+        factor = 0.15 if node.bad else 1.5 if paths.of(first.getparent()).main else 1.0
+        scored.append((sum(members.values()) * factor, node.depth, members, factor))
+    scored.sort(key=lambda s: -s[0])
+    best_score, best_depth, best_items, weighed = None, 0, None, 0
+    for titles, depth, members, factor in scored:
+        kept = _without_strays(members)
+        if len(kept) < MIN_ITEMS or _page_sections(kept):
+            continue
+        if len(kept) < len(members):
+            titles = sum(kept.values()) * factor
+        items = list(kept)
+        sample = sample_blocks(items)
+        other = sum(min(_other_text(el, paths), 300) for el in sample) * len(items) / len(sample) * factor
+        score = titles + 0.6 * other
+        if best_score is None or score > best_score * 1.0001 or (score >= best_score * 0.9999 and depth < best_depth):
+            best_score, best_depth, best_items = score, depth, items
+        weighed += 1
+        if weighed == 6:
+            break
+    return best_items
+
+
+def headed(blocks: list) -> bool:
+    """Most blocks hold a linked heading: teasers, not a column of bare links."""
+    def linked_heading(block) -> bool:
+        return any(h.find(".//a[@href]") is not None or link_ancestor(h, block) is not None
+                   for h in block.iter(*HEADINGS))
+    return sum(map(linked_heading, blocks)) * 2 > len(blocks)
+
+
+def _alike(blocks) -> bool:
+    """All blocks carry the same class attribute (the common case, checked first as it is cheap)."""
+    first = next(iter(blocks)).get("class")
+    return all(b.get("class") == first for b in blocks)
+
+
+def _page_sections(blocks) -> bool:
+    """Blocks that share no class and mostly differ in class are a page's
+    parts (cookie banner, top strip, navbar, body, footer), not the rows of a
+    listing, which share a class or have none at all."""
+    if _alike(blocks):
+        return False
+    looks = Counter(classes_of(b) for b in blocks)
+    if looks.most_common(1)[0][1] * 2 > len(blocks):
+        return False
+    return not set.intersection(*(set(look) for look in looks))
+
+
+def _without_strays(members: dict) -> dict:
+    """The group less a block or two of another kind that shares its place.
+
+    Grid columns whose classes carry digits (col-md-8, col-md-4) all look
+    alike, so a sidebar box lands in the group of the press releases beside
+    it; when most blocks share a class, the few without it are strays, unless
+    they sit beside the others (a featured first card styled apart is an item).
+    """
+    if len(members) < 3 or _alike(members):
+        return members
+    counts = Counter(c for block in members for c in set(classes_of(block)))
+    if not counts:
+        return members
+    name, count = counts.most_common(1)[0]
+    if count == len(members) or count * 3 < len(members) * 2:
+        return members
+    homes = {block.getparent() for block in members if name in classes_of(block)}
+    return {block: title for block, title in members.items() if name in classes_of(block) or block.getparent() in homes}
+
+
+_STRING = etree.XPath("string()", smart_strings=False)  # compiled once: el.xpath() compiles on every call
+
+
+def _other_text(el, paths: Paths) -> int:
+    """Length of an element's text outside links: summaries, dates."""
+    total = len(normalise_space(_STRING(el)))
+    links = sum(len(link_text_of(a)) for a in el.iter("a"))
+    return max(total - links, 0) * (0.15 if paths.of(el).bad else 1.0)
+
+
+def sample_blocks(blocks: list) -> list:
+    """At most SAMPLE blocks, spread evenly from the first to the last: inference costs
+    the same however long the listing, and every part of it is looked at."""
+    if len(blocks) <= SAMPLE:
+        return blocks
+    step = (len(blocks) - 1) / (SAMPLE - 1)
+    return [blocks[round(i * step)] for i in range(SAMPLE)]
+
