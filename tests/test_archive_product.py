@@ -13,8 +13,7 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 
-from monitor import queries
-from monitor.archive import MIGRATIONS, SCHEMA_VERSION, Archive
+from monitor.archive import MIGRATIONS, SCHEMA_VERSION, Archive, queries
 from scraper.items import Record
 from tests.archives import A3, DAY1, SOURCE_URLS, W1, W1_EDITED, build_sample
 from tests.conftest import ROOT, tidings
@@ -195,11 +194,11 @@ def test_links_archived_in_an_older_spelling_keep_their_items(tmp_path):
            "https://water.example/plain", "https://water.example/50%25-off", "https://faß.example/b"]
     with Archive(path) as archive:
         with archive.transaction():
-            state = archive.source_state("water", SOURCE_URLS["water"])
-            crawl_id = archive.add_crawl(run_id="r1", source_id=state.id, started=DAY1, finished=DAY1, status="baseline",
-                                         http_status=200, items_seen=len(old), new=0, updated=0, error=None, pages=1)
-            archive.add_items(state.id, crawl_id, DAY1, [Record("water", f"Item {i}", "", url, None, i)
-                                                          for i, url in enumerate(old)])
+            state = archive.crawls.source_state("water", SOURCE_URLS["water"])
+            crawl_id = archive.crawls.add(run_id="r1", source_id=state.id, started=DAY1, finished=DAY1, status="baseline",
+                                          http_status=200, items_seen=len(old), new=0, updated=0, error=None, pages=1)
+            archive.crawls.add_items(state.id, crawl_id, DAY1, [Record("water", f"Item {i}", "", url, None, i)
+                                                                 for i, url in enumerate(old)])
         archive.conn.execute("DELETE FROM meta WHERE key = 'migration:7'")  # as an archive from before it
         archive.conn.commit()
     with Archive(path) as archive:
@@ -209,7 +208,7 @@ def test_links_archived_in_an_older_spelling_keep_their_items(tmp_path):
             ["https://water.example/caf%C3%A9", "https://water.example/b%C3%BCcher", "https://xn--bcher-kva.example/a",
              "https://water.example/plain", "https://water.example/50%25-off", "https://xn--fa-hia.example/b"])]
         assert keys == [r.key for r in records]
-        assert set(archive.known_items(1, [r.key for r in records])) == {r.key for r in records}
+        assert set(archive.crawls.known_items(1, [r.key for r in records])) == {r.key for r in records}
 
 
 def test_respelling_links_never_merges_two_archived_items(tmp_path):
@@ -217,11 +216,11 @@ def test_respelling_links_never_merges_two_archived_items(tmp_path):
     both = ["https://water.example/caf%c3%a9", "https://water.example/caf%C3%A9"]
     with Archive(path) as archive:
         with archive.transaction():
-            state = archive.source_state("water", SOURCE_URLS["water"])
-            crawl_id = archive.add_crawl(run_id="r1", source_id=state.id, started=DAY1, finished=DAY1, status="baseline",
-                                         http_status=200, items_seen=2, new=0, updated=0, error=None, pages=1)
-            archive.add_items(state.id, crawl_id, DAY1, [Record("water", f"Item {i}", "", url, None, i)
-                                                          for i, url in enumerate(both)])
+            state = archive.crawls.source_state("water", SOURCE_URLS["water"])
+            crawl_id = archive.crawls.add(run_id="r1", source_id=state.id, started=DAY1, finished=DAY1, status="baseline",
+                                          http_status=200, items_seen=2, new=0, updated=0, error=None, pages=1)
+            archive.crawls.add_items(state.id, crawl_id, DAY1, [Record("water", f"Item {i}", "", url, None, i)
+                                                                 for i, url in enumerate(both)])
         archive.conn.execute("DELETE FROM meta WHERE key = 'migration:7'")
         archive.conn.commit()
     with Archive(path) as archive:
