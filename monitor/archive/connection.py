@@ -4,7 +4,8 @@ Every write of one source's crawl happens inside one `transaction()`, taken
 with BEGIN IMMEDIATE so that concurrent `tidings run` processes queue for the
 write lock instead of failing with "database is locked" when a read turns
 into a write.  Every SQLite error that reaches a user is one line naming the
-file.
+file, chosen by SQLite's own result code (`sqlite_errorname`), not by the
+wording of its message.
 """
 
 from __future__ import annotations
@@ -20,22 +21,29 @@ from monitor.errors import ArchiveError
 BUSY_TIMEOUT_SECONDS = 60
 """How long a process waits for another's write lock before giving up."""
 
+# What a user should be told for each primary SQLite result code (the
+# extended codes, e.g. SQLITE_IOERR_WRITE, fall under their primary one).
+_ADVICE = {
+    "SQLITE_NOTADB": lambda text: "not a SQLite database (is --db pointing at the right file?)",
+    "SQLITE_CORRUPT": lambda text: (
+        f"the archive file is damaged ({text}): restore a backup, or try `sqlite3 FILE .recover`"
+    ),
+    "SQLITE_IOERR": lambda text: f"cannot write ({text}: is the disk full?)",
+    "SQLITE_FULL": lambda text: f"cannot write ({text}: is the disk full?)",
+    "SQLITE_CANTOPEN": lambda text: "cannot open the database file (does the folder exist and is it writable?)",
+    "SQLITE_READONLY": lambda text: "the database file is read-only",
+    "SQLITE_BUSY": lambda text: (
+        f"database is locked: another process held it longer than {BUSY_TIMEOUT_SECONDS} s"
+    ),
+}
+
+
 def describe(exc: sqlite3.Error) -> str:
-    """What went wrong, for a person."""
-    text = str(exc)
-    if "file is not a database" in text or "file is encrypted" in text:
-        return "not a SQLite database (is --db pointing at the right file?)"
-    if "malformed" in text:
-        return f"the archive file is damaged ({text}): restore a backup, or try `sqlite3 FILE .recover`"
-    if "disk I/O error" in text or "database or disk is full" in text:
-        return f"cannot write ({text}: is the disk full?)"
-    if "unable to open database file" in text:
-        return "cannot open the database file (does the folder exist and is it writable?)"
-    if "readonly database" in text or "attempt to write a readonly database" in text:
-        return "the database file is read-only"
-    if "database is locked" in text:
-        return f"database is locked: another process held it longer than {BUSY_TIMEOUT_SECONDS} s"
-    return text
+    """What went wrong, for a person: advice by SQLite's result code, else SQLite's own words."""
+    name = getattr(exc, "sqlite_errorname", None)  # None when Python, not SQLite, raised it
+    primary = "_".join(name.split("_", 2)[:2]) if name else None
+    advice = _ADVICE.get(primary)
+    return advice(str(exc)) if advice else str(exc)
 
 
 class Connection:
