@@ -9,13 +9,10 @@ literals on purpose: they describe the archive as it was when written.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import sqlite3
 
 from monitor.archive.connection import Connection
 from monitor.errors import ArchiveError
-
-if TYPE_CHECKING:
-    import sqlite_utils
 
 
 def applied_migrations(db: Connection) -> set[int]:
@@ -50,7 +47,7 @@ def migrate(db: Connection) -> None:
         )
     for number in sorted(set(MIGRATIONS) - applied):
         with db.transaction():
-            MIGRATIONS[number](_sqlite_utils(db))
+            MIGRATIONS[number](db.conn)
             db.conn.executemany(
                 "INSERT INTO meta (key, value) VALUES (?, ?) "
                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -60,21 +57,9 @@ def migrate(db: Connection) -> None:
             applied.add(number)
 
 
-def _sqlite_utils(db: Connection) -> "sqlite_utils.Database":
-    """sqlite-utils over the same connection, for migrations.
-
-    Imported on first use: sqlite-utils and its plugin machinery cost about
-    25 ms at every start, and a run on an up-to-date archive needs neither.
-    No plugins: finding them scans every installed package's metadata.
-    """
-    import sqlite_utils
-
-    return sqlite_utils.Database(db.conn, execute_plugins=False)
-
-
 # --- the migrations ---------------------------------------------------------------
 
-def _v1(db: sqlite_utils.Database) -> None:
+def _v1(db: sqlite3.Connection) -> None:
     """sources, crawls, items, item_versions, sightings, full-text search"""
     db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
     db.execute(
@@ -143,10 +128,36 @@ def _v1(db: sqlite_utils.Database) -> None:
         ) WITHOUT ROWID"""
     )
     db.execute("CREATE INDEX sightings_item ON sightings (item_id)")
-    db["items"].enable_fts(["headline", "summary"], create_triggers=True)
+    # What sqlite-utils' `enable_fts(["headline", "summary"], create_triggers=True)`
+    # ran (its 4.x spelling), written out so this record no longer changes
+    # with the library's version (its populating INSERT is left out: `items`
+    # is empty here).  FTS5 over `items` as external content, with the names
+    # sqlite-utils and Datasette look for.
+    db.execute(
+        """CREATE VIRTUAL TABLE "items_fts" USING FTS5 (
+    "headline", "summary",
+    content="items"
+)"""
+    )
+    db.execute(
+        """CREATE TRIGGER "items_ai" AFTER INSERT ON "items" BEGIN
+  INSERT INTO "items_fts" (rowid, "headline", "summary") VALUES (new.rowid, new."headline", new."summary");
+END;"""
+    )
+    db.execute(
+        """CREATE TRIGGER "items_ad" AFTER DELETE ON "items" BEGIN
+  INSERT INTO "items_fts" ("items_fts", rowid, "headline", "summary") VALUES('delete', old.rowid, old."headline", old."summary");
+END;"""
+    )
+    db.execute(
+        """CREATE TRIGGER "items_au" AFTER UPDATE ON "items" BEGIN
+  INSERT INTO "items_fts" ("items_fts", rowid, "headline", "summary") VALUES('delete', old.rowid, old."headline", old."summary");
+  INSERT INTO "items_fts" (rowid, "headline", "summary") VALUES (new.rowid, new."headline", new."summary");
+END;"""
+    )
 
 
-def _v2(db: sqlite_utils.Database) -> None:
+def _v2(db: sqlite3.Connection) -> None:
     """deliveries: the alert outbox"""
     db.execute(
         """CREATE TABLE deliveries (
@@ -172,7 +183,7 @@ def _v2(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX deliveries_health ON deliveries (notifier, source_id, kind, created)")
 
 
-def _v4(db: sqlite_utils.Database) -> None:
+def _v4(db: sqlite3.Connection) -> None:
     """researchers' views (items_with_source, item_versions_with_source, new_items_per_day, latest_crawls) and indexes"""
     db.execute(
         """CREATE VIEW items_with_source AS
@@ -207,7 +218,7 @@ def _v4(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX item_versions_crawl ON item_versions (crawl_id)")
 
 
-def _v5(db: sqlite_utils.Database) -> None:
+def _v5(db: sqlite3.Connection) -> None:
     """pages: first-page ETag/Last-Modified for conditional requests; FTS update trigger only on text changes"""
     # Every crawl moves last_seen/position of every item it saw; the update
     # trigger sqlite-utils made re-indexed the text each time.  Same trigger,
@@ -230,7 +241,7 @@ END"""
     )
 
 
-def _v6(db: sqlite_utils.Database) -> None:
+def _v6(db: sqlite3.Connection) -> None:
     """pages.crawl_id: the crawl that read the page the validators describe (a 304 moves its items' last_seen)"""
     db.execute("ALTER TABLE pages ADD COLUMN crawl_id INTEGER REFERENCES crawls(id)")
     # Validators kept before this migration are those of the source's last good
@@ -242,7 +253,7 @@ def _v6(db: sqlite_utils.Database) -> None:
     )
 
 
-def _v7(db: sqlite_utils.Database) -> None:
+def _v7(db: sqlite3.Connection) -> None:
     """items: links re-spelt as crawls now spell them (upper-case escapes, non-ASCII percent-encoded, IDN hosts in ASCII)"""
     # An item's identity is its canonical link.  Links archived before
     # canonical_url wrote every escape in upper case and percent-encoded
