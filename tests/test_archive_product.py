@@ -226,3 +226,28 @@ def test_respelling_links_never_merges_two_archived_items(tmp_path):
     with Archive(path) as archive:
         assert 7 in archive.applied_migrations()
         assert [row[0] for row in archive.conn.execute("SELECT url FROM items ORDER BY id")] == both
+
+
+def test_the_archive_accepts_exactly_the_statuses_and_states_the_code_names(tmp_path):
+    """The frozen CHECK constraints of migrations 1 and 2 and the vocabularies the code writes agree."""
+    from monitor.archive.outbox import DEAD, PENDING, SENT
+    from monitor.statuses import CRAWL_STATUSES, SKIPPED
+
+    with Archive(tmp_path / "tidings.db") as archive:
+        conn = archive.conn
+        conn.execute("INSERT INTO sources (id, name, url) VALUES (1, 'water', 'https://water.example/news')")
+
+        def accepted(table: str, sql: str, value: str) -> bool:
+            try:
+                conn.execute(sql, (value,))
+            except sqlite3.IntegrityError:
+                return False
+            conn.execute(f"DELETE FROM {table}")
+            return True
+
+        crawl = "INSERT INTO crawls (run_id, source_id, started, finished, status) VALUES ('r', 1, 't', 't', ?)"
+        assert [s for s in (*CRAWL_STATUSES, SKIPPED, "OK") if accepted("crawls", crawl, s)] == list(CRAWL_STATUSES)
+        delivery = ("INSERT INTO deliveries (id, notifier, kind, payload, state, next_attempt, created)"
+                    " VALUES ('d', 'hook', 'items', '{}', ?, 't', 't')")
+        assert [s for s in (PENDING, SENT, DEAD, "failed") if accepted("deliveries", delivery, s)] == [PENDING, SENT, DEAD]
+        conn.rollback()
