@@ -50,7 +50,8 @@ def atomic_write(path: str | os.PathLike, mode: str = "w", *, newline: str | Non
     try:
         _fsync_folder(path.parent)  # and the rename itself survives a power cut
     except OSError as exc:
-        raise OutputError(f"{path}: written, but its folder could not be flushed to disk: {exc.strerror or exc}") from None
+        reason = exc.strerror or exc
+        raise OutputError(f"{path}: written, but its folder could not be flushed to disk: {reason}") from None
 
 
 def _fsync_folder(folder: Path) -> None:
