@@ -44,7 +44,7 @@ from monitor.archive import Archive  # noqa: E402
 SOURCES = 20
 START = datetime(2024, 1, 1, 6, 0, tzinfo=timezone.utc)
 
-# The SELECT `tidings export` runs (monitor.queries.item_rows), for the references.
+# The SELECT `tidings export` runs (monitor.archive.queries.item_rows), for the references.
 REFERENCE_SQL = (
     "SELECT i.id, s.name, i.headline, i.summary, i.url, i.published, i.first_seen, i.last_seen, i.versions"
     " FROM items i JOIN sources s ON s.id = i.source_id ORDER BY i.first_seen, i.id"

@@ -44,6 +44,7 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from monitor.archive import Archive
+from monitor.archive.overview import last_starts
 from monitor.children import die_with_parent
 from monitor.config import CONFIG_BASE_ENV, Config, Source, config_from_bytes, load_config
 from monitor.errors import ConfigError, TidingsError
@@ -193,7 +194,7 @@ class Daemon:
     def _last_runs(self) -> dict[str, datetime]:
         try:
             with Archive(self.db_path) as archive:
-                starts = archive.last_starts()
+                starts = last_starts(archive)
         except TidingsError as exc:
             log.error("cannot read last runs from the archive: %s", exc)
             return {}
@@ -259,7 +260,7 @@ class Daemon:
         """Record a crawl the daemon had to stop, unless the child recorded it first."""
         try:
             with Archive(self.db_path) as archive:
-                last = archive.last_starts().get(source.name)
+                last = last_starts(archive).get(source.name)
                 if last and last >= started:
                     return
                 crawl = SourceCrawl(source.name, source.url, started, utc_now(), error=reason)

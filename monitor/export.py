@@ -13,7 +13,7 @@ import json
 from typing import Callable, Iterable, TextIO
 
 from monitor.archive import Archive
-from monitor.queries import ITEM_COLUMNS, VERSION_COLUMNS, Selection, item_rows, version_rows
+from monitor.archive.queries import ITEM_COLUMNS, VERSION_COLUMNS, Selection, item_rows, version_rows
 
 Writer = Callable[[TextIO, tuple[str, ...], Iterable[tuple]], None]
 

@@ -24,7 +24,7 @@ from monitor.archive import Archive
 from monitor.config import PROJECT_URL
 from monitor.errors import OutputError
 from monitor.files import atomic_write
-from monitor.queries import FeedItem, newest_items, source_urls
+from monitor.archive.queries import FeedItem, newest_items, source_urls
 
 
 FEED_FORMATS = ("atom", "rss")

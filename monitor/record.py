@@ -33,9 +33,9 @@ def record_crawl(
 ) -> SourceReport:
     """Archive one crawl and say what it means."""
     with archive.transaction():
-        state = archive.source_state(crawl.source, crawl.url)
+        state = archive.crawls.source_state(crawl.source, crawl.url)
         records = crawl.records if crawl.error is None else []
-        known = archive.known_items(state.id, [r.key for r in records])
+        known = archive.crawls.known_items(state.id, [r.key for r in records])
         suggestion = selectors_inline(crawl.detected) if crawl.detected is not None and not records else None
         unchanged = crawl.not_modified and crawl.error is None
         verdict = judge(records, known, state, error=crawl.error, alert_on_first_run=alert_on_first_run,
@@ -46,7 +46,7 @@ def record_crawl(
             seen = state.last_good_items_seen or 0
         else:
             seen = len(records)
-        crawl_id = archive.add_crawl(
+        crawl_id = archive.crawls.add(
             run_id=run_id,
             source_id=state.id,
             started=crawl.started,
@@ -60,13 +60,13 @@ def record_crawl(
             pages=crawl.pages,
         )
         if verdict.records_changes and not unchanged:
-            archive.add_items(state.id, crawl_id, crawl.finished, verdict.new)
-            archive.update_items(crawl_id, crawl.finished, verdict.updated)
-            archive.mark_seen(state.id, crawl_id, crawl.finished, records)
-            archive.save_validators(state.id, crawl_id, crawl.url, crawl.validators.get("etag"),
-                                    crawl.validators.get("last_modified"))
+            archive.crawls.add_items(state.id, crawl_id, crawl.finished, verdict.new)
+            archive.crawls.update_items(crawl_id, crawl.finished, verdict.updated)
+            archive.crawls.mark_seen(state.id, crawl_id, crawl.finished, records)
+            archive.crawls.save_validators(state.id, crawl_id, crawl.url, crawl.validators.get("etag"),
+                                           crawl.validators.get("last_modified"))
         elif unchanged and verdict.status == OK:
-            archive.mark_unchanged(state.id, crawl_id, crawl.finished, crawl.validators.get("crawl_id"))
+            archive.crawls.mark_unchanged(state.id, crawl_id, crawl.finished, crawl.validators.get("crawl_id"))
         report = SourceReport(
             name=crawl.source,
             url=crawl.url,

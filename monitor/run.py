@@ -182,7 +182,7 @@ def _crawl_and_record(
     """
     from monitor.workers import crawl_in_processes, worker_count
 
-    validators = archive.page_validators()  # for conditional requests
+    validators = archive.crawls.page_validators()  # for conditional requests
     processes = worker_count(len(sources), config.crawl)
 
     def crawl_here(crawl: CrawlSettings, claim=None, on_start=None) -> list:

@@ -11,7 +11,8 @@ import json
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
-from monitor.archive import Archive, SourceOverview
+from monitor.archive import Archive
+from monitor.archive.overview import SourceOverview, source_names, source_overview
 from monitor.config import Config
 from monitor.statuses import PROBLEM_STATUSES
 from monitor.schedule import parse_schedule
@@ -54,7 +55,7 @@ class DeliveryStatus:
 
 def source_statuses(config: Config, archive: Archive | None, now: datetime) -> list[SourceStatus]:
     """One status per configured source, in config order (never run, without an archive)."""
-    overview = archive.source_overview(to_timestamp(now - NEW_WINDOW)) if archive else {}
+    overview = source_overview(archive, to_timestamp(now - NEW_WINDOW)) if archive else {}
     tz = config.tzinfo
     statuses = []
     for source in config.sources:
@@ -76,11 +77,11 @@ def source_statuses(config: Config, archive: Archive | None, now: datetime) -> l
 
 def delivery_statuses(archive: Archive, limit: int = 100) -> list[DeliveryStatus]:
     """The pending and dead alert deliveries, newest first."""
-    names = archive.source_names()
+    names = source_names(archive)
     return [
         DeliveryStatus(d.id, d.notifier, names.get(d.source_id), d.kind, d.state, d.attempts, d.last_error,
                        d.next_attempt if d.state == "pending" else None, d.created)
-        for d in archive.list_deliveries(("pending", "dead"), limit)
+        for d in archive.outbox.recent(("pending", "dead"), limit)
     ]
 
 

@@ -86,17 +86,17 @@ def test_a_delivery_leased_by_a_live_process_is_not_sent_twice(tmp_path):
     with Archive(tmp_path / "t.db") as archive:
         with archive.transaction():
             for delivery_id in ("a", "b"):
-                archive.add_delivery(id=delivery_id, notifier="hook", source_id=None, run_id="r", crawl_id=None,
-                                     kind="items", payload="{}", created="2026-01-01T00:00:00.000+00:00")
+                archive.outbox.add(id=delivery_id, notifier="hook", source_id=None, run_id="r", crawl_id=None,
+                                   kind="items", payload="{}", created="2026-01-01T00:00:00.000+00:00")
         live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
         dead = subprocess.Popen([sys.executable, "-c", "pass"])
         dead.wait()
         try:
             now, until = "2026-01-01T00:00:01.000+00:00", "2099-01-01T00:00:00.000+00:00"
-            assert [d.id for d in archive.claim_deliveries(["a"], str(live.pid), until, now, _owner_gone)] == ["a"]
-            assert [d.id for d in archive.claim_deliveries(["b"], str(dead.pid), until, now, _owner_gone)] == ["b"]
+            assert [d.id for d in archive.outbox.claim(["a"], str(live.pid), until, now, _owner_gone)] == ["a"]
+            assert [d.id for d in archive.outbox.claim(["b"], str(dead.pid), until, now, _owner_gone)] == ["b"]
             # Another process now: "a" is held by a live process, "b" by a dead one.
-            mine = [d.id for d in archive.claim_deliveries(["a", "b"], "1", until, now, _owner_gone)]
+            mine = [d.id for d in archive.outbox.claim(["a", "b"], "1", until, now, _owner_gone)]
             assert mine == ["b"]
         finally:
             live.kill()

@@ -174,3 +174,26 @@ def test_a_damaged_archive_is_one_line_and_not_made_worse(tmp_path, source):
     result = tidings("run", "--config", str(config), "--db", str(db))
     assert_one_line_error(result, str(db), "damaged", ".recover")
     assert db.read_bytes() == bytes(data)
+
+
+def test_a_write_lock_held_too_long_is_named_as_such(tmp_path):
+    """SQLite's result code, not its wording, says what happened: here SQLITE_BUSY."""
+    from monitor.archive import Archive
+    from monitor.archive.connection import BUSY_TIMEOUT_SECONDS
+    from monitor.errors import ArchiveError
+
+    db = tmp_path / "archive.db"
+    with Archive(db) as archive:
+        holder = sqlite3.connect(db)
+        holder.execute("BEGIN IMMEDIATE")  # another process mid-crawl
+        archive.conn.execute("PRAGMA busy_timeout = 0")  # give up at once rather than after the real wait
+        try:
+            with pytest.raises(ArchiveError) as raised:
+                with archive.transaction():
+                    pass
+        finally:
+            holder.rollback()
+            holder.close()
+    message = str(raised.value)
+    assert message.startswith(f"{db}: database is locked")
+    assert f"longer than {BUSY_TIMEOUT_SECONDS} s" in message

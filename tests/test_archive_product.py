@@ -13,8 +13,7 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 
-from monitor import queries
-from monitor.archive import MIGRATIONS, SCHEMA_VERSION, Archive
+from monitor.archive import MIGRATIONS, SCHEMA_VERSION, Archive, queries
 from scraper.items import Record
 from tests.archives import A3, DAY1, SOURCE_URLS, W1, W1_EDITED, build_sample
 from tests.conftest import ROOT, tidings
@@ -195,11 +194,11 @@ def test_links_archived_in_an_older_spelling_keep_their_items(tmp_path):
            "https://water.example/plain", "https://water.example/50%25-off", "https://faß.example/b"]
     with Archive(path) as archive:
         with archive.transaction():
-            state = archive.source_state("water", SOURCE_URLS["water"])
-            crawl_id = archive.add_crawl(run_id="r1", source_id=state.id, started=DAY1, finished=DAY1, status="baseline",
-                                         http_status=200, items_seen=len(old), new=0, updated=0, error=None, pages=1)
-            archive.add_items(state.id, crawl_id, DAY1, [Record("water", f"Item {i}", "", url, None, i)
-                                                          for i, url in enumerate(old)])
+            state = archive.crawls.source_state("water", SOURCE_URLS["water"])
+            crawl_id = archive.crawls.add(run_id="r1", source_id=state.id, started=DAY1, finished=DAY1, status="baseline",
+                                          http_status=200, items_seen=len(old), new=0, updated=0, error=None, pages=1)
+            archive.crawls.add_items(state.id, crawl_id, DAY1, [Record("water", f"Item {i}", "", url, None, i)
+                                                                 for i, url in enumerate(old)])
         archive.conn.execute("DELETE FROM meta WHERE key = 'migration:7'")  # as an archive from before it
         archive.conn.commit()
     with Archive(path) as archive:
@@ -209,7 +208,7 @@ def test_links_archived_in_an_older_spelling_keep_their_items(tmp_path):
             ["https://water.example/caf%C3%A9", "https://water.example/b%C3%BCcher", "https://xn--bcher-kva.example/a",
              "https://water.example/plain", "https://water.example/50%25-off", "https://xn--fa-hia.example/b"])]
         assert keys == [r.key for r in records]
-        assert set(archive.known_items(1, [r.key for r in records])) == {r.key for r in records}
+        assert set(archive.crawls.known_items(1, [r.key for r in records])) == {r.key for r in records}
 
 
 def test_respelling_links_never_merges_two_archived_items(tmp_path):
@@ -217,13 +216,38 @@ def test_respelling_links_never_merges_two_archived_items(tmp_path):
     both = ["https://water.example/caf%c3%a9", "https://water.example/caf%C3%A9"]
     with Archive(path) as archive:
         with archive.transaction():
-            state = archive.source_state("water", SOURCE_URLS["water"])
-            crawl_id = archive.add_crawl(run_id="r1", source_id=state.id, started=DAY1, finished=DAY1, status="baseline",
-                                         http_status=200, items_seen=2, new=0, updated=0, error=None, pages=1)
-            archive.add_items(state.id, crawl_id, DAY1, [Record("water", f"Item {i}", "", url, None, i)
-                                                          for i, url in enumerate(both)])
+            state = archive.crawls.source_state("water", SOURCE_URLS["water"])
+            crawl_id = archive.crawls.add(run_id="r1", source_id=state.id, started=DAY1, finished=DAY1, status="baseline",
+                                          http_status=200, items_seen=2, new=0, updated=0, error=None, pages=1)
+            archive.crawls.add_items(state.id, crawl_id, DAY1, [Record("water", f"Item {i}", "", url, None, i)
+                                                                 for i, url in enumerate(both)])
         archive.conn.execute("DELETE FROM meta WHERE key = 'migration:7'")
         archive.conn.commit()
     with Archive(path) as archive:
         assert 7 in archive.applied_migrations()
         assert [row[0] for row in archive.conn.execute("SELECT url FROM items ORDER BY id")] == both
+
+
+def test_the_archive_accepts_exactly_the_statuses_and_states_the_code_names(tmp_path):
+    """The frozen CHECK constraints of migrations 1 and 2 and the vocabularies the code writes agree."""
+    from monitor.archive.outbox import DEAD, PENDING, SENT
+    from monitor.statuses import CRAWL_STATUSES, SKIPPED
+
+    with Archive(tmp_path / "tidings.db") as archive:
+        conn = archive.conn
+        conn.execute("INSERT INTO sources (id, name, url) VALUES (1, 'water', 'https://water.example/news')")
+
+        def accepted(table: str, sql: str, value: str) -> bool:
+            try:
+                conn.execute(sql, (value,))
+            except sqlite3.IntegrityError:
+                return False
+            conn.execute(f"DELETE FROM {table}")
+            return True
+
+        crawl = "INSERT INTO crawls (run_id, source_id, started, finished, status) VALUES ('r', 1, 't', 't', ?)"
+        assert [s for s in (*CRAWL_STATUSES, SKIPPED, "OK") if accepted("crawls", crawl, s)] == list(CRAWL_STATUSES)
+        delivery = ("INSERT INTO deliveries (id, notifier, kind, payload, state, next_attempt, created)"
+                    " VALUES ('d', 'hook', 'items', '{}', ?, 't', 't')")
+        assert [s for s in (PENDING, SENT, DEAD, "failed") if accepted("deliveries", delivery, s)] == [PENDING, SENT, DEAD]
+        conn.rollback()

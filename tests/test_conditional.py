@@ -187,7 +187,7 @@ def test_a_304_recorded_after_another_process_saw_a_changed_page_confirms_only_t
     with Archive(tmp_path / "a.db") as archive:
         old = record_crawl(archive, SourceCrawl("s", url, "2026-01-01T08:00:00.000+00:00", "2026-01-01T08:00:01.000+00:00", record("a", "b", "c"),
                                                 http_status=200, pages=1, validators={"etag": '"v1"'}), run_id="r1")
-        sent = archive.page_validators()["s"]  # what `tidings run` asks with...
+        sent = archive.crawls.page_validators()["s"]  # what `tidings run` asks with...
         newer = record_crawl(archive, SourceCrawl("s", url, "2026-01-01T09:00:00.000+00:00", "2026-01-01T09:00:05.000+00:00", record("c", "d"),
                                                   http_status=200, pages=1, validators={"etag": '"v2"'}), run_id="r2")
         # ...and the 304 it got at 09:00:02, before the other process finished, recorded last.

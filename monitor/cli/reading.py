@@ -27,7 +27,7 @@ def status(config_path, db_path, as_json) -> None:
     from datetime import datetime, timezone
 
     from monitor.archive import Archive
-    from monitor.queries import reading
+    from monitor.archive.queries import reading
     from monitor.status import delivery_statuses, render_status, source_statuses, status_json
 
     config = load_config(config_file(config_path))
@@ -91,7 +91,7 @@ def export(config_path, db_path, fmt, source_names, since, until, query, version
     """Export archived items (or every version of them), streaming."""
     from monitor.archive import Archive
     from monitor.export import export as export_rows
-    from monitor.queries import Selection, parse_when
+    from monitor.archive.queries import Selection, parse_when
 
     _check_config(config_path)
     if fmt is None:
@@ -144,7 +144,7 @@ def feed(config_path, db_path, source_names, fmt, limit, output) -> None:
 def search(query, config_path, db_path, source_names, limit, as_json) -> None:
     """Full-text search of the archive (SQLite FTS5 syntax: words, "phrases", AND/OR/NOT, prefix*)."""
     from monitor.archive import Archive
-    from monitor.queries import search as search_items
+    from monitor.archive.queries import search as search_items
 
     _check_config(config_path)
     with Archive(archive_file(db_path), readonly=True) as archive:

@@ -76,7 +76,7 @@ def enqueue(archive: Archive, config: Config, report: SourceReport) -> list[str]
     watching = [n for n in config.notify if n.watches(report.name)]
     if not watching:
         return []
-    facts = archive.health_facts(report.crawl_id)
+    facts = archive.crawls.health_facts(report.crawl_id)
     ids = []
     for notifier in watching:
         documents = _item_documents(notifier, report)
@@ -85,7 +85,7 @@ def enqueue(archive: Archive, config: Config, report: SourceReport) -> list[str]
             if health:
                 documents.append(health)
         for doc in documents:
-            archive.add_delivery(
+            archive.outbox.add(
                 id=doc["id"], notifier=notifier.name, source_id=facts.source_id, run_id=report.run_id,
                 crawl_id=report.crawl_id, kind=doc["kind"], payload=json.dumps(doc, ensure_ascii=False),
                 created=doc["created"],
@@ -109,7 +109,7 @@ def _item_documents(notifier: NotifierConfig, report: SourceReport) -> list[dict
 
 def _health_document(archive: Archive, notifier: NotifierConfig, report: SourceReport, facts: HealthFacts) -> dict | None:
     """One "broken" when a streak reaches broken_after, one "recovered" when it ends; never one per run."""
-    last = archive.last_health_alert(notifier.name, facts.source_id)
+    last = archive.outbox.last_health_alert(notifier.name, facts.source_id)
     problem = report.status in PROBLEM_STATUSES
     if problem and facts.runs >= notifier.broken_after and last != "broken":
         kind = "broken"
@@ -136,13 +136,13 @@ def deliver_pending(archive: Archive, config: Config, *, due_only: bool) -> Deli
     `tidings run` calls this at its start with due_only=False; the scheduler
     between ticks with due_only=True.
     """
-    rows = archive.pending_deliveries(due_by=to_timestamp(_now()) if due_only else None)
+    rows = archive.outbox.pending(due_by=to_timestamp(_now()) if due_only else None)
     return _deliver(archive, config, rows)
 
 
 def deliver_run(archive: Archive, config: Config, run_id: str) -> DeliveryStats:
     """Send the deliveries this run queued."""
-    return _deliver(archive, config, archive.pending_deliveries(run_id=run_id))
+    return _deliver(archive, config, archive.outbox.pending(run_id=run_id))
 
 
 def send_test(config: Config, name: str | None = None) -> list[tuple[NotifierConfig, str | None]]:
@@ -179,17 +179,17 @@ def _deliver(archive: Archive, config: Config, rows: list[Delivery]) -> Delivery
         give_up = notifier.give_up_after if notifier else config.alerts.give_up_after
         if now - _parse(row.created) >= timedelta(seconds=give_up):
             reason = row.last_error or "never attempted"
-            archive.mark_failed(row.id, f"gave up after {_age(give_up)}: {reason}", next_attempt=to_timestamp(now), dead=True, counts=False)
+            archive.outbox.mark_failed(row.id, f"gave up after {_age(give_up)}: {reason}", next_attempt=to_timestamp(now), dead=True, counts=False)
             stats.dead += 1
             log.error("%s: gave up on alert %s after %s: %s", row.notifier, row.id, _age(give_up), reason)
         elif notifier is None:
-            archive.mark_failed(row.id, f"no notifier named {row.notifier!r} in {config.path}",
-                                next_attempt=to_timestamp(now), dead=False, counts=False)
+            archive.outbox.mark_failed(row.id, f"no notifier named {row.notifier!r} in {config.path}",
+                                       next_attempt=to_timestamp(now), dead=False, counts=False)
             stats.failed += 1
         else:
             ready.append(row)
     owner = str(os.getpid())
-    claimed = archive.claim_deliveries([r.id for r in ready], owner, to_timestamp(now + LEASE), to_timestamp(now), _owner_gone)
+    claimed = archive.outbox.claim([r.id for r in ready], owner, to_timestamp(now + LEASE), to_timestamp(now), _owner_gone)
     groups: dict[str, list[Delivery]] = {}
     for row in claimed:
         groups.setdefault(row.notifier, []).append(row)
@@ -211,7 +211,7 @@ def _deliver(archive: Archive, config: Config, rows: list[Delivery]) -> Delivery
                 continue
             _record(archive, notifiers, by_id, attempts, event, stats)
     finally:
-        archive.release_deliveries(owner)
+        archive.outbox.release(owner)
     for name, error in stats.errors.items():
         log.warning("%s: could not deliver every alert (will retry): %s", name, error)
     return stats
@@ -269,7 +269,7 @@ def _record(archive: Archive, notifiers: dict, by_id: dict, attempts: dict, even
     row = by_id[delivery_id]
     now = _now()
     if outcome == "sent":
-        archive.mark_sent(delivery_id, to_timestamp(now))
+        archive.outbox.mark_sent(delivery_id, to_timestamp(now))
         stats.sent += 1
         return
     counts = outcome == "failed"
@@ -278,7 +278,7 @@ def _record(archive: Archive, notifiers: dict, by_id: dict, attempts: dict, even
     # Dead only after the pass's last try: a retry in flight might still succeed.
     dead = final and now - _parse(row.created) >= timedelta(seconds=notifier.give_up_after)
     wait = min(BACKOFF_BASE * 2 ** max(attempts[delivery_id] - 1, 0), BACKOFF_MAX)
-    archive.mark_failed(delivery_id, error, next_attempt=to_timestamp(now + timedelta(seconds=wait)), dead=dead, counts=counts)
+    archive.outbox.mark_failed(delivery_id, error, next_attempt=to_timestamp(now + timedelta(seconds=wait)), dead=dead, counts=counts)
     if final:
         if dead:
             stats.dead += 1

@@ -1,8 +1,6 @@
 """Read-only queries for researchers: export, full-text search and feeds.
 
-These live here rather than in monitor/archive.py (which owns the schema,
-migrations and every write) so the archive module does not grow into a
-monolith; nothing here writes.  They use the base tables, not the views of
+Nothing here writes.  They use the base tables, not the views of
 migration 4, so they also work on an older archive opened read-only.
 
 Rows are yielded straight from the SQLite cursor, one at a time: an export
@@ -17,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
 from typing import Iterator, Sequence
 
-from monitor.archive import Archive
+from monitor.archive.connection import Connection
 from monitor.errors import ArchiveError, UsageError
 from scraper.items import to_timestamp
 
@@ -62,12 +60,12 @@ def parse_when(text: str, option: str, *, end_of_day: bool = False) -> str:
 
 # --- helpers ----------------------------------------------------------------------
 
-def source_urls(archive: Archive) -> dict[str, str]:
+def source_urls(archive: Connection) -> dict[str, str]:
     """Every archived source's name and listing URL."""
     return dict(_read(archive, "SELECT name, url FROM sources ORDER BY name", ()))
 
 
-def _source_ids(archive: Archive, names: Sequence[str]) -> list[int]:
+def _source_ids(archive: Connection, names: Sequence[str]) -> list[int]:
     """Ids of the named sources; an unknown name is a usage error listing the known ones."""
     marks = ",".join("?" * len(names))
     rows = dict(_read(archive, f"SELECT name, id FROM sources WHERE name IN ({marks})", tuple(names)))
@@ -78,14 +76,14 @@ def _source_ids(archive: Archive, names: Sequence[str]) -> list[int]:
     return [rows[n] for n in names]
 
 
-def check_search(archive: Archive, query: str) -> None:
+def check_search(archive: Connection, query: str) -> None:
     """Fail with one line before any output when the FTS query is malformed."""
     if not query.strip():
         raise UsageError("search query is empty: give one or more words")
     _read(archive, "SELECT rowid FROM items_fts WHERE items_fts MATCH ? LIMIT 1", (query,), query=query)
 
 
-def _where(archive: Archive, selection: Selection) -> tuple[str, list]:
+def _where(archive: Connection, selection: Selection) -> tuple[str, list]:
     clauses, params = [], []
     if selection.sources:
         ids = _source_ids(archive, selection.sources)
@@ -104,11 +102,11 @@ def _where(archive: Archive, selection: Selection) -> tuple[str, list]:
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
-def _read(archive: Archive, sql: str, params, *, query: str | None = None) -> list:
+def _read(archive: Connection, sql: str, params, *, query: str | None = None) -> list:
     return list(_stream(archive, sql, params, query=query))
 
 
-def _stream(archive: Archive, sql: str, params, *, query: str | None = None) -> Iterator[tuple]:
+def _stream(archive: Connection, sql: str, params, *, query: str | None = None) -> Iterator[tuple]:
     """Rows one by one.  The statement runs now, so a bad query or a file that is
     not an archive fails before any output is written; SQLite errors become
     one-line errors naming the archive (or the search query)."""
@@ -118,20 +116,20 @@ def _stream(archive: Archive, sql: str, params, *, query: str | None = None) -> 
     return _fetch(archive, cursor, query)
 
 
-def _fetch(archive: Archive, cursor: sqlite3.Cursor, query: str | None) -> Iterator[tuple]:
+def _fetch(archive: Connection, cursor: sqlite3.Cursor, query: str | None) -> Iterator[tuple]:
     with _errors(archive, query):
         while rows := cursor.fetchmany():
             yield from rows
 
 
-def reading(archive: Archive) -> contextlib.AbstractContextManager[None]:
-    """Reads through Archive methods (`tidings status`) fail as one line too:
+def reading(archive: Connection) -> contextlib.AbstractContextManager[None]:
+    """Reads made elsewhere (`tidings status`'s overview) fail as one line too:
     an empty file or another application's database is not a Tidings archive."""
     return _errors(archive, None)
 
 
 @contextlib.contextmanager
-def _errors(archive: Archive, query: str | None) -> Iterator[None]:
+def _errors(archive: Connection, query: str | None) -> Iterator[None]:
     try:
         yield
     except sqlite3.OperationalError as exc:
@@ -143,9 +141,9 @@ def _errors(archive: Archive, query: str | None) -> Iterator[None]:
             ) from None
         if "no such table" in text or "no such column" in text:
             raise ArchiveError(f"{archive.path}: not a Tidings archive ({text})") from None
-        raise ArchiveError(f"{archive.path}: {text}") from None
+        raise archive.error(exc) from None
     except sqlite3.Error as exc:
-        raise ArchiveError(f"{archive.path}: {exc}") from None
+        raise archive.error(exc) from None
 
 
 # --- the queries --------------------------------------------------------------------
@@ -155,14 +153,14 @@ ORDER = " ORDER BY i.first_seen, i.id"
 ITEM_SELECT = "SELECT i.id, s.name, i.headline, i.summary, i.url, i.published, i.first_seen, i.last_seen, i.versions"
 
 
-def item_rows(archive: Archive, selection: Selection) -> Iterator[tuple]:
+def item_rows(archive: Connection, selection: Selection) -> Iterator[tuple]:
     """One tuple per item (ITEM_COLUMNS), oldest first_seen first."""
     where, params = _where(archive, selection)
     sql = ITEM_SELECT + " FROM items i JOIN sources s ON s.id = i.source_id" + where + ORDER
     return _stream(archive, sql, params)
 
 
-def version_rows(archive: Archive, selection: Selection) -> Iterator[tuple]:
+def version_rows(archive: Connection, selection: Selection) -> Iterator[tuple]:
     """One tuple per version of each selected item (VERSION_COLUMNS), numbered from 1."""
     where, params = _where(archive, selection)
     sql = (
@@ -197,7 +195,7 @@ class FeedItem:
     changed: str  # when its current text was first seen
 
 
-def newest_items(archive: Archive, sources: Sequence[str] = (), limit: int = 50) -> list[FeedItem]:
+def newest_items(archive: Connection, sources: Sequence[str] = (), limit: int = 50) -> list[FeedItem]:
     """The `limit` items most recently first seen (in page order within one crawl)."""
     where, params = _where(archive, Selection(sources=tuple(sources)))
     sql = (
@@ -210,7 +208,7 @@ def newest_items(archive: Archive, sources: Sequence[str] = (), limit: int = 50)
     return [FeedItem(*row) for row in _stream(archive, sql, [*params, limit])]
 
 
-def search(archive: Archive, query: str, sources: Sequence[str] = (), limit: int = 20) -> list[dict]:
+def search(archive: Connection, query: str, sources: Sequence[str] = (), limit: int = 20) -> list[dict]:
     """Items matching an FTS5 query, best match first, as ITEM_COLUMNS dicts."""
     check_search(archive, query)
     where, params = _where(archive, Selection(sources=tuple(sources)))

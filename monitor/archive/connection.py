@@ -1,0 +1,155 @@
+"""An open archive file: the SQLite connection, its settings, transactions and errors.
+
+Every write of one source's crawl happens inside one `transaction()`, taken
+with BEGIN IMMEDIATE so that concurrent `tidings run` processes queue for the
+write lock instead of failing with "database is locked" when a read turns
+into a write.  Every SQLite error that reaches a user is one line naming the
+file, chosen by SQLite's own result code (`sqlite_errorname`), not by the
+wording of its message.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+from pathlib import Path
+from typing import Iterator, Self
+
+from monitor.errors import ArchiveError
+
+BUSY_TIMEOUT_SECONDS = 60
+"""How long a process waits for another's write lock before giving up."""
+
+# What a user should be told for each primary SQLite result code (the
+# extended codes, e.g. SQLITE_IOERR_WRITE, fall under their primary one).
+_ADVICE = {
+    "SQLITE_NOTADB": lambda text: "not a SQLite database (is --db pointing at the right file?)",
+    "SQLITE_CORRUPT": lambda text: (
+        f"the archive file is damaged ({text}): restore a backup, or try `sqlite3 FILE .recover`"
+    ),
+    "SQLITE_IOERR": lambda text: f"cannot write ({text}: is the disk full?)",
+    "SQLITE_FULL": lambda text: f"cannot write ({text}: is the disk full?)",
+    "SQLITE_CANTOPEN": lambda text: "cannot open the database file (does the folder exist and is it writable?)",
+    "SQLITE_READONLY": lambda text: "the database file is read-only",
+    "SQLITE_BUSY": lambda text: (
+        f"database is locked: another process held it longer than {BUSY_TIMEOUT_SECONDS} s"
+    ),
+}
+
+
+def describe(exc: sqlite3.Error) -> str:
+    """What went wrong, for a person: advice by SQLite's result code, else SQLite's own words."""
+    name = getattr(exc, "sqlite_errorname", None)  # None when Python, not SQLite, raised it
+    primary = "_".join(name.split("_", 2)[:2]) if name else None
+    advice = _ADVICE.get(primary)
+    return advice(str(exc)) if advice else str(exc)
+
+
+class Connection:
+    """An open archive file, not yet known to be up to date (see `monitor.archive.Archive`).
+
+    Opening sets the pragmas every process must agree on and refuses a file
+    that is another application's database before changing anything in it.
+    Use as a context manager to close it.
+    """
+
+    def __init__(self, path: str | os.PathLike, *, readonly: bool = False):
+        self.path = Path(path)
+        self.readonly = readonly
+        if self.path.is_dir():  # $TIDINGS_DB is not checked by the CLI's --db option
+            raise ArchiveError(f"{self.path}: is a directory, not an archive file (pass --db FILE)")
+        try:
+            self.conn = self._connect()
+        except OSError as exc:
+            raise ArchiveError(f"{self.path}: cannot create the archive: {exc.strerror or exc}") from None
+        with self.failing_closed():
+            self._configure()
+
+    def _connect(self) -> sqlite3.Connection:
+        try:
+            if self.readonly:
+                if not self.path.exists():
+                    raise ArchiveError(f"{self.path}: archive not found (run `tidings run` first, or pass --db PATH)")
+                return sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_SECONDS)
+            if self.path.parent and not self.path.parent.exists():
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            return sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_SECONDS)
+        except sqlite3.Error as exc:
+            raise self.error(exc) from None
+
+    def _configure(self) -> None:
+        # As sqlite-utils sets it: the full-text triggers it wrote in migration 1 rely on it.
+        self.conn.execute("PRAGMA recursive_triggers = ON")
+        self.conn.execute("PRAGMA foreign_keys = ON")
+        self._refuse_foreign_database()
+        if not self.readonly:
+            journal = self.conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            self.conn.execute("PRAGMA synchronous = NORMAL")
+            if journal.lower() != "wal":
+                self.conn.execute("PRAGMA synchronous = FULL")
+
+    def _refuse_foreign_database(self) -> None:
+        """Never touch another application's database (not even its journal mode)."""
+        tables = [n for (n,) in self.conn.execute(
+            "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%' ORDER BY name"
+        )]
+        if tables and "meta" not in tables:
+            shown = ", ".join(tables[:5]) + (", ..." if len(tables) > 5 else "")
+            raise ArchiveError(
+                f"{self.path}: a SQLite database of something else (tables: {shown}), not a Tidings archive; "
+                "left untouched (pass --db with a new file)"
+            )
+
+    def error(self, exc: sqlite3.Error) -> ArchiveError:
+        """An SQLite error as the one-line error a user sees, naming this file."""
+        return ArchiveError(f"{self.path}: {describe(exc)}")
+
+    @contextlib.contextmanager
+    def failing_closed(self) -> Iterator[None]:
+        """Opening steps: on any failure the connection is closed and SQLite errors become ArchiveErrors."""
+        try:
+            yield
+        except BaseException as exc:
+            self.conn.close()
+            if isinstance(exc, sqlite3.Error):
+                raise self.error(exc) from None
+            if isinstance(exc, OSError):
+                raise ArchiveError(f"{self.path}: cannot create the archive: {exc.strerror or exc}") from None
+            raise
+
+    def has_table(self, name: str) -> bool:
+        """Whether the table exists (an archive opened read-only is not migrated)."""
+        return self.conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
+        ).fetchone() is not None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.conn.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Self]:
+        """One atomic unit of writes; rolled back whole on any error."""
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise self.error(exc) from None
+        try:
+            yield self
+        except sqlite3.Error as exc:  # a full disk or a read-only file meets us mid-transaction
+            self.conn.rollback()
+            raise self.error(exc) from None
+        except BaseException:
+            self.conn.rollback()
+            raise
+        try:
+            self.conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            self.conn.rollback()
+            raise self.error(exc) from None
