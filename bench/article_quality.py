@@ -23,9 +23,14 @@ here, not imported):
 - "±" is the standard deviation over 1000 bootstrap resamples of the pages
   (seeded, so runs are comparable).
 
-The ground truth has no dates, so dates are compared with htmldate alone
+The ground truth has no dates.  Dates are compared with htmldate alone
 (`htmldate.find_date(html, url=url)`, its defaults): how many pages each
-dates, and on how many they agree.
+dates, and on how many they agree; and, as a reference where there is one,
+with the publication date the page itself declares in its markup
+(`article:published_time`, `itemprop="datePublished"` or JSON-LD
+`datePublished`; a page may declare several, any one counts).  That
+reference is not independent, both extractors read these fields too, but
+it tells a publication date from a modification date.
 
 Get the data (not in this repository):
 
@@ -49,6 +54,7 @@ import sys
 import time
 from collections import Counter
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Callable
 
@@ -212,24 +218,54 @@ def published_runs(data: Path, pages: list[Page]) -> list[Run]:
     return runs
 
 
+_DECLARED_PUBLISHED = re.compile(
+    r"""<meta[^>]+(?:property|name|itemprop)=["'](?:article:published_time|datePublished|pubdate)["'][^>]*>"""
+    r'|"datePublished"\s*:\s*"[^"]*"',
+    re.I,
+)
+_ISO_DAY = re.compile(r"(\d{4}-\d{2}-\d{2})")
+
+
+def declared_published(html: str) -> set[str]:
+    """The publication days (YYYY-MM-DD) a page declares in its markup (not placeholders such as 0001-01-01)."""
+    days = {m.group(1) for tag in _DECLARED_PUBLISHED.findall(html) for m in [_ISO_DAY.search(tag)] if m}
+    return {day for day in days if day >= "1990"}
+
+
+def near(day: str | None, declared: set[str]) -> bool:
+    """Within a day of a declared date: a time stamp in UTC may fall on the next day of the local date."""
+    if not day:
+        return False
+    found = date.fromisoformat(day)
+    return any(abs((date.fromisoformat(d) - found).days) <= 1 for d in declared)
+
+
 def date_report(pages: list[Page], articles: dict, verbose: bool) -> None:
     from htmldate import find_date
 
     alone = {p.key: find_date(p.html, url=p.url) for p in pages}
     ours = {p.key: articles[p.key].published for p in pages}
+    declared = {p.key: declared_published(p.html) for p in pages}
     both = [k for k in alone if alone[k] and ours[k]]
     agree = [k for k in both if alone[k] == ours[k]]
+    with_reference = [k for k in declared if declared[k]]
     fallback = sum(1 for a in articles.values() if a.published_origin == PUBLISHED_BY_HTMLDATE)
     n = len(pages)
-    print("\nDates (the ground truth has none: agreement with htmldate alone)")
+    print("\nDates (the ground truth has none)")
     print(f"  pages dated by htmldate alone:    {sum(1 for v in alone.values() if v):4d} / {n}")
     print(f"  pages dated by extract_article:   {sum(1 for v in ours.values() if v):4d} / {n}"
           f"  ({fallback} from the htmldate fallback)")
     print(f"  both dated, same date:            {len(agree):4d} / {len(both)}")
+    print(f"  pages declaring a publication date in their markup: {len(with_reference)}; of those, dated")
+    for name, found in (("htmldate alone", alone), ("extract_article", ours)):
+        same = sum(1 for k in with_reference if found[k] in declared[k])
+        close = sum(1 for k in with_reference if near(found[k], declared[k]))
+        print(f"    {name:18} the declared day: {same:4d}; within a day of it: {close:4d}")
     if verbose:
         for k in both:
             if alone[k] != ours[k]:
-                print(f"    differ: ours {ours[k]} ({articles[k].published_origin}), htmldate {alone[k]}  {_url(pages, k)}")
+                print(f"    differ: ours {ours[k]} ({articles[k].published_origin}), htmldate {alone[k]},"
+                      f" declared {sorted(declared[k])}  {_url(pages, k)}")
         for k in alone:
             if bool(alone[k]) != bool(ours[k]):
                 print(f"    only one dated: ours {ours[k]}, htmldate {alone[k]}  {_url(pages, k)}")

@@ -70,6 +70,8 @@ MIN_TEXT_FOR_LANGUAGE = 200
 # a first paragraph longer than EXCERPT_MAX is cut at a word.
 EXCERPT_TARGET = 300
 EXCERPT_MAX = 600
+# The title is looked for among the text's first lines (see excerpt).
+TITLE_WITHIN = 5
 
 # trafilatura's keyword arguments (see "Settings, and why" above).
 TRAFILATURA_OPTIONS: dict[str, Any] = {
@@ -98,10 +100,11 @@ class Article:
     author: str
     published: str | None  # YYYY-MM-DD
     published_origin: PublishedOrigin
-    language: str  # ISO 639-1 code ("en"), or "" when unknown
+    language: str  # ISO 639 code, two letters where there are ("en", "yue"; "zxx": no language), or ""
     language_origin: LanguageOrigin
     description: str
     site_name: str
+    page_type: str  # what the page says it is (og:type): "article", "website"..., or ""
     categories: tuple[str, ...]
     tags: tuple[str, ...]
     excerpt: str
@@ -197,6 +200,7 @@ def _article(url: str, text: str, meta: Any, published: str | None, origin: Publ
         language_origin=language_origin,
         description=_field(meta, "description"),
         site_name=_field(meta, "sitename"),
+        page_type=_field(meta, "pagetype"),
         categories=_labels(meta, "categories"),
         tags=_labels(meta, "tags"),
         excerpt=excerpt(text, title),
@@ -209,13 +213,17 @@ def _field(meta: Any, name: str) -> str:
 
 
 def _labels(meta: Any, name: str) -> tuple[str, ...]:
-    """Categories or tags, each once, in the page's order."""
+    """Categories or tags, each once, in the page's order.
+
+    Pages often put all their keywords in one comma-separated string.
+    """
     values = (getattr(meta, name, None) or []) if meta is not None else []
     seen: dict[str, None] = {}
     for value in values:
-        value = normalise_space(value)
-        if value:
-            seen.setdefault(value, None)
+        for label in (value or "").split(","):
+            label = normalise_space(label)
+            if label:
+                seen.setdefault(label, None)
     return tuple(seen)
 
 
@@ -234,12 +242,18 @@ def excerpt(text: str, title: str = "") -> str:
     """The first paragraph(s) of `text`, for an alert.
 
     Whole paragraphs until about EXCERPT_TARGET characters; one that would
-    go beyond EXCERPT_MAX is cut at a word and ends with an ellipsis.  A
-    leading paragraph that only repeats the title is skipped.
+    go beyond EXCERPT_MAX is cut at a word and ends with an ellipsis.  When
+    one of the first few lines is the title, the excerpt starts after it:
+    the headline is not the opening, and what an extractor kept above the
+    headline is a teaser or a caption from around the article.
     """
     paragraphs = [p for p in text.split("\n") if p]
-    if paragraphs and title and normalise_space(paragraphs[0]).casefold() == title.casefold():
-        paragraphs = paragraphs[1:]
+    heading = normalise_space(title).casefold()
+    if heading:
+        for i, paragraph in enumerate(paragraphs[:TITLE_WITHIN]):
+            if normalise_space(paragraph).casefold() == heading:
+                paragraphs = paragraphs[i + 1 :]
+                break
     taken: list[str] = []
     length = 0
     for paragraph in paragraphs:
