@@ -110,19 +110,17 @@ class Article:
     excerpt: str
     content_hash: str  # sha256 of the text with whitespace normalised
 
-    @property
-    def has_text(self) -> bool:
-        return bool(self.text)
-
 
 def extract_article(html: str | bytes, url: str, *, content_type: str | None = None) -> Article:
     """The article of a page: its main text and metadata.
 
     `html` is the page as downloaded (bytes are decoded as the listing pages
     are, see scraper.encoding; `content_type` is the HTTP header, if known).
-    A page with no article (an index, an error page, broken or empty markup)
-    gives an Article with empty text and whatever metadata it has; this
-    never raises for bad markup.
+    Markup with no main text (empty, broken, not HTML at all) gives an
+    Article with empty text and whatever metadata it has: bad markup never
+    raises.  A page that is no article (a homepage, an index) gives the
+    little text trafilatura keeps of it, not its lists of links;
+    `page_type` says what the page calls itself.
     """
     if isinstance(html, bytes):
         html = decode_html(html, content_type)
