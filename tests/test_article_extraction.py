@@ -83,7 +83,7 @@ ARTICLES = [
         "wday-model.html.gz",
         "53-летняя модель рассказала что больше всего боится стареть: новости, фото 2018",
         None,  # the byline reads "Текст Лида Буслаева" (text: ...), not checked
-        "2018-10-11",  # datePublished; modified 2018-10-24
+        "2018-10-11",  # datePublished; modified 2018-10-24; a reader's comment: 2018-11-05
         "ru",
         None,
     ),
