@@ -9,9 +9,9 @@ declares.  No I/O, no state kept between calls: the same page gives the same
 `Article`, whatever was extracted before it.
 
 trafilatura, htmldate and py3langid are imported on first use, not with
-this module: together they take a few hundred milliseconds to import
-(py3langid's model and numpy most of it), and commands that never follow
-an article must not pay for them.
+this module: importing them takes about a second, and py3langid loads its
+model on its first use (another second or two; `bench/article_startup.py`).
+Commands that never follow an article must not pay for that.
 
 Settings, and why (measured on the Zyte/Scrapinghub benchmark of 181 news
 pages by `bench/article_quality.py --settings`; figures in docs/benchmarks.md):
@@ -30,10 +30,10 @@ pages by `bench/article_quality.py --settings`; figures in docs/benchmarks.md):
   in tables; leaving tables out lowered recall (0.978 to 0.972).
 - `fast=False` (the default): trafilatura's fallbacks (its readability
   port and jusText) rescue pages whose main text its own pass misses.  On
-  the benchmark `fast=True` scored the same within noise (+0.002 F1, paired
-  standard deviation 0.004) and takes less time; the fallbacks are kept for the odd layouts of the
-  government and NGO sites Tidings watches, since the cost is small next
-  to fetching the page.
+  the benchmark `fast=True` scored the same within noise (+0.002 F1,
+  paired standard deviation 0.004) and takes less time; the fallbacks are
+  kept for the odd layouts of the government and NGO sites Tidings
+  watches, since their cost is small next to fetching the page.
 - `deduplicate=False`: trafilatura's deduplication is a process-wide cache
   that would make the result depend on pages extracted before.
 - No formatting, links or images: plain text with one paragraph per line,
@@ -169,9 +169,10 @@ def _published(meta: Any, html: str, url: str) -> tuple[str | None, PublishedOri
     """The publication date and where it came from.
 
     trafilatura asks htmldate for the *original* date (the first publication,
-    not an update).  When that finds nothing, htmldate's default search
-    (the page's most likely date, an update included) is better than none;
-    the origin says which one a researcher is reading.
+    not an update), reading URLs as the page's canonical one.  When that
+    finds nothing, htmldate's default search over the page and the link
+    actually followed (the page's most likely date, an update included) is
+    better than none; the origin says which one a researcher is reading.
     """
     if meta is not None and meta.date:
         return meta.date, PUBLISHED_BY_TRAFILATURA
