@@ -49,9 +49,8 @@ from monitor.children import die_with_parent
 from monitor.config import CONFIG_BASE_ENV, Config, Source, config_from_bytes, load_config
 from monitor.errors import ConfigError, TidingsError
 from monitor.notify import outbox as notify
-from monitor.record import record_crawl
+from monitor.record import new_run_id, record_crawl
 from monitor.statuses import PROBLEM_STATUSES
-from monitor.run import new_run_id
 from monitor.schedule import parse_schedule, random_delay
 from scraper.items import SourceCrawl, utc_now
 

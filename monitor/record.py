@@ -5,11 +5,18 @@ items, versions, sightings, and whatever `after_record` hooks add, such as
 the alert outbox) happen in one BEGIN IMMEDIATE transaction.  Two processes
 recording the same source queue for it, so the second sees the first's items
 and an item is reported new exactly once.
+
+A run records all its crawls the same way, with one `RunContext`, whether
+they arrive through the Scrapy pipeline (monitor.pipeline) or from a worker
+process (monitor.workers).
 """
 
 from __future__ import annotations
 
-from typing import Callable
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
 
 from monitor.archive import Archive
 from monitor.config import selectors_inline
@@ -21,6 +28,29 @@ from scraper.items import SourceCrawl
 # Hooks run inside the transaction after a crawl is recorded, each given the
 # archive and the report (the outbox registers itself here).
 AfterRecord = Callable[[Archive, SourceReport], None]
+
+
+def new_run_id() -> str:
+    """Sortable and unique: the start time plus a random suffix."""
+    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
+
+
+@dataclass(frozen=True, slots=True)
+class RunContext:
+    """Where and how one run records its crawls: the archive, the run's id,
+    the hooks run inside each crawl's transaction, and which sources alert
+    on their first crawl."""
+
+    archive: Archive
+    run_id: str
+    after_record: tuple[AfterRecord, ...] = ()
+    alert_on_first_run: Mapping[str, bool] = field(default_factory=dict)
+
+    def record(self, crawl: SourceCrawl) -> SourceReport:
+        """Record one of the run's crawls (see record_crawl)."""
+        return record_crawl(self.archive, crawl, run_id=self.run_id,
+                            alert_on_first_run=self.alert_on_first_run.get(crawl.source, False),
+                            after_record=self.after_record)
 
 
 def record_crawl(

@@ -35,6 +35,7 @@ from typing import Callable, Iterator, Sequence
 
 from monitor.children import die_with_parent
 from monitor.config import CrawlSettings, Source
+from monitor.crawl import crawl_sources
 from monitor.errors import TidingsError
 from scraper.items import SourceCrawl
 
@@ -362,8 +363,6 @@ class _Inbox:
 
 def _worker(sources, crawl, validators, claim, send: Connection, parent: int) -> None:
     die_with_parent(parent)()
-    from monitor.run import crawl_sources
-
     try:
         crawl_sources(sources, crawl, claim=claim, on_item=lambda item: send.send(("crawl", item)),
                       validators=validators, keep=False)

@@ -11,8 +11,12 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
 from scraper.text import normalise_space
+
+if TYPE_CHECKING:
+    from scraper.selectors import Selectors
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,5 +88,5 @@ class SourceCrawl:
     validators: dict = field(default_factory=dict)
     # Selectors automatic detection inferred on the first page: the ones used
     # when the source has none, a suggestion when the configured ones found
-    # nothing (a scraper.extract.Selectors), else None.
-    detected: object | None = None
+    # nothing, else None.
+    detected: Selectors | None = None

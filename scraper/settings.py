@@ -1,6 +1,6 @@
 """Scrapy settings for Tidings: polite defaults for the open web.
 
-`monitor.run.scrapy_settings` overrides the politeness values from the `[crawl]`
+`monitor.crawl.scrapy_settings` overrides the politeness values from the `[crawl]`
 table of the configuration; these are the values `scrapy crawl listing`
 uses when run by hand.  Components a listing monitor does not need are
 switched off: each costs time on every request.
@@ -15,7 +15,18 @@ NEWSPIDER_MODULE = "scraper.spiders"
 TIDINGS_CONFIG = None
 TIDINGS_DB = None
 
-ITEM_PIPELINES = {"scraper.pipelines.ArchivePipeline": 300}
+# The monitor's components, named as strings so that the scraper imports
+# nothing of the monitor (Scrapy loads them with load_object at start):
+# where `scrapy crawl listing` finds its sources (scraper.plan) ...
+TIDINGS_SOURCES = "monitor.crawl.configured_sources"
+# ... and the pipeline that records each source's crawl and queues its alerts.
+ITEM_PIPELINES = {"monitor.pipeline.ArchivePipeline": 300}
+# Set on the crawler (never by hand) by a program that starts the crawl in its
+# own process, as `tidings run` does (monitor.crawl): the spider's
+# scraper.plan.CrawlPlan, and the pipeline's monitor.record.RunContext.
+# None: `scrapy crawl`, which reads TIDINGS_CONFIG and writes to TIDINGS_DB.
+TIDINGS_CRAWL_PLAN = None
+TIDINGS_RUN_CONTEXT = None
 
 # Politeness: obey robots.txt, a few requests per host, a pause between
 # requests to one host, and a User-Agent that says who we are.

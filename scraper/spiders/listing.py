@@ -1,61 +1,51 @@
-"""The one generic spider: crawls each configured listing, page by page.
+"""The one generic spider: crawls each listing of its plan, page by page.
 
 It yields one `SourceCrawl` per source, after the source's last page (or
 its first error), so the archive records a source's crawl whole.  Run by
-`tidings run`, or by hand: `scrapy crawl listing -a source=NAME`.
+`tidings run`, or by hand: `scrapy crawl listing -a source=NAME`.  What it
+crawls comes from the crawler's settings (scraper.plan).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Mapping
+from typing import Any
 
 import scrapy
 from scrapy import signals
+from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
 from scraper.encoding import decode_html
 from scraper.errors import describe_failure
 from scraper.extract import Extraction, extract
-from scraper.selectors import SelectorError, Selectors
 from scraper.items import SourceCrawl, utc_now
-
-if TYPE_CHECKING:
-    from monitor.config import Source
+from scraper.plan import CrawlPlan, ListingSource, crawl_plan
+from scraper.selectors import SelectorError, Selectors
 
 HTML_TYPES = ("text/html", "application/xhtml+xml", "text/xml", "application/xml")
 
 
 class ListingSpider(scrapy.Spider):
     name = "listing"
+    plan: CrawlPlan
 
-    def __init__(self, source: str | None = None, sources: Any = None, config: Any = None,
-                 validators: dict | None = None, claim: "Callable[[], Source | None] | None" = None,
-                 **kwargs: Any):
+    def __init__(self, source: str | None = None, **kwargs: Any):
         super().__init__(**kwargs)
-        self.config = config
+        # `-a source=A,B`: only these sources of those TIDINGS_SOURCES finds (none: all).
         self.source_names = [n for n in (source or "").split(",") if n]
-        self.sources = tuple(sources) if sources is not None else None
-        # Sources shared with other processes (monitor.workers): `claim()` hands out
-        # the next one not yet taken by any process, None when all are taken.
-        self.claim = claim
-        # Source name -> {"url", "etag", "last_modified", "crawl_id"} of its first page's last good crawl.
-        self.validators = validators or {}
 
     @classmethod
-    def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> "ListingSpider":
         spider = super().from_crawler(crawler, *args, **kwargs)
-        if spider.sources is None:
-            # Started by `scrapy crawl listing [-a source=A,B]`: read the config file.
-            from monitor.config import load_config
-
-            spider.config = load_config(crawler.settings.get("TIDINGS_CONFIG"))
-            spider.sources = spider.config.select(spider.source_names)
+        spider.plan = crawl_plan(crawler.settings, spider.source_names)
         return spider
 
     async def start(self):
-        if self.claim is None:  # every source is this process's: Scrapy takes them all at once
-            for source in self.sources:
+        claim = self.plan.claim
+        if claim is None:  # every source is this process's: Scrapy takes them all at once
+            for source in self.plan.sources:
                 yield self.first_request(source)
             return
         # Shared: take a source only when there is room to fetch it, so that a
@@ -63,16 +53,16 @@ class ListingSpider(scrapy.Spider):
         while True:
             if self.crawler.engine.needs_backout():
                 await self.crawler.signals.wait_for(signals.scheduler_empty)
-            source = self.claim()
+            source = claim()
             if source is None:
                 return
             yield self.first_request(source)
 
-    def first_request(self, source: "Source") -> scrapy.Request:
+    def first_request(self, source: ListingSource) -> scrapy.Request:
         crawl = SourceCrawl(source=source.name, url=source.url, started=utc_now())
-        return _conditional(self.page_request(source, crawl, source.url), self.validators.get(source.name))
+        return _conditional(self.page_request(source, crawl, source.url), self.plan.validators.get(source.name))
 
-    def page_request(self, source: "Source", crawl: SourceCrawl, url: str) -> scrapy.Request:
+    def page_request(self, source: ListingSource, crawl: SourceCrawl, url: str) -> scrapy.Request:
         return scrapy.Request(
             url,
             callback=self.parse_page,
@@ -88,7 +78,7 @@ class ListingSpider(scrapy.Spider):
         crawl.http_status = response.status
         if response.status == 304:  # only ever asked for with our validators: unchanged
             crawl.not_modified = True
-            crawl.validators = dict(self.validators.get(source.name) or {})  # the page it confirms
+            crawl.validators = dict(self.plan.validators.get(source.name) or {})  # the page it confirms
             yield _finish(crawl)
             return
         if crawl.pages == 1:
@@ -136,7 +126,7 @@ def _finish(crawl: SourceCrawl, error: str | None = None) -> SourceCrawl:
     return crawl
 
 
-def _detected(source: "Source", result: Extraction, html: str, url: str) -> Selectors | None:
+def _detected(source: ListingSource, result: Extraction, html: str, url: str) -> Selectors | None:
     """The selectors automatic detection used, or suggests when the configured ones found nothing."""
     if source.selectors is None:
         return result.selectors if result.records else None
@@ -146,7 +136,7 @@ def _detected(source: "Source", result: Extraction, html: str, url: str) -> Sele
     return suggestion.selectors if suggestion.records else None
 
 
-def _conditional(request: scrapy.Request, validators: dict | None) -> scrapy.Request:
+def _conditional(request: scrapy.Request, validators: Mapping[str, object] | None) -> scrapy.Request:
     """Ask for the first page only if it changed since the last good crawl.
 
     Only a 304 to these headers means "unchanged"; the validators are those

@@ -1,0 +1,122 @@
+"""Running the Scrapy crawl in this process: settings, plan, run context.
+
+`crawl_sources` is the one place the monitor starts Scrapy, for `tidings
+run` (monitor.run), its worker processes (monitor.workers) and `tidings
+preview`.  It hands the crawl what it needs through the crawler's settings,
+read by each component in its `from_crawler`: the spider's `CrawlPlan`
+(scraper.plan) and the pipeline's `RunContext` (monitor.pipeline).
+`configured_sources` is the other way in: what the scraper's settings name
+for `scrapy crawl listing` to find its sources.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING
+
+from monitor.config import CrawlSettings, Source, load_config
+from monitor.errors import ArchiveError, TidingsError
+from monitor.record import RunContext
+from scraper.plan import PLAN_SETTING, CrawlPlan, PageValidators
+
+if TYPE_CHECKING:
+    from scrapy.settings import BaseSettings, Settings
+
+
+def scrapy_settings(crawl: CrawlSettings, *, record: bool = True) -> "Settings":
+    """Scrapy settings for a run: the project's defaults plus the [crawl] table."""
+    from scrapy.settings import Settings
+
+    settings = Settings()
+    settings.setmodule("scraper.settings", priority="project")
+    settings.setdict(
+        {
+            "CONCURRENT_REQUESTS": crawl.concurrency,
+            "CONCURRENT_REQUESTS_PER_DOMAIN": crawl.per_domain,
+            "DOWNLOAD_DELAY": crawl.delay,
+            "AUTOTHROTTLE_ENABLED": crawl.autothrottle,
+            "AUTOTHROTTLE_START_DELAY": max(crawl.delay, 0.1),
+            "USER_AGENT": crawl.effective_user_agent,
+            "ROBOTSTXT_OBEY": crawl.obey_robots,
+            "DOWNLOAD_MAXSIZE": crawl.max_bytes,
+            # Tidings' CLI sets up logging (monitor.cli.setup_logging), not Scrapy.
+            "LOG_INSTALL_ROOT_HANDLER": False,
+        },
+        priority="cmdline",
+    )
+    if not record:
+        settings.set("ITEM_PIPELINES", {}, priority="cmdline")
+    return settings
+
+
+def crawl_sources(
+    sources: Iterable[Source],
+    crawl: CrawlSettings,
+    *,
+    context: RunContext | None = None,
+    on_item: Callable[[object], None] | None = None,
+    validators: PageValidators | None = None,
+    claim: Callable[[], Source | None] | None = None,
+    on_start: Callable[[], None] | None = None,
+    keep: bool = True,
+) -> list:
+    """Crawl sources in one Scrapy process; return what the pipelines produced.
+
+    With a run context, each item is a `SourceReport` recorded in its
+    archive; without one, a raw `SourceCrawl` (for previews and worker
+    processes).  Raises the first TidingsError a pipeline met, such as a
+    full disk.  With `claim`, only the sources it hands out are crawled
+    (shared with other processes: monitor.workers); `on_start` runs in the
+    reactor once the engine has started; `keep=False` returns nothing, for a
+    caller that takes each item from `on_item` (a worker process need not
+    hold every crawl it has sent on).
+    """
+    from scraper.preload import load_crawl_modules
+
+    load_crawl_modules()
+    from scrapy import signals
+    from scrapy.crawler import CrawlerProcess
+
+    from monitor.pipeline import RUN_CONTEXT_SETTING
+    from scraper.spiders.listing import ListingSpider
+
+    collected: list = []
+    errors: list[BaseException] = []
+
+    def scraped(item, **_):
+        if keep:
+            collected.append(item)
+        if on_item:
+            on_item(item)
+
+    def item_failed(item, failure, **_):
+        errors.append(failure.value)
+
+    process = CrawlerProcess(scrapy_settings(crawl, record=context is not None))
+    crawler = process.create_crawler(ListingSpider)
+    # Set on this crawler's own copy of the settings (not copied again, so
+    # the archive and the shared claim stay the very objects given here).
+    plan = CrawlPlan(tuple(sources), claim=claim, validators=validators or {})
+    crawler.settings.set(PLAN_SETTING, plan, priority="cmdline")
+    crawler.settings.set(RUN_CONTEXT_SETTING, context, priority="cmdline")
+    crawler.signals.connect(scraped, signal=signals.item_scraped)
+    crawler.signals.connect(item_failed, signal=signals.item_error)
+    if on_start:
+        def started(**_):
+            on_start()
+
+        crawler.signals.connect(started, signal=signals.engine_started)
+    process.crawl(crawler)
+    process.start()
+    for error in errors:
+        if isinstance(error, TidingsError):
+            raise error
+        archive = context.archive.path if context else "archive"
+        raise ArchiveError(f"{archive}: could not record a crawl: {error}")
+    return collected
+
+
+def configured_sources(settings: "BaseSettings", names: Sequence[str]) -> tuple[Source, ...]:
+    """TIDINGS_SOURCES for `scrapy crawl listing [-a source=A,B]`: the named
+    (else all) sources of the configuration file TIDINGS_CONFIG names."""
+    return load_config(settings.get("TIDINGS_CONFIG")).select(list(names))
