@@ -171,7 +171,111 @@ def test_a_page_whose_script_never_yields_fails_within_its_budget(rendered):
     assert spin["seconds"] < 4 + MARGIN
 
 
-def test_a_page_that_never_loads_fails_within_its_budget(rendered):
+def test_a_page_that_never_loads_fails_within_its_budget(rendered, js_site):
     stuck = rendered["stuck"]
-    assert stuck["items"] == [] and stuck["error"]
+    assert stuck["items"] == []
+    assert stuck["error"] == f"browser: the page did not load within 3 s at {js_site.url('stuck')}"
     assert stuck["seconds"] < 3 + MARGIN
+
+
+# --- no browser process outlives its crawl ---------------------------------------------------
+
+
+def _tree(pid: int) -> dict[int, bytes]:
+    """A process and its live descendants, each with its command line."""
+    found, todo = {}, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            with open(f"/proc/{current}/cmdline", "rb") as fh:
+                found[current] = fh.read()
+            for task in os.listdir(f"/proc/{current}/task"):
+                with open(f"/proc/{current}/task/{task}/children") as fh:
+                    todo.extend(int(c) for c in fh.read().split())
+        except OSError:
+            continue
+    return found
+
+
+def _alive(pid: int, cmdline: bytes) -> bool:
+    """Still in the process table as the same program, and not a zombie."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            same = fh.read() == cmdline
+        with open(f"/proc/{pid}/stat") as fh:
+            state = fh.read().rpartition(")")[2].split()[0]
+    except OSError:
+        return False
+    return same and state != "Z"
+
+
+def _browser_running(proc: subprocess.Popen, wait: float = 60) -> dict[int, bytes]:
+    """The crawl's process tree once its Chromium runs (launched by Playwright over a pipe)."""
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        tree = _tree(proc.pid)
+        if any(b"--remote-debugging-pipe" in cmd for cmd in tree.values()):
+            return tree
+        assert proc.poll() is None, proc.stderr.read()[-3000:]
+        time.sleep(0.1)
+    raise AssertionError("Chromium did not start")
+
+
+def _left_over(tree: dict[int, bytes], wait: float = 15) -> list[str]:
+    deadline = time.monotonic() + wait
+    while True:
+        alive = [cmd.split(b"\0")[0].decode(errors="replace") for pid, cmd in tree.items() if _alive(pid, cmd)]
+        if not alive or time.monotonic() > deadline:
+            return alive
+        time.sleep(0.1)
+
+
+def _stuck_crawl(chromium: str, js_site, budget: float = 60) -> subprocess.Popen:
+    """A crawl rendering a page that never loads, with a long budget: busy when it is stopped."""
+    return start_crawl(chromium, [case("stuck", js_site.url("stuck"), timeout=budget),
+                                  case("json", js_site.url("json"))])
+
+
+def test_one_driver_and_one_browser_serve_a_crawl_and_leave_with_it(chromium, js_site):
+    proc = _stuck_crawl(chromium, js_site, budget=8)
+    try:
+        tree = _browser_running(proc)
+        drivers = [cmd for cmd in tree.values() if b"run-driver" in cmd]
+        # One browser, one profile (Debian's /usr/bin/chromium is a script that execs the browser).
+        profiles = {arg for cmd in tree.values() for arg in cmd.split(b"\0") if arg.startswith(b"--user-data-dir=")}
+        assert len(drivers) == 1 and len(profiles) == 1, (drivers, profiles)
+        time.sleep(1)
+        tree = _tree(proc.pid)
+        proc.send_signal(signal.SIGTERM)  # graceful: the stuck page runs out its budget, then all close
+        out, err = proc.communicate(timeout=90)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0, err[-3000:]
+    assert _left_over(tree) == []
+
+
+@pytest.mark.parametrize("how", ["SIGKILL", "second SIGTERM"])
+def test_no_browser_process_outlives_a_killed_crawl(chromium, js_site, how):
+    proc = _stuck_crawl(chromium, js_site)
+    try:
+        _browser_running(proc)
+        time.sleep(1)  # let its renderers start too
+        tree = _tree(proc.pid)
+        if how == "SIGKILL":
+            proc.kill()
+        else:
+            proc.send_signal(signal.SIGTERM)
+            time.sleep(0.5)
+            proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+    finally:
+        proc.kill()
+        proc.communicate()
+    assert len(tree) > 3
+    assert _left_over(tree) == []
+
+
+def test_a_run_without_browser_sources_never_imports_playwright(js_site):
+    result = crawl(None, [{"key": "plain", "url": js_site.url("partial"), "select": CARDS, "steps": None}])
+    assert len(result["plain"]["items"]) == 2
+    assert result["_imported_playwright"] is False
