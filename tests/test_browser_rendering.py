@@ -279,3 +279,11 @@ def test_a_run_without_browser_sources_never_imports_playwright(js_site):
     result = crawl(None, [{"key": "plain", "url": js_site.url("partial"), "select": CARDS, "steps": None}])
     assert len(result["plain"]["items"]) == 2
     assert result["_imported_playwright"] is False
+
+
+def test_a_browser_that_cannot_start_fails_only_the_pages_rendered_in_it(chromium, js_site):
+    result = crawl("/bin/true", [case("json", js_site.url("json")),
+                                 {"key": "plain", "url": js_site.url("partial"), "select": CARDS, "steps": None}])
+    assert result["json"]["items"] == [] and result["json"]["error"].startswith("browser: ")
+    assert "\n" not in result["json"]["error"]
+    assert len(result["plain"]["items"]) == 2 and result["plain"]["error"] is None
