@@ -54,7 +54,7 @@ def crawl(mode: str, urls: list[str], executable: str | None) -> None:
             for url in urls:
                 yield scrapy.Request(url, dont_filter=True)
             if mode == "handler+1":
-                from scraper.browser import BrowserSteps, browser_meta
+                from scraper.browser_steps import BrowserSteps, browser_meta
 
                 yield scrapy.Request(urls[0], dont_filter=True, meta=browser_meta(BrowserSteps(timeout=30)))
 

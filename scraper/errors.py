@@ -25,7 +25,7 @@ from twisted.internet import error as twisted_error
 from twisted.python.failure import Failure
 from twisted.web._newclient import ResponseNeverReceived
 
-from scraper.browser import TIMEOUT_META, BrowserStepError, first_line
+from scraper.browser_steps import TIMEOUT_META, BrowserStepError, first_line
 
 
 def _host(url: str) -> str:

@@ -39,7 +39,8 @@ def crawl(job: dict) -> dict:
     from scrapy.crawler import CrawlerProcess
     from scrapy.settings import Settings
 
-    from scraper.browser import BrowserSteps, browser_meta, browser_settings
+    from scraper.browser import browser_settings
+    from scraper.browser_steps import BrowserSteps, browser_meta
     from scraper.errors import describe_failure
 
     settings = Settings()

@@ -18,7 +18,8 @@ import time
 
 import pytest
 
-from scraper.browser import SETTLE_CAP, BrowserNotFound, find_browser, require_browser_support
+from scraper.browser import BrowserNotFound, find_browser, require_browser_support
+from scraper.browser_steps import SETTLE_CAP
 from tests.conftest import ROOT, Site
 from tests.js_pages import JsSite
 

@@ -1,6 +1,6 @@
 """Which browser a run launches, the settings of a crawl that renders in one, and the steps as data.
 
-Pure parts of scraper.browser, no browser needed: these run everywhere.
+Pure parts of scraper.browser and scraper.browser_steps, no browser needed: these run everywhere.
 """
 
 from __future__ import annotations
@@ -11,17 +11,8 @@ import stat
 import pytest
 from scrapy.settings import Settings
 
-from scraper.browser import (
-    HANDLER,
-    STEPS,
-    BrowserNotFound,
-    BrowserSteps,
-    PageSession,
-    browser_meta,
-    browser_settings,
-    find_browser,
-    is_media,
-)
+from scraper.browser import HANDLER, BrowserNotFound, browser_settings, find_browser, is_media
+from scraper.browser_steps import STEPS, BrowserSteps, PageSession, browser_meta
 
 
 def _executable(path) -> str:
