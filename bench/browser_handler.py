@@ -11,9 +11,13 @@ with the project's Scrapy settings, interleaved, medians of `--repeats`:
 - `handler`: asyncio with `scraper.browser.browser_settings` (the Playwright
   driver starts with the crawl) but every page over HTTP: what a run's HTTP
   sources pay when it also has browser sources;
-- `handler+1`: the same plus page 0 rendered once more in Chromium: the
+- `stock-handler`: the same with scrapy-playwright's own handler as its
+  README names it (one per scheme, the crawl waiting for its driver);
+- `handler+1`: `handler` plus page 0 rendered once more in Chromium: the
   browser's own cost (launch, one page).
 
+"HTTP pages read by" is the time from the crawl's creation to its last HTTP
+page parsed: what the HTTP sources of a run with browser sources wait.
 Ratios are against `asyncio` measured in the same run.  Not part of the tests.
 """
 
@@ -21,11 +25,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import statistics
 import sys
+import tempfile
+import time
 
 from bench.common import PYTHON, Measure, fixture_site, machine, measure, table
 
-MODES = ("asyncio", "epoll", "handler", "handler+1")
+MODES = ("asyncio", "epoll", "stock-handler", "handler", "handler+1")
+STOCK = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
 
 
 def crawl(mode: str, urls: list[str], executable: str | None) -> None:
@@ -41,11 +50,15 @@ def crawl(mode: str, urls: list[str], executable: str | None) -> None:
                       "LOG_LEVEL": "ERROR"}, priority="cmdline")
     if mode == "epoll":
         settings.set("TWISTED_REACTOR", "twisted.internet.epollreactor.EPollReactor", priority="cmdline")
-    if mode.startswith("handler"):
+    if "handler" in mode:
         from scraper.browser import browser_settings
 
         settings.setdict(browser_settings(executable, pages=2), priority="cmdline")
+    if mode == "stock-handler":
+        settings.set("DOWNLOAD_HANDLERS_BASE", {"http": STOCK, "https": STOCK}, priority="cmdline")
     seen: list[int] = []
+    began = time.monotonic()
+    http_done = [0.0]
 
     class Bench(scrapy.Spider):
         name = "bench"
@@ -60,6 +73,8 @@ def crawl(mode: str, urls: list[str], executable: str | None) -> None:
 
         def parse(self, response):
             seen.append(len(response.css("div.views-row")))
+            if "playwright" not in response.flags:
+                http_done[0] = time.monotonic() - began
 
     process = CrawlerProcess(settings)
     process.crawl(Bench)
@@ -67,6 +82,8 @@ def crawl(mode: str, urls: list[str], executable: str | None) -> None:
     expected = len(urls) + (mode == "handler+1")
     if len(seen) != expected or not all(seen):
         raise SystemExit(f"{mode}: {len(seen)} of {expected} pages read, items {seen[:5]}")
+    with open(os.environ["BENCH_HTTP_DONE"], "a") as out:
+        out.write(f"{http_done[0]}\n")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -88,17 +105,22 @@ def main(argv: list[str] | None = None) -> None:
         with fixture_site(size) as site:
             urls = site.urls()
             runs: dict[str, list[Measure]] = {mode: [] for mode in MODES}
+            http_done: dict[str, list[float]] = {mode: [] for mode in MODES}
             for _ in range(args.repeats):
                 for mode in MODES:
                     job = json.dumps({"mode": mode, "urls": urls, "executable": executable})
-                    runs[mode].append(measure([PYTHON, "-m", "bench.browser_handler", "--child", job]))
+                    with tempfile.NamedTemporaryFile("r") as done:
+                        runs[mode].append(measure([PYTHON, "-m", "bench.browser_handler", "--child", job],
+                                                  env={"BENCH_HTTP_DONE": done.name}))
+                        http_done[mode].append(float(done.read()))
         base = Measure.median(runs["asyncio"])
         rows = []
         for mode in MODES:
             m = Measure.median(runs[mode])
-            rows.append([mode, size, m.wall, m.cpu, m.rss, m.pss, m.wall / base.wall, m.cpu / base.cpu])
+            done = statistics.median(http_done[mode])
+            rows.append([mode, size, done, m.wall, m.cpu, m.rss, m.pss, m.wall / base.wall, m.cpu / base.cpu])
         print()
-        print(table(["crawl", "pages", "wall s", "CPU s", "peak RSS MiB (tree)", "peak PSS MiB (tree)", "wall ratio", "CPU ratio"], rows))
+        print(table(["crawl", "pages", "HTTP pages read by, s", "wall s", "CPU s", "peak RSS MiB (tree)", "peak PSS MiB (tree)", "wall ratio", "CPU ratio"], rows))
 
 
 if __name__ == "__main__":

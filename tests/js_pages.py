@@ -18,22 +18,23 @@ from tests.pages import Item, seed_items
 
 JS_SITE = Path(__file__).parent / "js_site"
 PER_PAGE = 4
-SHELLS = ("json", "timer", "more", "scroll", "consent", "broken", "partial", "busy", "spin", "stuck")
+SHELLS = ("json", "slow", "timer", "more", "scroll", "consent", "broken", "partial", "busy", "spin", "stuck")
 
 
 class JsSite:
     """The pages of tests/js_site/ and their JSON API over `site`; `items` may change between crawls."""
 
-    def __init__(self, site: Site, items: list[Item] | None = None, api_delay: float = 0.0) -> None:
+    def __init__(self, site: Site, items: list[Item] | None = None, slow: float = 1.5) -> None:
         self.site = site
         self.items = list(seed_items() if items is None else items)
-        self.api_delay = api_delay
+        self.slow = slow  # seconds /api/slow-news.json takes to answer
         self.hold = threading.Event()  # /api/stuck.js answers only once set (never, in a test)
         site.pages["/cards.js"] = Page((JS_SITE / "cards.js").read_text(encoding="utf-8"),
                                        headers={"Content-Type": "text/javascript"})
         for name in SHELLS:
             site.pages[f"/{name}.html"] = Page((JS_SITE / f"{name}.html").read_text(encoding="utf-8"))
         site.pages["/api/news.json"] = self._all
+        site.pages["/api/slow-news.json"] = self._slow
         for n in range(1, 10):
             site.pages[f"/api/news?page={n}"] = self._paged(n)
         site.pages["/api/ping"] = Page("pong", headers={"Content-Type": "text/plain"})
@@ -50,8 +51,6 @@ class JsSite:
         return [{"headline": i.headline, "path": i.path, "date": i.date} for i in items]
 
     def _answer(self, handler, payload) -> None:
-        if self.api_delay:
-            time.sleep(self.api_delay)
         body = json.dumps(payload).encode("utf-8")
         handler.send_response(200)
         handler.send_header("Content-Type", "application/json")
@@ -61,6 +60,10 @@ class JsSite:
 
     def _all(self, handler) -> None:
         self._answer(handler, self._records(self.items))
+
+    def _slow(self, handler) -> None:
+        time.sleep(self.slow)
+        self._all(handler)
 
     def _paged(self, n: int):
         def answer(handler) -> None:

@@ -22,6 +22,7 @@ from scraper.browser import BrowserNotFound, find_browser, require_browser_suppo
 from scraper.browser_steps import SETTLE_CAP
 from tests.conftest import ROOT, Site
 from tests.js_pages import JsSite
+from tests.pages import extra_item
 
 CARDS = "article.card h3 a"
 # Seconds a page may take past its budget (two busy cores): far below the
@@ -85,6 +86,7 @@ def rendered(chromium, js_site) -> dict:
     s = js_site
     return crawl(chromium, [
         case("json", s.url("json")),
+        case("slow", s.url("slow")),
         case("timer", s.url("timer"), wait_for="article.card"),
         case("more", s.url("more"), click="#more", click_times=5),
         case("more_once", s.url("more"), click="#more", click_times=1),
@@ -114,6 +116,11 @@ def test_the_same_page_fetched_over_http_has_no_items_and_skips_the_browser(rend
     assert rendered["plain_json"] == {**rendered["plain_json"], "items": [], "error": None}
     assert "playwright" not in rendered["plain_json"]["flags"]
     assert len(rendered["plain_partial"]["items"]) == 2
+
+
+def test_a_listing_from_a_slow_endpoint_is_waited_for_without_a_selector(rendered, js_site):
+    """The default wait: until nothing is loading and the page stops changing."""
+    assert rendered["slow"]["items"] == [list(i) for i in js_site.listed()]
 
 
 def test_a_listing_drawn_after_a_delay_is_waited_for(rendered, js_site):
@@ -288,3 +295,21 @@ def test_a_browser_that_cannot_start_fails_only_the_pages_rendered_in_it(chromiu
     assert result["json"]["items"] == [] and result["json"]["error"].startswith("browser: ")
     assert "\n" not in result["json"]["error"]
     assert len(result["plain"]["items"]) == 2 and result["plain"]["error"] is None
+
+
+def test_a_second_crawl_renders_exactly_the_one_new_item(chromium):
+    site = Site()
+    try:
+        pages = JsSite(site)
+        jobs = [case("json", pages.url("json")), case("more", pages.url("more"), click="#more", click_times=5)]
+        first = crawl(chromium, jobs)
+        pages.items.insert(0, extra_item(1))
+        second = crawl(chromium, jobs)
+    finally:
+        site.close()
+    new = (extra_item(1).headline, site.url(extra_item(1).path))
+    for key in ("json", "more"):
+        before = [tuple(i) for i in first[key]["items"]]
+        after = [tuple(i) for i in second[key]["items"]]
+        assert [i for i in after if i not in before] == [new]
+        assert after == [new] + before
