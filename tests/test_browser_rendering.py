@@ -245,7 +245,7 @@ def _stuck_crawl(chromium: str, js_site, budget: float = 60) -> subprocess.Popen
 
 
 def test_one_driver_and_one_browser_serve_a_crawl_and_leave_with_it(chromium, js_site):
-    proc = _stuck_crawl(chromium, js_site, budget=8)
+    proc = _stuck_crawl(chromium, js_site, budget=4)
     try:
         tree = _browser_running(proc)
         drivers = [cmd for cmd in tree.values() if b"run-driver" in cmd]
