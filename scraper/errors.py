@@ -25,6 +25,8 @@ from twisted.internet import error as twisted_error
 from twisted.python.failure import Failure
 from twisted.web._newclient import ResponseNeverReceived
 
+from scraper.browser_steps import TIMEOUT_META, BrowserStepError, first_line
+
 
 def _host(url: str) -> str:
     try:
@@ -42,6 +44,10 @@ def describe_failure(failure: Failure, request: Request, *, max_bytes: int | Non
     """
     url = request.url
     exc = failure.value
+    if isinstance(exc, BrowserStepError):
+        return str(exc)
+    if type(exc).__module__.startswith("playwright."):
+        return _browser_failure(exc, request)
     if failure.check(HttpError):
         response = exc.response
         refused = _unfollowed_redirect(response)
@@ -82,6 +88,14 @@ def describe_failure(failure: Failure, request: Request, *, max_bytes: int | Non
     if failure.check(twisted_error.ConnectError, twisted_error.ConnectionLost, twisted_error.ConnectionDone):
         return f"cannot connect to {_host(url)} ({_short(exc)})"
     return f"{type(exc).__name__} fetching {url}: {_short(exc)}"
+
+
+def _browser_failure(exc: BaseException, request: Request) -> str:
+    """A Playwright error (the page did not load, the browser went away) in one line."""
+    budget = request.meta.get(TIMEOUT_META)
+    if type(exc).__name__ == "TimeoutError" and isinstance(budget, (int, float)):
+        return f"browser: the page did not load within {budget:g} s at {request.url}"
+    return f"browser: {first_line(exc)} at {request.url}"
 
 
 def _too_large(url: str, maxsize: int | None, how: str = "") -> str:
