@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pages import DRUPAL_SOURCE, FIXTURES, Item, Listing, seed_items
+from tests.pages import DRUPAL_SOURCE, FIXTURES, Item, Listing, seed_items
 from scraper.extract import extract
 from scraper.selectors import SelectorError, Selectors, compile_selector
 from scraper.text import canonical_url, element_paragraphs, normalise_space, parse_date, parse_html

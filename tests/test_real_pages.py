@@ -17,9 +17,9 @@ from typing import Callable
 import brotli
 import pytest
 
-from conftest import Page, Site, tidings, write_config
-from faults import redirect
-from pages import DRUPAL_SOURCE, Item, Listing, extra_item
+from tests.faults import redirect
+from tests.helpers import Page, Site, tidings, write_config
+from tests.pages import DRUPAL_SOURCE, Item, Listing, extra_item
 
 MAX_BYTES = 200_000
 

@@ -19,7 +19,7 @@ from scraper.autodetect import detect
 from scraper.extract import extract
 from scraper.selectors import Selectors
 from scraper.text import parse_html
-from tests.conftest import Page, tidings, write_config
+from tests.helpers import Page, tidings, write_config
 from tests.pages import DRUPAL_SOURCE, Listing, seed_items
 
 CORPUS = Path(__file__).parent / "corpus"
