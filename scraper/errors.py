@@ -23,7 +23,7 @@ from scrapy.exceptions import (
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet import error as twisted_error
 from twisted.python.failure import Failure
-from twisted.web._newclient import ResponseNeverReceived
+from twisted.web.client import ResponseNeverReceived  # public home of twisted.web._newclient's exception
 
 from scraper.browser_steps import TIMEOUT_META, BrowserStepError, first_line
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
+import time
+from email.utils import mktime_tz, parsedate_tz
+from http.cookies import CookieError, Morsel, SimpleCookie
 
-from scrapy import Request
+from scrapy import Request, signals
 from scrapy.http import Response
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware as ScrapyRobotsTxtMiddleware
-from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
-from twisted.internet.defer import Deferred
 
 
 class RobotsTxtSlotMiddleware:
@@ -38,75 +39,103 @@ class RedirectCookiesMiddleware:
     request (Scrapy's redirect middleware drops them when the redirect leaves
     the host or goes from https to http); no jar outlives the redirect chain.
     Runs just before that middleware sees the response.
+
+    Set-Cookie lines are read by the standard library's `http.cookies`, which
+    keeps a quoted value whole (`pref="a;b"`), and a cookie expired by
+    `Max-Age` or by an `Expires` in the past is deleted, not sent on.
     """
 
     def process_response(self, request: Request, response: Response) -> Response:
         if 300 <= response.status < 400 and b"Set-Cookie" in response.headers:
-            cookies = dict(_cookie_pairs(request.headers.get(b"Cookie", b"").decode("latin-1"), sep=";"))
+            jar = _cookies_carried(request)
+            secure_ok = request.url.startswith("https:")
+            now = time.time()
             for line in response.headers.getlist(b"Set-Cookie"):
-                _set_cookie(cookies, line.decode("latin-1"), secure_ok=request.url.startswith("https:"))
-            if cookies:
-                request.headers[b"Cookie"] = "; ".join(f"{name}={value}" for name, value in cookies.items())
+                _set_cookie(jar, line.decode("latin-1"), secure_ok=secure_ok, now=now)
+            request.meta[_REDIRECT_COOKIES] = jar
+            if jar:
+                request.headers[b"Cookie"] = "; ".join(f"{m.key}={m.coded_value}" for m in jar.values())
             else:
                 request.headers.pop(b"Cookie", None)
         return response
 
 
-def _cookie_pairs(text: str, sep: str):
-    for part in text.split(sep):
-        name, eq, value = part.strip().partition("=")
-        if name and eq:
-            yield name.strip(), value.strip()
+_REDIRECT_COOKIES = "tidings_redirect_cookies"  # request.meta key: the chain's cookies, copied along with meta
 
 
-def _set_cookie(cookies: dict, line: str, *, secure_ok: bool) -> None:
-    """Apply one Set-Cookie header line to `cookies` (name -> value)."""
-    pair, _, attributes = line.partition(";")
-    found = list(_cookie_pairs(pair, sep=";"))
-    if not found:
+def _cookies_carried(request: Request) -> SimpleCookie:
+    """A copy of the cookies `request` carries from earlier redirects of its chain.
+
+    Only while it still has the Cookie header they were sent in: where Scrapy's
+    redirect middleware dropped that header (another host, https to http),
+    the cookies stay behind with it.
+    """
+    jar = SimpleCookie()
+    if b"Cookie" in request.headers:
+        jar.update(request.meta.get(_REDIRECT_COOKIES) or {})
+    return jar
+
+
+def _set_cookie(jar: SimpleCookie, line: str, *, secure_ok: bool, now: float) -> None:
+    """Apply one Set-Cookie header line to `jar`; a line `http.cookies` cannot read is ignored."""
+    parsed = SimpleCookie()
+    try:
+        parsed.load(line)
+    except CookieError:
         return
-    name, value = found[0]
-    attrs = {k.strip().lower(): v.strip() for k, _, v in (a.partition("=") for a in attributes.split(";"))}
-    max_age = attrs.get("max-age", "")
-    expired = max_age.lstrip("-").isdigit() and int(max_age) <= 0
-    if expired or ("secure" in attrs and not secure_ok):
-        cookies.pop(name, None)
+    morsel = next(iter(parsed.values()), None)  # one line sets one cookie
+    if morsel is None:
         return
-    cookies[name] = value
+    if _expired(morsel, now) or (morsel["secure"] and not secure_ok):
+        jar.pop(morsel.key, None)
+    else:
+        jar[morsel.key] = morsel
+
+
+def _expired(morsel: Morsel, now: float) -> bool:
+    """Whether the cookie is deleted: Max-Age wins over Expires (RFC 6265 5.3)."""
+    max_age = str(morsel["max-age"]).strip()
+    if max_age:
+        try:
+            return int(max_age) <= 0
+        except ValueError:
+            pass  # an unreadable Max-Age is ignored
+    expires = parsedate_tz(morsel["expires"]) if morsel["expires"] else None
+    return expires is not None and mktime_tz(expires) <= now
 
 
 class RobotsTxtMiddleware(ScrapyRobotsTxtMiddleware):
     """Scrapy's, with every request that waits for robots.txt checked against it.
 
-    In Scrapy 2.19 the requests waiting for a host's robots.txt all await
-    one Deferred through `asFuture()`, whose callback swallows the result:
-    the first waiter gets the parsed robots.txt, every later one gets None
-    and goes through unchecked.  With several sources on one site (a news
-    and a press-release listing, say) all but two would ignore robots.txt.
-    Each waiter here awaits its own copy of the result instead.
+    In Scrapy 2.15 to 2.19 the requests waiting for a host's robots.txt all
+    await one Deferred through `asFuture()`, whose callback swallows the
+    result: the first waiter gets the parsed robots.txt, every later one gets
+    None and goes through unchecked.  With several sources on one site (a
+    news and a press-release listing, say) all but two would ignore
+    robots.txt.  (The change that brought it: scrapy/scrapy#6802, whose
+    author noted the waiting path is not covered by Scrapy's tests.)
+
+    Public hooks only: the `robots_parsed` signal (Scrapy 2.18) says which
+    parser a host got, and a waiter handed None by Scrapy gets that parser.
+    A host whose robots.txt failed never sends the signal, so its waiters
+    still get None (allowed), as in Scrapy.  Once Scrapy hands every waiter
+    the parser, the fallback is simply never taken.
     """
 
     def __init__(self, crawler):
         super().__init__(crawler)
+        self._parsed: dict[str, object] = {}  # netloc -> the robots.txt parser Scrapy built for it
+        crawler.signals.connect(self._remember_parser, signal=signals.robots_parsed)
         _ROBOTS_LOG.addFilter(_one_line)  # idempotent: a filter object is added once
 
+    def _remember_parser(self, robotparser, request: Request, **_) -> None:
+        self._parsed[urlparse_cached(request).netloc] = robotparser
+
     async def robot_parser(self, request):
-        pending = self._parsers.get(urlparse_cached(request).netloc)
-        if isinstance(pending, Deferred):
-            return await maybe_deferred_to_future(_relay(pending))
-        return await super().robot_parser(request)
-
-
-def _relay(deferred: Deferred) -> Deferred:
-    """A new Deferred with `deferred`'s result, which stays on `deferred`."""
-    copy: Deferred = Deferred()
-
-    def forward(result):
-        copy.callback(result)
-        return result
-
-    deferred.addBoth(forward)
-    return copy
+        parser = await super().robot_parser(request)
+        if parser is None:
+            parser = self._parsed.get(urlparse_cached(request).netloc)
+        return parser
 
 
 _ROBOTS_LOG = logging.getLogger(ScrapyRobotsTxtMiddleware.__module__)

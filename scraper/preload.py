@@ -14,6 +14,17 @@ duration of that import.  The garbage collector is paused meanwhile (see
 
 No reactor is installed by these imports, so they may run before Scrapy
 installs its asyncio reactor, and before worker processes are forked.
+
+This replaces a private detail of Scrapy (the module global `inspect` of
+scrapy.utils.deprecate): Scrapy offers no hook for it.  The slowness is
+CPython's (inspect.getmodule rescans sys.modules for frames without a source
+file: https://github.com/python/cpython/issues/92041); Scrapy's side is
+create_deprecated_class's caller lookup (the module's future is discussed in
+https://github.com/scrapy/scrapy/issues/2194).  So the patch applies only to
+the Scrapy versions it was checked against (`VERIFIED_SCRAPY`), only while
+that module still uses the real `inspect`, and tests/test_scrapy_internals.py
+fails when the installed Scrapy is outside those versions or stops looking
+its caller up this way.  Elsewhere the import simply takes the slow path.
 """
 
 from __future__ import annotations
@@ -27,6 +38,11 @@ import types
 from typing import Any, Iterator
 
 HTTP_HANDLER_MODULE = "scrapy.core.downloader.handlers.http11"
+
+# (major, minor) of the Scrapy releases whose create_deprecated_class was read
+# and found to call only `inspect.stack()[1]` and `inspect.getmodule(frame)`.
+# Add a release here only after reading its scrapy/utils/deprecate.py.
+VERIFIED_SCRAPY = frozenset({(2, 19)})
 
 
 def load_crawl_modules() -> None:
@@ -85,11 +101,20 @@ class _FrameModuleInspect:
         return inspect.getmodule(obj, _filename)
 
 
+def frame_lookup_applies() -> bool:
+    """Whether the installed Scrapy is one the patch was checked against, unchanged."""
+    import scrapy
+    from scrapy.utils import deprecate
+
+    release = tuple(int(part) for part in scrapy.__version__.split(".")[:2] if part.isdigit())
+    return release in VERIFIED_SCRAPY and getattr(deprecate, "inspect", None) is inspect
+
+
 @contextlib.contextmanager
 def _frame_module_lookup() -> Iterator[None]:
     from scrapy.utils import deprecate
 
-    if getattr(deprecate, "inspect", None) is not inspect:  # another Scrapy: leave it alone
+    if not frame_lookup_applies():  # another Scrapy: leave it alone
         yield
         return
     deprecate.inspect = _FrameModuleInspect()  # type: ignore[assignment]

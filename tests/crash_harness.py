@@ -38,11 +38,11 @@ import time
 from collections import Counter
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repository root: tests.* and the packages
 
-from alert_receivers import Receiver  # noqa: E402
-from conftest import ROOT, Page, Site, write_config  # noqa: E402
-from pages import DRUPAL_SOURCE, Item, Listing  # noqa: E402
+from tests.alert_receivers import Receiver  # noqa: E402
+from tests.helpers import ROOT, Page, Site, write_config  # noqa: E402
+from tests.pages import DRUPAL_SOURCE, Item, Listing  # noqa: E402
 
 SOURCES = ("alpha", "beta", "gamma")
 

@@ -13,7 +13,7 @@ import threading
 import time
 from pathlib import Path
 
-from tests.conftest import Page, Site
+from tests.helpers import Page, Site
 from tests.pages import Item, seed_items
 
 JS_SITE = Path(__file__).parent / "js_site"

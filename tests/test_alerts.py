@@ -14,7 +14,7 @@ import sys
 import pytest
 
 from tests.alert_receivers import Receiver, SmtpServer, free_port, parts, self_signed_cert, wait_for
-from tests.conftest import ROOT, Page, tidings, toml_value, write_config
+from tests.helpers import ROOT, Page, tidings, toml_value, write_config
 from tests.pages import DRUPAL_SOURCE, Item, Listing, extra_item, seed_items
 
 SECRET = "planted-webhook-secret-7f3a9c"

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, Page, Result, write_config
-from pages import DRUPAL_SOURCE, Listing, extra_item, seed_items
+from tests.helpers import ROOT, Page, Result, write_config
+from tests.pages import DRUPAL_SOURCE, Listing, extra_item, seed_items
 
 MANY_NEW = [extra_item(n) for n in range(1, 300)]  # enough to outgrow the WAL file
 

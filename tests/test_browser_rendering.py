@@ -20,7 +20,7 @@ import pytest
 
 from scraper.browser import BrowserNotFound, find_browser, require_browser_support
 from scraper.browser_steps import SETTLE_CAP
-from tests.conftest import ROOT, Site
+from tests.helpers import ROOT, Site
 from tests.js_pages import JsSite
 from tests.pages import extra_item
 

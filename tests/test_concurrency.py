@@ -16,9 +16,9 @@ import threading
 import time
 from collections import Counter
 
-from alert_receivers import Receiver
-from conftest import ROOT, Page, tidings, write_config
-from pages import DRUPAL_SOURCE, Listing, extra_item, seed_items
+from tests.alert_receivers import Receiver
+from tests.helpers import ROOT, Page, tidings, write_config
+from tests.pages import DRUPAL_SOURCE, Listing, extra_item, seed_items
 
 NAMES = ("one", "two", "three", "four")
 

@@ -7,8 +7,8 @@ import sqlite3
 
 import pytest
 
-from conftest import tidings, write_config
-from pages import DRUPAL_SOURCE, Listing, extra_item, seed_items
+from tests.helpers import tidings, write_config
+from tests.pages import DRUPAL_SOURCE, Listing, extra_item, seed_items
 
 LAST_MODIFIED = "Tue, 03 Dec 2024 10:00:00 GMT"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import tidings
+from tests.helpers import tidings
 from monitor.config import load_config
 from monitor.errors import ConfigError
 
@@ -60,7 +60,7 @@ def test_defaults_apply_to_every_source(tmp_path):
 
 
 def test_the_shipped_config_is_valid():
-    from conftest import ROOT
+    from tests.helpers import ROOT
 
     config = load_config(ROOT / "tidings.toml")
     assert {s.name for s in config.sources} == {"unece-environment", "unece-environment-press"}

@@ -3,7 +3,7 @@ data/tidings.db; what the command line names wins over the environment."""
 
 from __future__ import annotations
 
-from tests.conftest import tidings, write_config
+from tests.helpers import tidings, write_config
 
 
 def test_the_command_line_wins_over_the_environment(tmp_path):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 
-from crash_harness import Trials
+from tests.crash_harness import Trials
 
 
 def test_killed_runs_never_damage_the_archive_or_lose_an_item(tmp_path):

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from tests.archives import A3, DAY1, DAY2, DAY3, MARKUP, W1, W1_EDITED, W4, build_sample
-from tests.conftest import tidings
+from tests.helpers import tidings
 
 ITEM_FIELDS = ["item_id", "source", "headline", "summary", "url", "published", "first_seen", "last_seen", "versions"]
 VERSION_FIELDS = ["item_id", "version", "source", "url", "seen_at", "headline", "summary", "published"]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pages import DRUPAL_SOURCE, FIXTURES, Item, Listing, seed_items
+from tests.pages import DRUPAL_SOURCE, FIXTURES, Item, Listing, seed_items
 from scraper.dates import parse_date
 from scraper.extract import extract
 from scraper.markup import element_paragraphs, parse_html

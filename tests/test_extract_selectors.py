@@ -8,7 +8,7 @@ import pytest
 from scraper.dates import parse_date
 from scraper.extract import extract
 from scraper.selectors import Selectors
-from conftest import Page, tidings, write_config
+from tests.helpers import Page, tidings, write_config
 
 TAGGED = """<html><body><div class="list">
 <div class="row"><span class="tag"><a href="/topics/env">Environment</a></span>

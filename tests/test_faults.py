@@ -25,10 +25,10 @@ from typing import Callable
 
 import pytest
 
-from alert_receivers import Receiver
-from conftest import Page, Site, tidings, write_config
-from faults import Counter, huge, never_answers, redirect, trickles, truncated
-from pages import DRUPAL_SOURCE, Item, Listing, extra_item, seed_items
+from tests.alert_receivers import Receiver
+from tests.faults import Counter, huge, never_answers, redirect, trickles, truncated
+from tests.helpers import Page, Site, tidings, write_config
+from tests.pages import DRUPAL_SOURCE, Item, Listing, extra_item, seed_items
 
 ACCENTED = Item(
     "Ministers’ “Genève” declaration – €5 million for Côte d’Ivoire",

@@ -14,7 +14,7 @@ import feedparser
 import pytest
 
 from tests.archives import A3, DAY2, DAY3, MARKUP, SOURCE_URLS, W1_EDITED, W4, build_sample
-from tests.conftest import Page, tidings, write_config
+from tests.helpers import Page, tidings, write_config
 from tests.pages import DRUPAL_SOURCE, Listing, extra_item, seed_items
 
 

@@ -17,9 +17,9 @@ from typing import Callable
 import brotli
 import pytest
 
-from conftest import Page, Site, tidings, write_config
-from faults import redirect
-from pages import DRUPAL_SOURCE, Item, Listing, extra_item
+from tests.faults import redirect
+from tests.helpers import Page, Site, tidings, write_config
+from tests.pages import DRUPAL_SOURCE, Item, Listing, extra_item
 
 MAX_BYTES = 200_000
 
@@ -99,6 +99,40 @@ def cookie_then_other_host(request) -> None:
 def other_host(request) -> None:
     COOKIE_ELSEWHERE.append(request.headers.get("Cookie") or "")
     send_listing(request, "On another host")
+
+
+COOKIES_AT_THE_END: dict[str, str] = {}  # case name -> the Cookie header the last hop of its redirects was sent
+
+
+def send_cookies_and_redirect(request, cookies: list[str], location: str) -> None:
+    request.send_response(302)
+    for cookie in cookies:
+        request.send_header("Set-Cookie", cookie)
+    request.send_header("Location", location)
+    request.send_header("Content-Length", "0")
+    request.end_headers()
+
+
+def records_cookies(name: str):
+    def handler(request) -> None:
+        COOKIES_AT_THE_END[name] = request.headers.get("Cookie") or ""
+        send_listing(request, "Cookies checked")
+    return handler
+
+
+def cookie_set_then_deleted_with_an_expires_in_1970(request) -> None:
+    """A cookie set, then deleted the way most sites delete one (an Expires in the past), on the way."""
+    send_cookies_and_redirect(request, ["stale=1; Path=/"], "/cookie-deleted/2")
+
+
+def cookie_deleted(request) -> None:
+    send_cookies_and_redirect(
+        request, ["stale=deleted; Expires=Thu, 01 Jan 1970 00:00:01 GMT; Path=/", "visited=1; Path=/"], "/cookie-deleted/3")
+
+
+def cookie_with_a_quoted_semicolon(request) -> None:
+    """A quoted cookie value holding a semicolon (RFC 2109 quoted-string): it comes back whole."""
+    send_cookies_and_redirect(request, ['pref="a;b"; Path=/'], "/cookie-quoted/2")
 
 
 ACCEPT_ENCODING: dict[str, str] = {}  # what the crawler asked for
@@ -289,6 +323,13 @@ CASES: dict[str, Case] = {
     "cookie-not-carried-to-another-host": Case(cookie_then_other_host,
                                                [("On another host", "http://localhost:{port}/news/a", None)],
                                                extra_pages={"/other-host": other_host}),
+    "cookie-deleted-with-an-expires-in-1970": Case(
+        cookie_set_then_deleted_with_an_expires_in_1970, [("Cookies checked", "/news/a", None)],
+        extra_pages={"/cookie-deleted/2": cookie_deleted,
+                     "/cookie-deleted/3": records_cookies("cookie-deleted-with-an-expires-in-1970")}),
+    "cookie-with-a-quoted-semicolon": Case(
+        cookie_with_a_quoted_semicolon, [("Cookies checked", "/news/a", None)],
+        extra_pages={"/cookie-quoted/2": records_cookies("cookie-with-a-quoted-semicolon")}),
     "http-403": Case(Page("<h1>Forbidden</h1>", status=403), error="HTTP 403 from {url}"),
     "http-404": Case(Page("<h1>Not found</h1>", status=404), error="HTTP 404 from {url}"),
     "http-410": Case(Page("<h1>Gone</h1>", status=410), error="HTTP 410 from {url}"),
@@ -370,6 +411,14 @@ def test_a_failure_is_one_clear_line(run, name):
 
 def test_a_cookie_set_by_a_redirect_goes_to_that_host_only(run):
     assert COOKIE_ELSEWHERE == [""]
+
+
+def test_a_cookie_deleted_along_a_redirect_is_not_sent_on(run):
+    assert COOKIES_AT_THE_END["cookie-deleted-with-an-expires-in-1970"] == "visited=1"
+
+
+def test_a_quoted_cookie_value_with_a_semicolon_is_sent_back_whole(run):
+    assert COOKIES_AT_THE_END["cookie-with-a-quoted-semicolon"] == 'pref="a;b"'
 
 
 def test_every_content_coding_asked_for_is_one_that_is_decoded(run):

@@ -8,10 +8,10 @@ import sqlite3
 
 import pytest
 
-from alert_receivers import self_signed_cert
-from conftest import Page, Site, tidings, write_config
-from pages import DRUPAL_SOURCE, Listing, extra_item, seed_items
-from test_extract import seed_blocks_from_text
+from tests.alert_receivers import self_signed_cert
+from tests.helpers import Page, Site, tidings, write_config
+from tests.pages import DRUPAL_SOURCE, Listing, extra_item, seed_items
+from tests.test_extract import seed_blocks_from_text
 
 
 @pytest.fixture
@@ -291,7 +291,7 @@ def test_scrapy_list_and_crawl_work_from_the_repository_root(env, tmp_path):
     import subprocess
     import sys
 
-    from conftest import ROOT
+    from tests.helpers import ROOT
 
     site, config, _, _ = env
     scrapy_env = {**os.environ, "PYTHONPATH": str(ROOT), "TIDINGS_CONFIG": str(config), "TIDINGS_DB": str(tmp_path / "s.db")}
@@ -315,7 +315,7 @@ def test_scrapy_crawl_that_cannot_record_a_source_says_so_in_one_line(env, tmp_p
     import subprocess
     import sys
 
-    from conftest import ROOT
+    from tests.helpers import ROOT
 
     site, config, _, _ = env
     db = tmp_path / "s.db"
@@ -341,7 +341,7 @@ def test_scrapy_crawl_of_an_unreachable_host_says_so_in_lines_without_tracebacks
     import subprocess
     import sys
 
-    from conftest import ROOT
+    from tests.helpers import ROOT
 
     port = free_port()
     config = tmp_path / "tidings.toml"

@@ -18,7 +18,7 @@ import pytest
 from monitor.config import parse_config
 from monitor.errors import ConfigError
 from monitor.schedule import parse_schedule
-from tests.conftest import ROOT, Page, tidings, write_config
+from tests.helpers import ROOT, Page, tidings, write_config
 from tests.pages import DRUPAL_SOURCE, Listing, extra_item, seed_items
 
 UTC = timezone.utc

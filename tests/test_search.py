@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.archives import A3, W3, W4, build_sample
-from tests.conftest import tidings
+from tests.helpers import tidings
 
 
 @pytest.fixture(scope="module")

@@ -14,9 +14,9 @@ import hmac
 import json
 import secrets
 
-from alert_receivers import Receiver
-from conftest import Page, tidings, write_config
-from pages import DRUPAL_SOURCE, Listing, extra_item, seed_items
+from tests.alert_receivers import Receiver
+from tests.helpers import Page, tidings, write_config
+from tests.pages import DRUPAL_SOURCE, Listing, extra_item, seed_items
 from scraper.extract import extract
 from scraper.selectors import Selectors
 
@@ -86,7 +86,7 @@ def test_the_crawler_itself_refuses_non_web_schemes(tmp_path):
     import subprocess
     import sys
 
-    from conftest import ROOT
+    from tests.helpers import ROOT
 
     secret_file = tmp_path / "private.html"
     secret_file.write_text("<p>private</p>")

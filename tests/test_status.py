@@ -6,7 +6,7 @@ import sqlite3
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from tests.conftest import Page, tidings, write_config
+from tests.helpers import Page, tidings, write_config
 from tests.pages import DRUPAL_SOURCE, Listing, extra_item, seed_items
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from conftest import Page, tidings, write_config
-from pages import DRUPAL_SOURCE, Listing, extra_item, seed_items
+from tests.helpers import Page, tidings, write_config
+from tests.pages import DRUPAL_SOURCE, Listing, extra_item, seed_items
 
 
 def test_two_processes_record_every_source_once_and_report_in_config_order(tmp_path, site):
@@ -56,7 +56,7 @@ def test_worker_processes_die_with_a_killed_run(tmp_path, site):
     import sys
     import time
 
-    from conftest import ROOT
+    from tests.helpers import ROOT
 
     for i in range(3):
         site.pages[f"/slow-{i}"] = Page(Listing().render(), delay=30)
@@ -187,7 +187,7 @@ def _start_run(config, db):
     import subprocess
     import sys
 
-    from conftest import ROOT
+    from tests.helpers import ROOT
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("TIDINGS_")}
     return subprocess.Popen([sys.executable, "-m", "monitor", "run", "--config", str(config), "--db", str(db),

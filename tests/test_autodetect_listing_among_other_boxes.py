@@ -22,8 +22,8 @@ from pathlib import Path
 import pytest
 
 from scraper.extract import extract
-from tests.conftest import Page, tidings
-from tests.test_autodetect_unseen import assert_emitted_selectors_reproduce
+from tests.helpers import Page, tidings
+from tests.test_autodetect_listing_markup_styles import assert_emitted_selectors_reproduce
 
 PAGES = Path(__file__).parent / "fixtures" / "unseen2"
 BASE = "https://site.example"

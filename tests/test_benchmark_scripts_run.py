@@ -12,7 +12,7 @@ import os
 import subprocess
 import sys
 
-from conftest import ROOT
+from tests.helpers import ROOT
 
 
 def bench(*args: str, tmp_path) -> subprocess.CompletedProcess:

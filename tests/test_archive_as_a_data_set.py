@@ -16,7 +16,7 @@ import sqlite_utils
 from monitor.archive import MIGRATIONS, SCHEMA_VERSION, Archive, queries
 from scraper.items import Record
 from tests.archives import A3, DAY1, SOURCE_URLS, W1, W1_EDITED, build_sample
-from tests.conftest import ROOT, tidings
+from tests.helpers import ROOT, tidings
 
 TABLES = ["sources", "crawls", "items", "item_versions", "sightings", "meta"]
 VIEWS = ["items_with_source", "item_versions_with_source", "new_items_per_day", "latest_crawls"]

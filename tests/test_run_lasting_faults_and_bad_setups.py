@@ -3,8 +3,8 @@ a listing that stays collapsed, undelivered alerts, odd configs."""
 
 from __future__ import annotations
 
-from conftest import Page, tidings, write_config
-from pages import DRUPAL_SOURCE, Listing, extra_item, seed_items
+from tests.helpers import Page, tidings, write_config
+from tests.pages import DRUPAL_SOURCE, Listing, extra_item, seed_items
 
 
 def test_a_listing_that_stays_collapsed_stays_suspect_and_reports_nothing(tmp_path, site):
@@ -30,7 +30,7 @@ def test_a_listing_that_stays_collapsed_stays_suspect_and_reports_nothing(tmp_pa
 
 
 def test_status_lists_each_undelivered_alert(tmp_path, site):
-    from alert_receivers import free_port
+    from tests.alert_receivers import free_port
 
     dead = f"http://127.0.0.1:{free_port()}/hook"
     site.pages["/news"] = Page(Listing().render())

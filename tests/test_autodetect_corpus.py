@@ -19,7 +19,7 @@ from scraper.autodetect import detect
 from scraper.extract import extract
 from scraper.markup import parse_html
 from scraper.selectors import Selectors
-from tests.conftest import Page, tidings, write_config
+from tests.helpers import Page, tidings, write_config
 from tests.pages import DRUPAL_SOURCE, Listing, seed_items
 
 CORPUS = Path(__file__).parent / "corpus"

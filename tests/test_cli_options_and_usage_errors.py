@@ -6,7 +6,7 @@ import feedparser
 import pytest
 
 from tests.archives import build_sample
-from tests.conftest import Page, tidings
+from tests.helpers import Page, tidings
 from tests.pages import Listing
 
 
@@ -95,7 +95,7 @@ def test_reading_commands_refuse_a_database_that_is_no_archive(tmp_path, command
 
 def test_automatic_detection_follows_the_pager_up_to_max_pages(site, tmp_path):
     """README: without `item`, next_page defaults to the pager link detection finds."""
-    from tests.conftest import write_config
+    from tests.helpers import write_config
     from tests.pages import extra_item, seed_items
 
     site.pages["/news"] = Page(Listing(next_page="/news2").render())

@@ -18,7 +18,7 @@ import pytest
 
 from monitor.config import parse_config, source_toml
 from scraper.extract import extract
-from tests.conftest import Page, tidings, write_config
+from tests.helpers import Page, tidings, write_config
 
 PAGES = Path(__file__).parent / "fixtures" / "unseen"
 BASE = "https://site.example"
