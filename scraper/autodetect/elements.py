@@ -171,11 +171,59 @@ _NORMALISED = etree.XPath("normalize-space()", smart_strings=False)
 
 
 def is_title_text(text: str) -> bool:
-    """Headline-like link text: a few words, not "Home", "12 comments" or "Next"."""
+    """Headline-like link text: a few words, not "Home", "12 comments" or "Next".
+
+    Chinese and Japanese write a headline without spaces, a word in a
+    character or two: five such characters make one ("退路を断つ").
+    """
     if _RELATIVE_TIME.match(text):
         return False
     words = text.count(" ") + 1
-    return (words >= 3 and len(text) >= 12) or (words == 2 and len(text) >= 20)
+    if (words >= 3 and len(text) >= 12) or (words == 2 and len(text) >= 20):
+        return True
+    return not text.isascii() and _wide_title(text)
+
+
+def _wide_title(text: str) -> bool:
+    wide = sum(1 for ch in text if _is_wide(ch))
+    return wide >= 5 and wide * 2 >= len(text)
+
+
+def _is_wide(ch: str) -> bool:
+    """A character of a script written without spaces between words (CJK, kana, hangul, fullwidth forms)."""
+    code = ord(ch)
+    return 0x2E80 <= code <= 0x9FFF or 0xAC00 <= code <= 0xD7AF or 0xF900 <= code <= 0xFAFF or 0xFF00 <= code <= 0xFFEF
+
+
+def is_heading_title(text: str) -> bool:
+    """Text of a link in a heading (or a heading in a link) that may be a headline
+    however short ("誤算", "Animation editor"): a heading says it is a title,
+    unless it reads as a pager or menu word ("More", "Home", "Next »")."""
+    if len(text) < 2 or _RELATIVE_TIME.match(text) or NAVIGATION_TEXT.match(text):
+        return False
+    return any(ch.isalpha() for ch in text)
+
+
+# Link texts of menus and pagers, never a headline ("More", "Next »", "Home", "Read more").
+NAVIGATION_TEXT = re.compile(
+    r"^\W*(home|next|previous|prev|more|read more|continue reading|older|newer|older posts|newer posts|older entries|"
+    r"newer entries|see all|view all|show all|all news|more news|back|top|back to top|last|first|page \d+|\d+|"
+    r"next page|previous page|archives?|categories|tags|login|log in|sign in|register|search|menu|contact|about|about us|contact us|more stories|read the rest|see more|show more|load more)"
+    r"\W*$",
+    re.I,
+)
+
+
+def in_heading(a, levels: int = 3) -> bool:
+    """Whether a link sits in a heading (a few levels up) or holds one."""
+    node = a
+    for _ in range(levels):
+        node = node.getparent()
+        if node is None:
+            break
+        if tag_of(node) in HEADINGS:
+            return True
+    return next(a.iter(*HEADINGS), None) is not None
 
 
 FIRST_HREF = etree.XPath("string(descendant-or-self::a[@href][1]/@href)", smart_strings=False)

@@ -97,13 +97,17 @@ def _describe(el, relative_to=None, bare_first: bool = False) -> list[str]:
 
 
 def _first_text(selector: str, block) -> str | None:
-    """The text of the first node a selector finds in a block; None if it finds none or is no valid selector."""
+    """The text of the first node with text a selector finds in a block (as extraction
+    takes the headline: an image link before the title link is passed over); None if
+    it finds none or is no valid selector."""
     try:
         found = select(selector, block)
     except SelectorError:
         return None
-    for node in found[:1]:
-        return text_of(node) if isinstance(node, etree._Element) else normalise_space(str(node))
+    for node in found[:4]:
+        text = text_of(node) if isinstance(node, etree._Element) else normalise_space(str(node))
+        if text:
+            return text
     return None
 
 
@@ -127,9 +131,13 @@ def _best(candidates: list[str], score, limit: int = 10, ceiling: float | None =
     return best, best_score
 
 
-def headline_selector(sample: list) -> tuple[str | None, list]:
+def headline_selector(sample: list, stray: list = ()) -> tuple[str | None, list]:
     """The relative selector that finds the headline of most sampled blocks, and the headline
-    elements found by their look (None for a block without one), which place the other fields."""
+    elements found by their look (None for a block without one), which place the other fields.
+
+    `stray`: blocks the item selector picks that are no items (the byline rows
+    between a table's title rows): a selector loses a point for each it finds a
+    headline in, so they give no records."""
     heads = [_headline_node(b) for b in sample]
     candidates: list[str] = []
     tags = Counter()
@@ -148,8 +156,11 @@ def headline_selector(sample: list) -> tuple[str | None, list]:
         candidates.append(", ".join(heading_tags + ["a"]))
     expected = [text_of(h) if h is not None else None for h in heads]
 
+    stray = [b for b in stray if b not in set(sample)]
+
     def agreement(selector: str) -> float:
-        return sum(1 for b, want in zip(sample, expected) if want and _first_text(selector, b) == want)
+        hits = sum(1 for b, want in zip(sample, expected) if want and _first_text(selector, b) == want)
+        return hits - sum(1 for b in stray if _first_text(selector, b)) if hits else 0
 
     best, _ = _best(candidates, agreement, ceiling=sum(1 for want in expected if want))
     return best, heads

@@ -9,6 +9,7 @@ nearest id; a selector that also picks item-like blocks beside the listing
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from lxml import etree
 
@@ -18,23 +19,50 @@ from scraper.autodetect.elements import (
 from scraper.selectors import SelectorError, select
 
 
-def choose_level(root, members: list, paths: Paths, max_levels: int = 4) -> tuple[str, list] | None:
+@dataclass(frozen=True)
+class ItemChoice:
+    """The item selector, what it selects, and the listing's own blocks at that level
+    (what it selects beyond them are neighbours it could not leave out: `stray`)."""
+
+    selector: str
+    blocks: list
+    members: list
+    clean: bool  # selects the members and item-like neighbours only
+
+    @property
+    def stray(self) -> list:
+        """Blocks an unclean selector picks that are built unlike every item (a table's
+        byline rows between its title rows); extras built like the items are items
+        whose titles are short ("Budget 2024")."""
+        if self.clean:
+            return []
+        own = set(self.members)
+        shapes = {_shape(b) for b in self.members}
+        return [b for b in self.blocks if b not in own and _shape(b) not in shapes]
+
+
+def _shape(el) -> tuple:
+    """An element's children by tag and class: the build of a row."""
+    return tuple((tag_of(c), c.get("class")) for c in el if isinstance(c.tag, str))
+
+
+def choose_level(root, members: list, paths: Paths, max_levels: int = 4) -> ItemChoice | None:
     """The item selector and the blocks it selects, trying the blocks and the wrappers inside them.
 
     An inner level wins only when its selector is cleaner or also takes in
     item-like blocks the outer one misses (a featured first item wrapped
     differently); otherwise the outer level keeps summary and date in the block.
     """
-    best = None
+    best, best_level = None, None
     level = members
     for _ in range(max_levels):
         found = _item_selector(root, level, paths)
         if found is not None and (best is None or found[1:4] > best[1:4]):
-            best = found
+            best, best_level = found, level
         level = _title_children(level, paths.credited)
         if level is None:
             break
-    return (best[0], best[4]) if best else None
+    return ItemChoice(best[0], best[4], best_level, best[2]) if best else None
 
 
 def _title_children(blocks: list, credited: dict) -> list | None:

@@ -57,12 +57,13 @@ def _detect(root, page_url: str) -> tuple[Selectors, list] | None:
     chosen = choose_level(root, best, paths)
     if chosen is None:
         return None
-    item, blocks = chosen
+    item, blocks = chosen.selector, chosen.blocks
     listing = blocks
     item, blocks = with_more_headlines(root, item, blocks, listing, paths, page_url)
     item, blocks = with_lead_story(root, item, blocks, listing, paths, page_url)
-    sample = sample_blocks(blocks)
-    headline, heads = headline_selector(sample)
+    stray = chosen.stray
+    sample = sample_blocks([b for b in blocks if b not in set(stray)] if stray else blocks)
+    headline, heads = headline_selector(sample, sample_blocks(stray))
     if headline is None:
         return None
     date = date_selector(sample, heads)
