@@ -12,7 +12,7 @@ from collections import Counter
 
 from lxml import etree
 
-from scraper.autodetect.elements import HEADINGS, Paths, classes_of, link_ancestor, link_text_of
+from scraper.autodetect.elements import HEADINGS, Paths, classes_of, link_ancestor, link_text_of, tag_of
 from scraper.text import normalise_space
 
 SAMPLE = 8  # blocks examined to infer headline, summary, link and date
@@ -35,7 +35,7 @@ def best_group(groups: dict, paths: Paths) -> list | None:
         factor = 0.15 if node.bad else 1.5 if paths.of(first.getparent()).main else 1.0
         scored.append((sum(members.values()) * factor, node.depth, members, factor))
     scored.sort(key=lambda s: -s[0])
-    best_score, best_depth, best_items, weighed = None, 0, None, 0
+    best_score, best_depth, best_items, best_titles, weighed = None, 0, None, 0.0, 0
     for titles, depth, members, factor in scored:
         kept = _without_strays(members)
         if len(kept) < MIN_ITEMS or _page_sections(kept):
@@ -47,11 +47,73 @@ def best_group(groups: dict, paths: Paths) -> list | None:
         other = sum(min(_other_text(el, paths), 300) for el in sample) * len(items) / len(sample) * factor
         score = titles + 0.6 * other
         if best_score is None or score > best_score * 1.0001 or (score >= best_score * 0.9999 and depth < best_depth):
-            best_score, best_depth, best_items = score, depth, items
+            best_score, best_depth, best_items, best_titles = score, depth, items, titles / factor
         weighed += 1
         if weighed == 6:
             break
+    if best_items is not None:
+        outer = _enclosing_items(best_items, groups, best_titles)
+        if outer is not None:
+            return outer
     return best_items
+
+
+def _enclosing_items(blocks: list, groups: dict, titles: float) -> list | None:
+    """The posts of a listing when `blocks` are a list inside one of them.
+
+    A blog page of four long posts loses to the run of book links inside one
+    post (more links, more text): those links lie inside one block of another
+    group whose every block opens with a linked heading that ranks above any
+    heading of the inner list (the post's <h1> over the list's <h2>).  Then the
+    posts are the listing.
+    """
+    inner_rank = min((tag_of(h) for b in blocks for h in b.iter(*HEADINGS)), default="h9")
+    first = blocks[0]
+    for anc in first.iterancestors():
+        if tag_of(anc) in ("body", "html"):
+            return None
+        for members in groups.values():
+            if anc not in members or len(members) < MIN_ITEMS:
+                continue
+            if not all(_is_inside(b, anc) for b in blocks):
+                return None
+            if sum(members.values()) < titles / 2:
+                return None
+            outer = list(members)
+            ranks = [_title_rank(b) for b in outer]
+            if all(ranks) and max(ranks) < inner_rank and _before(_title_heading(anc), first, anc):
+                kept = _without_strays(members)
+                return list(kept) if len(kept) >= MIN_ITEMS and not _page_sections(kept) else None
+    return None
+
+
+def _title_heading(block):
+    """A block's first heading with a link in or around it (a post's title)."""
+    for h in block.iter(*HEADINGS):
+        if h.find(".//a[@href]") is not None or link_ancestor(h, block) is not None:
+            return h
+    return None
+
+
+def _title_rank(block) -> str | None:
+    head = _title_heading(block)
+    return tag_of(head) if head is not None else None
+
+
+def _before(el, other, container) -> bool:
+    """Whether `el` comes before `other` in `container` (and is not around it)."""
+    if el is None:
+        return False
+    for node in container.iter():
+        if node is other:
+            return False
+        if node is el:
+            return not any(anc is el for anc in other.iterancestors())
+    return False
+
+
+def _is_inside(el, container) -> bool:
+    return any(anc is container for anc in el.iterancestors())
 
 
 def headed(blocks: list) -> bool:
