@@ -45,7 +45,37 @@ def _headline_node(block):
             inner = text_of(el)
             if len(inner) >= 10 and inner != text:
                 return el
+    if tag_of(head) == "a":
+        part = _title_part(head)
+        if part is not None:
+            return part
     return head
+
+
+_META_CLASS = re.compile(r"kicker|eyebrow|label|categor|tag|date|time|author|byline|meta|read|count|number|price|venue|place", re.I)
+_READING_TIME = re.compile(r"^\d+\s*(min|minute|mins|minutes)\b", re.I)
+
+
+def _title_part(link):
+    """The title inside a card link that wraps title, number, category, author or date boxes.
+
+    Each box is a child of its own with text (<a><div>ROTOR,GENERATOR</div>
+    <div>SPE4A516R0526</div><div>16 -- Aircraft components</div></a>); the
+    title is the first that is no date, reading time, code or box named as
+    metadata (kicker, category, author, date).  None when the link is one run of text.
+    """
+    parts = [c for c in link if isinstance(c.tag, str) and text_of(c)]
+    if len(parts) < 2 or normalise_space("".join(_OWN_TEXT(link))):
+        return None
+    for part in parts:
+        text = text_of(part)
+        if _META_CLASS.search(part.get("class") or "") or _READING_TIME.match(text):
+            continue
+        if not any(ch.isalpha() for ch in text) or (_DATE_HINT.search(text) and parse_date(text)):
+            continue
+        if len(text) >= 3:
+            return part
+    return None
 
 
 def _headline_element(block):
