@@ -8,11 +8,12 @@ the page's own parts (banner, navbar, body, footer) are set aside first.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 from lxml import etree
 
-from scraper.autodetect.elements import HEADINGS, Paths, classes_of, link_ancestor, link_text_of, tag_of
+from scraper.autodetect.elements import FIRST_HREF, HEADINGS, Paths, classes_of, link_ancestor, link_text_of, tag_of
 from scraper.text import normalise_space
 
 SAMPLE = 8  # blocks examined to infer headline, summary, link and date
@@ -33,6 +34,8 @@ def best_group(groups: dict, paths: Paths) -> list | None:
         first = next(iter(members))
         node = paths.of(first)
         factor = 0.15 if node.bad else 1.5 if paths.of(first.getparent()).main else 1.0
+        if _taxonomy_links(members):
+            factor *= 0.15
         scored.append((sum(members.values()) * factor, node.depth, members, factor))
     scored.sort(key=lambda s: -s[0])
     best_score, best_depth, best_items, best_titles, weighed = None, 0, None, 0.0, 0
@@ -114,6 +117,23 @@ def _before(el, other, container) -> bool:
 
 def _is_inside(el, container) -> bool:
     return any(anc is container for anc in el.iterancestors())
+
+
+# Pages that list other pages, never an item's own: labels, tags, categories,
+# authors, archives by date ("/search/label/Bots", "/tag/news/", "?cat=3").
+_TAXONOMY = re.compile(
+    r"/(search/label|labels?|tags?|category|categories|categoria|kategorie|topics?|authors?|archives?)(/|$)"
+    r"|/\d{4}/(\d{2}/?)?$|[?&](tag|cat|category|label|author|m)=",
+    re.I,
+)
+
+
+def _taxonomy_links(members: dict) -> bool:
+    """Whether the blocks' links mostly lead to label, tag, category or archive pages
+    (a label widget, a tag cloud, an archive by month): a list of lists, no listing."""
+    sample = sample_blocks(list(members))
+    hrefs = [FIRST_HREF(b) for b in sample]
+    return sum(1 for h in hrefs if h and _TAXONOMY.search(h)) * 5 >= len(hrefs) * 4
 
 
 def headed(blocks: list) -> bool:
