@@ -9,6 +9,7 @@ nearest id; a selector that also picks item-like blocks beside the listing
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 from lxml import etree
@@ -98,6 +99,7 @@ def _item_selector(root, members: list, paths: Paths) -> tuple[str, int, bool, b
         common &= set(classes_of(el))
     own = [f"{tag}.{c}" for c in sorted(common, key=lambda c: (len(c), c))]  # short names first
     own += [tag + "".join("." + c for c in sorted(common))] if len(common) > 1 else []
+    own += _shared_attributes(tag, members)
     own.append(tag)
     scope = common_ancestor(members)
     outer = scope
@@ -113,6 +115,7 @@ def _item_selector(root, members: list, paths: Paths) -> tuple[str, int, bool, b
     wanted = set(members)
     fallback = None
     candidates = [context + simple for context in contexts for simple in own]
+    candidates[len(own):len(own)] = _with_odd_ones(tag, members)
     if len(parents) == 1 and not parent_classes:  # an unnamed wrapper: its children by their path
         wrapper = _path_selector(next(iter(parents)), paths)
         if wrapper:
@@ -136,6 +139,36 @@ def _item_selector(root, members: list, paths: Paths) -> tuple[str, int, bool, b
         if fallback is None or len(extra) < fallback[0]:
             fallback = (len(extra), candidate, chosen)
     return (fallback[1], len(members), False, False, fallback[2]) if fallback else None
+
+
+def _with_odd_ones(tag: str, members: list) -> list[str]:
+    """A union naming the blocks when most share a class and one or two others have
+    an id of their own: a featured first post (<div class="Block" id="NewsContent">)
+    above the <div class="BlogPostContent"> rows."""
+    counts = Counter(c for m in members for c in set(classes_of(m)))
+    if not counts:
+        return []
+    name, count = counts.most_common(1)[0]
+    if count == len(members) or count * 3 < len(members) * 2 or len(members) - count > 2:
+        return []
+    parts = [f"{tag}.{name}"]
+    for odd in (m for m in members if name not in classes_of(m)):
+        ident = odd.get("id")
+        if not ident or not CSS_IDENT.match(ident) or re.search(r"\d", ident):
+            return []
+        parts.append(f"{tag_of(odd)}#{ident}")
+    return [", ".join(parts)]
+
+
+def _shared_attributes(tag: str, members: list) -> list[str]:
+    """Names the blocks share besides classes: a schema.org type
+    (itemtype=".../Article"), or one id repeated on every block by a template loop."""
+    names = []
+    for attr in ("itemtype", "id"):
+        value = members[0].get(attr)
+        if value and '"' not in value and all(m.get(attr) == value for m in members[1:]):
+            names.append(f'{tag}[{attr}="{value}"]')
+    return names
 
 
 def _anchors(scope, limit: int = 6) -> list[str]:
