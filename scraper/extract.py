@@ -17,7 +17,7 @@ from scraper.dates import is_update_date, parse_date
 from scraper.items import Record, item_key
 from scraper.markup import BLOCK, element_paragraphs, element_text, is_hidden, local_tag, parse_html_checked
 from scraper.selectors import SelectorError, Selectors, select
-from scraper.text import normalise_space
+from scraper.text import is_pager_text, normalise_space
 from scraper.urls import canonical_url
 
 
@@ -118,7 +118,7 @@ def _record(block, selectors: Selectors, absolute: "_Resolver") -> tuple | None:
     """(headline, summary, candidate links in order of preference, the headline's
     own links, published) of a block."""
     headline, element = _headline(select(selectors.headline, block))
-    if not headline:
+    if not headline or is_pager_text(headline):  # a listing's "More" row is no item
         return None
     summary = _summary(select(selectors.summary, block)) if selectors.summary else ""
     own_hrefs = _headline_links(element)

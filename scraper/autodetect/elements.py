@@ -17,6 +17,7 @@ from functools import lru_cache
 from lxml import etree
 
 from scraper.markup import element_paragraphs
+from scraper.text import is_navigation_text
 
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 
@@ -200,19 +201,9 @@ def is_heading_title(text: str) -> bool:
     """Text of a link in a heading (or a heading in a link) that may be a headline
     however short ("誤算", "Animation editor"): a heading says it is a title,
     unless it reads as a pager or menu word ("More", "Home", "Next »")."""
-    if len(text) < 2 or _RELATIVE_TIME.match(text) or NAVIGATION_TEXT.match(text):
+    if len(text) < 2 or _RELATIVE_TIME.match(text) or is_navigation_text(text):
         return False
     return any(ch.isalpha() for ch in text)
-
-
-# Link texts of menus and pagers, never a headline ("More", "Next »", "Home", "Read more").
-NAVIGATION_TEXT = re.compile(
-    r"^\W*(home|next|previous|prev|more|read more|continue reading|older|newer|older posts|newer posts|older entries|"
-    r"newer entries|see all|view all|show all|all news|more news|back|top|back to top|last|first|page \d+|\d+|"
-    r"next page|previous page|archives?|categories|tags|login|log in|sign in|register|search|menu|contact|about|about us|contact us|more stories|read the rest|see more|show more|load more)"
-    r"\W*$",
-    re.I,
-)
 
 
 def in_heading(a, levels: int = 3) -> bool:
