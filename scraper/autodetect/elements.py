@@ -90,12 +90,43 @@ def classes_of(el) -> tuple[str, ...]:
     return _stable_classes(el.get("class") or "")
 
 
+def generated_classes_of(el) -> tuple[str, ...]:
+    """Classes a CSS-in-JS build generated: the last resort to name a part inside
+    a block (a date in <div class="kZMuLp">), never an item or a group."""
+    return _generated_classes(el.get("class") or "")
+
+
+@lru_cache(maxsize=4096)
+def _generated_classes(names: str) -> tuple[str, ...]:
+    return tuple(
+        c for c in names.split()
+        if _generated(c) and not _VOLATILE_CLASS.search(c) and not _VOLATILE_SUFFIX.search(c) and CSS_IDENT.match(c)
+    )
+
+
 @lru_cache(maxsize=4096)
 def _stable_classes(names: str) -> tuple[str, ...]:
     # Memoised: a page repeats a few class attributes thousands of times.
     return tuple(
         c for c in names.split()
-        if not _VOLATILE_CLASS.search(c) and not _VOLATILE_SUFFIX.search(c) and CSS_IDENT.match(c)
+        if not _VOLATILE_CLASS.search(c) and not _VOLATILE_SUFFIX.search(c) and CSS_IDENT.match(c) and not _generated(c)
+    )
+
+
+_HASH = re.compile(r"^[A-Za-z]{5,8}$")
+_WORDS_CASED = re.compile(r"^[a-z]+(?:[A-Z][a-z]+)*$|^(?:[A-Z][a-z]+)+$")
+
+
+def _generated(name: str) -> bool:
+    """A class a CSS-in-JS build generates, changed by the next deploy: a hash of
+    mixed case ("kFnjUG", "hLHDWh") or a component name with one
+    ("SummaryItemHedLink-civMjp").  Words in camel case ("newsItem") are kept."""
+    tail = name.rsplit("-", 1)[-1]
+    if tail is not name and not name[0].isupper():
+        return False  # "summary-item", "card-Title": written by a person
+    return (
+        _HASH.match(tail) is not None and not tail.isupper() and not tail.islower()
+        and _WORDS_CASED.match(tail) is None
     )
 
 

@@ -15,7 +15,7 @@ from functools import lru_cache
 from lxml import etree
 
 from scraper.autodetect.elements import (
-    HEADINGS, SKIP_HREF, classes_of, link_ancestor, link_text_of, paragraphs_of, tag_of, text_of,
+    HEADINGS, SKIP_HREF, classes_of, generated_classes_of, link_ancestor, link_text_of, paragraphs_of, tag_of, text_of,
 )
 from scraper.dates import parse_date
 from scraper.selectors import SelectorError, select
@@ -123,6 +123,7 @@ def _describe(el, relative_to=None, bare_first: bool = False) -> list[str]:
     parent = el.getparent()
     if parent is not None and parent is not relative_to:
         names.extend(f"{tag_of(parent)}.{c} > {tag}" for c in classes_of(parent)[:2])
+    names.extend(f"{tag}.{c}" for c in generated_classes_of(el))  # the last resort
     return names
 
 
