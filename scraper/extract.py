@@ -8,7 +8,7 @@ wrapper objects are built.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from lxml import etree
@@ -27,6 +27,9 @@ class Extraction:
     next_page: str | None
     selectors: Selectors | None  # the selectors used (inferred ones for automatic detection)
     problem: str | None = None  # why the page could not be read whole (records then untrustworthy)
+    # Automatic detection's answer when it chose the selectors (a
+    # scraper.autodetect.Detection: confidence, reasons, runner-up), else None.
+    detection: object | None = None
 
 
 def extract(
@@ -43,15 +46,15 @@ def extract(
     root, problem = parse_html_checked(html, page_url)
     if problem:
         return Extraction([], None, selectors, problem)
-    blocks = None
     if selectors is None:
-        from scraper.autodetect import detect_blocks  # on first use: pinned selectors never pay its import
+        from scraper.autodetect import detect_listing  # on first use: pinned selectors never pay its import
 
-        found = detect_blocks(root, page_url)
+        found = detect_listing(root, page_url)
         if found is None:
             return Extraction([], None, None)
-        selectors, blocks = found
-    return extract_tree(root, page_url, selectors, source, start_position, blocks)
+        result = extract_tree(root, page_url, found.selectors, source, start_position, found.blocks)
+        return replace(result, detection=found)
+    return extract_tree(root, page_url, selectors, source, start_position)
 
 
 def extract_tree(

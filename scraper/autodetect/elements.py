@@ -121,12 +121,14 @@ def _generated(name: str) -> bool:
     """A class a CSS-in-JS build generates, changed by the next deploy: a hash of
     mixed case ("kFnjUG", "hLHDWh") or a component name with one
     ("SummaryItemHedLink-civMjp").  Words in camel case ("newsItem") are kept."""
-    tail = name.rsplit("-", 1)[-1]
-    if tail is not name and not name[0].isupper():
-        return False  # "summary-item", "card-Title": written by a person
+    if "-" in name:
+        head, tail = name.rsplit("-", 1)
+        # "SummaryItemHedLink-civMjp": a component's name and a hash; "summary-item": words
+        return (head[:1].isupper() and _HASH.match(tail) is not None and not tail.isupper() and not tail.islower()
+                and not tail.istitle())  # "Card-Title": words
     return (
-        _HASH.match(tail) is not None and not tail.isupper() and not tail.islower()
-        and _WORDS_CASED.match(tail) is None
+        _HASH.match(name) is not None and not name.isupper() and not name.islower()
+        and _WORDS_CASED.match(name) is None
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import dataclass
 
 from lxml import etree
 
@@ -20,8 +21,24 @@ SAMPLE = 8  # blocks examined to infer headline, summary, link and date
 MIN_ITEMS = 2
 
 
+@dataclass(frozen=True)
+class Ranking:
+    """The main listing's blocks and score, and the best other listing's (one
+    that is no level of the same listing): how sure the choice is."""
+
+    best: list | None
+    score: float = 0.0
+    runner_up: list | None = None
+    runner_up_score: float = 0.0
+
+
 def best_group(groups: dict, paths: Paths) -> list | None:
-    """The blocks of the main listing: most headline text, then most other text.
+    """The blocks of the main listing (see rank_groups)."""
+    return rank_groups(groups, paths).best
+
+
+def rank_groups(groups: dict, paths: Paths) -> Ranking:
+    """The main listing: most headline text, then most other text; and the runner-up.
 
     Only the six groups with most headline text are weighed in full (less
     stray blocks, and not when they are the page's parts): the cost stays
@@ -39,6 +56,7 @@ def best_group(groups: dict, paths: Paths) -> list | None:
         scored.append((sum(members.values()) * factor, node.depth, members, factor))
     scored.sort(key=lambda s: -s[0])
     best_score, best_depth, best_items, best_titles, weighed = None, 0, None, 0.0, 0
+    weighed_groups = []
     for titles, depth, members, factor in scored:
         kept = _without_strays(members)
         if len(kept) < MIN_ITEMS or _page_sections(kept):
@@ -49,16 +67,29 @@ def best_group(groups: dict, paths: Paths) -> list | None:
         sample = sample_blocks(items)
         other = sum(min(_other_text(el, paths), 300) for el in sample) * len(items) / len(sample) * factor
         score = titles + 0.6 * other
+        weighed_groups.append((score, items))
         if best_score is None or score > best_score * 1.0001 or (score >= best_score * 0.9999 and depth < best_depth):
             best_score, best_depth, best_items, best_titles = score, depth, items, titles / factor
         weighed += 1
         if weighed == 6:
             break
-    if best_items is not None:
-        outer = _enclosing_items(best_items, groups, best_titles)
-        if outer is not None:
-            return outer
-    return best_items
+    if best_items is None:
+        return Ranking(None)
+    outer = _enclosing_items(best_items, groups, best_titles)
+    if outer is not None:
+        best_items = outer
+    runner = next(((score, items) for score, items in sorted(weighed_groups, key=lambda g: -g[0])
+                   if not _overlap(items, best_items)), None)
+    return Ranking(best_items, best_score, runner[1] if runner else None, runner[0] if runner else 0.0)
+
+
+def _overlap(blocks: list, others: list) -> bool:
+    """Whether two groups are levels of one listing (a block of one is, holds or sits in a block of the other)."""
+    mine, theirs = set(blocks), set(others)
+    for el, other_set in ((b, theirs) for b in blocks[:3]):
+        if el in other_set or any(anc in other_set for anc in el.iterancestors()):
+            return True
+    return any(anc in mine for b in others[:3] for anc in b.iterancestors())
 
 
 def _enclosing_items(blocks: list, groups: dict, titles: float) -> list | None:
