@@ -103,6 +103,7 @@ class ListingSpider(scrapy.Spider):
             return
         if crawl.pages == 1:
             crawl.detected = _detected(source, result, html, response.url)
+            crawl.detection = result.detection if source.selectors is None and result.records else None
         seen = {r.key for r in crawl.records}
         crawl.records.extend(r for r in result.records if r.key not in seen)
         if result.next_page and crawl.pages < source.max_pages and result.next_page != response.url:
