@@ -100,7 +100,7 @@ def _selectors_for(root, members: list, paths: Paths, page_url: str) -> _Listing
     listing = blocks
     item, blocks = with_more_headlines(root, item, blocks, listing, paths, page_url)
     item, blocks = with_lead_story(root, item, blocks, listing, paths, page_url)
-    stray = chosen.stray
+    stray = chosen.stray + _linkless(blocks)
     sample = sample_blocks([b for b in blocks if b not in set(stray)] if stray else blocks)
     headline, heads = headline_selector(sample, sample_blocks(stray))
     if headline is None:
@@ -114,3 +114,16 @@ def _selectors_for(root, members: list, paths: Paths, page_url: str) -> _Listing
             pager_scope = pager_scope.getparent()
     selectors = Selectors(item, headline, summary, link, date, next_page_selector(root, page_url, pager_scope))
     return _Listing(selectors, blocks, [text_of(h) for h in heads if h is not None])
+
+
+_HAS_LINK = etree.XPath("boolean(descendant-or-self::a[@href])")
+
+
+def _linkless(blocks: list) -> list:
+    """Blocks without a link among a listing whose blocks link (a category heading
+    styled like the posts below it): no item, so the headline selector should
+    find nothing in them."""
+    if len(blocks) < 3:
+        return []
+    linkless = [b for b in blocks if not _HAS_LINK(b)]
+    return linkless if len(linkless) * 5 <= len(blocks) else []

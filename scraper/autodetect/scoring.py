@@ -48,6 +48,7 @@ def rank_groups(groups: dict, paths: Paths) -> Ranking:
     for members in groups.values():
         if len(members) < MIN_ITEMS:
             continue
+        members = _cards_of_links(members)
         first = next(iter(members))
         node = paths.of(first)
         factor = 0.15 if node.bad else 1.5 if paths.of(first.getparent()).main else 1.0
@@ -81,6 +82,24 @@ def rank_groups(groups: dict, paths: Paths) -> Ranking:
     runner = next(((score, items) for score, items in sorted(weighed_groups, key=lambda g: -g[0])
                    if not _overlap(items, best_items)), None)
     return Ranking(best_items, best_score, runner[1] if runner else None, runner[0] if runner else 0.0)
+
+
+def _cards_of_links(members: dict) -> dict:
+    """Links that come two or more to a card (an event's title and its venue) stand
+    for their cards: the card is the item, not each of its links.
+
+    A list's links each have a row of their own; when three or more parents
+    each hold several of the group's links, the parents are the items.
+    """
+    if tag_of(next(iter(members))) != "a":
+        return members
+    cards: dict = {}
+    for link, title in members.items():
+        parent = link.getparent()
+        cards[parent] = max(cards.get(parent, 0), title)
+    if len(cards) < 3 or len(members) < 1.5 * len(cards) or None in cards:
+        return members
+    return cards
 
 
 def _overlap(blocks: list, others: list) -> bool:
