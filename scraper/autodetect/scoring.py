@@ -52,8 +52,6 @@ def rank_groups(groups: dict, paths: Paths) -> Ranking:
         first = next(iter(members))
         node = paths.of(first)
         factor = 0.15 if node.bad else 1.5 if paths.of(first.getparent()).main else 1.0
-        if _taxonomy_links(members):
-            factor *= 0.15
         scored.append((sum(members.values()) * factor, node.depth, members, factor))
     scored.sort(key=lambda s: -s[0])
     best_score, best_depth, best_items, best_titles, weighed = None, 0, None, 0.0, 0
@@ -62,6 +60,10 @@ def rank_groups(groups: dict, paths: Paths) -> Ranking:
         kept = _without_strays(members)
         if len(kept) < MIN_ITEMS or _page_sections(kept):
             continue
+        if _taxonomy_links(kept):  # weighed here, not for every group: it reads the blocks' links
+            factor *= 0.15
+            titles *= 0.15
+            weighed -= 1  # a label widget does not take the place of a listing among the six
         if len(kept) < len(members):
             titles = sum(kept.values()) * factor
         items = list(kept)
