@@ -200,3 +200,14 @@ def test_run_reports_a_flip_to_another_region_as_suspect_not_as_news(site, tmp_p
     back = tidings("run", "--config", str(config), "--db", str(db), "--json", cwd=tmp_path)
     assert back.code == 0, back.stderr
     assert (back.json["sources"][0]["status"], back.json["sources"][0]["new"]) == ("ok", [])
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [("aprile 25, 2016 - 5:47 pm", "2016-04-25T17:47:00"), ("aprile 25, 2016", "2016-04-25"),
+     ("marzo 3, 2016", "2016-03-03"), ("News | 05 September 2019", "2019-09-05")],
+)
+def test_date_lines_with_the_month_first(text, expected):
+    from scraper.dates import parse_date
+
+    assert parse_date(text) == expected
