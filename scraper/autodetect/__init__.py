@@ -22,6 +22,7 @@ One module per stage (see docs/autodetect.md), in the order they run:
   (plus, at most, other item-like blocks next to it, such as a featured
   first item); widening: a lead story above the listing and a "more
   headlines" list after it join it.
+- headlines (4): where a block's headline is, by its look.
 - fields (4): within a sample of blocks, headline, link, summary and date
   are located by their look, and the relative selector that finds them in
   most blocks is kept.
