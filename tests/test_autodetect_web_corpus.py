@@ -18,7 +18,7 @@ from scraper.autodetect import detect_listing
 from scraper.extract import extract
 from scraper.markup import parse_html
 from scraper.selectors import SELECTOR_KEYS, select
-from tests.conftest import ROOT, Page, tidings, write_config
+from tests.helpers import ROOT, Page, tidings, write_config
 
 WEB = ROOT / "tests" / "corpus" / "web"
 LABELS = load_corpus(WEB)
