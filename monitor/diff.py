@@ -38,6 +38,7 @@ def judge(
     alert_on_first_run: bool = False,
     suggestion: str | None = None,
     not_modified: bool = False,
+    detected_item: str | None = None,
 ) -> Verdict:
     """Classify one crawl of one source against what the archive knows.
 
@@ -45,6 +46,8 @@ def judge(
     to the reason when the configured selectors matched nothing.
     `not_modified`: the server answered 304 to the validators of the last
     good crawl, so the listing is what that crawl saw: ok, nothing new.
+    `detected_item`: the item selector automatic detection chose for this
+    crawl (None when the source's selectors are configured).
     """
     if error is not None:
         return Verdict(FAILED, error)
@@ -56,6 +59,9 @@ def judge(
     if suspicion:
         return Verdict(SUSPECT, suspicion)
     new = [r for r in records if r.key not in known]
+    flip = _flipped(detected_item, state, len(new), len(records))
+    if flip:
+        return Verdict(SUSPECT, flip)
     updated = [(known[r.key], _keep_summary(known[r.key], r)) for r in records
                if r.key in known and _edited(known[r.key], r)]
     if state.items == 0 and not alert_on_first_run:
@@ -93,3 +99,23 @@ def _suspicion(count: int, state: SourceState) -> str | None:
             "the page layout probably changed"
         )
     return None
+
+
+def _flipped(detected_item: str | None, state: SourceState, new: int, count: int) -> str | None:
+    """Why a crawl whose automatic detection switched to another region of the
+    page is not to be trusted, if it switched.
+
+    Detection picked another item selector than in the last good crawl, and
+    most items are new: it is reading another list (a sidebar, a carousel),
+    and its items would be reported as news.  A listing that merely moved on
+    keeps its selector, and a new selector over mostly known items is the same
+    list named differently.
+    """
+    before = state.last_good_detected
+    if not detected_item or not before or detected_item == before or not state.items or new * 2 <= count:
+        return None
+    return (
+        f"automatic detection switched to another part of the page: item selector {detected_item!r} where the "
+        f"last good crawl used {before!r}, and {new} of {count} items would be new; "
+        "pin the selectors of the listing you want (tidings preview --emit-config)"
+    )

@@ -68,8 +68,10 @@ def record_crawl(
         known = archive.crawls.known_items(state.id, [r.key for r in records])
         suggestion = selectors_inline(crawl.detected) if crawl.detected is not None and not records else None
         unchanged = crawl.not_modified and crawl.error is None
+        # With records, `detected` are the selectors detection chose (a suggestion comes only without).
+        detected_item = crawl.detected.item if crawl.detected is not None and records else None
         verdict = judge(records, known, state, error=crawl.error, alert_on_first_run=alert_on_first_run,
-                        suggestion=suggestion, not_modified=unchanged)
+                        suggestion=suggestion, not_modified=unchanged, detected_item=detected_item)
         if crawl.error is not None:
             seen = 0
         elif unchanged:  # a 304: the page is what the last good crawl saw
@@ -88,6 +90,7 @@ def record_crawl(
             updated=len(verdict.updated),
             error=verdict.reason,
             pages=crawl.pages,
+            detected_item=state.last_good_detected if unchanged else detected_item,  # a 304 read no page
         )
         if verdict.records_changes and not unchanged:
             archive.crawls.add_items(state.id, crawl_id, crawl.finished, verdict.new)

@@ -38,6 +38,7 @@ def _parse_date(text: str) -> str | None:
     if _WEEK_ONLY.fullmatch(text):  # "2024-W11" names a week, not the day something was published
         return None
     text = _FOREIGN_DATE.sub(_in_english, _CJK_DATE.sub(_cjk_in_english, text))
+    text = _FOREIGN_MONTH_FIRST.sub(_month_first_in_english, text)
     try:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
         has_time = "T" in text or _TIME_OF_DAY.search(text) is not None
@@ -172,6 +173,17 @@ def _cjk_in_english(match: re.Match) -> str:
         return " "
     month = int(month)
     return f"{int(day)} {_MONTHS[month - 1]} {year} " if 1 <= month <= 12 else " "
+
+
+# The same month names written first, as some Italian and Spanish blogs do: "aprile 25, 2016".
+_FOREIGN_MONTH_FIRST = re.compile(
+    r"\b(" + "|".join(sorted(_FOREIGN_MONTH, key=len, reverse=True)) + r")\.?\s+(\d{1,2}),?\s+(\d{4})\b",
+    re.I,
+)
+
+
+def _month_first_in_english(match: re.Match) -> str:
+    return f"{match.group(2)} {_FOREIGN_MONTH[match.group(1).lower()]} {match.group(3)}"
 
 
 def _in_english(match: re.Match) -> str:

@@ -8,7 +8,7 @@ wrapper objects are built.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from lxml import etree
@@ -17,7 +17,7 @@ from scraper.dates import is_update_date, parse_date
 from scraper.items import Record, item_key
 from scraper.markup import BLOCK, element_paragraphs, element_text, is_hidden, local_tag, parse_html_checked
 from scraper.selectors import SelectorError, Selectors, select
-from scraper.text import normalise_space
+from scraper.text import is_pager_text, normalise_space
 from scraper.urls import canonical_url
 
 
@@ -27,6 +27,9 @@ class Extraction:
     next_page: str | None
     selectors: Selectors | None  # the selectors used (inferred ones for automatic detection)
     problem: str | None = None  # why the page could not be read whole (records then untrustworthy)
+    # Automatic detection's answer when it chose the selectors (a
+    # scraper.autodetect.Detection: confidence, reasons, runner-up), else None.
+    detection: object | None = None
 
 
 def extract(
@@ -43,15 +46,15 @@ def extract(
     root, problem = parse_html_checked(html, page_url)
     if problem:
         return Extraction([], None, selectors, problem)
-    blocks = None
     if selectors is None:
-        from scraper.autodetect import detect_blocks  # on first use: pinned selectors never pay its import
+        from scraper.autodetect import detect_listing  # on first use: pinned selectors never pay its import
 
-        found = detect_blocks(root, page_url)
+        found = detect_listing(root, page_url)
         if found is None:
             return Extraction([], None, None)
-        selectors, blocks = found
-    return extract_tree(root, page_url, selectors, source, start_position, blocks)
+        result = extract_tree(root, page_url, found.selectors, source, start_position, found.blocks)
+        return replace(result, detection=found)
+    return extract_tree(root, page_url, selectors, source, start_position)
 
 
 def extract_tree(
@@ -118,7 +121,7 @@ def _record(block, selectors: Selectors, absolute: "_Resolver") -> tuple | None:
     """(headline, summary, candidate links in order of preference, the headline's
     own links, published) of a block."""
     headline, element = _headline(select(selectors.headline, block))
-    if not headline:
+    if not headline or is_pager_text(headline):  # a listing's "More" row is no item
         return None
     summary = _summary(select(selectors.summary, block)) if selectors.summary else ""
     own_hrefs = _headline_links(element)

@@ -90,3 +90,7 @@ class SourceCrawl:
     # when the source has none, a suggestion when the configured ones found
     # nothing, else None.
     detected: Selectors | None = None
+    # Automatic detection's full answer on the first page when it chose the
+    # selectors (a scraper.autodetect.Detection: confidence, reasons,
+    # runner-up), else None.
+    detection: object | None = None

@@ -29,3 +29,30 @@ def normalise_space(text: str | None) -> str:
     # str.split() splits on every Unicode space (NBSP, thin and ideographic spaces...).
     return " ".join(text.split())
 
+
+
+# Link texts of pagers: "More", "Next »", "Older posts".  Never an item's
+# headline, whoever chose the selectors: a listing's last row that is its
+# "More" link is no news.
+_PAGER = (
+    r"next|previous|prev|more|older|newer|older posts|newer posts|older entries|newer entries|next page|previous page|"
+    r"more news|more stories|more articles|more posts|load more|show more|see more|view more|read more|continue reading|"
+    r"see all|view all|show all|back to top|[»«›‹→←>]+"
+)
+_PAGER_TEXT = re.compile(rf"^\W*(?:{_PAGER})\W*$", re.I)
+# Pager words and menu words ("Home", "Contact"): a heading that reads so is no title.
+_NAVIGATION_TEXT = re.compile(
+    rf"^\W*(?:{_PAGER}|home|back|top|last|first|page \d+|\d+|archives?|categories|tags|login|log in|sign in|"
+    r"register|search|menu|contact|contact us|about|about us)\W*$",
+    re.I,
+)
+
+
+def is_pager_text(text: str) -> bool:
+    """Whether a link text is a pager's ("More", "Next »", "Older posts")."""
+    return len(text) <= 30 and _PAGER_TEXT.match(text) is not None
+
+
+def is_navigation_text(text: str) -> bool:
+    """Whether a link text is a pager's or a menu's ("Home", "Contact", "Page 2")."""
+    return len(text) <= 30 and _NAVIGATION_TEXT.match(text) is not None

@@ -39,6 +39,10 @@ class SourceState:
     # stray block must stay suspect (and raise a "broken" alert), never become
     # the new normal whose stray block is then reported as news.
     last_good_items_seen: int | None
+    # The item selector automatic detection used in that crawl (None when the
+    # source's selectors are configured): a new crawl whose detection picked
+    # another region is judged against it.
+    last_good_detected: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,11 +76,11 @@ class CrawlStore:
                 self.conn.execute("UPDATE sources SET url = ? WHERE id = ?", (url, source_id))
         items = self.conn.execute("SELECT count(*) FROM items WHERE source_id = ?", (source_id,)).fetchone()[0]
         last = self.conn.execute(
-            f"SELECT items_seen FROM crawls WHERE source_id = ? AND status IN {GOOD} "
+            f"SELECT items_seen, detected_item FROM crawls WHERE source_id = ? AND status IN {GOOD} "
             "AND items_seen IS NOT NULL ORDER BY id DESC LIMIT 1",
             (source_id,),
         ).fetchone()
-        return SourceState(source_id, items, last[0] if last else None)
+        return SourceState(source_id, items, last[0] if last else None, last[1] if last else None)
 
     def known_items(self, source_id: int, keys: Iterable[str]) -> dict[str, KnownItem]:
         """The archived items among `keys`: lookups by index, whatever the archive size."""
@@ -136,12 +140,14 @@ class CrawlStore:
         updated: int,
         error: str | None,
         pages: int,
+        detected_item: str | None = None,
     ) -> int:
         """Store the crawl's row; its id ties the items, versions, sightings and alerts to it."""
         cur = self.conn.execute(
             "INSERT INTO crawls (run_id, source_id, started, finished, status, http_status, items_seen,"
-            " new, updated, error, pages) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-            (run_id, source_id, started, finished, status, http_status, items_seen, new, updated, error, pages),
+            " new, updated, error, pages, detected_item) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            (run_id, source_id, started, finished, status, http_status, items_seen, new, updated, error, pages,
+             detected_item),
         )
         return cur.lastrowid
 

@@ -275,6 +275,11 @@ def _v7(db: sqlite3.Connection) -> None:
         db.execute("UPDATE items SET url = ?, key = ? WHERE id = ?", (respelt, "url:" + respelt, item_id))
 
 
+def _v8(db: sqlite3.Connection) -> None:
+    """crawls.detected_item: the item selector automatic detection used (a flip to another region is suspect)"""
+    db.execute("ALTER TABLE crawls ADD COLUMN detected_item TEXT")
+
+
 # Each feature that needs tables adds its own numbered migration here.
-MIGRATIONS = {1: _v1, 2: _v2, 4: _v4, 5: _v5, 6: _v6, 7: _v7}
+MIGRATIONS = {1: _v1, 2: _v2, 4: _v4, 5: _v5, 6: _v6, 7: _v7, 8: _v8}
 SCHEMA_VERSION = max(MIGRATIONS)

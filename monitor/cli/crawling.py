@@ -130,6 +130,7 @@ def preview(url, config_path, db_path, source_name, as_json, emit_config, **sele
     result = run_module.preview(source, crawl)
     if result.error:
         raise _PreviewFailed(result.error)
+    _say_if_unsure(result.detection)
     if emit_config:
         _emit_config(source, result, named=bool(source_name))
         return
@@ -143,6 +144,31 @@ class _PreviewFailed(TidingsError):
     exit_code = 1
 
 
+def _say_if_unsure(detection) -> None:
+    """On stderr, when automatic detection is unsure: why, in one line, and the
+    runner-up listing's selectors (stdout stays the records, or the JSON)."""
+    if detection is None or not detection.unsure:
+        return
+    from monitor.config import selectors_inline
+
+    click.echo(f"tidings: {detection.describe()}", err=True)
+    if detection.runner_up is not None:
+        click.echo(f"tidings: runner-up listing: {selectors_inline(detection.runner_up)}", err=True)
+
+
+def _unsure_comments(detection) -> list[str]:
+    """TOML comments saying detection is unsure, with the runner-up's selectors to try instead."""
+    if detection is None or not detection.unsure:
+        return []
+    from monitor.config import selectors_lines
+
+    lines = [f"# {detection.describe()}"]
+    if detection.runner_up is not None:
+        lines.append("# runner-up listing (to use it instead, replace the selectors below with these):")
+        lines.extend(f"#   {line}" for line in selectors_lines(detection.runner_up))
+    return lines
+
+
 def _emit_config(source: Source, result, named: bool) -> None:
     """Print a [[source]] block pinning the selectors that produced the preview."""
     from monitor.config import source_name_for, source_toml
@@ -154,6 +180,9 @@ def _emit_config(source: Source, result, named: bool) -> None:
     count = len(result.records)
     how = "configured selectors" if source.selectors else "automatic detection"
     click.echo(f"# {count} item{'s' if count != 1 else ''} found by {how} on {source.url}")
+    if not source.selectors:
+        for line in _unsure_comments(result.detection):
+            click.echo(line)
     click.echo(source_toml(name, source.url, selectors), nl=False)
 
 

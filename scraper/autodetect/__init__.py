@@ -22,11 +22,14 @@ One module per stage (see docs/autodetect.md), in the order they run:
   (plus, at most, other item-like blocks next to it, such as a featured
   first item); widening: a lead story above the listing and a "more
   headlines" list after it join it.
+- headlines (4): where a block's headline is, by its look.
 - fields (4): within a sample of blocks, headline, link, summary and date
   are located by their look, and the relative selector that finds them in
   most blocks is kept.
 - pager: the "next page" link.
-- listing: the stages run in order, and the Selectors they emit.
+- confidence: how sure the choice is (a rival listing close in score, one or
+  two items, headlines that read like menu links), and why not.
+- listing: the stages run in order, and the Detection they give.
 
 Everything is linear in the size of the page: links climb a bounded number
 of levels and ancestor facts are memoised, so no recursion follows the
@@ -34,6 +37,7 @@ page's nesting depth.  Nothing here imports scraper.extract: extraction
 calls detection, never the reverse.
 """
 
-from scraper.autodetect.listing import detect, detect_blocks
+from scraper.autodetect.confidence import Detection
+from scraper.autodetect.listing import detect, detect_blocks, detect_listing
 
-__all__ = ["detect", "detect_blocks"]
+__all__ = ["Detection", "detect", "detect_blocks", "detect_listing"]

@@ -11,16 +11,25 @@ from __future__ import annotations
 
 from lxml import etree
 
-from scraper.autodetect.elements import FIRST_HREF, SKIP_HREF, Paths, is_title_text, link_text_of
+from scraper.autodetect.elements import (
+    FIRST_HREF, SKIP_HREF, Paths, in_heading, is_heading_title, is_title_text, link_text_of,
+)
 
 MAX_CLIMB = 8  # levels above a link at which its item block may start
 
 
 # Links whose text may be a headline, sieved by libxml2 (Python decides); not
 # those in menus, sidebars and site maps: they are never the main listing's headlines.
+# Three kinds pass: text with a space and 12 characters; any text of two in
+# or around a heading (a heading says "title"); five or more characters with
+# no Latin letter (Chinese, Japanese: no spaces between words).
+_HEADING = "self::h1 or self::h2 or self::h3 or self::h4 or self::h5 or self::h6"
 _TITLE_LINKS = etree.XPath(
-    "descendant::a[@href][contains(normalize-space(), ' ')][string-length(normalize-space()) >= 12]"
-    "[not(ancestor::nav or ancestor::aside or ancestor::footer)]"
+    "descendant::a[@href][not(ancestor::nav or ancestor::aside or ancestor::footer)]"
+    "[(contains(normalize-space(), ' ') and string-length(normalize-space()) >= 12)"
+    f" or (string-length(normalize-space()) >= 2 and (ancestor::*[position() <= 3][{_HEADING}] or descendant::*[{_HEADING}]))"
+    " or (string-length(normalize-space()) >= 5 and translate(normalize-space(),"
+    " 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ', '') = normalize-space())]"
 )
 
 
@@ -38,7 +47,7 @@ def candidate_groups(scope, paths: Paths) -> dict[tuple[int, str], dict]:
         if SKIP_HREF.match(a.get("href")):
             continue
         text = link_text_of(a)
-        if not is_title_text(text):
+        if not is_title_text(text) and not (is_heading_title(text) and in_heading(a)):
             continue
         title = 20 + min(len(text), 80)  # every item counts, long titles a little more
         node = a

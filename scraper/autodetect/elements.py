@@ -17,6 +17,7 @@ from functools import lru_cache
 from lxml import etree
 
 from scraper.markup import element_paragraphs
+from scraper.text import is_navigation_text
 
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 
@@ -31,7 +32,8 @@ _BOUNDARY = r"(?:^|[\s_-])"
 _BAD_REGION = re.compile(
     _BOUNDARY + r"(nav|navbar|navigation|menu|menus|menubar|submenu|subnav|footer|header|masthead|"
     r"sidebar|breadcrumb|breadcrumbs|pager|pagination|share|sharing|social|widget|widgets|skip|cookie|cookies|"
-    r"trending|popular|most-read|mostread|sitemap|site-map|quicklinks|quick-links|toolbar|topbar|utility|related|see-also|comments?|newsletter|promo|ad|ads|advert)"
+    r"trending|popular|most-read|mostread|sitemap|site-map|quicklinks|quick-links|toolbar|topbar|utility|related|see-also|comments?|newsletter|promo|ad|ads|advert|"
+    r"slider|sliders|slides|slideshow|carousel|flexslider|bxslider|swiper|ticker|marquee|tagcloud|tag-cloud|label-cloud|cloud-label)"
     r"(?=$|[\s_-])",
     re.I,
 )
@@ -88,12 +90,45 @@ def classes_of(el) -> tuple[str, ...]:
     return _stable_classes(el.get("class") or "")
 
 
+def generated_classes_of(el) -> tuple[str, ...]:
+    """Classes a CSS-in-JS build generated: the last resort to name a part inside
+    a block (a date in <div class="kZMuLp">), never an item or a group."""
+    return _generated_classes(el.get("class") or "")
+
+
+@lru_cache(maxsize=4096)
+def _generated_classes(names: str) -> tuple[str, ...]:
+    return tuple(
+        c for c in names.split()
+        if _generated(c) and not _VOLATILE_CLASS.search(c) and not _VOLATILE_SUFFIX.search(c) and CSS_IDENT.match(c)
+    )
+
+
 @lru_cache(maxsize=4096)
 def _stable_classes(names: str) -> tuple[str, ...]:
     # Memoised: a page repeats a few class attributes thousands of times.
     return tuple(
         c for c in names.split()
-        if not _VOLATILE_CLASS.search(c) and not _VOLATILE_SUFFIX.search(c) and CSS_IDENT.match(c)
+        if not _VOLATILE_CLASS.search(c) and not _VOLATILE_SUFFIX.search(c) and CSS_IDENT.match(c) and not _generated(c)
+    )
+
+
+_HASH = re.compile(r"^[A-Za-z]{5,8}$")
+_WORDS_CASED = re.compile(r"^[a-z]+(?:[A-Z][a-z]+)*$|^(?:[A-Z][a-z]+)+$")
+
+
+def _generated(name: str) -> bool:
+    """A class a CSS-in-JS build generates, changed by the next deploy: a hash of
+    mixed case ("kFnjUG", "hLHDWh") or a component name with one
+    ("SummaryItemHedLink-civMjp").  Words in camel case ("newsItem") are kept."""
+    if "-" in name:
+        head, tail = name.rsplit("-", 1)
+        # "SummaryItemHedLink-civMjp": a component's name and a hash; "summary-item": words
+        return (head[:1].isupper() and _HASH.match(tail) is not None and not tail.isupper() and not tail.islower()
+                and not tail.istitle())  # "Card-Title": words
+    return (
+        _HASH.match(name) is not None and not name.isupper() and not name.islower()
+        and _WORDS_CASED.match(name) is None
     )
 
 
@@ -171,11 +206,49 @@ _NORMALISED = etree.XPath("normalize-space()", smart_strings=False)
 
 
 def is_title_text(text: str) -> bool:
-    """Headline-like link text: a few words, not "Home", "12 comments" or "Next"."""
+    """Headline-like link text: a few words, not "Home", "12 comments" or "Next".
+
+    Chinese and Japanese write a headline without spaces, a word in a
+    character or two: five such characters make one ("退路を断つ").
+    """
     if _RELATIVE_TIME.match(text):
         return False
     words = text.count(" ") + 1
-    return (words >= 3 and len(text) >= 12) or (words == 2 and len(text) >= 20)
+    if (words >= 3 and len(text) >= 12) or (words == 2 and len(text) >= 20):
+        return True
+    return not text.isascii() and _wide_title(text)
+
+
+def _wide_title(text: str) -> bool:
+    wide = sum(1 for ch in text if _is_wide(ch))
+    return wide >= 5 and wide * 2 >= len(text)
+
+
+def _is_wide(ch: str) -> bool:
+    """A character of a script written without spaces between words (CJK, kana, hangul, fullwidth forms)."""
+    code = ord(ch)
+    return 0x2E80 <= code <= 0x9FFF or 0xAC00 <= code <= 0xD7AF or 0xF900 <= code <= 0xFAFF or 0xFF00 <= code <= 0xFFEF
+
+
+def is_heading_title(text: str) -> bool:
+    """Text of a link in a heading (or a heading in a link) that may be a headline
+    however short ("誤算", "Animation editor"): a heading says it is a title,
+    unless it reads as a pager or menu word ("More", "Home", "Next »")."""
+    if len(text) < 2 or _RELATIVE_TIME.match(text) or is_navigation_text(text):
+        return False
+    return any(ch.isalpha() for ch in text)
+
+
+def in_heading(a, levels: int = 3) -> bool:
+    """Whether a link sits in a heading (a few levels up) or holds one."""
+    node = a
+    for _ in range(levels):
+        node = node.getparent()
+        if node is None:
+            break
+        if tag_of(node) in HEADINGS:
+            return True
+    return next(a.iter(*HEADINGS), None) is not None
 
 
 FIRST_HREF = etree.XPath("string(descendant-or-self::a[@href][1]/@href)", smart_strings=False)

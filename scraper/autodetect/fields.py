@@ -15,8 +15,9 @@ from functools import lru_cache
 from lxml import etree
 
 from scraper.autodetect.elements import (
-    HEADINGS, SKIP_HREF, classes_of, link_ancestor, link_text_of, paragraphs_of, tag_of, text_of,
+    HEADINGS, SKIP_HREF, classes_of, generated_classes_of, link_ancestor, link_text_of, paragraphs_of, tag_of, text_of,
 )
+from scraper.autodetect.headlines import DATE_HINT, headline_node
 from scraper.dates import parse_date
 from scraper.selectors import SelectorError, select
 from scraper.text import normalise_space
@@ -26,54 +27,6 @@ _SUMMARY_CLASS = re.compile(
     r"summary|excerpt|teaser|desc|dek|standfirst|intro|lead|abstract|body|text|blurb|snippet|content|lede|deck",
     re.I,
 )
-_DATE_HINT = re.compile(r"\b(1[89]|2[01])\d\d\b|\b\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}\b")
-
-
-_TITLE_CLASS = re.compile(r"headline|title|heading", re.I)
-_NOT_TITLE_CLASS = re.compile(r"kicker|eyebrow|label|category|tag|date|time|container|wrap", re.I)
-
-
-def _headline_node(block):
-    """Where a block's headline is; inside it, the part named as the headline."""
-    head = _headline_element(block)
-    if head is None:
-        return None
-    text = text_of(head)
-    for el in head.iterdescendants():
-        names = el.get("class") or ""
-        if _TITLE_CLASS.search(names) and not _NOT_TITLE_CLASS.search(names):
-            inner = text_of(el)
-            if len(inner) >= 10 and inner != text:
-                return el
-    return head
-
-
-def _headline_element(block):
-    """A heading with a link, a heading, the block's own link, the longest link."""
-    tag = tag_of(block)
-    if tag in HEADINGS:
-        return block
-    heads = [h for h in block.iter(*HEADINGS) if text_of(h)]
-    if heads:
-        linked = [h for h in heads if h.find(".//a[@href]") is not None or link_ancestor(h, block) is not None]
-        pool = linked or heads
-        rank = min(tag_of(h) for h in pool)
-        return next(h for h in pool if tag_of(h) == rank)
-    if tag == "a":
-        return block
-    best, best_len = None, 0
-    for a in block.iter("a"):
-        if a.get("href") is None or SKIP_HREF.match(a.get("href")):
-            continue
-        length = len(link_text_of(a))
-        if length > best_len:
-            best, best_len = a, length
-    if best is not None:
-        return best
-    for el in block.iter():
-        if re.search(r"title|headline", el.get("class") or "", re.I) and text_of(el):
-            return el
-    return None
 
 
 def _describe(el, relative_to=None, bare_first: bool = False) -> list[str]:
@@ -93,17 +46,22 @@ def _describe(el, relative_to=None, bare_first: bool = False) -> list[str]:
     parent = el.getparent()
     if parent is not None and parent is not relative_to:
         names.extend(f"{tag_of(parent)}.{c} > {tag}" for c in classes_of(parent)[:2])
+    names.extend(f"{tag}.{c}" for c in generated_classes_of(el))  # the last resort
     return names
 
 
 def _first_text(selector: str, block) -> str | None:
-    """The text of the first node a selector finds in a block; None if it finds none or is no valid selector."""
+    """The text of the first node with text a selector finds in a block (as extraction
+    takes the headline: an image link before the title link is passed over); None if
+    it finds none or is no valid selector."""
     try:
         found = select(selector, block)
     except SelectorError:
         return None
-    for node in found[:1]:
-        return text_of(node) if isinstance(node, etree._Element) else normalise_space(str(node))
+    for node in found[:4]:
+        text = text_of(node) if isinstance(node, etree._Element) else normalise_space(str(node))
+        if text:
+            return text
     return None
 
 
@@ -127,10 +85,14 @@ def _best(candidates: list[str], score, limit: int = 10, ceiling: float | None =
     return best, best_score
 
 
-def headline_selector(sample: list) -> tuple[str | None, list]:
+def headline_selector(sample: list, stray: list = ()) -> tuple[str | None, list]:
     """The relative selector that finds the headline of most sampled blocks, and the headline
-    elements found by their look (None for a block without one), which place the other fields."""
-    heads = [_headline_node(b) for b in sample]
+    elements found by their look (None for a block without one), which place the other fields.
+
+    `stray`: blocks the item selector picks that are no items (the byline rows
+    between a table's title rows): a selector loses a point for each it finds a
+    headline in, so they give no records."""
+    heads = [headline_node(b) for b in sample]
     candidates: list[str] = []
     tags = Counter()
     for block, head in zip(sample, heads):
@@ -148,8 +110,11 @@ def headline_selector(sample: list) -> tuple[str | None, list]:
         candidates.append(", ".join(heading_tags + ["a"]))
     expected = [text_of(h) if h is not None else None for h in heads]
 
+    stray = [b for b in stray if b not in set(sample)]
+
     def agreement(selector: str) -> float:
-        return sum(1 for b, want in zip(sample, expected) if want and _first_text(selector, b) == want)
+        hits = sum(1 for b, want in zip(sample, expected) if want and _first_text(selector, b) == want)
+        return hits - sum(1 for b in stray if _first_text(selector, b)) if hits else 0
 
     best, _ = _best(candidates, agreement, ceiling=sum(1 for want in expected if want))
     return best, heads
@@ -159,12 +124,12 @@ def _date_of(el) -> str | None:
     """The date an element gives in an attribute (datetime, content, title) or in its short text."""
     for attr in ("datetime", "content", "title"):
         value = el.get(attr)
-        if value and _DATE_HINT.search(value):
+        if value and DATE_HINT.search(value):
             parsed = parse_date(value)
             if parsed:
                 return parsed
     text = text_of(el)
-    if text and len(text) <= 80 and _DATE_HINT.search(text):
+    if text and len(text) <= 80 and DATE_HINT.search(text):
         return parse_date(text)
     return None
 
@@ -184,7 +149,7 @@ def _date_node(block, head):
             if date:
                 return el, date
     own = normalise_space(" ".join(_OWN_TEXT(block)))  # "<li><a>headline</a> (12/03/2024)</li>"
-    if own and len(own) <= 80 and _DATE_HINT.search(own):
+    if own and len(own) <= 80 and DATE_HINT.search(own):
         date = parse_date(own)
         if date:
             return _OWN_TEXT_NODE, date
@@ -322,7 +287,7 @@ def _paragraph_worth(paragraph: str, headline: str, noise: set[str], date_text: 
         return -size - 20
     if paragraph in noise:
         return -size - 10
-    if size <= 60 and _DATE_HINT.search(paragraph) and parse_date(paragraph):
+    if size <= 60 and DATE_HINT.search(paragraph) and parse_date(paragraph):
         return -size - 10
     if date_text and date_text in paragraph and size <= _METADATA_LINE:
         return -size

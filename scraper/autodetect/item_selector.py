@@ -9,6 +9,8 @@ nearest id; a selector that also picks item-like blocks beside the listing
 from __future__ import annotations
 
 import re
+from collections import Counter
+from dataclasses import dataclass
 
 from lxml import etree
 
@@ -18,23 +20,50 @@ from scraper.autodetect.elements import (
 from scraper.selectors import SelectorError, select
 
 
-def choose_level(root, members: list, paths: Paths, max_levels: int = 4) -> tuple[str, list] | None:
+@dataclass(frozen=True)
+class ItemChoice:
+    """The item selector, what it selects, and the listing's own blocks at that level
+    (what it selects beyond them are neighbours it could not leave out: `stray`)."""
+
+    selector: str
+    blocks: list
+    members: list
+    clean: bool  # selects the members and item-like neighbours only
+
+    @property
+    def stray(self) -> list:
+        """Blocks an unclean selector picks that are built unlike every item (a table's
+        byline rows between its title rows); extras built like the items are items
+        whose titles are short ("Budget 2024")."""
+        if self.clean:
+            return []
+        own = set(self.members)
+        shapes = {_shape(b) for b in self.members}
+        return [b for b in self.blocks if b not in own and _shape(b) not in shapes]
+
+
+def _shape(el) -> tuple:
+    """An element's children by tag and class: the build of a row."""
+    return tuple((tag_of(c), c.get("class")) for c in el if isinstance(c.tag, str))
+
+
+def choose_level(root, members: list, paths: Paths, max_levels: int = 4) -> ItemChoice | None:
     """The item selector and the blocks it selects, trying the blocks and the wrappers inside them.
 
     An inner level wins only when its selector is cleaner or also takes in
     item-like blocks the outer one misses (a featured first item wrapped
     differently); otherwise the outer level keeps summary and date in the block.
     """
-    best = None
+    best, best_level = None, None
     level = members
     for _ in range(max_levels):
         found = _item_selector(root, level, paths)
         if found is not None and (best is None or found[1:4] > best[1:4]):
-            best = found
+            best, best_level = found, level
         level = _title_children(level, paths.credited)
         if level is None:
             break
-    return (best[0], best[4]) if best else None
+    return ItemChoice(best[0], best[4], best_level, best[2]) if best else None
 
 
 def _title_children(blocks: list, credited: dict) -> list | None:
@@ -70,6 +99,7 @@ def _item_selector(root, members: list, paths: Paths) -> tuple[str, int, bool, b
         common &= set(classes_of(el))
     own = [f"{tag}.{c}" for c in sorted(common, key=lambda c: (len(c), c))]  # short names first
     own += [tag + "".join("." + c for c in sorted(common))] if len(common) > 1 else []
+    own += _shared_attributes(tag, members)
     own.append(tag)
     scope = common_ancestor(members)
     outer = scope
@@ -85,6 +115,7 @@ def _item_selector(root, members: list, paths: Paths) -> tuple[str, int, bool, b
     wanted = set(members)
     fallback = None
     candidates = [context + simple for context in contexts for simple in own]
+    candidates[len(own):len(own)] = _with_odd_ones(tag, members)
     if len(parents) == 1 and not parent_classes:  # an unnamed wrapper: its children by their path
         wrapper = _path_selector(next(iter(parents)), paths)
         if wrapper:
@@ -108,6 +139,36 @@ def _item_selector(root, members: list, paths: Paths) -> tuple[str, int, bool, b
         if fallback is None or len(extra) < fallback[0]:
             fallback = (len(extra), candidate, chosen)
     return (fallback[1], len(members), False, False, fallback[2]) if fallback else None
+
+
+def _with_odd_ones(tag: str, members: list) -> list[str]:
+    """A union naming the blocks when most share a class and one or two others have
+    an id of their own: a featured first post (<div class="Block" id="NewsContent">)
+    above the <div class="BlogPostContent"> rows."""
+    counts = Counter(c for m in members for c in set(classes_of(m)))
+    if not counts:
+        return []
+    name, count = counts.most_common(1)[0]
+    if count == len(members) or count * 3 < len(members) * 2 or len(members) - count > 2:
+        return []
+    parts = [f"{tag}.{name}"]
+    for odd in (m for m in members if name not in classes_of(m)):
+        ident = odd.get("id")
+        if not ident or not CSS_IDENT.match(ident) or re.search(r"\d", ident):
+            return []
+        parts.append(f"{tag_of(odd)}#{ident}")
+    return [", ".join(parts)]
+
+
+def _shared_attributes(tag: str, members: list) -> list[str]:
+    """Names the blocks share besides classes: a schema.org type
+    (itemtype=".../Article"), or one id repeated on every block by a template loop."""
+    names = []
+    for attr in ("itemtype", "id"):
+        value = members[0].get(attr)
+        if value and '"' not in value and all(m.get(attr) == value for m in members[1:]):
+            names.append(f'{tag}[{attr}="{value}"]')
+    return names
 
 
 def _anchors(scope, limit: int = 6) -> list[str]:

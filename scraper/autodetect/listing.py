@@ -1,4 +1,4 @@
-"""The whole detection: the stages run in order, and the Selectors they emit.
+"""The whole detection: the stages run in order, and the Detection they give.
 
 Kept apart from the stages so the order they run in, and the fallbacks
 between them, read in one place.
@@ -6,27 +6,37 @@ between them, read in one place.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from lxml import etree
 
 from scraper.autodetect.candidates import candidate_groups, heading_groups
-from scraper.autodetect.elements import TEXTS, Paths, common_ancestor
+from scraper.autodetect.confidence import CLOSE_RUNNER_UP, Detection, confidence_of, doubts
+from scraper.autodetect.elements import TEXTS, Paths, common_ancestor, text_of
 from scraper.autodetect.fields import date_selector, headline_selector, link_selector, summary_selector
 from scraper.autodetect.item_selector import choose_level
 from scraper.autodetect.pager import next_page_selector
-from scraper.autodetect.scoring import best_group, headed, sample_blocks
+from scraper.autodetect.scoring import Ranking, headed, rank_groups, sample_blocks
 from scraper.autodetect.widening import with_lead_story, with_more_headlines
 from scraper.selectors import Selectors
 
 
 def detect(root: etree._Element, page_url: str) -> Selectors | None:
     """Selectors for the page's main listing, or None when it has none."""
-    found = detect_blocks(root, page_url)
-    return found[0] if found else None
+    found = detect_listing(root, page_url)
+    return found.selectors if found else None
 
 
 def detect_blocks(root: etree._Element, page_url: str) -> tuple[Selectors, list] | None:
     """The selectors, and the blocks their item selector picks (so extraction
     need not select them again), or None when the page has no listing."""
+    found = detect_listing(root, page_url)
+    return (found.selectors, found.blocks) if found else None
+
+
+def detect_listing(root: etree._Element, page_url: str) -> Detection | None:
+    """The page's main listing as a Detection (selectors, blocks, how sure, the
+    runner-up), or None when the page has no listing."""
     if root is None:
         return None
     token = TEXTS.set({})  # candidate selectors ask for the same blocks' text again and again
@@ -36,14 +46,23 @@ def detect_blocks(root: etree._Element, page_url: str) -> tuple[Selectors, list]
         TEXTS.reset(token)
 
 
-def _detect(root, page_url: str) -> tuple[Selectors, list] | None:
+@dataclass(frozen=True)
+class _Listing:
+    """Selectors inferred for one candidate listing, the blocks they pick and the headlines seen."""
+
+    selectors: Selectors
+    blocks: list
+    headlines: list[str]
+
+
+def _detect(root, page_url: str) -> Detection | None:
     """The stages in order; headings become clues when no link clue gives a listing of headed teasers."""
     body = root.find("body")
     scope = body if body is not None else root
     paths = Paths()
     groups = candidate_groups(scope, paths)
-    best = best_group(groups, paths)
-    if best is None or not headed(sample_blocks(best)):
+    ranking = rank_groups(groups, paths)
+    if ranking.best is None or not headed(sample_blocks(ranking.best)):
         # No listing of headed teasers among the link clues: headings with a
         # bare "Read more" (card grids, press lists) compete, so a column of
         # blog links does not win because its links alone read as headlines.
@@ -51,18 +70,39 @@ def _detect(root, page_url: str) -> tuple[Selectors, list] | None:
             group = groups.setdefault(key, {})
             for block, title in members.items():
                 group[block] = max(group.get(block, 0), title)
-        best = best_group(groups, paths)
-    if best is None:
+        ranking = rank_groups(groups, paths)
+    if ranking.best is None:
         return None
-    chosen = choose_level(root, best, paths)
+    listing = _selectors_for(root, ranking.best, paths, page_url)
+    if listing is None:
+        return None
+    return _judged(root, listing, ranking, paths, page_url)
+
+
+def _judged(root, listing: _Listing, ranking: Ranking, paths: Paths, page_url: str) -> Detection:
+    """The detection with its confidence; the runner-up's selectors when it is a rival."""
+    found = doubts(ranking.score, ranking.runner_up_score, len(listing.blocks), listing.headlines)
+    confidence = confidence_of(found)
+    runner_up = None
+    if ranking.runner_up is not None and ranking.runner_up_score >= CLOSE_RUNNER_UP * ranking.score:
+        rival = _selectors_for(root, ranking.runner_up, paths, page_url)
+        if rival is not None and rival.selectors.item != listing.selectors.item:
+            runner_up = rival.selectors
+    return Detection(listing.selectors, confidence, tuple(d.reason for d in found), runner_up, listing.blocks)
+
+
+def _selectors_for(root, members: list, paths: Paths, page_url: str) -> _Listing | None:
+    """Item, headline, summary, link, date and pager selectors for one group of blocks."""
+    chosen = choose_level(root, members, paths)
     if chosen is None:
         return None
-    item, blocks = chosen
+    item, blocks = chosen.selector, chosen.blocks
     listing = blocks
     item, blocks = with_more_headlines(root, item, blocks, listing, paths, page_url)
     item, blocks = with_lead_story(root, item, blocks, listing, paths, page_url)
-    sample = sample_blocks(blocks)
-    headline, heads = headline_selector(sample)
+    stray = chosen.stray + _linkless(blocks)
+    sample = sample_blocks([b for b in blocks if b not in set(stray)] if stray else blocks)
+    headline, heads = headline_selector(sample, sample_blocks(stray))
     if headline is None:
         return None
     date = date_selector(sample, heads)
@@ -72,5 +112,18 @@ def _detect(root, page_url: str) -> tuple[Selectors, list] | None:
     for _ in range(2):  # the pager sits next to the listing, a level or two up
         if pager_scope is not None and pager_scope.getparent() is not None:
             pager_scope = pager_scope.getparent()
-    return Selectors(item, headline, summary, link, date, next_page_selector(root, page_url, pager_scope)), blocks
+    selectors = Selectors(item, headline, summary, link, date, next_page_selector(root, page_url, pager_scope))
+    return _Listing(selectors, blocks, [text_of(h) for h in heads if h is not None])
 
+
+_HAS_LINK = etree.XPath("boolean(descendant-or-self::a[@href])")
+
+
+def _linkless(blocks: list) -> list:
+    """Blocks without a link among a listing whose blocks link (a category heading
+    styled like the posts below it): no item, so the headline selector should
+    find nothing in them."""
+    if len(blocks) < 3:
+        return []
+    linkless = [b for b in blocks if not _HAS_LINK(b)]
+    return linkless if len(linkless) * 5 <= len(blocks) else []

@@ -8,19 +8,37 @@ the page's own parts (banner, navbar, body, footer) are set aside first.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
+from dataclasses import dataclass
 
 from lxml import etree
 
-from scraper.autodetect.elements import HEADINGS, Paths, classes_of, link_ancestor, link_text_of
+from scraper.autodetect.elements import FIRST_HREF, HEADINGS, Paths, classes_of, link_ancestor, link_text_of, tag_of
 from scraper.text import normalise_space
 
 SAMPLE = 8  # blocks examined to infer headline, summary, link and date
 MIN_ITEMS = 2
 
 
+@dataclass(frozen=True)
+class Ranking:
+    """The main listing's blocks and score, and the best other listing's (one
+    that is no level of the same listing): how sure the choice is."""
+
+    best: list | None
+    score: float = 0.0
+    runner_up: list | None = None
+    runner_up_score: float = 0.0
+
+
 def best_group(groups: dict, paths: Paths) -> list | None:
-    """The blocks of the main listing: most headline text, then most other text.
+    """The blocks of the main listing (see rank_groups)."""
+    return rank_groups(groups, paths).best
+
+
+def rank_groups(groups: dict, paths: Paths) -> Ranking:
+    """The main listing: most headline text, then most other text; and the runner-up.
 
     Only the six groups with most headline text are weighed in full (less
     stray blocks, and not when they are the page's parts): the cost stays
@@ -30,28 +48,144 @@ def best_group(groups: dict, paths: Paths) -> list | None:
     for members in groups.values():
         if len(members) < MIN_ITEMS:
             continue
+        members = _cards_of_links(members)
         first = next(iter(members))
         node = paths.of(first)
         factor = 0.15 if node.bad else 1.5 if paths.of(first.getparent()).main else 1.0
         scored.append((sum(members.values()) * factor, node.depth, members, factor))
     scored.sort(key=lambda s: -s[0])
-    best_score, best_depth, best_items, weighed = None, 0, None, 0
+    best_score, best_depth, best_items, best_titles, weighed = None, 0, None, 0.0, 0
+    weighed_groups = []
     for titles, depth, members, factor in scored:
         kept = _without_strays(members)
         if len(kept) < MIN_ITEMS or _page_sections(kept):
             continue
+        if _taxonomy_links(kept):  # weighed here, not for every group: it reads the blocks' links
+            factor *= 0.15
+            titles *= 0.15
+            weighed -= 1  # a label widget does not take the place of a listing among the six
         if len(kept) < len(members):
             titles = sum(kept.values()) * factor
         items = list(kept)
         sample = sample_blocks(items)
         other = sum(min(_other_text(el, paths), 300) for el in sample) * len(items) / len(sample) * factor
         score = titles + 0.6 * other
+        weighed_groups.append((score, items))
         if best_score is None or score > best_score * 1.0001 or (score >= best_score * 0.9999 and depth < best_depth):
-            best_score, best_depth, best_items = score, depth, items
+            best_score, best_depth, best_items, best_titles = score, depth, items, titles / factor
         weighed += 1
         if weighed == 6:
             break
-    return best_items
+    if best_items is None:
+        return Ranking(None)
+    outer = _enclosing_items(best_items, groups, best_titles)
+    if outer is not None:
+        best_items = outer
+    runner = next(((score, items) for score, items in sorted(weighed_groups, key=lambda g: -g[0])
+                   if not _overlap(items, best_items)), None)
+    return Ranking(best_items, best_score, runner[1] if runner else None, runner[0] if runner else 0.0)
+
+
+def _cards_of_links(members: dict) -> dict:
+    """Links that come two or more to a card (an event's title and its venue) stand
+    for their cards: the card is the item, not each of its links.
+
+    A list's links each have a row of their own; when three or more parents
+    each hold several of the group's links, the parents are the items.
+    """
+    if tag_of(next(iter(members))) != "a":
+        return members
+    cards: dict = {}
+    for link, title in members.items():
+        parent = link.getparent()
+        cards[parent] = max(cards.get(parent, 0), title)
+    if len(cards) < 3 or len(members) < 1.5 * len(cards) or None in cards:
+        return members
+    return cards
+
+
+def _overlap(blocks: list, others: list) -> bool:
+    """Whether two groups are levels of one listing (a block of one is, holds or sits in a block of the other)."""
+    mine, theirs = set(blocks), set(others)
+    for el, other_set in ((b, theirs) for b in blocks[:3]):
+        if el in other_set or any(anc in other_set for anc in el.iterancestors()):
+            return True
+    return any(anc in mine for b in others[:3] for anc in b.iterancestors())
+
+
+def _enclosing_items(blocks: list, groups: dict, titles: float) -> list | None:
+    """The posts of a listing when `blocks` are a list inside one of them.
+
+    A blog page of four long posts loses to the run of book links inside one
+    post (more links, more text): those links lie inside one block of another
+    group whose every block opens with a linked heading that ranks above any
+    heading of the inner list (the post's <h1> over the list's <h2>).  Then the
+    posts are the listing.
+    """
+    inner_rank = min((tag_of(h) for b in blocks for h in b.iter(*HEADINGS)), default="h9")
+    first = blocks[0]
+    for anc in first.iterancestors():
+        if tag_of(anc) in ("body", "html"):
+            return None
+        for members in groups.values():
+            if anc not in members or len(members) < MIN_ITEMS:
+                continue
+            if not all(_is_inside(b, anc) for b in blocks):
+                return None
+            if sum(members.values()) < titles / 2:
+                return None
+            outer = list(members)
+            ranks = [_title_rank(b) for b in outer]
+            if all(ranks) and max(ranks) < inner_rank and _before(_title_heading(anc), first, anc):
+                kept = _without_strays(members)
+                return list(kept) if len(kept) >= MIN_ITEMS and not _page_sections(kept) else None
+    return None
+
+
+def _title_heading(block):
+    """A block's first heading with a link in or around it (a post's title)."""
+    for h in block.iter(*HEADINGS):
+        if h.find(".//a[@href]") is not None or link_ancestor(h, block) is not None:
+            return h
+    return None
+
+
+def _title_rank(block) -> str | None:
+    head = _title_heading(block)
+    return tag_of(head) if head is not None else None
+
+
+def _before(el, other, container) -> bool:
+    """Whether `el` comes before `other` in `container` (and is not around it)."""
+    if el is None:
+        return False
+    for node in container.iter():
+        if node is other:
+            return False
+        if node is el:
+            return not any(anc is el for anc in other.iterancestors())
+    return False
+
+
+def _is_inside(el, container) -> bool:
+    return any(anc is container for anc in el.iterancestors())
+
+
+# Pages that list other pages, never an item's own: labels, tags, categories,
+# authors, archives by date ("/search/label/Bots", "/tag/news/", "?cat=3").
+_TAXONOMY = re.compile(
+    r"/(search/label|labels?|tags?|category|categories|categoria|kategorie|topics?|authors?|archives?)(/|$)"
+    r"|/\d{4}/(\d{2}/?)?$|[?&](tag|cat|category|label|author|m)=",
+    re.I,
+)
+
+
+def _taxonomy_links(members: dict) -> bool:
+    """Whether the blocks' links mostly lead to label, tag, category or archive pages
+    (a label widget, a tag cloud, an archive by month): a list of lists, no listing."""
+    sample = sample_blocks(list(members))
+    hrefs = [FIRST_HREF(b) for b in sample]
+    return sum(1 for h in hrefs if h and _TAXONOMY.search(h)) * 5 >= len(hrefs) * 4
 
 
 def headed(blocks: list) -> bool:

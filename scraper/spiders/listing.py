@@ -9,6 +9,7 @@ crawls comes from the crawler's settings (scraper.plan).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 import scrapy
@@ -103,6 +104,7 @@ class ListingSpider(scrapy.Spider):
             return
         if crawl.pages == 1:
             crawl.detected = _detected(source, result, html, response.url)
+            crawl.detection = _without_blocks(result.detection) if source.selectors is None and result.records else None
         seen = {r.key for r in crawl.records}
         crawl.records.extend(r for r in result.records if r.key not in seen)
         if result.next_page and crawl.pages < source.max_pages and result.next_page != response.url:
@@ -134,6 +136,12 @@ def _detected(source: ListingSource, result: Extraction, html: str, url: str) ->
         return None
     suggestion = extract(html, url, None)  # the page as decoded for extraction, not re-decoded by Scrapy
     return suggestion.selectors if suggestion.records else None
+
+
+def _without_blocks(detection: Any) -> Any:
+    """The detection without the page's elements: a crawl outlives its page's tree
+    (and may cross a process boundary), and only the selectors and verdict matter then."""
+    return replace(detection, blocks=[]) if detection is not None else None
 
 
 def _conditional(request: scrapy.Request, validators: Mapping[str, object] | None) -> scrapy.Request:

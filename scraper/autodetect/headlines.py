@@ -1,0 +1,97 @@
+"""Where a block's headline is, by its look (stage 4's first question).
+
+A heading with a link, else a heading, else the block's own link, else its
+longest link; inside that, the part whose class names it the headline, or
+the title box of a card link that wraps title, code, category and date
+boxes.  The other fields are placed around what this finds.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+
+from scraper.autodetect.elements import HEADINGS, SKIP_HREF, link_ancestor, link_text_of, tag_of, text_of
+from scraper.dates import parse_date
+from scraper.text import normalise_space
+
+# A year or a numeric date somewhere in a text: worth trying to parse.
+DATE_HINT = re.compile(r"\b(1[89]|2[01])\d\d\b|\b\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}\b")
+_OWN_TEXT = etree.XPath("text()", smart_strings=False)
+
+_TITLE_CLASS = re.compile(r"headline|title|heading", re.I)
+_NOT_TITLE_CLASS = re.compile(r"kicker|eyebrow|label|category|tag|date|time|container|wrap", re.I)
+
+
+def headline_node(block):
+    """Where a block's headline is; inside it, the part named as the headline (or the title box of a card link)."""
+    head = _headline_element(block)
+    if head is None:
+        return None
+    text = text_of(head)
+    for el in head.iterdescendants():
+        names = el.get("class") or ""
+        if _TITLE_CLASS.search(names) and not _NOT_TITLE_CLASS.search(names):
+            inner = text_of(el)
+            if len(inner) >= 10 and inner != text:
+                return el
+    if tag_of(head) == "a":
+        part = _title_part(head)
+        if part is not None:
+            return part
+    return head
+
+
+_META_CLASS = re.compile(r"kicker|eyebrow|label|categor|tag|date|time|author|byline|meta|read|count|number|price|venue|place", re.I)
+_READING_TIME = re.compile(r"^\d+\s*(min|minute|mins|minutes)\b", re.I)
+
+
+def _title_part(link):
+    """The title inside a card link that wraps title, number, category, author or date boxes.
+
+    Each box is a child of its own with text (<a><div>ROTOR,GENERATOR</div>
+    <div>SPE4A516R0526</div><div>16 -- Aircraft components</div></a>); the
+    title is the first that is no date, reading time, code or box named as
+    metadata (kicker, category, author, date).  None when the link is one run of text.
+    """
+    parts = [c for c in link if isinstance(c.tag, str) and text_of(c)]
+    if len(parts) < 2 or normalise_space("".join(_OWN_TEXT(link))):
+        return None
+    for part in parts:
+        text = text_of(part)
+        if _META_CLASS.search(part.get("class") or "") or _READING_TIME.match(text):
+            continue
+        if not any(ch.isalpha() for ch in text) or (DATE_HINT.search(text) and parse_date(text)):
+            continue
+        if len(text) >= 3:
+            return part
+    return None
+
+
+def _headline_element(block):
+    """A heading with a link, a heading, the block's own link, the longest link."""
+    tag = tag_of(block)
+    if tag in HEADINGS:
+        return block
+    heads = [h for h in block.iter(*HEADINGS) if text_of(h)]
+    if heads:
+        linked = [h for h in heads if h.find(".//a[@href]") is not None or link_ancestor(h, block) is not None]
+        pool = linked or heads
+        rank = min(tag_of(h) for h in pool)
+        return next(h for h in pool if tag_of(h) == rank)
+    if tag == "a":
+        return block
+    best, best_len = None, 0
+    for a in block.iter("a"):
+        if a.get("href") is None or SKIP_HREF.match(a.get("href")):
+            continue
+        length = len(link_text_of(a))
+        if length > best_len:
+            best, best_len = a, length
+    if best is not None:
+        return best
+    for el in block.iter():
+        if re.search(r"title|headline", el.get("class") or "", re.I) and text_of(el):
+            return el
+    return None
