@@ -46,7 +46,9 @@ def sources(s: JsSite) -> list[dict]:
         # Automatic detection on the rendered page; the listing comes from a JSON endpoint.
         {"name": "json", "url": s.url("json"), "render": "browser"},
         {"name": "more", "url": s.url("more"), "render": "browser", "click": "#more", "click_times": 10, **CARDS},
-        {"name": "scroll", "url": s.url("scroll"), "render": "browser", "scroll": 10, **CARDS},
+        # XPath selectors: the item selector, waited for in the page, is XPath too.
+        {"name": "scroll", "url": s.url("scroll"), "render": "browser", "scroll": 10,
+         "item": "xpath://article[@class='card']", "headline": "xpath:.//h3"},
         {"name": "consent", "url": s.url("consent"), "render": "browser", "click": "#consent .accept", **CARDS},
         # Its script fails: the item selector (waited for by default) never appears.
         {"name": "broken", "url": s.url("broken"), "render": "browser", "browser_timeout": 3, **CARDS},
@@ -220,3 +222,47 @@ def test_no_browser_process_outlives_the_daemon(chromium, stuck_config):
     assert daemon.returncode == 0, err[-2000:]
     assert left_over(mark) == {}
     assert marked(mark) == {}
+
+
+# --- tidings preview --------------------------------------------------------------------------
+
+
+def test_preview_of_a_script_built_page_says_to_render_it(js_site):
+    result = tidings("preview", js_site.url("json"))
+    assert result.code == 0
+    assert result.stdout.splitlines()[0] == f"0 items on {js_site.url('json')}"
+    assert result.stdout.rstrip().endswith("this page builds its listing with JavaScript"
+                                           ' (a <noscript> asking for JavaScript, an empty <div id="news">, scripts):'
+                                           " try --render browser")
+    emitted = tidings("preview", js_site.url("json"), "--emit-config")
+    assert emitted.code == 1 and "try --render browser" in emitted.stderr
+
+
+def test_preview_renders_in_a_browser_and_emits_render_browser(chromium, js_site, tmp_path):
+    import tomllib
+
+    from monitor.config import parse_config
+
+    result = tidings("preview", js_site.url("json"), "--render", "browser", "--emit-config",
+                     env={"TIDINGS_BROWSER": chromium})
+    assert result.code == 0, result.stderr
+    assert result.stdout.splitlines()[0] == f"# 10 items found by automatic detection on {js_site.url('json')}"
+    source = parse_config(tomllib.loads(result.stdout), "emitted").sources[0]
+    assert source.render == "browser" and source.item == "article.card"
+    listed = tidings("preview", js_site.url("consent"), "--render", "browser", "--json",
+                     env={"TIDINGS_BROWSER": chromium})
+    assert listed.code == 0 and listed.json == []  # the wall is not clicked away without `click`
+    config = write_config(tmp_path / "t.toml", [{"name": "wall", "url": js_site.url("consent"), "render": "browser",
+                                                  "click": "#consent .accept"}])
+    configured = tidings("preview", "--source", "wall", "--config", str(config), "--json",
+                         env={"TIDINGS_BROWSER": chromium})
+    assert [(r["headline"], r["url"]) for r in configured.json] == js_site.listed()
+
+
+def test_preview_without_a_browser_is_one_line_exit_1(js_site, tmp_path):
+    missing = str(tmp_path / "chromium")
+    result = tidings("preview", js_site.url("json"), "--render", "browser", env={"TIDINGS_BROWSER": missing})
+    assert result.code == 1 and result.stdout == ""
+    assert result.stderr.strip().splitlines() == [
+        f"tidings: error: browser {missing!r} (from TIDINGS_BROWSER) is not an executable file:"
+        " install one with `apt-get install chromium` or `playwright install chromium`"]
