@@ -266,3 +266,16 @@ def test_preview_without_a_browser_is_one_line_exit_1(js_site, tmp_path):
     assert result.stderr.strip().splitlines() == [
         f"tidings: error: browser {missing!r} (from TIDINGS_BROWSER) is not an executable file:"
         " install one with `apt-get install chromium` or `playwright install chromium`"]
+
+
+def test_an_executable_that_is_no_browser_fails_the_source_with_one_clear_line(chromium, js_site, tmp_path):
+    config = write_config(tmp_path / "t.toml", [{"name": "json", "url": js_site.url("json"), "render": "browser"},
+                                                {"name": "served", "url": js_site.url("partial"), **CARDS}],
+                          extra='[browser]\nexecutable = "/bin/true"')
+    result = run(config, tmp_path / "t.db", {})
+    reports = by_name(result)
+    assert result.code == 1 and reports["served"]["status"] == "baseline"
+    assert reports["json"]["status"] == "failed"
+    assert reports["json"]["error"] == ("browser: /bin/true could not be started (Target page, context or browser has"
+                                        " been closed): install one with `apt-get install chromium` or"
+                                        " `playwright install chromium`")
