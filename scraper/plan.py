@@ -62,7 +62,9 @@ class ListingSource(Protocol):
 
 
 def renders_in_browser(source: ListingSource) -> bool:
-    return source.render == "browser"
+    """Whether the source's pages are rendered in a browser (a source from an older
+    TIDINGS_SOURCES loader, without `render`, is fetched over HTTP)."""
+    return getattr(source, "render", "http") == "browser"
 
 
 # Hands out the next source no process has taken yet; None when none is left.

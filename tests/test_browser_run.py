@@ -279,3 +279,18 @@ def test_an_executable_that_is_no_browser_fails_the_source_with_one_clear_line(c
     error = reports["json"]["error"]
     assert error.startswith("browser: /bin/true could not be started (") and "\n" not in error
     assert error.endswith("): install one with `apt-get install chromium` or `playwright install chromium`")
+
+
+def test_with_worker_processes_the_browser_sources_are_crawled_too(chromium, js_site, tmp_path):
+    """`processes = 2`: a forked worker shares the HTTP sources; the browser source is the run's own."""
+    http = [{"name": f"served-{i}", "url": js_site.url("partial") + f"?copy={i}", **CARDS} for i in range(4)]
+    config = write_config(tmp_path / "t.toml", [{"name": "json", "url": js_site.url("json"), "render": "browser",
+                                                 "alert_on_first_run": True}, *http], crawl={"processes": 2})
+    js_site.site.pages.update({f"/partial.html?copy={i}": js_site.site.pages["/partial.html"] for i in range(4)})
+    mark = new_mark()
+    result = run(config, tmp_path / "t.db", {"TIDINGS_BROWSER": chromium, **mark})
+    reports = by_name(result)
+    assert result.code == 0, result.stderr
+    assert listed(reports["json"]["new"]) == js_site.listed()
+    assert all(reports[s["name"]]["status"] == "baseline" and reports[s["name"]]["items_seen"] == 2 for s in http)
+    assert left_over(mark) == {}
