@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import tidings
+from tests.helpers import tidings
 from monitor.config import load_config
 from monitor.errors import ConfigError
 from scraper.browser_steps import BrowserSteps

@@ -19,7 +19,7 @@ import sys
 import pytest
 
 from tests.browser_processes import browser_started, left_over, marked, new_mark, require_chromium
-from tests.conftest import ROOT, Site, tidings, write_config
+from tests.helpers import ROOT, Site, tidings, write_config
 from tests.js_pages import JsSite
 from tests.pages import extra_item
 
