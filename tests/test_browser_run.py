@@ -294,3 +294,25 @@ def test_with_worker_processes_the_browser_sources_are_crawled_too(chromium, js_
     assert listed(reports["json"]["new"]) == js_site.listed()
     assert all(reports[s["name"]]["status"] == "baseline" and reports[s["name"]]["items_seen"] == 2 for s in http)
     assert left_over(mark) == {}
+
+
+def test_robots_txt_and_max_bytes_hold_for_browser_sources(chromium, js_site, tmp_path):
+    from tests.helpers import Page
+
+    pages = js_site.site.pages
+    pages["/private/json.html"] = pages["/json.html"]
+    pages["/robots.txt"] = Page("User-agent: *\nDisallow: /private/\n", headers={"Content-Type": "text/plain"})
+    served = len(pages["/json.html"].payload())
+    try:
+        config = write_config(tmp_path / "t.toml", [
+            {"name": "private", "url": js_site.site.url("/private/json.html"), "render": "browser"},
+            {"name": "big", "url": js_site.url("json"), "render": "browser"},
+        ], crawl={"max_bytes": 2000, "obey_robots": True})
+        result = run(config, tmp_path / "t.db", {"TIDINGS_BROWSER": chromium})
+    finally:
+        del pages["/robots.txt"], pages["/private/json.html"]
+    reports = by_name(result)
+    assert served < 2000  # the served shell is within the limit; the page the browser built is not
+    assert reports["private"]["error"] == f"forbidden by robots.txt: {js_site.site.url('/private/json.html')}"
+    assert reports["big"]["error"] == (f"response from {js_site.url('json')} is larger than the size limit"
+                                       " (max_bytes = 2000 bytes) once rendered: download stopped")
