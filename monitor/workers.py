@@ -18,6 +18,11 @@ same load as from one process.  Workers die with their parent (Linux
 PR_SET_PDEATHSIG): a killed `tidings run` leaves no crawler behind, and a
 crawl cut short rolls back.  A worker that dies loses only the sources it
 was fetching (reported as unfinished); the others take the rest.
+
+Sources rendered in a browser are never shared: `tidings run` crawls them
+itself, with the run's one browser, whose Playwright driver starts only
+after the workers are forked (a worker forked from a process running the
+driver would inherit its pipe and keep the driver alive past the run).
 """
 
 from __future__ import annotations
