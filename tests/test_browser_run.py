@@ -257,6 +257,14 @@ def test_preview_renders_in_a_browser_and_emits_render_browser(chromium, js_site
     configured = tidings("preview", "--source", "wall", "--config", str(config), "--json",
                          env={"TIDINGS_BROWSER": chromium})
     assert [(r["headline"], r["url"]) for r in configured.json] == js_site.listed()
+    clicked = tidings("preview", js_site.url("more"), "--render", "browser", "--click", "#more", "--click-times", "5",
+                      "--emit-config", env={"TIDINGS_BROWSER": chromium})
+    assert clicked.code == 0, clicked.stderr
+    assert clicked.stdout.splitlines()[0] == f"# 10 items found by automatic detection on {js_site.url('more')}"
+    emitted = parse_config(tomllib.loads(clicked.stdout), "emitted").sources[0]
+    assert (emitted.render, emitted.click, emitted.click_times) == ("browser", "#more", 5)
+    over_http = tidings("preview", js_site.url("more"), "--click", "#more")
+    assert over_http.code == 2 and "key 'click' needs render = \"browser\"" in over_http.stderr
 
 
 def test_preview_without_a_browser_is_one_line_exit_1(js_site, tmp_path):

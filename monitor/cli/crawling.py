@@ -96,14 +96,20 @@ def schedule(config_path, db_path, workers, stop_timeout) -> None:
 @click.option("--date", help="Selector of the date, relative to the block.")
 @click.option("--render", type=click.Choice(["http", "browser"]),
               help="Fetch over HTTP, or render the page in a browser (Chromium) as render = \"browser\" does.")
+@click.option("--wait-for", help="With --render browser: a selector to wait for before reading the page.")
+@click.option("--scroll", type=int, help="With --render browser: scroll to the bottom up to N times.")
+@click.option("--click", help="With --render browser: a selector to click while present (load more, consent).")
+@click.option("--click-times", type=int, help="With --render browser: how many times --click is clicked at most.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array of records.")
 @click.option("--emit-config", is_flag=True,
               help="Print a [[source]] block for tidings.toml that pins the (inferred) selectors.")
 @logging_options
-def preview(url, config_path, db_path, source_name, render, as_json, emit_config, **selectors) -> None:
+def preview(url, config_path, db_path, source_name, render, as_json, emit_config, **options) -> None:
     """Fetch one page and show what would be extracted; write nothing.
 
-    Without selector options the listing is detected automatically.
+    Without selector options the listing is detected automatically.  The
+    page-step options (--wait-for, --scroll, --click, --click-times) are
+    config keys too, for a URL rendered with --render browser.
     """
     from dataclasses import replace
 
@@ -113,6 +119,10 @@ def preview(url, config_path, db_path, source_name, render, as_json, emit_config
 
     if bool(url) == bool(source_name):
         raise click.UsageError("give either a URL or --source NAME")
+    steps = {key: options.pop(key) for key in ("wait_for", "scroll", "click", "click_times")}
+    selectors = options
+    if source_name and any(value is not None for value in steps.values()):
+        raise click.UsageError("the page-step options are for a URL; a --source has its own in the configuration")
     if as_json and emit_config:
         raise click.UsageError("give --json or --emit-config, not both")
     if source_name:
@@ -124,7 +134,8 @@ def preview(url, config_path, db_path, source_name, render, as_json, emit_config
     else:
         # The selector options are config keys (SELECTOR_KEYS); the table is checked like a [[source]].
         table = {"name": "preview", "url": url, **({"render": render} if render else {}),
-                 **{key: selectors[key] for key in SELECTOR_KEYS if selectors.get(key) is not None}}
+                 **{key: selectors[key] for key in SELECTOR_KEYS if selectors.get(key) is not None},
+                 **{key: value for key, value in steps.items() if value is not None}}
         if config_named(config_path):
             config = load_config(config_path)  # its errors are the user's to see
         else:
