@@ -15,6 +15,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -179,11 +180,11 @@ def test_without_a_browser_only_the_browser_sources_fail_and_nothing_archived_ch
 
 @pytest.fixture(scope="module")
 def stuck_config(chromium, js_site, tmp_path_factory):
-    """A browser source busy for a while (its page never loads) beside a quick one."""
+    """A browser source busy for a while (its page never loads, 6 s budget) beside a quick one."""
     folder = tmp_path_factory.mktemp("browser-stop")
     return write_config(folder / "tidings.toml", [
-        {"name": "stuck", "url": js_site.url("stuck"), "render": "browser", "browser_timeout": 6, "schedule": "1h"},
-        {"name": "json", "url": js_site.url("json"), "render": "browser", "schedule": "1h"},
+        {"name": "stuck", "url": js_site.url("stuck"), "render": "browser", "browser_timeout": 6},
+        {"name": "json", "url": js_site.url("json"), "render": "browser"},
     ])
 
 
@@ -208,20 +209,43 @@ def test_no_browser_process_outlives_a_stopped_run(chromium, stuck_config, how):
     assert left_over(mark) == {}
 
 
-def test_no_browser_process_outlives_the_daemon(chromium, stuck_config):
+def test_the_daemon_crawls_browser_sources_and_leaves_no_browser_process(chromium, js_site, tmp_path):
+    """A scheduled browser source is crawled and recorded; the daemon's stop kills the one still rendering."""
+    config = write_config(tmp_path / "tidings.toml", [
+        {"name": "stuck", "url": js_site.url("stuck"), "render": "browser", "browser_timeout": 120, "schedule": "1h"},
+        {"name": "json", "url": js_site.url("json"), "render": "browser", "schedule": "1h"},
+    ])
+    db = tmp_path / "daemon.db"
     mark = new_mark()
-    db = stuck_config.parent / "daemon.db"
-    daemon = start("schedule", "--config", str(stuck_config), "--db", str(db), "--stop-timeout", "1",
+    daemon = start("schedule", "--config", str(config), "--db", str(db), "--stop-timeout", "1",
                    env={"TIDINGS_BROWSER": chromium, **mark})
     try:
-        browser_started(mark, daemon, wait=90)  # both sources are due at start, within 10 s
+        deadline = time.monotonic() + 120  # both sources are due at start, within 10 s
+        while _status(db, "json") is None and time.monotonic() < deadline and daemon.poll() is None:
+            time.sleep(0.5)
+        assert _status(db, "json") == ("baseline", 10)
+        assert any("chrom" in name for name in marked(mark).values())  # `stuck` is still rendering
         daemon.send_signal(signal.SIGTERM)
         out, err = daemon.communicate(timeout=60)
     finally:
         daemon.kill()
     assert daemon.returncode == 0, err[-2000:]
     assert left_over(mark) == {}
-    assert marked(mark) == {}
+
+
+def _status(db, name: str):
+    """The status and items seen of the source's last crawl, or None."""
+    import sqlite3
+
+    if not db.exists():
+        return None
+    with sqlite3.connect(db) as conn:
+        try:
+            row = conn.execute("SELECT c.status, c.items_seen FROM crawls c JOIN sources s ON s.id = c.source_id"
+                               " WHERE s.name = ? ORDER BY c.id DESC LIMIT 1", (name,)).fetchone()
+        except sqlite3.OperationalError:  # the daemon is still creating the archive
+            return None
+    return tuple(row) if row else None
 
 
 # --- tidings preview --------------------------------------------------------------------------
