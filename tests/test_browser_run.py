@@ -348,3 +348,21 @@ def test_robots_txt_and_max_bytes_hold_for_browser_sources(chromium, js_site, tm
     assert reports["private"]["error"] == f"forbidden by robots.txt: {js_site.site.url('/private/json.html')}"
     assert reports["big"]["error"] == (f"response from {js_site.url('json')} is larger than the size limit"
                                        " (max_bytes = 2000 bytes) once rendered: download stopped")
+
+
+def test_without_scrapy_playwright_only_the_browser_sources_fail(js_site, tmp_path):
+    """The optional extra not installed (hidden from this run's interpreter): one line saying how to install it."""
+    config = write_config(tmp_path / "t.toml", [{"name": "json", "url": js_site.url("json"), "render": "browser"},
+                                                {"name": "served", "url": js_site.url("partial"), **CARDS}])
+    hidden = ("import sys; sys.modules['scrapy_playwright'] = None; sys.argv[0] = 'tidings';"
+              " from monitor.cli import main; main()")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TIDINGS_")}
+    proc = subprocess.run([sys.executable, "-c", hidden, "run", "--config", str(config), "--db", str(tmp_path / "t.db"),
+                           "--json"], cwd=ROOT, env={**env, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True,
+                          timeout=120)
+    reports = {s["name"]: s for s in json.loads(proc.stdout)["sources"]}
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert reports["served"]["status"] == "baseline"
+    assert reports["json"]["status"] == "failed"
+    assert reports["json"]["error"] == ("rendering in a browser needs scrapy-playwright: pip install 'tidings[browser]'"
+                                        " (in a checkout: pip install -e '.[browser]')")
