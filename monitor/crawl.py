@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from monitor.config import CrawlSettings, Source, load_config
+from monitor.config import BrowserSettings, CrawlSettings, Source, load_config
 from monitor.errors import ArchiveError, TidingsError
 from monitor.record import RunContext
 from scraper.plan import PLAN_SETTING, CrawlPlan, PageValidators
@@ -23,8 +23,12 @@ if TYPE_CHECKING:
     from scrapy.settings import BaseSettings, Settings
 
 
-def scrapy_settings(crawl: CrawlSettings, *, record: bool = True) -> "Settings":
-    """Scrapy settings for a run: the project's defaults plus the [crawl] table."""
+def scrapy_settings(crawl: CrawlSettings, *, record: bool = True, browser: BrowserSettings | None = None) -> "Settings":
+    """Scrapy settings for a run: the project's defaults plus the [crawl] and [browser] tables.
+
+    The browser's handler itself is installed by the spider, only when a
+    source it crawls renders in a browser (scraper.browser.use_browser).
+    """
     from scrapy.settings import Settings
 
     settings = Settings()
@@ -44,6 +48,9 @@ def scrapy_settings(crawl: CrawlSettings, *, record: bool = True) -> "Settings":
         },
         priority="cmdline",
     )
+    if browser is not None:
+        settings.setdict({"TIDINGS_BROWSER_EXECUTABLE": browser.executable, "TIDINGS_BROWSER_PAGES": browser.pages,
+                          "TIDINGS_BROWSER_BLOCK_MEDIA": browser.block_media}, priority="cmdline")
     if not record:
         settings.set("ITEM_PIPELINES", {}, priority="cmdline")
     return settings
@@ -59,6 +66,7 @@ def crawl_sources(
     claim: Callable[[], Source | None] | None = None,
     on_start: Callable[[], None] | None = None,
     keep: bool = True,
+    browser: BrowserSettings | None = None,
 ) -> list:
     """Crawl sources in one Scrapy process; return what the pipelines produced.
 
@@ -66,7 +74,8 @@ def crawl_sources(
     archive; without one, a raw `SourceCrawl` (for previews and worker
     processes).  Raises the first TidingsError a pipeline met, such as a
     full disk.  With `claim`, only the sources it hands out are crawled
-    (shared with other processes: monitor.workers); `on_start` runs in the
+    (shared with other processes: monitor.workers), after `sources`, this
+    process's own (its browser sources); `on_start` runs in the
     reactor once the engine has started; `keep=False` returns nothing, for a
     caller that takes each item from `on_item` (a worker process need not
     hold every crawl it has sent on).
@@ -92,7 +101,7 @@ def crawl_sources(
     def item_failed(item, failure, **_):
         errors.append(failure.value)
 
-    process = CrawlerProcess(scrapy_settings(crawl, record=context is not None))
+    process = CrawlerProcess(scrapy_settings(crawl, record=context is not None, browser=browser))
     crawler = process.create_crawler(ListingSpider)
     # Set on this crawler's own copy of the settings (not copied again, so
     # the archive and the shared claim stay the very objects given here).
@@ -116,7 +125,24 @@ def crawl_sources(
     return collected
 
 
+def check_browser(browser: BrowserSettings) -> None:
+    """Raise scraper.browser.BrowserNotFound (one line, how to install one) unless a browser source can render."""
+    from scraper.browser import find_browser, require_browser_support
+
+    require_browser_support()
+    find_browser(browser.executable)
+
+
 def configured_sources(settings: "BaseSettings", names: Sequence[str]) -> tuple[Source, ...]:
     """TIDINGS_SOURCES for `scrapy crawl listing [-a source=A,B]`: the named
-    (else all) sources of the configuration file TIDINGS_CONFIG names."""
-    return load_config(settings.get("TIDINGS_CONFIG")).select(list(names))
+    (else all) sources of the configuration file TIDINGS_CONFIG names.
+
+    Its [browser] table becomes the crawl's TIDINGS_BROWSER_* settings (below
+    any `-s` given on the command line), read when a source renders in a browser.
+    """
+    config = load_config(settings.get("TIDINGS_CONFIG"))
+    if not settings.frozen:
+        settings.setdict({"TIDINGS_BROWSER_EXECUTABLE": config.browser.executable,
+                          "TIDINGS_BROWSER_PAGES": config.browser.pages,
+                          "TIDINGS_BROWSER_BLOCK_MEDIA": config.browser.block_media}, priority="spider")
+    return config.select(list(names))

@@ -39,6 +39,7 @@ def judge(
     suggestion: str | None = None,
     not_modified: bool = False,
     detected_item: str | None = None,
+    script_built: str | None = None,
 ) -> Verdict:
     """Classify one crawl of one source against what the archive knows.
 
@@ -48,6 +49,8 @@ def judge(
     good crawl, so the listing is what that crawl saw: ok, nothing new.
     `detected_item`: the item selector automatic detection chose for this
     crawl (None when the source's selectors are configured).
+    `script_built`: why the page served with no listing looks built by its
+    scripts (scraper.script_built); the reason then says to render it in a browser.
     """
     if error is not None:
         return Verdict(FAILED, error)
@@ -56,6 +59,8 @@ def judge(
     suspicion = _suspicion(len(records), state)
     if suspicion and not records and suggestion:
         suspicion += f"; automatic detection suggests {suggestion}"
+    elif suspicion and not records and script_built:
+        suspicion += f'; this page builds its listing with JavaScript ({script_built}): try render = "browser"'
     if suspicion:
         return Verdict(SUSPECT, suspicion)
     new = [r for r in records if r.key not in known]

@@ -71,7 +71,8 @@ def record_crawl(
         # With records, `detected` are the selectors detection chose (a suggestion comes only without).
         detected_item = crawl.detected.item if crawl.detected is not None and records else None
         verdict = judge(records, known, state, error=crawl.error, alert_on_first_run=alert_on_first_run,
-                        suggestion=suggestion, not_modified=unchanged, detected_item=detected_item)
+                        suggestion=suggestion, not_modified=unchanged, detected_item=detected_item,
+                        script_built=crawl.script_built)
         if crawl.error is not None:
             seen = 0
         elif unchanged:  # a 304: the page is what the last good crawl saw

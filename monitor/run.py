@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from monitor.archive import Archive
-from monitor.config import Config, CrawlSettings, Source
-from monitor.crawl import crawl_sources
+from monitor.config import BrowserSettings, Config, CrawlSettings, Source
+from monitor.crawl import check_browser, crawl_sources
 from monitor.errors import TidingsError
 from monitor.locks import SourceLocks
 from monitor.record import RunContext, new_run_id
@@ -49,7 +49,9 @@ def run(
         sources, busy = locks.acquire(wanted, wait=config.crawl.lock_wait)
         context = RunContext(archive=archive, run_id=report.run_id, after_record=hooks,
                              alert_on_first_run={s.name: s.alert_on_first_run for s in sources})
+        sources, unrenderable = _browser_ready(sources, config, report.started, context, on_source)
         reports = [] if not sources else _crawl_and_record(sources, config, context, on_source=on_source)
+        reports += unrenderable
         by_name = {r.name: r for r in reports if isinstance(r, SourceReport)}
         by_name.update((s.name, skipped_report(s, config.crawl.lock_wait)) for s in busy)
         for source in sources:
@@ -68,6 +70,29 @@ def run(
     return report
 
 
+def _browser_ready(sources: tuple[Source, ...], config: Config, started: str, context: RunContext,
+                   on_source: Callable[[SourceReport], None] | None) -> tuple[tuple[Source, ...], list]:
+    """The sources the run can crawl, and the reports of browser sources it cannot (no browser installed).
+
+    Those fail, each with one line saying how to install a browser; the HTTP
+    sources of the run are crawled as ever.
+    """
+    if not any(s.browser for s in sources):
+        return sources, []
+    from scraper.browser import BrowserNotFound
+
+    try:
+        check_browser(config.browser)
+    except BrowserNotFound as exc:
+        failed = []
+        for source in (s for s in sources if s.browser):
+            failed.append(context.record(SourceCrawl(source.name, source.url, started, utc_now(), error=str(exc))))
+            if on_source:
+                on_source(failed[-1])
+        return tuple(s for s in sources if not s.browser), failed
+    return sources, []
+
+
 def _crawl_and_record(
     sources: tuple[Source, ...],
     config: Config,
@@ -83,11 +108,17 @@ def _crawl_and_record(
     from monitor.workers import crawl_in_processes, worker_count
 
     validators = context.archive.crawls.page_validators()  # for conditional requests
-    processes = worker_count(len(sources), config.crawl)
+    # Browser sources are crawled by this process only, with the run's one
+    # browser, whose driver starts after the workers are forked (a process
+    # forked from one running a driver holds its pipe open).
+    rendered = tuple(s for s in sources if s.browser)
+    fetched = tuple(s for s in sources if not s.browser)
+    processes = worker_count(len(fetched), config.crawl)
 
     def crawl_here(crawl: CrawlSettings, claim=None, on_start=None) -> list:
-        return crawl_sources(sources, crawl, context=context, on_item=on_source, validators=validators,
-                             claim=claim, on_start=on_start)
+        own = sources if claim is None else rendered
+        return crawl_sources(own, crawl, context=context, on_item=on_source, validators=validators,
+                             claim=claim, on_start=on_start, browser=config.browser)
 
     if processes <= 1:
         return crawl_here(config.crawl)
@@ -99,7 +130,7 @@ def _crawl_and_record(
         if on_source:
             on_source(recorded)
 
-    here = crawl_in_processes(sources, config.crawl, processes, crawl_here=crawl_here, on_crawl=record,
+    here = crawl_in_processes(fetched, config.crawl, processes, crawl_here=crawl_here, on_crawl=record,
                               validators=validators)
     return here + from_workers
 
@@ -120,9 +151,12 @@ def _write_feeds(archive: Archive, config: Config) -> None:
         log.error("feeds not written: %s", exc)
 
 
-def preview(source: Source, crawl: CrawlSettings) -> SourceCrawl:
-    """Fetch a source's first pages and extract, writing nothing."""
-    results = [r for r in crawl_sources([source], crawl) if isinstance(r, SourceCrawl)]
+def preview(source: Source, crawl: CrawlSettings, browser: BrowserSettings | None = None) -> SourceCrawl:
+    """Fetch a source's first pages and extract, writing nothing (raises BrowserNotFound
+    for a source rendered in a browser when there is none)."""
+    if source.browser:
+        check_browser(browser or BrowserSettings())
+    results = [r for r in crawl_sources([source], crawl, browser=browser) if isinstance(r, SourceCrawl)]
     if not results:
         return SourceCrawl(source.name, source.url, utc_now(), utc_now(), error="the crawl produced no result")
     return results[0]

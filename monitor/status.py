@@ -25,6 +25,7 @@ NEW_WINDOW = timedelta(hours=24)
 class SourceStatus:
     name: str
     url: str
+    render: str  # "http" or "browser" (rendered in Chromium)
     schedule: str | None
     last_run: str | None  # when the last crawl started (UTC ISO 8601)
     last_finished: str | None
@@ -66,7 +67,7 @@ def source_statuses(config: Config, archive: Archive | None, now: datetime) -> l
             moment, due = parse_schedule(source.schedule).next_run(last, now, tz)
             next_run = to_timestamp(moment)
         statuses.append(SourceStatus(
-            name=source.name, url=source.url, schedule=source.schedule,
+            name=source.name, url=source.url, render=source.render, schedule=source.schedule,
             last_run=seen.last_started, last_finished=seen.last_finished, last_status=seen.last_status,
             last_error=seen.last_error, next_run=next_run, due_now=due, items=seen.items,
             new_24h=seen.new_since, pending_deliveries=seen.pending_deliveries,
@@ -93,13 +94,19 @@ def status_json(statuses: list[SourceStatus], now: datetime, config: Config,
 
 
 def render_status(statuses: list[SourceStatus], config: Config, deliveries: list[DeliveryStatus] = ()) -> str:
-    """A table for people; times in the config's time zone."""
+    """A table for people; times in the config's time zone.
+
+    A `render` column says how each source is fetched when any renders in a browser.
+    """
     tz = config.tzinfo
-    header = ("source", "last run", "status", "next run", "items", "new 24h", "pending", "dead")
+    rendering = any(s.render != "http" for s in statuses)
+    header = ("source", *(("render",) if rendering else ()), "last run", "status", "next run", "items", "new 24h",
+              "pending", "dead")
     rows = [header]
     for s in statuses:
         next_run = "-" if s.next_run is None else "due now" if s.due_now else _local(s.next_run, tz)
-        rows.append((s.name, _local(s.last_run, tz) if s.last_run else "never", s.last_status or "-", next_run,
+        rows.append((s.name, *((s.render,) if rendering else ()), _local(s.last_run, tz) if s.last_run else "never",
+                     s.last_status or "-", next_run,
                      str(s.items), str(s.new_24h), str(s.pending_deliveries), str(s.dead_deliveries)))
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]

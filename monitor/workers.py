@@ -18,6 +18,11 @@ same load as from one process.  Workers die with their parent (Linux
 PR_SET_PDEATHSIG): a killed `tidings run` leaves no crawler behind, and a
 crawl cut short rolls back.  A worker that dies loses only the sources it
 was fetching (reported as unfinished); the others take the rest.
+
+Sources rendered in a browser are never shared: `tidings run` crawls them
+itself, with the run's one browser, whose Playwright driver starts only
+after the workers are forked (a worker forked from a process running the
+driver would inherit its pipe and keep the driver alive past the run).
 """
 
 from __future__ import annotations
@@ -112,7 +117,7 @@ def crawl_in_processes(
 
     load_crawl_modules()
     shared = SharedSources(sources, context)
-    with Workers(context, processes - 1, (sources, part, validators or {}, shared.take), on_crawl) as workers:
+    with Workers(context, processes - 1, (part, validators or {}, shared.take), on_crawl) as workers:
         stop_signals = StopSignals(first=shared.close, again=workers.kill)
 
         def started() -> None:
@@ -361,10 +366,11 @@ class _Inbox:
         return "tidings-worker"
 
 
-def _worker(sources, crawl, validators, claim, send: Connection, parent: int) -> None:
+def _worker(crawl, validators, claim, send: Connection, parent: int) -> None:
+    """A worker's crawl: only what `claim` hands out (never a browser source: those are the parent's)."""
     die_with_parent(parent)()
     try:
-        crawl_sources(sources, crawl, claim=claim, on_item=lambda item: send.send(("crawl", item)),
+        crawl_sources((), crawl, claim=claim, on_item=lambda item: send.send(("crawl", item)),
                       validators=validators, keep=False)
     except TidingsError as exc:
         send.send(("error", exc))

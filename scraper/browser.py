@@ -129,6 +129,22 @@ def browser_settings(executable: str | None, pages: int, block_media: bool = Tru
     return settings
 
 
+def use_browser(settings: Any) -> None:
+    """Make a crawl's (not yet frozen) settings render in a browser, once, from its TIDINGS_BROWSER_* settings.
+
+    Called by the listing spider when its plan has a source rendered in a
+    browser: a crawl without one never installs the handler.  Raises
+    `BrowserNotFound` (one line) when scrapy-playwright or Chromium is missing.
+    """
+    if settings.getwithbase("DOWNLOAD_HANDLERS").get("http") == HANDLER:
+        return
+    require_browser_support()
+    executable = find_browser(settings.get("TIDINGS_BROWSER_EXECUTABLE"))
+    chosen = browser_settings(executable, settings.getint("TIDINGS_BROWSER_PAGES", 2),
+                              settings.getbool("TIDINGS_BROWSER_BLOCK_MEDIA", True))
+    settings.setdict(chosen, priority="spider")
+
+
 def is_media(request: Any) -> bool:
     """PLAYWRIGHT_ABORT_REQUEST: images, fonts and media are never fetched (the listing needs none)."""
     return request.resource_type in BLOCKED_RESOURCES

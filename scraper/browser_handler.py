@@ -31,6 +31,9 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
 
+from scraper.browser import INSTALL_HINT
+from scraper.browser_steps import BrowserStepError, first_line
+
 _BACKGROUND_START = all(
     hasattr(ScrapyPlaywrightDownloadHandler, name) for name in ("_maybe_launch_in_thread", "_download_request")
 )
@@ -63,6 +66,22 @@ class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler):
             if self._started is not None:
                 await asyncio.shield(self._started)
             return await super()._download_request(request, spider)
+
+    if hasattr(ScrapyPlaywrightDownloadHandler, "_maybe_launch_browser"):
+
+        async def _maybe_launch_browser(self) -> None:
+            """Launch the browser; one that cannot start fails its requests with one clear line.
+
+            Playwright says only "BrowserType.launch: Target page, context or
+            browser has been closed" (with a call log) for an executable that
+            is not Chromium or dies at once.
+            """
+            try:
+                await super()._maybe_launch_browser()
+            except Exception as exc:  # noqa: BLE001 - any launch failure, said in one line
+                executable = self.config.launch_options.get("executable_path") or "Playwright's Chromium"
+                reason = first_line(exc).removeprefix("BrowserType.launch: ")
+                raise BrowserStepError(f"browser: {executable} could not be started ({reason}): {INSTALL_HINT}") from None
 
     async def close(self) -> None:
         """Close the browser and the driver once, however many schemes this handler served."""

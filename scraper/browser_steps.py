@@ -146,7 +146,7 @@ async def settle(page: "Page", session: PageSession) -> None:
 
 async def click_step(page: "Page", session: PageSession, selector: str, times: int) -> None:
     """Click `selector` up to `times` times while it is on the page, visible and enabled."""
-    target = page.locator(f"css={selector}").first
+    target = page.locator(engine_selector(selector)).first
     for _ in range(times):
         present = await session.call(page, _clickable(target), f"could not look for {selector!r}")
         if not present:
@@ -174,7 +174,7 @@ async def scroll_step(page: "Page", session: PageSession, times: int) -> None:
 async def wait_for_step(page: "Page", session: PageSession, selector: str) -> None:
     """Wait until an element matching `selector` is in the document."""
     left_ms = max(session.remaining(), 0.001) * 1000
-    await session.call(page, page.wait_for_selector(f"css={selector}", state="attached", timeout=left_ms),
+    await session.call(page, page.wait_for_selector(engine_selector(selector), state="attached", timeout=left_ms),
                        f"no element matched {selector!r}")
 
 
@@ -254,6 +254,13 @@ def browser_meta(steps: BrowserSteps) -> dict[str, Any]:
         "playwright_page_goto_kwargs": {"wait_until": "load"},
         "playwright_page_methods": page_methods(steps, session),
     }
+
+
+def engine_selector(selector: str) -> str:
+    """A selector as Tidings writes them (CSS, or `xpath:EXPR`) in Playwright's engine syntax."""
+    if selector.startswith("xpath:"):
+        return "xpath=" + selector[len("xpath:"):]
+    return "css=" + selector
 
 
 def first_line(exc: BaseException) -> str:

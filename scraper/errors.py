@@ -70,14 +70,14 @@ def describe_failure(failure: Failure, request: Request, *, max_bytes: int | Non
         maxsize = request.meta.get("download_maxsize", max_bytes)
         detail = str(exc) or "download cancelled"
         if "maxsize" in detail.lower() or "max size" in detail.lower() or maxsize:
-            return _too_large(url, maxsize)
+            return too_large(url, maxsize)
         return f"download of {url} cancelled: {detail}"
     if failure.check(UnsupportedURLSchemeError, NotSupported):
         return f"refused to fetch {url}: only http and https are fetched"
     if failure.check(IgnoreRequest):
         detail = str(exc)
         if "DOWNLOAD_MAXSIZE" in detail and "decompress" in detail:  # a small gzip body that inflates past the limit
-            return _too_large(url, request.meta.get("download_maxsize", max_bytes), " once decompressed")
+            return too_large(url, request.meta.get("download_maxsize", max_bytes), " once decompressed")
         if "robots.txt" in detail.lower():
             return f"forbidden by robots.txt: {url}"
         if "redirect" in detail.lower():
@@ -98,7 +98,8 @@ def _browser_failure(exc: BaseException, request: Request) -> str:
     return f"browser: {first_line(exc)} at {request.url}"
 
 
-def _too_large(url: str, maxsize: int | None, how: str = "") -> str:
+def too_large(url: str, maxsize: int | None, how: str = "") -> str:
+    """The reason of a crawl whose page is larger than max_bytes (`how`: " once decompressed", ...)."""
     limit = f" = {maxsize} bytes" if maxsize else ""
     return f"response from {url} is larger than the size limit (max_bytes{limit}){how}: download stopped"
 

@@ -94,3 +94,6 @@ class SourceCrawl:
     # selectors (a scraper.autodetect.Detection: confidence, reasons,
     # runner-up), else None.
     detection: object | None = None
+    # Why the first page, served over HTTP with no listing in it, looks built by
+    # its scripts (scraper.script_built), or None: a hint to render it in a browser.
+    script_built: str | None = None

@@ -25,6 +25,8 @@ from scraper.selectors import Selectors
 if TYPE_CHECKING:  # Scrapy is imported when a crawl starts (scraper.preload), not with these types
     from scrapy.settings import BaseSettings
 
+    from scraper.browser_steps import BrowserSteps
+
 PLAN_SETTING = "TIDINGS_CRAWL_PLAN"
 SOURCES_SETTING = "TIDINGS_SOURCES"
 
@@ -50,6 +52,20 @@ class ListingSource(Protocol):
     def max_pages(self) -> int:
         """How many pages of the listing (following its next-page link) at most."""
 
+    @property
+    def render(self) -> str:
+        """"http" (Scrapy's HTTP client) or "browser" (rendered in Chromium, scraper.browser)."""
+
+    @property
+    def browser_steps(self) -> BrowserSteps | None:
+        """What the browser does on each page before it is read; None when not rendered in one."""
+
+
+def renders_in_browser(source: ListingSource) -> bool:
+    """Whether the source's pages are rendered in a browser (a source from an older
+    TIDINGS_SOURCES loader, without `render`, is fetched over HTTP)."""
+    return getattr(source, "render", "http") == "browser"
+
 
 # Hands out the next source no process has taken yet; None when none is left.
 Claim = Callable[[], "ListingSource | None"]
@@ -67,7 +83,9 @@ class CrawlPlan:
     """The sources of one crawl, and how to share them and ask for them.
 
     With `claim`, the sources are shared with other processes: the spider
-    crawls only those `claim()` hands out, as it has room for them.
+    crawls `sources` (this process's own: those rendered in the browser,
+    which only the process that has one crawls), then those `claim()`
+    hands out, as it has room for them.
     """
 
     sources: tuple[ListingSource, ...] = ()

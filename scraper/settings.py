@@ -28,6 +28,14 @@ ITEM_PIPELINES = {"monitor.pipeline.ArchivePipeline": 300}
 TIDINGS_CRAWL_PLAN = None
 TIDINGS_RUN_CONTEXT = None
 
+# The browser of a crawl with sources rendered in one (render = "browser";
+# scraper.browser): the Chromium to launch (None: $TIDINGS_BROWSER, the
+# system's, else Playwright's), pages open at once, and no images, fonts or
+# media fetched.  `tidings run` sets them from the [browser] table.
+TIDINGS_BROWSER_EXECUTABLE = None
+TIDINGS_BROWSER_PAGES = 2
+TIDINGS_BROWSER_BLOCK_MEDIA = True
+
 # Politeness: obey robots.txt, a few requests per host, a pause between
 # requests to one host, and a User-Agent that says who we are.
 ROBOTSTXT_OBEY = True

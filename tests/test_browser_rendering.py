@@ -18,8 +18,8 @@ import time
 
 import pytest
 
-from scraper.browser import BrowserNotFound, find_browser, require_browser_support
 from scraper.browser_steps import SETTLE_CAP
+from tests.browser_processes import require_chromium
 from tests.helpers import ROOT, Site
 from tests.js_pages import JsSite
 from tests.pages import extra_item
@@ -30,19 +30,9 @@ CARDS = "article.card h3 a"
 MARGIN = 10
 
 
-def _browser() -> str:
-    try:
-        require_browser_support()
-        return find_browser()
-    except BrowserNotFound as exc:
-        if os.environ.get("TIDINGS_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"TIDINGS_REQUIRE_BROWSER=1 but {exc}", pytrace=False)
-        pytest.skip(f"no browser to render with: {exc}")
-
-
 @pytest.fixture(scope="module")
 def chromium() -> str:
-    return _browser()
+    return require_chromium()
 
 
 @pytest.fixture(scope="module")

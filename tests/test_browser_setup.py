@@ -12,7 +12,7 @@ import pytest
 from scrapy.settings import Settings
 
 from scraper.browser import HANDLER, BrowserNotFound, browser_settings, find_browser, is_media
-from scraper.browser_steps import STEPS, BrowserSteps, PageSession, browser_meta
+from scraper.browser_steps import STEPS, BrowserSteps, PageSession, browser_meta, engine_selector
 
 
 def _executable(path) -> str:
@@ -143,3 +143,8 @@ def test_every_step_of_a_page_shares_one_budget():
 def test_the_registry_names_each_kind_once():
     names = [step.name for step in STEPS]
     assert len(names) == len(set(names))
+
+
+def test_selectors_reach_playwright_in_its_engine_syntax():
+    assert engine_selector("article.card, li.news") == "css=article.card, li.news"
+    assert engine_selector("xpath://article[@class='card']") == "xpath=//article[@class='card']"

@@ -91,3 +91,22 @@ def test_readme_internal_links_lead_to_headings():
 def test_readme_links_to_files_that_exist():
     for target in re.findall(r"\]\(((?:docs/)?[\w.-]+\.md)(?:#[^)]*)?\)", README):
         assert (ROOT / target).exists(), target
+
+
+def _test_command() -> str:
+    """README's one test command: the line after "Install Chromium and the test extras"."""
+    section = README.split("## Set-up", 1)[1].split("## Commands", 1)[0]
+    commands = [line.strip() for line in section.splitlines() if line.startswith("    ") and "pytest" in line]
+    assert len(commands) == 1, commands
+    return commands[0]
+
+
+def test_ci_runs_readmes_test_command_with_the_browser_required():
+    command = _test_command()
+    assert command.startswith("apt-get update && apt-get install -y chromium && ")
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert command in ci.splitlines()
+    assert "export TIDINGS_REQUIRE_BROWSER=1" in ci
+    main_job = [line.strip() for line in README.split("## Set-up", 1)[1].split("## Commands", 1)[0].splitlines()
+                if line.strip().endswith("tidings run")]
+    assert main_job == ["python3 -m venv .venv && .venv/bin/pip install -e . && .venv/bin/tidings run"]

@@ -94,30 +94,48 @@ def schedule(config_path, db_path, workers, stop_timeout) -> None:
 @click.option("--summary", help="Selector of the summary paragraphs, relative to the block.")
 @click.option("--link", help="Selector of the link, relative to the block.")
 @click.option("--date", help="Selector of the date, relative to the block.")
+@click.option("--render", type=click.Choice(["http", "browser"]),
+              help="Fetch over HTTP, or render the page in a browser (Chromium) as render = \"browser\" does.")
+@click.option("--wait-for", help="With --render browser: a selector to wait for before reading the page.")
+@click.option("--scroll", type=int, help="With --render browser: scroll to the bottom up to N times.")
+@click.option("--click", help="With --render browser: a selector to click while present (load more, consent).")
+@click.option("--click-times", type=int, help="With --render browser: how many times --click is clicked at most.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array of records.")
 @click.option("--emit-config", is_flag=True,
               help="Print a [[source]] block for tidings.toml that pins the (inferred) selectors.")
 @logging_options
-def preview(url, config_path, db_path, source_name, as_json, emit_config, **selectors) -> None:
+def preview(url, config_path, db_path, source_name, render, as_json, emit_config, **options) -> None:
     """Fetch one page and show what would be extracted; write nothing.
 
-    Without selector options the listing is detected automatically.
+    Without selector options the listing is detected automatically.  The
+    page-step options (--wait-for, --scroll, --click, --click-times) are
+    config keys too, for a URL rendered with --render browser.
     """
+    from dataclasses import replace
+
     from monitor import run as run_module
-    from monitor.config import CrawlSettings, parse_config
+    from monitor.config import BrowserSettings, CrawlSettings, parse_config
+    from scraper.browser import BrowserNotFound
 
     if bool(url) == bool(source_name):
         raise click.UsageError("give either a URL or --source NAME")
+    steps = {key: options.pop(key) for key in ("wait_for", "scroll", "click", "click_times")}
+    selectors = options
+    if source_name and any(value is not None for value in steps.values()):
+        raise click.UsageError("the page-step options are for a URL; a --source has its own in the configuration")
     if as_json and emit_config:
         raise click.UsageError("give --json or --emit-config, not both")
     if source_name:
         config = load_config(config_file(config_path))
         source = config.source(source_name)
+        if render:
+            source = replace(source, render=render)
         crawl = config.crawl
     else:
         # The selector options are config keys (SELECTOR_KEYS); the table is checked like a [[source]].
-        table = {"name": "preview", "url": url,
-                 **{key: selectors[key] for key in SELECTOR_KEYS if selectors.get(key) is not None}}
+        table = {"name": "preview", "url": url, **({"render": render} if render else {}),
+                 **{key: selectors[key] for key in SELECTOR_KEYS if selectors.get(key) is not None},
+                 **{key: value for key, value in steps.items() if value is not None}}
         if config_named(config_path):
             config = load_config(config_path)  # its errors are the user's to see
         else:
@@ -127,17 +145,26 @@ def preview(url, config_path, db_path, source_name, as_json, emit_config, **sele
                 config = None
         crawl = config.crawl if config else CrawlSettings()
         source = parse_config({"source": [table]}, "command line").sources[0]
-    result = run_module.preview(source, crawl)
+    browser = config.browser if config else BrowserSettings()
+    try:
+        result = run_module.preview(source, crawl, browser)
+    except BrowserNotFound as exc:
+        raise _PreviewFailed(str(exc)) from None
     if result.error:
         raise _PreviewFailed(result.error)
     _say_if_unsure(result.detection)
+    hint = _script_built_hint(result)
     if emit_config:
-        _emit_config(source, result, named=bool(source_name))
+        _emit_config(source, result, named=bool(source_name), hint=hint)
         return
     if as_json:
         click.echo(json.dumps([r.as_dict() for r in result.records], ensure_ascii=False, indent=2))
+        if hint:
+            click.echo(f"tidings: {hint}", err=True)
         return
     _print_records(source, result.records)
+    if hint:
+        click.echo(hint)
 
 
 class _PreviewFailed(TidingsError):
@@ -169,21 +196,33 @@ def _unsure_comments(detection) -> list[str]:
     return lines
 
 
-def _emit_config(source: Source, result, named: bool) -> None:
-    """Print a [[source]] block pinning the selectors that produced the preview."""
-    from monitor.config import source_name_for, source_toml
+def _script_built_hint(result) -> str | None:
+    """What to try when the served page had no listing and looks built by its scripts."""
+    if result.records or not result.script_built:
+        return None
+    return f"this page builds its listing with JavaScript ({result.script_built}): try --render browser"
+
+
+def _emit_config(source: Source, result, named: bool, hint: str | None = None) -> None:
+    """Print a [[source]] block pinning the selectors that produced the preview
+    (and `render = "browser"` with its page steps, when the page was rendered)."""
+    from monitor.config import BROWSER_STEP_KEYS, source_name_for, source_toml
 
     selectors = source.selectors or result.detected
     if selectors is None:
-        raise _PreviewFailed(f"automatic detection found no listing on {source.url}")
+        raise _PreviewFailed(f"automatic detection found no listing on {source.url}" + (f"; {hint}" if hint else ""))
     name = source.name if named else source_name_for(source.url)
     count = len(result.records)
     how = "configured selectors" if source.selectors else "automatic detection"
+    steps = None
+    if source.browser:
+        defaults = Source(name=source.name, url=source.url)
+        steps = {key: getattr(source, key) for key in BROWSER_STEP_KEYS if getattr(source, key) != getattr(defaults, key)}
     click.echo(f"# {count} item{'s' if count != 1 else ''} found by {how} on {source.url}")
     if not source.selectors:
         for line in _unsure_comments(result.detection):
             click.echo(line)
-    click.echo(source_toml(name, source.url, selectors), nl=False)
+    click.echo(source_toml(name, source.url, selectors, browser=steps), nl=False)
 
 
 def _print_records(source: Source, records) -> None:

@@ -9,7 +9,8 @@ The names below are the package's public interface.
 """
 
 from monitor.config.model import (
-    ALERT_KINDS, DEFAULT_CONFIG, DEFAULT_DB, PROJECT_URL, AlertSettings, Config, CrawlSettings, NotifierConfig, Source,
+    ALERT_KINDS, BROWSER_STEP_KEYS, DEFAULT_CONFIG, DEFAULT_DB, PROJECT_URL, RENDER_BROWSER, RENDER_HTTP,
+    AlertSettings, BrowserSettings, Config, CrawlSettings, NotifierConfig, Source,
 )
 from monitor.config.parse import (
     CONFIG_BASE_ENV, TOP_LEVEL_KEYS, config_from_bytes, load_config, parse_config, resolve_config_path,
@@ -18,7 +19,7 @@ from monitor.config.parse import (
 from monitor.config.write import selectors_inline, selectors_lines, source_name_for, source_toml, toml_string
 
 __all__ = [
-    "ALERT_KINDS", "CONFIG_BASE_ENV", "DEFAULT_CONFIG", "DEFAULT_DB", "PROJECT_URL", "TOP_LEVEL_KEYS",
+    "ALERT_KINDS", "BROWSER_STEP_KEYS", "RENDER_BROWSER", "RENDER_HTTP", "BrowserSettings", "CONFIG_BASE_ENV", "DEFAULT_CONFIG", "DEFAULT_DB", "PROJECT_URL", "TOP_LEVEL_KEYS",
     "AlertSettings", "Config", "CrawlSettings", "NotifierConfig", "Source",
     "config_from_bytes", "load_config", "parse_config", "resolve_config_path", "resolve_db_path",
     "selectors_inline", "selectors_lines", "source_name_for", "source_toml", "toml_string",

@@ -16,12 +16,19 @@ from monitor.errors import ConfigError
 from scraper.selectors import SELECTOR_KEYS
 
 if TYPE_CHECKING:
+    from scraper.browser_steps import BrowserSteps
     from scraper.selectors import Selectors
 
 DEFAULT_CONFIG = "tidings.toml"
 DEFAULT_DB = "data/tidings.db"
 PROJECT_URL = "https://github.com/tidings-monitor/tidings"
 ALERT_KINDS = ("new", "updated", "broken")
+# How a source's pages are fetched: Scrapy's HTTP client, or rendered in Chromium (scrapy-playwright).
+RENDER_HTTP = "http"
+RENDER_BROWSER = "browser"
+RENDER_MODES = (RENDER_HTTP, RENDER_BROWSER)
+# Source keys that only mean something with render = "browser" (the page steps).
+BROWSER_STEP_KEYS = ("wait_for", "scroll", "click", "click_times", "browser_timeout")
 
 
 @dataclass(frozen=True)
@@ -69,6 +76,33 @@ class Source:
     alert_on_first_run: bool = False
     schedule: str | None = None
     run_timeout: float = 600.0
+    render: str = RENDER_HTTP
+    # The page steps of a browser source (scraper.browser_steps), ignored over HTTP.
+    wait_for: str | None = None
+    scroll: int = 0
+    click: str | None = None
+    click_times: int = 1
+    browser_timeout: float | None = None  # None: the source's `timeout`
+
+    @property
+    def browser(self) -> bool:
+        """True when the source's pages are rendered in a browser."""
+        return self.render == RENDER_BROWSER
+
+    @property
+    def browser_steps(self) -> BrowserSteps | None:
+        """What the browser does on each page of the source; None for an HTTP source.
+
+        Without `wait_for`, the page waits for the item selector when one is
+        set (the listing is there once a block is), else until it settles.
+        """
+        if not self.browser:
+            return None
+        from scraper.browser_steps import BrowserSteps
+
+        return BrowserSteps(wait_for=self.wait_for or self.item, scroll=self.scroll, click=self.click,
+                            click_times=self.click_times,
+                            timeout=self.browser_timeout if self.browser_timeout is not None else self.timeout)
 
     @property
     def selectors(self) -> Selectors | None:
@@ -84,6 +118,15 @@ class Source:
 _MISSING_SELECTOR_FIELDS = set(SELECTOR_KEYS) - {f.name for f in fields(Source)}
 if _MISSING_SELECTOR_FIELDS:  # a key added to Selectors must become a config key too
     raise TypeError(f"Source lacks the selector keys {sorted(_MISSING_SELECTOR_FIELDS)}")
+
+
+@dataclass(frozen=True)
+class BrowserSettings:
+    """The one browser of a run with browser sources (the `[browser]` table)."""
+
+    executable: str | None = None  # None: $TIDINGS_BROWSER, the system's Chromium, else Playwright's
+    pages: int = 2  # pages open at once, across every browser source of the run
+    block_media: bool = True  # no images, fonts or media are fetched
 
 
 @dataclass(frozen=True)
@@ -118,6 +161,7 @@ class Config:
     path: Path
     sources: tuple[Source, ...]
     crawl: CrawlSettings = field(default_factory=CrawlSettings)
+    browser: BrowserSettings = field(default_factory=BrowserSettings)
     notify: tuple[NotifierConfig, ...] = ()
     alerts: AlertSettings = field(default_factory=AlertSettings)
     timezone: str = "UTC"

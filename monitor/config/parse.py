@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from monitor.config.model import (
-    ALERT_KINDS, DEFAULT_CONFIG, DEFAULT_DB, AlertSettings, Config, CrawlSettings, NotifierConfig, Source,
+    ALERT_KINDS, BROWSER_STEP_KEYS, DEFAULT_CONFIG, DEFAULT_DB, RENDER_MODES, AlertSettings, BrowserSettings, Config,
+    CrawlSettings, NotifierConfig, Source,
 )
 from monitor.errors import ConfigError
 from monitor.validators import (
@@ -66,7 +67,7 @@ def config_from_bytes(data: bytes, path: Path) -> Config:
 
 # Extra top-level tables and keys other modules read (notifiers, scheduler,
 # feeds...).  Each registers its name here so unknown keys are still errors.
-TOP_LEVEL_KEYS: set[str] = {"crawl", "defaults", "source", "notify", "alerts", "feeds_dir"}
+TOP_LEVEL_KEYS: set[str] = {"crawl", "browser", "defaults", "source", "notify", "alerts", "feeds_dir"}
 
 
 def parse_config(data: dict, path: Path | str = DEFAULT_CONFIG) -> Config:
@@ -75,6 +76,7 @@ def parse_config(data: dict, path: Path | str = DEFAULT_CONFIG) -> Config:
     if unknown:
         raise ConfigError(f"{path}: unknown key {unknown[0]!r} at top level (known: {', '.join(sorted(TOP_LEVEL_KEYS))})")
     crawl = _parse_crawl(_table(data, "crawl", path), path)
+    browser = BrowserSettings(**_validate(_table(data, "browser", path), BROWSER_KEYS, f"{path}: [browser]"))
     defaults = dict(_table(data, "defaults", path))
     only = _validate({k: defaults.pop(k) for k in DEFAULTS_ONLY_KEYS if k in defaults}, DEFAULTS_ONLY_KEYS,
                      f"{path}: [defaults]")
@@ -85,7 +87,7 @@ def parse_config(data: dict, path: Path | str = DEFAULT_CONFIG) -> Config:
     sources = []
     names: set[str] = set()
     for index, raw in enumerate(raw_sources, 1):
-        source = _parse_source({**defaults, **raw}, path, index)
+        source = _parse_source({**defaults, **raw}, path, index, written=raw)
         if source.name in names:
             raise ConfigError(f"{path}: source {source.name!r}: key 'name': duplicate source name")
         names.add(source.name)
@@ -93,7 +95,7 @@ def parse_config(data: dict, path: Path | str = DEFAULT_CONFIG) -> Config:
     alerts = AlertSettings(**_validate(_table(data, "alerts", path), ALERTS_KEYS, f"{path}: [alerts]"))
     feeds_dir = _feeds_dir(data["feeds_dir"], path) if "feeds_dir" in data else None
     notify = _parse_notifiers(data.get("notify", []), path, alerts, names)
-    return Config(path=path, sources=tuple(sources), crawl=crawl, notify=notify, alerts=alerts, feeds_dir=feeds_dir,
+    return Config(path=path, sources=tuple(sources), crawl=crawl, browser=browser, notify=notify, alerts=alerts, feeds_dir=feeds_dir,
                   **only)
 
 
@@ -134,6 +136,28 @@ def _selector(value: Any) -> str:
     return value
 
 
+def _element_selector(value: Any) -> str:
+    """A selector of elements the browser waits for or clicks: no `::text` / `::attr()` (those pick text)."""
+    value = _selector(value)
+    if "::" in value and not value.startswith("xpath:"):
+        raise ValueError(f"{value!r} must select elements (no ::text or ::attr(...))")
+    return value
+
+
+def _render(value: Any) -> str:
+    value = string(value)
+    if value not in RENDER_MODES:
+        raise ValueError(f"{value!r} is not one of {', '.join(map(repr, RENDER_MODES))}")
+    return value
+
+
+def _executable(value: Any) -> str:
+    value = string(value).strip()
+    if not value:
+        raise ValueError("must be a path or command name, not empty")
+    return value
+
+
 def _schedule(value: Any) -> str:
     from monitor.schedule import parse_schedule
 
@@ -165,6 +189,19 @@ SOURCE_KEYS: dict[str, Validator] = {
     "alert_on_first_run": boolean,
     "schedule": _schedule,
     "run_timeout": positive_number,
+    "render": _render,
+    # The page steps of render = "browser" (BROWSER_STEP_KEYS).
+    "wait_for": _element_selector,
+    "scroll": non_negative_int,
+    "click": _element_selector,
+    "click_times": positive_int,
+    "browser_timeout": positive_number,
+}
+
+BROWSER_KEYS: dict[str, Validator] = {
+    "executable": _executable,
+    "pages": positive_int,
+    "block_media": boolean,
 }
 
 # Keys of [defaults] that belong to the whole file, not to each source.
@@ -221,7 +258,8 @@ def _parse_crawl(table: dict, path: Path) -> CrawlSettings:
     return CrawlSettings(**_validate(table, CRAWL_KEYS, f"{path}: [crawl]"))
 
 
-def _parse_source(table: dict, path: Path, index: int) -> Source:
+def _parse_source(table: dict, path: Path, index: int, written: dict | None = None) -> Source:
+    """One [[source]], `table` with [defaults] under it; `written`: the keys of its own table."""
     label = table.get("name") if isinstance(table.get("name"), str) else f"#{index}"
     where = f"{path}: source {label!r}"
     for required in ("name", "url"):
@@ -236,6 +274,13 @@ def _parse_source(table: dict, path: Path, index: int) -> Source:
         for key in _NEED_ITEM:
             if key in clean:
                 raise ConfigError(f"{where}: key {key!r} needs 'item' too (without 'item' the listing is detected automatically)")
+    if clean.get("render", "http") != "browser":
+        # A step written in the source's own table is a mistake (it would do nothing);
+        # one from [defaults] is meant for the browser sources only.
+        for key in BROWSER_STEP_KEYS:
+            if key in (table if written is None else written):
+                raise ConfigError(f'{where}: key {key!r} needs render = "browser" (a page step of the browser)')
+        clean = {k: v for k, v in clean.items() if k not in BROWSER_STEP_KEYS}
     known = {f.name for f in fields(Source)}
     return Source(**{k: v for k, v in clean.items() if k in known})
 

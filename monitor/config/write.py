@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -40,7 +41,23 @@ def source_name_for(url: str) -> str:
     return re.sub(r"[^a-z0-9_-]+", "-", host).strip("-") or "source"
 
 
-def source_toml(name: str, url: str, selectors: Selectors) -> str:
-    """A ready [[source]] block that pins the selectors."""
-    lines = ["[[source]]", f"name = {toml_string(name)}", f"url = {toml_string(url)}", *selectors_lines(selectors)]
+def source_toml(name: str, url: str, selectors: Selectors, browser: Mapping[str, object] | None = None) -> str:
+    """A ready [[source]] block that pins the selectors.
+
+    `browser`: for a source rendered in a browser, its page steps that are
+    set (key -> value); the block then says `render = "browser"` too.
+    """
+    lines = ["[[source]]", f"name = {toml_string(name)}", f"url = {toml_string(url)}"]
+    if browser is not None:
+        lines.append('render = "browser"')
+        lines.extend(f"{key} = {_toml_value(value)}" for key, value in browser.items())
+    lines.extend(selectors_lines(selectors))
     return "\n".join(lines) + "\n"
+
+
+def _toml_value(value: object) -> str:
+    if isinstance(value, str):
+        return toml_string(value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)

@@ -18,11 +18,14 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
+from scraper.browser import use_browser
+from scraper.browser_steps import browser_meta
 from scraper.encoding import decode_html
-from scraper.errors import describe_failure
+from scraper.errors import describe_failure, too_large
 from scraper.extract import Extraction, extract
 from scraper.items import SourceCrawl, utc_now
-from scraper.plan import CrawlPlan, ListingSource, crawl_plan
+from scraper.plan import CrawlPlan, ListingSource, crawl_plan, renders_in_browser
+from scraper.script_built import looks_script_built
 from scraper.selectors import SelectorError, Selectors
 
 HTML_TYPES = ("text/html", "application/xhtml+xml", "text/xml", "application/xml")
@@ -41,13 +44,17 @@ class ListingSpider(scrapy.Spider):
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> "ListingSpider":
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.plan = crawl_plan(crawler.settings, spider.source_names)
+        if any(renders_in_browser(source) for source in spider.plan.sources):
+            use_browser(crawler.settings)  # settings are not frozen yet; a claim never hands out a browser source
         return spider
 
     async def start(self):
+        # This process's own sources (all, or with `claim` those only it may crawl: rendered
+        # in its browser): Scrapy takes them all at once.
+        for source in self.plan.sources:
+            yield self.first_request(source)
         claim = self.plan.claim
-        if claim is None:  # every source is this process's: Scrapy takes them all at once
-            for source in self.plan.sources:
-                yield self.first_request(source)
+        if claim is None:
             return
         # Shared: take a source only when there is room to fetch it, so that a
         # busier process (the one that also records) takes fewer.
@@ -61,16 +68,20 @@ class ListingSpider(scrapy.Spider):
 
     def first_request(self, source: ListingSource) -> scrapy.Request:
         crawl = SourceCrawl(source=source.name, url=source.url, started=utc_now())
-        return _conditional(self.page_request(source, crawl, source.url), self.plan.validators.get(source.name))
+        request = self.page_request(source, crawl, source.url)
+        if renders_in_browser(source):
+            # No conditional request: a 304 would render as an empty page in the browser.
+            return request
+        return _conditional(request, self.plan.validators.get(source.name))
 
     def page_request(self, source: ListingSource, crawl: SourceCrawl, url: str) -> scrapy.Request:
-        return scrapy.Request(
-            url,
-            callback=self.parse_page,
-            errback=self.page_failed,
-            dont_filter=True,
-            meta={"source": source, "crawl": crawl, "download_timeout": source.timeout},
-        )
+        meta = {"source": source, "crawl": crawl, "download_timeout": source.timeout}
+        steps = source.browser_steps if renders_in_browser(source) else None
+        if steps is not None:
+            # Each page its own budget and steps; robots.txt and the host's delay
+            # apply to this request as to any (the page's own scripts and XHRs are the browser's).
+            meta.update(browser_meta(steps))
+        return scrapy.Request(url, callback=self.parse_page, errback=self.page_failed, dont_filter=True, meta=meta)
 
     def parse_page(self, response: Response):
         source = response.meta["source"]
@@ -82,8 +93,14 @@ class ListingSpider(scrapy.Spider):
             crawl.validators = dict(self.plan.validators.get(source.name) or {})  # the page it confirms
             yield _finish(crawl)
             return
-        if crawl.pages == 1:
+        rendered = "playwright" in response.flags
+        if crawl.pages == 1 and not rendered:
             crawl.validators = _validators(response)
+        max_bytes = self.crawler.settings.getint("DOWNLOAD_MAXSIZE")
+        if rendered and max_bytes and len(response.body) > max_bytes:
+            # The browser knows no size limit: the rendered document is held to the same one.
+            yield _finish(crawl, too_large(response.url, max_bytes, " once rendered"))
+            return
         if crawl.pages > 1 and not response.body.strip():
             # A "next" link past the last page (a "load more" endpoint with
             # nothing left): the listing ends here, the pages read so far stand.
@@ -93,7 +110,8 @@ class ListingSpider(scrapy.Spider):
         if problem:
             yield _finish(crawl, f"{problem} at {response.url}")
             return
-        html = decode_html(response.body, response.headers.get(b"Content-Type"))
+        # A rendered page is text the browser decoded already (re-encoded in `response.encoding`).
+        html = response.text if rendered else decode_html(response.body, response.headers.get(b"Content-Type"))
         try:
             result = extract(html, response.url, source.selectors, source.name, start_position=len(crawl.records))
         except SelectorError as exc:
@@ -105,6 +123,8 @@ class ListingSpider(scrapy.Spider):
         if crawl.pages == 1:
             crawl.detected = _detected(source, result, html, response.url)
             crawl.detection = _without_blocks(result.detection) if source.selectors is None and result.records else None
+            if not result.records and not rendered:
+                crawl.script_built = looks_script_built(html)
         seen = {r.key for r in crawl.records}
         crawl.records.extend(r for r in result.records if r.key not in seen)
         if result.next_page and crawl.pages < source.max_pages and result.next_page != response.url:
