@@ -102,6 +102,11 @@ def _where(archive: Connection, selection: Selection) -> tuple[str, list]:
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
+def read_rows(archive: Connection, sql: str, params) -> list[tuple]:
+    """Every row of a read-only statement, SQLite errors as one-line errors naming the archive."""
+    return _read(archive, sql, params)
+
+
 def _read(archive: Connection, sql: str, params, *, query: str | None = None) -> list:
     return list(_stream(archive, sql, params, query=query))
 
@@ -193,17 +198,27 @@ class FeedItem:
     published: str | None
     first_seen: str
     changed: str  # when its current text was first seen
+    # The version before the current one, for an item edited since first seen (else None).
+    previous_headline: str | None = None
+    previous_summary: str | None = None
 
 
 def newest_items(archive: Connection, sources: Sequence[str] = (), limit: int = 50) -> list[FeedItem]:
-    """The `limit` items most recently first seen (in page order within one crawl)."""
+    """The `limit` items most recently first seen (in page order within one crawl).
+
+    The newest items are picked first, and only they are looked up in
+    item_versions (their current text's date, their previous version).
+    """
     where, params = _where(archive, Selection(sources=tuple(sources)))
     sql = (
         "SELECT s.name, s.url, i.key, i.url, i.headline, i.summary, i.published, i.first_seen,"
         " coalesce((SELECT v.seen_at FROM item_versions v WHERE v.item_id = i.id ORDER BY v.id DESC LIMIT 1),"
-        " i.first_seen)"
-        " FROM items i JOIN sources s ON s.id = i.source_id" + where
-        + " ORDER BY i.first_seen DESC, i.id LIMIT ?"
+        " i.first_seen), p.headline, p.summary"
+        " FROM (SELECT i.id FROM items i" + where + " ORDER BY i.first_seen DESC, i.id LIMIT ?) newest"
+        " JOIN items i ON i.id = newest.id JOIN sources s ON s.id = i.source_id"
+        " LEFT JOIN item_versions p ON p.id = (SELECT v.id FROM item_versions v WHERE v.item_id = i.id"
+        " ORDER BY v.id DESC LIMIT 1 OFFSET 1)"
+        " ORDER BY i.first_seen DESC, i.id"
     )
     return [FeedItem(*row) for row in _stream(archive, sql, [*params, limit])]
 

@@ -19,7 +19,7 @@ from datetime import timezone, tzinfo
 from urllib.parse import urlsplit
 
 from monitor.changes import edit, render_html as diff_html
-from monitor.notify.dates import human_date
+from monitor.human_dates import human_date
 from monitor.notify.payload import footer, health_lines, subject
 
 FONT = "-apple-system,BlinkMacSystemFont,'Segoe UI',Roboto,Helvetica,Arial,sans-serif"

@@ -13,7 +13,7 @@ import uuid
 from datetime import timezone, tzinfo
 
 from monitor.changes import ItemText, edit, render_plain_lines
-from monitor.notify.dates import human_date
+from monitor.human_dates import human_date
 from scraper.items import Record, utc_now
 
 SUBJECT_HEADLINE_CHARS = 120
