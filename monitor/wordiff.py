@@ -56,11 +56,7 @@ def diff(old: str, new: str) -> list[Segment]:
     space between two edits joins them (`[-a b-]{+c d+}` rather than
     `[-a-]{+c+} [-b-]{+d+}`), which is how people read a rewording.
     """
-    a, b = tokens(old), tokens(new)
-    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
-    runs: list[tuple[str, str, str]] = []  # (tag, old text, new text)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        runs.append((tag, "".join(a[i1:i2]), "".join(b[j1:j2])))
+    runs = _runs(tokens(old), tokens(new))
     segments: list[Segment] = []
     removed, added = [], []
 
@@ -74,7 +70,7 @@ def diff(old: str, new: str) -> list[Segment]:
 
     for index, (tag, old_text, new_text) in enumerate(runs):
         if tag == "equal":
-            between_edits = 0 < index < len(runs) - 1 and (removed or added)
+            between_edits = (removed or added) and index + 1 < len(runs) and runs[index + 1][0] != "equal"
             if between_edits and old_text.isspace():
                 removed.append(old_text)
                 added.append(new_text)
@@ -85,7 +81,86 @@ def diff(old: str, new: str) -> list[Segment]:
             removed.append(old_text)
             added.append(new_text)
     flush()
-    return _space_after([s for s in segments if s.text])
+    return _space_after(_merged(segments))
+
+
+def _merged(segments: list[Segment]) -> list[Segment]:
+    """Adjacent segments of one kind as one; empty ones dropped."""
+    out: list[Segment] = []
+    for segment in segments:
+        if not segment.text:
+            continue
+        if out and out[-1].kind == segment.kind:
+            out[-1] = Segment(segment.kind, out[-1].text + segment.text)
+        else:
+            out.append(segment)
+    return out
+
+
+# difflib's matching grows faster than the square of the length on long texts
+# (a space or "the" recurs everywhere).  The unchanged start and end are cut off
+# first (an edit of a few words in a long text costs next to nothing); a changed
+# middle longer than WORD_LIMIT tokens is compared sentence by sentence, and only
+# edited stretches up to WORD_LIMIT word by word, so any text diffs in bounded time.
+WORD_LIMIT = 800  # tokens (words, spaces, punctuation) per side
+SENTENCE_LIMIT = 2000  # sentences per side; beyond, the changed middle is one replacement
+Run = tuple[str, str, str]  # (difflib tag, old text, new text)
+_SENTENCE_END = frozenset(".!?;:")
+
+
+def _runs(a: list[str], b: list[str]) -> list[Run]:
+    """The edit from token list `a` to `b` as difflib-style runs, in bounded time."""
+    start = 0
+    while start < len(a) and start < len(b) and a[start] == b[start]:
+        start += 1
+    end = 0
+    while end < len(a) - start and end < len(b) - start and a[-1 - end] == b[-1 - end]:
+        end += 1
+    runs: list[Run] = []
+    if start:
+        runs.append(("equal", "".join(a[:start]), "".join(b[:start])))
+    runs.extend(_middle(a[start : len(a) - end], b[start : len(b) - end]))
+    if end:
+        runs.append(("equal", "".join(a[len(a) - end :]), "".join(b[len(b) - end :])))
+    return runs
+
+
+def _middle(a: list[str], b: list[str]) -> list[Run]:
+    if not a and not b:
+        return []
+    if len(a) <= WORD_LIMIT and len(b) <= WORD_LIMIT:
+        return _word_runs(a, b)
+    sa, sb = _sentences(a), _sentences(b)
+    if len(sa) > SENTENCE_LIMIT or len(sb) > SENTENCE_LIMIT:
+        return [("replace", "".join(a), "".join(b))]
+    runs: list[Run] = []
+    matcher = difflib.SequenceMatcher(None, sa, sb, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        old, new = "".join(sa[i1:i2]), "".join(sb[j1:j2])
+        if tag == "equal" or len(old) + len(new) > WORD_LIMIT * 8:
+            runs.append((tag, old, new))
+        else:
+            runs.extend(_word_runs(tokens(old), tokens(new)))
+    return runs
+
+
+def _word_runs(a: list[str], b: list[str]) -> list[Run]:
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    return [(tag, "".join(a[i1:i2]), "".join(b[j1:j2])) for tag, i1, i2, j1, j2 in matcher.get_opcodes()]
+
+
+def _sentences(words: list[str]) -> list[str]:
+    """Tokens joined into sentences, each with the space after it: cut after
+    . ! ? ; : followed by a space, and at line and paragraph breaks."""
+    out, current = [], []
+    for token in words:
+        current.append(token)
+        if token.isspace() and ("\n" in token or (len(current) > 1 and current[-2] in _SENTENCE_END)):
+            out.append("".join(current))
+            current = []
+    if current:
+        out.append("".join(current))
+    return out
 
 
 def _space_after(segments: list[Segment]) -> list[Segment]:
@@ -101,7 +176,7 @@ def _space_after(segments: list[Segment]) -> list[Segment]:
             out[i - 1] = Segment(EQUAL, before.text + space)
             out[i] = Segment(change.kind, change.text[len(space):] + space)
             out[i + 1] = Segment(EQUAL, after.text[len(space):])
-    return [s for s in out if s.text]
+    return _merged(out)
 
 
 def changed(segments: Sequence[Segment]) -> bool:

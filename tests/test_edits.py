@@ -225,7 +225,9 @@ def test_a_terminal_gets_colours_and_no_color_turns_them_off(edited_site):
     edited = list(items)
     edited[0] = _retitled(items[0], items[0].headline.replace("strengthen", "improve"))
     _publish(site, edited)
-    assert run("run").code == 0
+    config = str(db.parent / "tidings.toml")
+    report = _in_terminal(["run", "--config", config, "--db", str(db)], {})
+    assert "\x1b[31;9mstrengthen\x1b[0m\x1b[32;4mimprove\x1b[0m" in report and "[-" not in report
     coloured = _in_terminal(["history", site.url(items[0].path), "--db", str(db)], {})
     assert "\x1b[31;9mstrengthen\x1b[0m\x1b[32;4mimprove\x1b[0m" in coloured
     plain = _in_terminal(["history", site.url(items[0].path), "--db", str(db)], {"NO_COLOR": "1"})

@@ -88,3 +88,27 @@ def test_terminal_report_marks_an_updated_item():
     assert "\x1b[32;4mthe \x1b[0m" in coloured and "[-" not in coloured
     assert report.to_json()["sources"][0]["updated"][0]["previous"] == {
         "headline": "Ministers sign accord", "summary": "Signed in Geneva on Monday."}
+
+
+def _sentences(n: int, changed: set[int] = frozenset()) -> str:
+    return " ".join(f"Sentence {i} says {'something else' if i in changed else 'the same thing'} about water."
+                    for i in range(n))
+
+
+def test_long_texts_are_diffed_word_by_word_within_edited_sentences():
+    """Past WORD_LIMIT tokens of changed text, sentences are matched first; the
+    words of an edited sentence are still marked one by one."""
+    old, new = _sentences(300), _sentences(300, changed={5, 150, 290})
+    assert len(wordiff.tokens(old)) > 5 * wordiff.WORD_LIMIT
+    segments = diff(old, new)
+    assert wordiff.old_text(segments) == old and wordiff.new_text(segments) == new
+    edits = [(s.kind, s.text) for s in segments if s.kind != EQUAL]
+    assert edits == [(DELETE, "the same thing"), (INSERT, "something else")] * 3
+
+
+def test_a_long_text_without_sentences_still_diffs_completely():
+    old = " ".join(f"w{n % 7}" for n in range(3000))
+    new = " ".join(f"w{n % 7}" if n % 40 else "x" for n in range(3000))
+    segments = diff(old, new)
+    assert wordiff.old_text(segments) == old and wordiff.new_text(segments) == new
+    assert wordiff.changed(segments)

@@ -206,19 +206,17 @@ class FeedItem:
 def newest_items(archive: Connection, sources: Sequence[str] = (), limit: int = 50) -> list[FeedItem]:
     """The `limit` items most recently first seen (in page order within one crawl).
 
-    The newest items are picked first, and only they are looked up in
-    item_versions (their current text's date, their previous version).
+    Read in index order and stopped at `limit`, so item_versions is looked up
+    (the current text's date, the previous version) for those items only.
     """
     where, params = _where(archive, Selection(sources=tuple(sources)))
+    previous = "(SELECT v.{} FROM item_versions v WHERE v.item_id = i.id ORDER BY v.id DESC LIMIT 1 OFFSET 1)"
     sql = (
         "SELECT s.name, s.url, i.key, i.url, i.headline, i.summary, i.published, i.first_seen,"
         " coalesce((SELECT v.seen_at FROM item_versions v WHERE v.item_id = i.id ORDER BY v.id DESC LIMIT 1),"
-        " i.first_seen), p.headline, p.summary"
-        " FROM (SELECT i.id FROM items i" + where + " ORDER BY i.first_seen DESC, i.id LIMIT ?) newest"
-        " JOIN items i ON i.id = newest.id JOIN sources s ON s.id = i.source_id"
-        " LEFT JOIN item_versions p ON p.id = (SELECT v.id FROM item_versions v WHERE v.item_id = i.id"
-        " ORDER BY v.id DESC LIMIT 1 OFFSET 1)"
-        " ORDER BY i.first_seen DESC, i.id"
+        f" i.first_seen), {previous.format('headline')}, {previous.format('summary')}"
+        " FROM items i JOIN sources s ON s.id = i.source_id" + where
+        + " ORDER BY i.first_seen DESC, i.id LIMIT ?"
     )
     return [FeedItem(*row) for row in _stream(archive, sql, [*params, limit])]
 
