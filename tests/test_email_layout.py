@@ -84,3 +84,14 @@ def test_payload_stored_before_previous_existed_still_renders():
     for item in payload["items"]:
         item.pop("previous")
     assert "[-" not in render_text(payload) and "<del" not in render_html(payload)
+
+
+def test_health_alerts_write_their_dates_in_the_configured_zone():
+    payload = document("broken", source="unece", source_url="https://unece.org/media/news", run_id="run-2",
+                       health={"status": "failed", "error": "HTTP 503 from https://unece.org/media/news", "runs": 3,
+                               "since": "2026-12-07T05:00:00.000+00:00", "items_seen_before": 25,
+                               "items_seen_now": 0})
+    assert "(since 7 Dec 2026, 06:00 CET)" in render_text(payload, BERLIN)
+    page = lxml.html.document_fromstring(render_html(payload, BERLIN))
+    assert "(since 7 Dec 2026, 06:00 CET)" in page.text_content()
+    assert page.xpath("//*[contains(@class, 'tidings-item')]") == []

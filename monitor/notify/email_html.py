@@ -117,7 +117,7 @@ def _plain_summary(summary: str | None) -> str:
 def _health(payload: dict, zone: tzinfo) -> str:
     colour = HEALTH_COLOURS.get(payload["kind"], MUTED)
     lines = "".join(f'<p style="margin:0 0 8px;font-size:15px;line-height:1.5;">{html.escape(line)}</p>'
-                    for line in health_lines(payload))
+                    for line in health_lines(payload, zone))
     return (f'<tr><td style="padding:18px 24px;border-left:4px solid {colour};border-bottom:1px solid {RULE};'
             f'font-family:{FONT};">{lines}</td></tr>')
 

@@ -81,7 +81,7 @@ def render_text(payload: dict, zone: tzinfo = timezone.utc) -> str:
         if any(item.get("previous") for item in payload["items"]):
             lines.extend(["", "Edits are marked [-removed-] and {+added+}."])
     else:
-        lines.extend([""] + health_lines(payload))
+        lines.extend([""] + health_lines(payload, zone))
     lines.extend(["", "-- ", f"{footer(payload)}, sent {human_date(payload.get('created'), zone)}"])
     return "\n".join(lines)
 
@@ -110,17 +110,17 @@ def _paragraphs(summary: str | None) -> list[str]:
     return [p for p in (summary or "").split("\n\n") if p.strip()]
 
 
-def health_lines(payload: dict) -> list[str]:
+def health_lines(payload: dict, zone: tzinfo = timezone.utc) -> list[str]:
     health = payload.get("health") or {}
     kind = payload["kind"]
     if kind == "test":
         return ["This is a test message from `tidings notify --test`: this notifier works."]
     runs = health.get("runs")
     if kind == "broken":
-        lines = [f"The last {runs} crawls of {payload['source']} were failed or suspect (since {health.get('since')})."]
+        lines = [f"The last {runs} crawls of {payload['source']} were failed or suspect (since {human_date(health.get('since'), zone)})."]
     else:
         lines = [f"{payload['source']} crawled fine again ({health.get('status')}) after {runs} failed or suspect crawls "
-                 f"(since {health.get('since')})."]
+                 f"(since {human_date(health.get('since'), zone)})."]
     if health.get("error"):
         lines.append(f"Last error: {health['error']}")
     if health.get("items_seen_before") is not None or health.get("items_seen_now") is not None:
