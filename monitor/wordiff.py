@@ -103,7 +103,7 @@ def _merged(segments: list[Segment]) -> list[Segment]:
 # middle longer than WORD_LIMIT tokens is compared sentence by sentence, and only
 # edited stretches up to WORD_LIMIT word by word, so any text diffs in bounded time.
 WORD_LIMIT = 800  # tokens (words, spaces, punctuation) per side
-SENTENCE_LIMIT = 2000  # sentences per side; beyond, the changed middle is one replacement
+SENTENCE_LIMIT = 1000  # sentences per side; beyond, the changed middle is one replacement
 Run = tuple[str, str, str]  # (difflib tag, old text, new text)
 _SENTENCE_END = frozenset(".!?;:")
 
@@ -137,10 +137,11 @@ def _middle(a: list[str], b: list[str]) -> list[Run]:
     matcher = difflib.SequenceMatcher(None, sa, sb, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         old, new = "".join(sa[i1:i2]), "".join(sb[j1:j2])
-        if tag == "equal" or len(old) + len(new) > WORD_LIMIT * 8:
+        ta, tb = tokens(old), tokens(new)
+        if tag == "equal" or len(ta) > WORD_LIMIT or len(tb) > WORD_LIMIT:
             runs.append((tag, old, new))
         else:
-            runs.extend(_word_runs(tokens(old), tokens(new)))
+            runs.extend(_word_runs(ta, tb))
     return runs
 
 
