@@ -95,3 +95,54 @@ def test_health_alerts_write_their_dates_in_the_configured_zone():
     page = lxml.html.document_fromstring(render_html(payload, BERLIN))
     assert "(since 7 Dec 2026, 06:00 CET)" in page.text_content()
     assert page.xpath("//*[contains(@class, 'tidings-item')]") == []
+
+
+def _chromium() -> str:
+    """Debian's Chromium (or Playwright's), as the browser tests find it; skip without one
+    unless TIDINGS_REQUIRE_BROWSER=1 says this run must have one."""
+    import os
+
+    import pytest
+
+    from scraper.browser import BrowserNotFound, find_browser, require_browser_support
+
+    try:
+        require_browser_support()
+        return find_browser()
+    except BrowserNotFound as exc:
+        if os.environ.get("TIDINGS_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"TIDINGS_REQUIRE_BROWSER=1 but {exc}", pytrace=False)
+        pytest.skip(f"no browser to render with: {exc}")
+
+
+def test_rendered_in_chromium_it_fits_a_phone_marks_edits_and_runs_nothing(tmp_path):
+    """The look, checked where it can be: real Chromium lays the message out
+    at a phone's and a desktop's width without sideways scrolling, strikes
+    removals through and shades additions, and runs nothing a headline says."""
+    from playwright.sync_api import sync_playwright
+
+    payload = _payload()
+    payload["items"][0]["headline"] += ' <img src="x" onerror="window.pwned = 1">'
+    # Scraped text with nothing to wrap at must wrap anyway, not widen the message.
+    payload["items"][2]["headline"] = "Unbroken" * 40
+    payload["items"][2]["summary"] = "https://example.org/" + "averylongpathsegment" * 20
+    page_file = tmp_path / "mail.html"
+    page_file.write_text(render_html(payload, BERLIN), encoding="utf-8")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=_chromium(), args=["--no-sandbox"])
+        try:
+            for width in (375, 800):
+                page = browser.new_page(viewport={"width": width, "height": 900})
+                page.goto(page_file.as_uri())
+                assert page.evaluate("document.documentElement.scrollWidth") <= width
+                assert page.evaluate("window.pwned") is None
+                assert page.locator("img").count() == 0
+                headline = page.locator(".tidings-item h2 a").first.inner_text()
+                assert headline.startswith("<script>alert('x')</script> Ministers")
+                struck = page.evaluate("getComputedStyle(document.querySelector('del')).textDecorationLine")
+                shaded = page.evaluate("getComputedStyle(document.querySelector('ins')).backgroundColor")
+                assert "line-through" in struck and shaded not in ("rgba(0, 0, 0, 0)", "transparent")
+                page.screenshot(path=str(tmp_path / f"mail-{width}.png"))  # for a person to look at; never in the repo
+                page.close()
+        finally:
+            browser.close()

@@ -30,6 +30,9 @@ BADGES = {
     "new": ("New", "#0b5cad", "#ddf4ff"),
     "updated": ("Updated", "#9a6700", "#fff8c5"),
 }
+# Scraped text with nothing to wrap at (a long link, a headline without spaces)
+# must wrap anyway instead of widening the message past a phone's screen.
+WRAP = "overflow-wrap:anywhere;word-wrap:break-word;word-break:break-word;"
 HEALTH_COLOURS = {"broken": "#cf222e", "recovered": "#1a7f37", "test": "#0b5cad"}
 
 
@@ -52,7 +55,7 @@ def render_html(payload: dict, zone: tzinfo = timezone.utc) -> str:
         '<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0"'
         ' style="background-color:#f6f8fa;">\n<tr><td align="center" style="padding:24px 12px;">\n'
         '<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0"'
-        f' style="max-width:640px;background-color:#ffffff;border:1px solid {RULE};border-radius:8px;">\n'
+        f' style="max-width:640px;table-layout:fixed;background-color:#ffffff;border:1px solid {RULE};border-radius:8px;">\n'
         + "\n".join(rows)
         + "\n</table>\n</td></tr>\n</table>\n</body>\n</html>\n"
     )
@@ -67,7 +70,7 @@ def _header(payload: dict, title: str) -> str:
         link = (f'<p style="margin:6px 0 0;font-size:13px;line-height:1.4;word-break:break-all;">'
                 f"{_link(payload['source_url'], payload['source_url'], MUTED)}</p>")
     return (
-        f'<tr><td style="padding:20px 24px 16px;border-bottom:1px solid {RULE};font-family:{FONT};">'
+        f'<tr><td style="padding:20px 24px 16px;border-bottom:1px solid {RULE};font-family:{FONT};{WRAP}">'
         f'<p style="margin:0;font-size:12px;letter-spacing:0.06em;text-transform:uppercase;color:{MUTED};">{eyebrow}</p>'
         f'<h1 style="margin:6px 0 0;font-size:20px;line-height:1.3;font-weight:600;color:{INK};">{e(title)}</h1>'
         f"{link}</td></tr>"
@@ -95,7 +98,7 @@ def _item(item: dict, zone: tzinfo) -> str:
         meta.append("Edited since Tidings last saw it")
     parts = [
         f'<tr><td class="tidings-item" data-change="{e(change, quote=True)}"'
-        f' style="padding:18px 24px;border-bottom:1px solid {RULE};font-family:{FONT};">',
+        f' style="padding:18px 24px;border-bottom:1px solid {RULE};font-family:{FONT};{WRAP}">',
         f'<span style="display:inline-block;padding:2px 8px;border-radius:10px;font-size:11px;font-weight:600;'
         f'letter-spacing:0.04em;text-transform:uppercase;color:{colour};background-color:{background};">{label}</span>',
         f'<h2 style="margin:8px 0 4px;font-size:17px;line-height:1.35;font-weight:600;">'
@@ -119,7 +122,7 @@ def _health(payload: dict, zone: tzinfo) -> str:
     lines = "".join(f'<p style="margin:0 0 8px;font-size:15px;line-height:1.5;">{html.escape(line)}</p>'
                     for line in health_lines(payload, zone))
     return (f'<tr><td style="padding:18px 24px;border-left:4px solid {colour};border-bottom:1px solid {RULE};'
-            f'font-family:{FONT};">{lines}</td></tr>')
+            f'font-family:{FONT};{WRAP}">{lines}</td></tr>')
 
 
 def _footer(payload: dict, zone: tzinfo) -> str:
@@ -130,7 +133,7 @@ def _footer(payload: dict, zone: tzinfo) -> str:
                   f'<ins style="{INS_STYLE}">added</ins><br>')
     sent = human_date(payload.get("created"), zone)
     return (
-        f'<tr><td style="padding:14px 24px 18px;font-size:12px;line-height:1.5;color:{MUTED};font-family:{FONT};">'
+        f'<tr><td style="padding:14px 24px 18px;font-size:12px;line-height:1.5;color:{MUTED};font-family:{FONT};{WRAP}">'
         f"{legend}Sent {e(sent)} · {e(footer(payload))}</td></tr>"
     )
 
