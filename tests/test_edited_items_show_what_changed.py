@@ -20,7 +20,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from tests.alert_receivers import Receiver, SmtpServer, parts
-from tests.conftest import ROOT, Page, tidings, toml_value, write_config
+from tests.helpers import ROOT, Page, tidings, toml_value, write_config
 from tests.pages import DRUPAL_SOURCE, Item, Listing, seed_items
 
 ATOM = "{http://www.w3.org/2005/Atom}"
