@@ -6,12 +6,17 @@ the item, so a feed reader never shows the same release twice.  Scraped
 text goes into the XML as text (feedgen/lxml escape `<`, `&` and `>`, so
 `]]>` cannot end anything); characters XML forbids are dropped.
 
+An item edited since it was first seen says what changed: its entry's
+summary starts with the word diff against the previous archived version,
+and its content shows it as HTML (<del>/<ins>).
+
 `write_feeds` is what a run does when `feeds_dir` is configured: one feed
 per source and one combined feed, each written then renamed into place.
 """
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import datetime, time, timezone
 from pathlib import Path
@@ -19,6 +24,9 @@ from typing import Sequence
 from urllib.parse import quote
 
 from feedgen.feed import FeedGenerator
+
+from monitor.changes import PARAGRAPH, edit, render_html as diff_html, summary_note
+from monitor.human_dates import human_date
 
 from monitor.archive import Archive
 from monitor.config import PROJECT_URL
@@ -76,7 +84,9 @@ def build_feed(items: Sequence[FeedItem], fmt: str, *, title: str, link: str, id
         fe.id(entry_id(item.source, item.key))
         fe.title(xml_text(item.headline) or "(no headline)")
         fe.link(href=item.url or item.source_url, rel="alternate")
-        if item.summary:
+        if item.previous_headline is not None:
+            _describe_edit(fe, item)
+        elif item.summary:
             fe.summary(xml_text(item.summary))
         when = parse_date(item.published) or parse_date(item.first_seen)
         changed = parse_date(item.changed) or when
@@ -88,6 +98,23 @@ def build_feed(items: Sequence[FeedItem], fmt: str, *, title: str, link: str, id
     if fmt == "rss":
         return fg.rss_str(pretty=True)
     return fg.atom_str(pretty=True)
+
+
+def _describe_edit(fe, item: FeedItem) -> None:
+    """An edited item's entry says what changed: its summary (text) leads with the
+    word diff in `[-removed-]{+added+}` marks, its content (HTML) shows the
+    headline and summary with <del>/<ins>, escaped."""
+    change = edit({"headline": item.previous_headline, "summary": item.previous_summary},
+                  {"headline": item.headline, "summary": item.summary})
+    when = human_date(item.changed)
+    note = f"Edited {when}: {summary_note(change)}"
+    fe.summary(xml_text(note + (PARAGRAPH + item.summary if item.summary else "")))
+    body = [f"<p><strong>Edited {html.escape(when)}</strong> (removed words struck through, added ones underlined)</p>",
+            f"<p>{diff_html(change.headline)}</p>"]
+    summary = diff_html(change.summary) if change.summary_changed else html.escape(item.summary).replace(PARAGRAPH, "<br><br>")
+    if summary:
+        body.append(f"<p>{summary}</p>")
+    fe.content(xml_text("".join(body)), type="html")
 
 
 def feed_for(archive: Archive, fmt: str, sources: Sequence[str] = (), limit: int = DEFAULT_LIMIT) -> bytes:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from monitor.archive import Archive
+from monitor.changes import ItemText
 from monitor.config import selectors_inline
 from monitor.diff import judge
 from monitor.statuses import OK
@@ -109,6 +110,7 @@ def record_crawl(
             error=verdict.reason,
             new=verdict.new if verdict.status == OK else [],
             updated=[record for _, record in verdict.updated],
+            previous={record.key: ItemText(known.headline, known.summary) for known, record in verdict.updated},
             run_id=run_id,
             crawl_id=crawl_id,
         )

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
+from monitor.changes import ItemText, edit, render_plain_lines
+from monitor.wordiff import printable
 from monitor.statuses import PROBLEM_STATUSES, SKIPPED
 from scraper.items import Record
 
@@ -20,6 +22,8 @@ class SourceReport:
     updated: list[Record] = field(default_factory=list)
     run_id: str = ""
     crawl_id: int | None = None
+    # The archived text each updated item had before this crawl, by item key.
+    previous: dict[str, ItemText] = field(default_factory=dict)
 
     @property
     def has_news(self) -> bool:
@@ -33,8 +37,13 @@ class SourceReport:
             "items_seen": self.items_seen,
             "error": self.error,
             "new": [r.as_json() for r in self.new],
-            "updated": [r.as_json() for r in self.updated],
+            "updated": [self.updated_json(r) for r in self.updated],
         }
+
+    def updated_json(self, record: Record) -> dict:
+        """An updated item's fields, with `previous`: its text before this crawl."""
+        before = self.previous.get(record.key)
+        return {**record.as_json(), "previous": before.as_json() if before else None}
 
 
 @dataclass
@@ -75,8 +84,12 @@ def summary_line(source: SourceReport, width: int = 0) -> str:
     return line
 
 
-def render_text(report: RunReport) -> str:
-    """A short summary line per source, then the new and updated headlines."""
+def render_text(report: RunReport, *, color: bool = False) -> str:
+    """A short summary line per source, then the new and updated headlines.
+
+    An updated item's headline and summary show what changed, word by word:
+    `[-removed-]{+added+}`, or with `color` (a terminal) in red and green.
+    """
     lines = []
     width = max((len(s.name) for s in report.sources), default=0)
     for s in report.sources:
@@ -88,7 +101,16 @@ def render_text(report: RunReport) -> str:
             lines.append("")
             lines.append(f"{label} on {s.name}:")
             for record in records:
-                lines.append(f"  * {record.headline}")
+                before = s.previous.get(record.key) if records is s.updated else None
+                if before is None:
+                    lines.append(f"  * {printable(record.headline)}")
+                    if record.url:
+                        lines.append(f"    {printable(record.url)}")
+                    continue
+                headline, summary = render_plain_lines(edit(before.as_json(), record.as_json()), compact=True,
+                                                       color=color)
+                lines.append(f"  * {headline}")
                 if record.url:
-                    lines.append(f"    {record.url}")
+                    lines.append(f"    {printable(record.url)}")
+                lines.extend(f"    {line}" for line in summary)
     return "\n".join(lines)

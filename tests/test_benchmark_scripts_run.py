@@ -49,3 +49,11 @@ def test_archive_scaling_benchmark_builds_and_measures_a_tiny_archive(tmp_path):
                  "--repeats", "1", tmp_path=tmp_path)
     assert "big archive: 300 items, 3,000 sightings" in proc.stdout
     assert "| ratio big/empty" in proc.stdout
+
+
+def test_word_diff_benchmark_runs(tmp_path):
+    out = tmp_path / "word_diff.json"
+    bench("bench.word_diff", "--sizes", "60,200", "--repeat", "1", "--json", str(out), tmp_path=tmp_path)
+    rows = json.loads(out.read_text())["results"]
+    assert [(r["case"], r["words"]) for r in rows] == [("one edit", 60), ("one edit", 200),
+                                                      ("scattered edits", 60), ("scattered edits", 200)]

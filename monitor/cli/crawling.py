@@ -44,8 +44,15 @@ def run(config_path, db_path, source_names, as_json, quiet) -> None:
     if as_json:
         click.echo(report.dumps())
     elif not quiet or report.worth_telling:
-        click.echo(render_text(report))
+        click.echo(render_text(report, color=_colour(sys.stdout)))
     sys.exit(report.exit_code)
+
+
+def _colour(stream) -> bool:
+    """Colour for a terminal, unless NO_COLOR (https://no-color.org) is set; plain marks for pipes and files."""
+    import os
+
+    return stream.isatty() and not os.environ.get("NO_COLOR")
 
 
 def _progress_printer(total: int):

@@ -1,4 +1,4 @@
-"""Commands that read the archive and write nothing to it: `tidings status`, `export`, `feed` and `search`."""
+"""Commands that read the archive and write nothing to it: `tidings status`, `export`, `feed`, `search` and `history`."""
 
 from __future__ import annotations
 
@@ -159,3 +159,47 @@ def search(query, config_path, db_path, source_names, limit, as_json) -> None:
         day = (item["published"] or item["first_seen"])[:10]
         click.echo(f"{day}  {item['source']}  {item['headline']}")
         click.echo(f"{'':10}  {item['url'] or '(no link)'}")
+
+
+@click.command()
+@click.argument("item")
+@config_option
+@db_option
+@click.option("--source", "source_name", metavar="NAME", help="The source, when ITEM is a URL several sources list.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document with every version.")
+@logging_options
+def history(item, config_path, db_path, source_name, as_json) -> None:
+    """Show every archived version of ITEM (an item id or its URL), each diffed against the one before."""
+    from monitor.archive import Archive
+    from monitor.archive.history import item_history
+    from monitor.history import history_json, render_history
+
+    zone = _display_zone(config_path)
+    with Archive(archive_file(db_path), readonly=True) as archive:
+        found = item_history(archive, item, source_name)
+    if as_json:
+        click.echo(json.dumps(history_json(found), ensure_ascii=False, indent=2))
+        return
+    color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    click.echo(render_history(found, zone, color=color))
+
+
+def _display_zone(config_path: Path | None):
+    """[defaults] timezone of the configuration (named, else ./tidings.toml if there is one), else UTC.
+
+    A named configuration must be valid; a default one that is not is ignored:
+    reading the archive needs nothing from it.
+    """
+    from datetime import timezone
+
+    from monitor.errors import ConfigError
+
+    if config_named(config_path):
+        return load_config(config_path).tzinfo
+    path = config_file(None)
+    if not path.exists():
+        return timezone.utc
+    try:
+        return load_config(path).tzinfo
+    except ConfigError:
+        return timezone.utc

@@ -151,6 +151,13 @@ class NotifierConfig:
     timeout: float = 10.0
     broken_after: int = AlertSettings.broken_after
     give_up_after: float = AlertSettings.give_up_after
+    timezone: str = "UTC"  # [defaults] timezone: how messages write dates
+
+    @property
+    def tzinfo(self) -> datetime.tzinfo:
+        from monitor.schedule import parse_timezone
+
+        return parse_timezone(self.timezone)
 
     def watches(self, source: str) -> bool:
         return not self.sources or source in self.sources

@@ -44,7 +44,7 @@ class AppriseNotifier(Notifier):
                 # Never echo the URL: Apprise URLs carry tokens.
                 raise DeliveryError(f"Apprise URL #{index} is not one Apprise understands", retry_now=False)
         with apprise.LogCapture(level=logging.WARNING) as log:
-            ok = client.notify(body=render_text(payload), title=subject(payload), body_format=apprise.NotifyFormat.TEXT)
+            ok = client.notify(body=render_text(payload, self.config.tzinfo), title=subject(payload), body_format=apprise.NotifyFormat.TEXT)
             captured = log.getvalue()
         if not ok:
             reasons = [line.split(" - ", 2)[-1] for line in captured.splitlines() if line.strip()]

@@ -99,7 +99,7 @@ def _item_documents(notifier: NotifierConfig, report: SourceReport) -> list[dict
     if report.status != OK:
         return []
     items = [item_json(r, "new") for r in report.new if "new" in notifier.on]
-    items += [item_json(r, "updated") for r in report.updated if "updated" in notifier.on]
+    items += [item_json(r, "updated", report.previous.get(r.key)) for r in report.updated if "updated" in notifier.on]
     if not items:
         return []
     groups = [items] if notifier.digest else [[item] for item in items]
