@@ -191,7 +191,8 @@ def crawls(db: Path, source: str) -> list[tuple]:
 
 
 def crawl_children(db: Path) -> list[int]:
-    """Pids of live `tidings run` processes working on this archive."""
+    """Pids of live crawl processes working on this archive: `tidings run`, or a
+    daemon's batch child (forked from the daemon, so named by its comm)."""
     pids = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -199,9 +200,11 @@ def crawl_children(db: Path) -> list[int]:
         try:
             cmdline = (entry / "cmdline").read_bytes().split(b"\0")
             state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+            comm = (entry / "comm").read_text().strip()
         except OSError:
             continue
-        if b"run" in cmdline and str(db).encode() in cmdline and state != "Z":
+        crawling = b"run" in cmdline or comm == "tidings-crawl"
+        if crawling and str(db).encode() in cmdline and state != "Z":
             pids.append(int(entry.name))
     return pids
 
