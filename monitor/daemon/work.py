@@ -32,8 +32,9 @@ def batch_config(config: Config) -> Config:
     One process per batch (the daemon runs batches side by side: `--workers`),
     and no waiting for a source's lock: a source another process (cron) is
     crawling right now is skipped, not allowed to hold up the rest of its batch.
+    The batch writes its feeds itself (`write_feeds`), only those it changed.
     """
-    return replace(config, crawl=replace(config.crawl, processes=1, lock_wait=0.0))
+    return replace(config, crawl=replace(config.crawl, processes=1, lock_wait=0.0), feeds_dir=None)
 
 
 def crawl_batch(fd: int, config: Config, db_path: Path, names: list[str], due: Mapping[str, datetime],
@@ -67,7 +68,21 @@ def crawl_batch(fd: int, config: Config, db_path: Path, names: list[str], due: M
         return exc.exit_code
     for source in result.sources:  # skipped (locked) sources are reported only at the end
         report(source)
+    if config.feeds_dir:
+        write_feeds(config, db_path, names)
     return result.exit_code
+
+
+def write_feeds(config: Config, db_path: Path, crawled: list[str]) -> None:
+    """The combined feed, and the feeds of the batch's own sources (not every source's, every batch)."""
+    from monitor import feeds
+    from monitor.archive import Archive
+
+    try:
+        with Archive(db_path) as archive:
+            feeds.write_feeds(archive, config.feeds_dir, [s.name for s in config.sources], only=crawled)
+    except TidingsError as exc:
+        log.error("feeds not written: %s", exc)
 
 
 def retry_deliveries(fd: int, config: Config, db_path: Path) -> int:
