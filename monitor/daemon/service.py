@@ -24,6 +24,7 @@ import functools
 import logging
 import os
 import random
+import resource
 import selectors
 import signal
 import time
@@ -101,8 +102,9 @@ class Daemon:
             self.selector.close()
             os.close(self._wake_r)
             os.close(self._wake_w)
-        log.info("tidings schedule stopped (%d batches, %.1f CPU-seconds in crawls)",
-                 self.batches.started, self.batches.cpu)
+        own = resource.getrusage(resource.RUSAGE_SELF)
+        log.info("tidings schedule stopped (%d batches, %.1f CPU-seconds in crawls, %.1f in the daemon)",
+                 self.batches.started, self.batches.cpu, own.ru_utime + own.ru_stime)
         return 0
 
     def _step(self) -> None:
@@ -154,17 +156,29 @@ class Daemon:
         except OSError:
             load_config(self.config_path)  # raises the usual one-line error
             raise
-        return config_from_bytes(data, self.config_path).require_sources()
+        config = config_from_bytes(data, self.config_path).require_sources()
+        _check_schedules(config)
+        return config
 
     def reload(self) -> None:
         """Re-read the config; a broken file keeps the running schedule."""
+        old = self.config
         try:
             config = self._load()
         except ConfigError as exc:
             log.error("reload failed, keeping the previous configuration: %s", exc)
             return
+        except Exception as exc:  # noqa: BLE001 - a bad reload must never end the daemon
+            log.error("reload failed, keeping the previous configuration: %s: %s", exc.__class__.__name__, exc)
+            return
+        try:
+            self._apply(config)
+        except Exception as exc:  # noqa: BLE001
+            log.error("reload failed, keeping the previous configuration: %s: %s", exc.__class__.__name__, exc)
+            self.config = config  # so that _apply compares against what it half-applied
+            self._apply(old)
+            return
         log.info("configuration reloaded from %s", self.config_path)
-        self._apply(config)
 
     def _apply(self, config: Config, *, first: bool = False) -> None:
         """Add, remove and reschedule sources so the timetable matches `config`."""
@@ -262,4 +276,16 @@ class Daemon:
             self._deliveries = None
 
 
-
+def _check_schedules(config: Config) -> None:
+    """Work out every schedule's next run now, so a value that validates but
+    cannot be scheduled is a config error here, never a dead daemon later."""
+    now = datetime.now(timezone.utc)
+    for source in config.sources:
+        if not source.schedule:
+            continue
+        try:
+            schedule = parse_schedule(source.schedule)
+            schedule.trigger(config.tzinfo)
+            schedule.next_after(now, config.tzinfo)
+        except (ValueError, OverflowError) as exc:
+            raise ConfigError(f"{config.path}: source {source.name!r}: key 'schedule': {exc}") from None
