@@ -5,7 +5,6 @@ keeps what a batch finished, and a source is never in two batches at once."""
 from __future__ import annotations
 
 import json
-import signal
 import threading
 import time
 
