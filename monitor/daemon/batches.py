@@ -23,6 +23,7 @@ Per-source guarantees inside a batch:
 from __future__ import annotations
 
 import functools
+import heapq
 import logging
 import os
 import selectors
@@ -67,6 +68,52 @@ class Batch:
         return min((self.clock + s.run_timeout for s in self.unfinished()), default=None)
 
 
+class Waiting:
+    """Due sources waiting for a batch, earliest due first.
+
+    A heap beside a dict: the loop asks for the earliest at every wake-up
+    (each report from a child wakes it), and a pass over thousands of
+    waiting sources there would make a round's cost grow with the square of
+    the number of sources.
+    """
+
+    def __init__(self) -> None:
+        self._due: dict[str, datetime] = {}
+        self._heap: list[tuple[float, str]] = []  # rows of removed or taken sources are skipped
+
+    def __len__(self) -> int:
+        return len(self._due)
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._due
+
+    def add(self, name: str, due: datetime) -> None:
+        if name not in self._due:
+            self._due[name] = due
+            heapq.heappush(self._heap, (due.timestamp(), name))
+
+    def remove(self, name: str) -> None:
+        self._due.pop(name, None)
+
+    def first(self) -> datetime | None:
+        """When the earliest waiting source fell due (None when none waits)."""
+        while self._heap:
+            stamp, name = self._heap[0]
+            due = self._due.get(name)
+            if due is not None and due.timestamp() == stamp:
+                return due
+            heapq.heappop(self._heap)
+        return None
+
+    def take(self, count: int) -> dict[str, datetime]:
+        """The `count` earliest waiting sources (name -> due), no longer waiting."""
+        taken: dict[str, datetime] = {}
+        while len(taken) < count and self.first() is not None:
+            _, name = heapq.heappop(self._heap)
+            taken[name] = self._due.pop(name)
+        return taken
+
+
 class Batches:
     """Due sources waiting for a batch, and the batches running."""
 
@@ -79,7 +126,7 @@ class Batches:
         self.max_batch = max_batch
         self.window = window
         self.keep_closed = keep_closed  # the daemon's own descriptors, closed in every child
-        self.waiting: dict[str, datetime] = {}  # name -> when it was due
+        self.waiting = Waiting()
         self.running: dict[int, Batch] = {}  # by pid
         self.lag = LagWatch()
         self.started = 0  # batches started
@@ -92,23 +139,22 @@ class Batches:
         if tick.name in self._crawling:
             log.info("%s: still crawling from the previous tick; this tick is skipped", tick.name)
         else:
-            self.waiting.setdefault(tick.name, tick.due)
+            self.waiting.add(tick.name, tick.due)
 
     def forget(self, names: set[str]) -> None:
         """Sources no longer scheduled (after a reload) stop waiting."""
-        for name in names & set(self.waiting):
-            del self.waiting[name]
+        for name in names:
+            self.waiting.remove(name)
 
     def start(self, config: Config, sources: dict[str, Source]) -> None:
         """Start as many batches as slots allow and windows have closed."""
         while self.waiting and len(self.running) < self.workers:
             now = datetime.now(timezone.utc)
-            first = min(self.waiting.values())
+            first = self.waiting.first()
             if len(self.waiting) < self.max_batch and (now - first).total_seconds() < self.window:
                 return  # the first source's window is still open: others may join it
-            names = sorted(self.waiting, key=self.waiting.__getitem__)[:self.max_batch]
-            due = {name: self.waiting.pop(name) for name in names}
-            names = [name for name in names if name in sources]
+            due = self.waiting.take(self.max_batch)
+            names = [name for name in due if name in sources]
             if names:
                 self._start(config, [sources[name] for name in names], due, now)
 
@@ -182,7 +228,7 @@ class Batches:
                     self.record_failure(config, source, batch.started, reason)
                     log.error("%s failed: %s (%.1f s)", source.name, reason, seconds)
                 else:
-                    self.waiting.setdefault(source.name, batch.due[source.name])
+                    self.waiting.add(source.name, batch.due[source.name])
                     again.append(source.name)
             if again:
                 log.info("%s: unfinished when their batch was stopped; crawled again in the next batch",
@@ -246,7 +292,7 @@ class Batches:
         """How long the daemon may sleep before a window closes or a deadline passes."""
         waits = []
         if self.waiting and len(self.running) < self.workers:
-            first = min(self.waiting.values())
+            first = self.waiting.first()
             waits.append(self.window - (datetime.now(timezone.utc) - first).total_seconds())
         now = time.monotonic()
         waits += [d - now for d in (b.deadline() for b in self.running.values()) if d is not None]
