@@ -150,14 +150,23 @@ def render_compare(result: dict) -> str:
     return (f"N = {result['sources']}, --workers {WORKERS}, median of {len(rows)}\n" + table(headers, lines))
 
 
-def ceiling(sizes: list[int], rounds: float) -> list[dict]:
+def ceiling(sizes: list[int], rounds: float, with_run: bool = True) -> list[dict]:
     results = []
     for size in sizes:
         interval = max(10, int(INTERVAL_PER_SOURCE * size))
         with fixture_site(size) as site, tempfile.TemporaryDirectory(prefix="bench-ceiling-") as tmp:
             folder = Path(tmp)
-            reference = run_reference(site, folder, 2)
+            reference = run_reference(site, folder, 2) if with_run else None
             daemon = run_daemon(site, folder, interval, interval * rounds)
+        if reference is None:
+            d = daemon
+            print(f"\nN = {size}: daemon every {interval} s for {interval * rounds:g} s: {d['checks']} checks,"
+                  f" {d['cpu']:.2f} CPU s ({d['daemon_cpu']:.2f} in its loop), {1000 * d['cpu'] / max(1, d['checks']):.2f}"
+                  f" ms per check, peak PSS {d['pss']:.0f} MiB, archive {d['bytes'] / 2**20:.1f} MiB, lag p50 / p99"
+                  f" {d['lag_p50']:.1f} / {d['lag_p99']:.1f} s (after the 1st interval {d['steady_p50']:.1f} /"
+                  f" {d['steady_p99']:.1f}), {d['batches']} batches", flush=True)
+            results.append({"sources": size, "interval": interval, "daemon": daemon})
+            continue
         result = {"sources": size, "interval": interval, "run": reference, "daemon": daemon}
         results.append(result)
         r, d = reference, daemon
@@ -199,6 +208,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rounds", type=float, default=3.5, help="how many intervals the daemon runs")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--ceiling", default="", help="sizes for the one-machine ceiling, e.g. 1000,10000,50000")
+    parser.add_argument("--daemon-only", action="store_true", help="ceiling: skip the `tidings run` rounds")
     parser.add_argument("--history", type=int, default=0, help="rounds of `tidings run` for cost vs history")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
@@ -211,7 +221,7 @@ def main(argv: list[str] | None = None) -> None:
         intervals += intervals[-1:] * (len(sizes) - len(intervals))
         out["compare"] = compare(sizes, intervals, args.repeats, args.rounds)
     if args.ceiling:
-        out["ceiling"] = ceiling([int(s) for s in args.ceiling.split(",")], 1.5)
+        out["ceiling"] = ceiling([int(s) for s in args.ceiling.split(",")], 1.5, with_run=not args.daemon_only)
     if args.history:
         out["history"] = history(args.history)
     if args.json:

@@ -160,7 +160,8 @@ class Batches:
 
     def _start(self, config: Config, batch: list[Source], due: dict[str, datetime], now: datetime) -> None:
         names = [s.name for s in batch]
-        work = functools.partial(crawl_batch, config=config, db_path=self.db_path, names=names, due=due, started=now)
+        work = functools.partial(crawl_batch, config=config, db_path=self.db_path, sources=batch, due=due,
+                                 started=now)
         child = fork(work, close_in_child=self._descriptors())
         self.started += 1
         running = Batch(self.started, batch, due, now, time.monotonic(), child)

@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Mapping
 
-from monitor.config import Config
+from monitor.config import Config, Source
 from monitor.daemon.child import writer
 from monitor.errors import TidingsError
 from monitor.report import SourceReport
@@ -26,18 +26,20 @@ from scraper.items import to_timestamp
 log = logging.getLogger("tidings.schedule")
 
 
-def batch_config(config: Config) -> Config:
-    """The configuration a batch crawls with.
+def batch_config(config: Config, sources: list[Source]) -> Config:
+    """The configuration a batch crawls with: the batch's sources only (so
+    nothing in the child costs in proportion to every configured source).
 
     One process per batch (the daemon runs batches side by side: `--workers`),
     and no waiting for a source's lock: a source another process (cron) is
     crawling right now is skipped, not allowed to hold up the rest of its batch.
     The batch writes its feeds itself (`write_feeds`), only those it changed.
     """
-    return replace(config, crawl=replace(config.crawl, processes=1, lock_wait=0.0), feeds_dir=None)
+    return replace(config, sources=tuple(sources), crawl=replace(config.crawl, processes=1, lock_wait=0.0),
+                   feeds_dir=None)
 
 
-def crawl_batch(fd: int, config: Config, db_path: Path, names: list[str], due: Mapping[str, datetime],
+def crawl_batch(fd: int, config: Config, db_path: Path, sources: list[Source], due: Mapping[str, datetime],
                 started: datetime) -> int:
     """Record the batch's schedule lag, crawl it, report each source as it is recorded."""
     from monitor.archive import Archive
@@ -55,21 +57,20 @@ def crawl_batch(fd: int, config: Config, db_path: Path, names: list[str], due: M
                   "run_id": source.run_id})
 
     try:
-        urls = {s.name: s.url for s in config.sources}
         with Archive(db_path) as archive:
             record_lags(archive, {
-                name: Lag(to_timestamp(due[name]), to_timestamp(started),
-                          round((started - due[name]).total_seconds(), 3), urls[name])
-                for name in names
+                s.name: Lag(to_timestamp(due[s.name]), to_timestamp(started),
+                            round((started - due[s.name]).total_seconds(), 3), s.url)
+                for s in sources
             })
-        result = run(batch_config(config), db_path, names, on_source=report)
+        result = run(batch_config(config, sources), db_path, on_source=report)
     except TidingsError as exc:
         send({"error": str(exc)})
         return exc.exit_code
     for source in result.sources:  # skipped (locked) sources are reported only at the end
         report(source)
     if config.feeds_dir:
-        write_feeds(config, db_path, names)
+        write_feeds(config, db_path, [s.name for s in sources])
     return result.exit_code
 
 
