@@ -45,6 +45,7 @@ log = logging.getLogger("tidings.schedule")
 
 BATCH_WINDOW_SECONDS = 1.0
 DEFAULT_MAX_BATCH = 100
+FORK_RETRY_SECONDS = 5.0
 
 
 @dataclass
@@ -132,6 +133,7 @@ class Batches:
         self.started = 0  # batches started
         self.cpu = 0.0  # CPU-seconds of finished children
         self._crawling: set[str] = set()
+        self._retry_at = 0.0  # after a failed fork, no new batch before this (monotonic)
 
     # --- sources falling due ----------------------------------------------
 
@@ -148,15 +150,23 @@ class Batches:
 
     def start(self, config: Config, sources: dict[str, Source]) -> None:
         """Start as many batches as slots allow and windows have closed."""
-        while self.waiting and len(self.running) < self.workers:
+        while self.waiting and len(self.running) < self.workers and time.monotonic() >= self._retry_at:
             now = datetime.now(timezone.utc)
             first = self.waiting.first()
             if len(self.waiting) < self.max_batch and (now - first).total_seconds() < self.window:
                 return  # the first source's window is still open: others may join it
             due = self.waiting.take(self.max_batch)
             names = [name for name in due if name in sources]
-            if names:
+            if not names:
+                continue
+            try:
                 self._start(config, [sources[name] for name in names], due, now)
+            except OSError as exc:  # fork or pipe refused (no memory, too many processes): try again soon
+                log.error("cannot start a crawl process: %s; trying again in %g s", exc, FORK_RETRY_SECONDS)
+                for name in names:
+                    self.waiting.add(name, due[name])
+                self._retry_at = time.monotonic() + FORK_RETRY_SECONDS
+                return
 
     def _start(self, config: Config, batch: list[Source], due: dict[str, datetime], now: datetime) -> None:
         names = [s.name for s in batch]
@@ -292,10 +302,11 @@ class Batches:
     def seconds_to_next(self) -> float | None:
         """How long the daemon may sleep before a window closes or a deadline passes."""
         waits = []
+        now = time.monotonic()
         if self.waiting and len(self.running) < self.workers:
             first = self.waiting.first()
-            waits.append(self.window - (datetime.now(timezone.utc) - first).total_seconds())
-        now = time.monotonic()
+            waits.append(max(self.window - (datetime.now(timezone.utc) - first).total_seconds(),
+                             self._retry_at - now))
         waits += [d - now for d in (b.deadline() for b in self.running.values()) if d is not None]
         return max(0.0, min(waits)) if waits else None
 

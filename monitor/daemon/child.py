@@ -91,7 +91,12 @@ def fork(work: Callable[[int], int], close_in_child: Iterable[int] = (), name: s
     with_parent = die_with_parent(os.getpid())
     sys.stdout.flush()
     sys.stderr.flush()
-    pid = os.fork()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(read_fd)
+        os.close(write_fd)
+        raise
     if pid == 0:  # the child
         code = EXIT_CRASHED
         try:
