@@ -20,7 +20,7 @@ import html
 import re
 from datetime import datetime, time, timezone
 from pathlib import Path
-from typing import Sequence
+from typing import Collection, Sequence
 from urllib.parse import quote
 
 from feedgen.feed import FeedGenerator
@@ -137,8 +137,11 @@ def prepare_feeds_dir(feeds_dir: Path) -> None:
         raise OutputError(f"{feeds_dir}: cannot create feeds_dir: {exc.strerror or exc}") from None
 
 
-def write_feeds(archive: Archive, feeds_dir: Path, sources: Sequence[str], limit: int = DEFAULT_LIMIT) -> list[Path]:
-    """Write feeds_dir/all.{atom,rss} (every named source) and feeds_dir/sources/NAME.{atom,rss}.
+def write_feeds(archive: Archive, feeds_dir: Path, sources: Sequence[str], limit: int = DEFAULT_LIMIT,
+                only: Collection[str] | None = None) -> list[Path]:
+    """Write feeds_dir/all.{atom,rss} (every named source) and feeds_dir/sources/NAME.{atom,rss}
+    (for the sources in `only`, when given: those just crawled; the daemon's
+    batches pass theirs, so a batch does not rewrite every source's feed).
 
     Each file is written then renamed into place.  Sources not in the
     archive yet (never crawled) get no feed of their own.
@@ -146,11 +149,15 @@ def write_feeds(archive: Archive, feeds_dir: Path, sources: Sequence[str], limit
     prepare_feeds_dir(feeds_dir)
     archived = source_urls(archive)
     present = [name for name in sources if name in archived]
-    feeds = [(feeds_dir / COMBINED_NAME, present, (), PROJECT_URL)]
-    feeds += [(feeds_dir / "sources" / name, [name], (name,), archived[name]) for name in present]
+    # Every archived source named: select none, which means all (no SQL parameter per source).
+    combined = None if not present else [] if len(present) == len(archived) else present
+    feeds = [(feeds_dir / COMBINED_NAME, combined, (), PROJECT_URL)]
+    crawled = None if only is None else set(only)
+    own = [name for name in present if crawled is None or name in crawled]
+    feeds += [(feeds_dir / "sources" / name, [name], (name,), archived[name]) for name in own]
     written = []
     for stem, selected, named, link in feeds:
-        items = newest_items(archive, selected, limit) if selected else []  # once for both formats
+        items = newest_items(archive, selected, limit) if selected is not None else []  # once for both formats
         for fmt in FEED_FORMATS:
             path = stem.with_name(f"{stem.name}.{fmt}")
             with atomic_write(path, "wb") as fh:

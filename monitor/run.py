@@ -107,7 +107,7 @@ def _crawl_and_record(
     """
     from monitor.workers import crawl_in_processes, worker_count
 
-    validators = context.archive.crawls.page_validators()  # for conditional requests
+    validators = context.archive.crawls.page_validators([s.name for s in sources])  # for conditional requests
     # Browser sources are crawled by this process only, with the run's one
     # browser, whose driver starts after the workers are forked (a process
     # forked from one running a driver holds its pipe open).

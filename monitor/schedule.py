@@ -1,7 +1,7 @@
 """Schedules: "45s", "30m", "6h", "1d" (monitor.durations) or a five-field cron expression.
 
 Pure parsing and time arithmetic, shared by the config validator, the
-daemon (monitor/daemon.py) and `tidings status`.  Cron expressions mean what
+daemon (monitor/daemon/) and `tidings status`.  Cron expressions mean what
 classic cron means, which APScheduler 3.x does not quite do on its own:
 
 - day-of-week numbers are cron's (0 and 7 are Sunday, 1 is Monday), while

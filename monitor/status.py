@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
 from monitor.archive import Archive
+from monitor.archive.lags import last_lags
 from monitor.archive.overview import SourceOverview, source_names, source_overview
 from monitor.config import Config
 from monitor.statuses import PROBLEM_STATUSES
@@ -33,6 +34,7 @@ class SourceStatus:
     last_error: str | None
     next_run: str | None  # UTC ISO 8601; null without a schedule
     due_now: bool  # the scheduled time has passed (missed, or never ran)
+    schedule_lag: float | None  # seconds the daemon's latest run of it started after it was due; null if none
     items: int
     new_24h: int
     pending_deliveries: int
@@ -57,6 +59,7 @@ class DeliveryStatus:
 def source_statuses(config: Config, archive: Archive | None, now: datetime) -> list[SourceStatus]:
     """One status per configured source, in config order (never run, without an archive)."""
     overview = source_overview(archive, to_timestamp(now - NEW_WINDOW)) if archive else {}
+    lags = last_lags(archive) if archive else {}
     tz = config.tzinfo
     statuses = []
     for source in config.sources:
@@ -69,7 +72,8 @@ def source_statuses(config: Config, archive: Archive | None, now: datetime) -> l
         statuses.append(SourceStatus(
             name=source.name, url=source.url, render=source.render, schedule=source.schedule,
             last_run=seen.last_started, last_finished=seen.last_finished, last_status=seen.last_status,
-            last_error=seen.last_error, next_run=next_run, due_now=due, items=seen.items,
+            last_error=seen.last_error, next_run=next_run, due_now=due,
+            schedule_lag=lags[source.name].seconds if source.name in lags else None, items=seen.items,
             new_24h=seen.new_since, pending_deliveries=seen.pending_deliveries,
             dead_deliveries=seen.dead_deliveries,
         ))
@@ -100,13 +104,14 @@ def render_status(statuses: list[SourceStatus], config: Config, deliveries: list
     """
     tz = config.tzinfo
     rendering = any(s.render != "http" for s in statuses)
-    header = ("source", *(("render",) if rendering else ()), "last run", "status", "next run", "items", "new 24h",
-              "pending", "dead")
+    header = ("source", *(("render",) if rendering else ()), "last run", "status", "next run", "lag", "items",
+              "new 24h", "pending", "dead")
     rows = [header]
     for s in statuses:
         next_run = "-" if s.next_run is None else "due now" if s.due_now else _local(s.next_run, tz)
+        lag = "-" if s.schedule_lag is None else f"{s.schedule_lag:.1f} s"
         rows.append((s.name, *((s.render,) if rendering else ()), _local(s.last_run, tz) if s.last_run else "never",
-                     s.last_status or "-", next_run,
+                     s.last_status or "-", next_run, lag,
                      str(s.items), str(s.new_24h), str(s.pending_deliveries), str(s.dead_deliveries)))
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]

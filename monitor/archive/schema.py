@@ -280,6 +280,18 @@ def _v8(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE crawls ADD COLUMN detected_item TEXT")
 
 
+def _v9(db: sqlite3.Connection) -> None:
+    """schedule_lag: how late each source's latest scheduled run (tidings schedule) started"""
+    db.execute(
+        """CREATE TABLE schedule_lag (
+            source_id INTEGER PRIMARY KEY REFERENCES sources(id),
+            due TEXT NOT NULL,
+            started TEXT NOT NULL,
+            lag REAL NOT NULL
+        )"""
+    )
+
+
 # Each feature that needs tables adds its own numbered migration here.
-MIGRATIONS = {1: _v1, 2: _v2, 4: _v4, 5: _v5, 6: _v6, 7: _v7, 8: _v8}
+MIGRATIONS = {1: _v1, 2: _v2, 4: _v4, 5: _v5, 6: _v6, 7: _v7, 8: _v8, 9: _v9}
 SCHEMA_VERSION = max(MIGRATIONS)

@@ -73,13 +73,16 @@ def _progress_printer(total: int):
 @config_option
 @db_option
 @click.option("--workers", type=click.IntRange(1), default=4, show_default=True,
-              help="Crawls that may run at the same time (each in its own process).")
+              help="Batches that may be crawled at the same time (each by its own child process).")
+@click.option("--max-batch", type=click.IntRange(1), default=100, show_default=True,
+              help="Most sources one child crawls together.")
 @click.option("--stop-timeout", type=click.FloatRange(0), default=5.0, show_default=True,
               help="Seconds a running crawl may take to finish after SIGTERM/SIGINT before it is killed.")
 @logging_options
-def schedule(config_path, db_path, workers, stop_timeout) -> None:
+def schedule(config_path, db_path, workers, max_batch, stop_timeout) -> None:
     """Run as a daemon: crawl each source on its `schedule`, until SIGTERM.
 
+    Sources that fall due together are crawled by one child process.
     SIGHUP reloads the configuration.  Logs one line per run per source.
     """
     from monitor.daemon import Daemon
@@ -87,7 +90,8 @@ def schedule(config_path, db_path, workers, stop_timeout) -> None:
     tidings_log = logging.getLogger("tidings")
     if tidings_log.getEffectiveLevel() > logging.INFO:
         tidings_log.setLevel(logging.INFO)  # a service logs every run, not only problems
-    daemon = Daemon(config_file(config_path), archive_file(db_path), workers=workers, stop_timeout=stop_timeout)
+    daemon = Daemon(config_file(config_path), archive_file(db_path), workers=workers, max_batch=max_batch,
+                    stop_timeout=stop_timeout)
     sys.exit(daemon.serve())
 
 

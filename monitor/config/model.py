@@ -210,5 +210,9 @@ class Config:
         """The named sources (all when none named), in config order."""
         if not names:
             return self.sources
-        wanted = [self.source(n) for n in names]
-        return tuple(s for s in self.sources if s in wanted)
+        known = {s.name for s in self.sources}
+        for name in names:
+            if name not in known:
+                self.source(name)  # raises the one-line error naming the configured sources
+        wanted = set(names)  # by name, once: a daemon batch of 100 names among 50,000 sources
+        return tuple(s for s in self.sources if s.name in wanted)
