@@ -56,3 +56,26 @@ def is_pager_text(text: str) -> bool:
 def is_navigation_text(text: str) -> bool:
     """Whether a link text is a pager's or a menu's ("Home", "Contact", "Page 2")."""
     return len(text) <= 30 and _NAVIGATION_TEXT.match(text) is not None
+
+
+# Every C0 and C1 control character, DEL included: ESC starts CSI and OSC
+# sequences alike (window titles, OSC 52 clipboard writes), and C1's CSI/OSC
+# (\x9b, \x9d) start them on their own in some terminals.
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROLS_BUT_LINES = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def one_line(text: str | None) -> str:
+    """Text from the network (a header, a reply, an exception's words) made safe
+    to print or store as an error: no control character survives, and the
+    whitespace (tabs and newlines included) becomes single spaces."""
+    if not text:
+        return ""
+    return " ".join(_CONTROLS.sub(" ", text).split())
+
+
+def without_controls(text: str | None) -> str:
+    """Like `one_line`, but keeping newlines and tabs (multi-line text meant as such)."""
+    if not text:
+        return ""
+    return _CONTROLS_BUT_LINES.sub("", text)
