@@ -21,6 +21,13 @@ from monitor.errors import ArchiveError
 BUSY_TIMEOUT_SECONDS = 60
 """How long a process waits for another's write lock before giving up."""
 
+APPLICATION_ID = int.from_bytes(b"TDNG", "big")
+"""`PRAGMA application_id` of a Tidings archive (set by migration 10): the mark
+that tells Tidings' own files from other applications' SQLite databases."""
+
+# What a Tidings archive from before the mark holds, to be recognised by.
+_OWN_TABLES = {"meta", "sources", "crawls", "items"}
+
 # What a user should be told for each primary SQLite result code (the
 # extended codes, e.g. SQLITE_IOERR_WRITE, fall under their primary one).
 _ADVICE = {
@@ -90,16 +97,38 @@ class Connection:
                 self.conn.execute("PRAGMA synchronous = FULL")
 
     def _refuse_foreign_database(self) -> None:
-        """Never touch another application's database (not even its journal mode)."""
+        """Never touch another application's database (not even its journal mode).
+
+        A file is Tidings' own when it carries Tidings' application_id, or is
+        empty, or (archives from before the mark) has Tidings' tables and a
+        `meta` table holding Tidings' schema rows.  Only reads happen here.
+        """
+        mark = self.conn.execute("PRAGMA application_id").fetchone()[0]
+        if mark == APPLICATION_ID:
+            return
         tables = [n for (n,) in self.conn.execute(
             "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%' ORDER BY name"
         )]
-        if tables and "meta" not in tables:
+        if mark == 0 and (not tables or (_OWN_TABLES <= set(tables) and self._has_tidings_meta())):
+            return
+        if tables:
             shown = ", ".join(tables[:5]) + (", ..." if len(tables) > 5 else "")
-            raise ArchiveError(
-                f"{self.path}: a SQLite database of something else (tables: {shown}), not a Tidings archive; "
-                "left untouched (pass --db with a new file)"
-            )
+            what = f"a SQLite database of something else (tables: {shown})"
+        else:
+            what = "a SQLite database of something else"
+        if mark:
+            what += f" marked by another application (application_id {mark:#010x})"
+        raise ArchiveError(f"{self.path}: {what}, not a Tidings archive; left untouched (pass --db with a new file)")
+
+    def _has_tidings_meta(self) -> bool:
+        """Whether `meta` holds the rows Tidings' migrations write there."""
+        try:
+            return self.conn.execute(
+                "SELECT 1 FROM meta WHERE key = 'migration:1'"
+                " OR (key = 'schema_version' AND CAST(value AS INTEGER) BETWEEN 1 AND 7) LIMIT 1"
+            ).fetchone() is not None
+        except sqlite3.Error:  # no key/value columns: someone else's meta table
+            return False
 
     def error(self, exc: sqlite3.Error) -> ArchiveError:
         """An SQLite error as the one-line error a user sees, naming this file."""

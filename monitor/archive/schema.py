@@ -292,6 +292,13 @@ def _v9(db: sqlite3.Connection) -> None:
     )
 
 
+def _v10(db: sqlite3.Connection) -> None:
+    """PRAGMA application_id: the file marked as a Tidings archive"""
+    # The value of monitor.archive.connection.APPLICATION_ID when written ("TDNG"),
+    # which tells Tidings' archives from other applications' databases.
+    db.execute(f"PRAGMA application_id = {int.from_bytes(b'TDNG', 'big')}")
+
+
 # Each feature that needs tables adds its own numbered migration here.
-MIGRATIONS = {1: _v1, 2: _v2, 4: _v4, 5: _v5, 6: _v6, 7: _v7, 8: _v8, 9: _v9}
+MIGRATIONS = {1: _v1, 2: _v2, 4: _v4, 5: _v5, 6: _v6, 7: _v7, 8: _v8, 9: _v9, 10: _v10}
 SCHEMA_VERSION = max(MIGRATIONS)
