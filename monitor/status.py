@@ -18,6 +18,7 @@ from monitor.config import Config
 from monitor.statuses import PROBLEM_STATUSES
 from monitor.schedule import parse_schedule
 from scraper.items import to_timestamp
+from scraper.text import one_line
 
 NEW_WINDOW = timedelta(hours=24)
 
@@ -117,12 +118,12 @@ def render_status(statuses: list[SourceStatus], config: Config, deliveries: list
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
     for s in statuses:
         if s.last_error and s.last_status in PROBLEM_STATUSES:
-            lines.append(f"{s.name}: {s.last_error}")
+            lines.append(f"{s.name}: {one_line(s.last_error)}")  # rows stored before errors were cleaned
     if deliveries:
         lines.extend(["", "Undelivered alerts (pending: retried; dead: given up):"])
         for d in deliveries:
             when = f", next try {_local(d.next_attempt, tz)}" if d.next_attempt else ""
-            error = f": {d.last_error}" if d.last_error else ""
+            error = f": {one_line(d.last_error)}" if d.last_error else ""
             lines.append(f"  {d.state:<7} {d.notifier} {d.kind} on {d.source or '-'} (id {d.id}, "
                          f"{d.attempts} attempt{'s' if d.attempts != 1 else ''}{when}){error}")
     return "\n".join(lines)

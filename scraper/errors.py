@@ -27,6 +27,8 @@ from twisted.web.client import ResponseNeverReceived  # public home of twisted.w
 
 from scraper.browser_steps import TIMEOUT_META, BrowserStepError, first_line
 
+from scraper.text import one_line
+
 
 def _host(url: str) -> str:
     try:
@@ -36,12 +38,17 @@ def _host(url: str) -> str:
 
 
 def describe_failure(failure: Failure, request: Request, *, max_bytes: int | None = None) -> str:
-    """One line saying why `request` failed.
+    """One line saying why `request` failed, safe to print and store.
 
     `max_bytes` is the size limit in force: Scrapy cancels a body that grows
     past it without saying why, so any cancelled download under a limit is
-    reported as too large.
+    reported as too large.  Headers and exception texts quoted in it come
+    from the network: `one_line` strips every control character from them.
     """
+    return one_line(_describe(failure, request, max_bytes))
+
+
+def _describe(failure: Failure, request: Request, max_bytes: int | None) -> str:
     url = request.url
     exc = failure.value
     if isinstance(exc, BrowserStepError):

@@ -27,6 +27,7 @@ from scraper.items import SourceCrawl, utc_now
 from scraper.plan import CrawlPlan, ListingSource, crawl_plan, renders_in_browser
 from scraper.script_built import looks_script_built
 from scraper.selectors import SelectorError, Selectors
+from scraper.text import one_line
 
 HTML_TYPES = ("text/html", "application/xhtml+xml", "text/xml", "application/xml")
 
@@ -143,7 +144,7 @@ class ListingSpider(scrapy.Spider):
 
 
 def _finish(crawl: SourceCrawl, error: str | None = None) -> SourceCrawl:
-    crawl.error = error
+    crawl.error = one_line(error) if error else None  # it may quote headers: no control character survives
     crawl.finished = utc_now()
     return crawl
 
