@@ -13,7 +13,7 @@ import click
 
 from monitor.cli.options import archive_file, config_file, config_named, config_option, db_option, logging_options
 from monitor.config import load_config
-from monitor.errors import UsageError
+from monitor.errors import OutputError, UsageError
 from monitor.files import atomic_write
 
 
@@ -71,6 +71,9 @@ def _output(path: Path | None, mode: str = "w"):
     except BrokenPipeError:  # `tidings export | head`: the reader has all it wants
         os.dup2(os.open(os.devnull, os.O_WRONLY), stdout.fileno())
         sys.exit(141)
+    except OSError as exc:  # `tidings export > file` on a full disk
+        os.dup2(os.open(os.devnull, os.O_WRONLY), stdout.fileno())  # nothing left to flush at exit
+        raise OutputError(f"standard output: cannot write: {exc.strerror or exc}") from None
 
 
 @click.command()
