@@ -15,6 +15,7 @@ import os
 import sqlite3
 from pathlib import Path
 from typing import Iterator, Self
+from urllib.parse import quote
 
 from monitor.errors import ArchiveError
 
@@ -78,12 +79,39 @@ class Connection:
             if self.readonly:
                 if not self.path.exists():
                     raise ArchiveError(f"{self.path}: archive not found (run `tidings run` first, or pass --db PATH)")
-                return sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_SECONDS)
+                return self._connect_readonly()
             if self.path.parent and not self.path.parent.exists():
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             return sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_SECONDS)
         except sqlite3.Error as exc:
             raise self.error(exc) from None
+
+    def _connect_readonly(self) -> sqlite3.Connection:
+        """Open for reading only; on a read-only file system, as immutable.
+
+        A WAL archive is read through its -shm file, which SQLite cannot
+        create where nothing may be written (a read-only mount, a snapshot).
+        Nothing can be writing to it there, so it is read as immutable:
+        unless a -wal file still holds writes, which immutable reading would
+        miss (then one line says so).
+        """
+        uri = "file:" + quote(str(self.path.absolute()))  # '?', '#', '%' in a path are not URI syntax
+        conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_SECONDS)
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            return conn
+        except sqlite3.Error as exc:
+            conn.close()
+            name = getattr(exc, "sqlite_errorname", None) or ""
+            if not name.startswith(("SQLITE_CANTOPEN", "SQLITE_READONLY")):
+                raise
+        wal = Path(f"{self.path}-wal")
+        if wal.exists() and wal.stat().st_size > 0:
+            raise ArchiveError(
+                f"{self.path}: cannot be read in place: the file system is read-only and {wal.name} still holds "
+                "writes; copy the archive and its -wal file somewhere writable"
+            )
+        return sqlite3.connect(f"{uri}?immutable=1", uri=True, timeout=BUSY_TIMEOUT_SECONDS)
 
     def _configure(self) -> None:
         # As sqlite-utils sets it: the full-text triggers it wrote in migration 1 rely on it.
