@@ -54,6 +54,78 @@ def describe(exc: sqlite3.Error) -> str:
     return advice(str(exc)) if advice else str(exc)
 
 
+_DAMAGE = ("SQLITE_CORRUPT", "SQLITE_NOTADB")
+"""Result codes that mean the file itself is damaged, whichever read or write meets it."""
+
+
+def _damaged(exc: sqlite3.DatabaseError, path: Path) -> Exception:
+    """A damage error as the one line a user sees; any other error as it was."""
+    name = getattr(exc, "sqlite_errorname", None) or ""
+    if name.startswith(_DAMAGE):
+        return ArchiveError(f"{path}: {describe(exc)}")
+    return exc
+
+
+class _GuardedCursor(sqlite3.Cursor):
+    """A cursor whose every step turns damage into an ArchiveError naming the file.
+
+    A damaged page is met by whichever query first reads it, anywhere in
+    the code (a read before any transaction, a row fetched mid-export), so
+    the guard is here and not at each call site.
+    """
+
+    def execute(self, sql, parameters=()):
+        try:
+            return super().execute(sql, parameters)
+        except sqlite3.DatabaseError as exc:
+            raise _damaged(exc, self.connection.path) from None
+
+    def executemany(self, sql, seq):
+        try:
+            return super().executemany(sql, seq)
+        except sqlite3.DatabaseError as exc:
+            raise _damaged(exc, self.connection.path) from None
+
+    def fetchone(self):
+        try:
+            return super().fetchone()
+        except sqlite3.DatabaseError as exc:
+            raise _damaged(exc, self.connection.path) from None
+
+    def fetchmany(self, size=None):
+        try:
+            return super().fetchmany(self.arraysize if size is None else size)
+        except sqlite3.DatabaseError as exc:
+            raise _damaged(exc, self.connection.path) from None
+
+    def fetchall(self):
+        try:
+            return super().fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise _damaged(exc, self.connection.path) from None
+
+    def __next__(self):
+        try:
+            return super().__next__()
+        except sqlite3.DatabaseError as exc:
+            raise _damaged(exc, self.connection.path) from None
+
+
+class _GuardedConnection(sqlite3.Connection):
+    """sqlite3.Connection whose cursors (those of `execute` too) are guarded."""
+
+    path: Path = Path("archive")
+
+    def cursor(self, factory=_GuardedCursor):
+        return super().cursor(factory)
+
+    def execute(self, sql, parameters=()):
+        return self.cursor().execute(sql, parameters)
+
+    def executemany(self, sql, seq):
+        return self.cursor().executemany(sql, seq)
+
+
 class Connection:
     """An open archive file, not yet known to be up to date (see `monitor.archive.Archive`).
 
@@ -82,7 +154,7 @@ class Connection:
                 return self._connect_readonly()
             if self.path.parent and not self.path.parent.exists():
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-            return sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_SECONDS)
+            return self._guarded(sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_SECONDS, factory=_GuardedConnection))
         except sqlite3.Error as exc:
             raise self.error(exc) from None
 
@@ -96,7 +168,8 @@ class Connection:
         miss (then one line says so).
         """
         uri = "file:" + quote(str(self.path.absolute()))  # '?', '#', '%' in a path are not URI syntax
-        conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_SECONDS)
+        conn = self._guarded(sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_SECONDS,
+                                             factory=_GuardedConnection))
         try:
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
             return conn
@@ -111,7 +184,12 @@ class Connection:
                 f"{self.path}: cannot be read in place: the file system is read-only and {wal.name} still holds "
                 "writes; copy the archive and its -wal file somewhere writable"
             )
-        return sqlite3.connect(f"{uri}?immutable=1", uri=True, timeout=BUSY_TIMEOUT_SECONDS)
+        return self._guarded(sqlite3.connect(f"{uri}?immutable=1", uri=True, timeout=BUSY_TIMEOUT_SECONDS,
+                                             factory=_GuardedConnection))
+
+    def _guarded(self, conn: _GuardedConnection) -> _GuardedConnection:
+        conn.path = self.path
+        return conn
 
     def _configure(self) -> None:
         # As sqlite-utils sets it: the full-text triggers it wrote in migration 1 rely on it.
