@@ -45,3 +45,33 @@ def test_escape_sequences_in_headers_reach_neither_terminal_nor_archive(tmp_path
     assert "only http and https are fetched" in errors["moved"] and "ftp://evil.example/" in errors["moved"]
     assert "not an HTML page" in errors["odd"] and "application/x-odd" in errors["odd"]
     assert "Retry-After: 120" in run.stdout
+
+
+def http09(request) -> None:
+    """An HTTP/0.9 answer: the body alone, no status line or headers."""
+    request.close_connection = True
+    request.wfile.write(b"<html><body><h3>No status line</h3></body></html>\n")
+
+
+def test_an_http09_reply_is_named_not_dumped(tmp_path, site):
+    site.pages["/old"] = http09
+    config = write_config(tmp_path / "t.toml", [{"name": "old", "url": site.url("/old"), **DRUPAL_SOURCE}])
+    run = tidings("run", "--config", str(config), "--db", str(tmp_path / "archive.db"), "--json")
+    assert run.code == 1, run.stderr
+    [source] = run.json["sources"]
+    assert source["status"] == "failed"
+    error = source["error"]
+    assert "not a valid HTTP response" in error and "127.0.0.1" in error, error
+    assert not re.search(r"<twisted|Failure|\[<|>\]|_newclient", error), error
+
+
+def test_a_meta_refresh_to_a_local_file_is_refused_not_blamed_on_selectors(tmp_path, site):
+    site.pages["/refresh"] = Page('<html><head><meta http-equiv="refresh" content="0; url=file:///etc/passwd">'
+                                  "</head><body><p>Moved</p></body></html>")
+    config = write_config(tmp_path / "t.toml", [{"name": "refresh", "url": site.url("/refresh"), **DRUPAL_SOURCE}])
+    run = tidings("run", "--config", str(config), "--db", str(tmp_path / "archive.db"), "--json")
+    assert run.code == 1, run.stderr
+    [source] = run.json["sources"]
+    assert source["status"] == "failed", source
+    assert "file:///etc/passwd" in source["error"] and "only http and https are fetched" in source["error"], source
+    assert "selector" not in source["error"]
