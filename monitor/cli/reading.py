@@ -11,7 +11,9 @@ from pathlib import Path
 
 import click
 
-from monitor.cli.options import archive_file, config_file, config_named, config_option, db_option, logging_options
+from monitor.cli.options import (
+    archive_file, config_file, config_named, config_option, db_option, limit_option, logging_options,
+)
 from monitor.config import load_config
 from monitor.errors import OutputError, UsageError
 from monitor.files import atomic_write
@@ -122,7 +124,7 @@ def export(config_path, db_path, fmt, source_names, since, until, query, version
 @click.option("--source", "source_names", multiple=True, metavar="NAME", help="Only this source (repeatable).")
 @click.option("--format", "fmt", type=click.Choice(["atom", "rss"]), default=None,
               help="Feed format (default: rss for -o FILE.rss, else atom).")
-@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True, help="Newest N items.")
+@limit_option(50, "Newest N items")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write to FILE (replaced only when complete) instead of stdout.")
 @logging_options
@@ -145,7 +147,7 @@ def feed(config_path, db_path, source_names, fmt, limit, output) -> None:
 @config_option
 @db_option
 @click.option("--source", "source_names", multiple=True, metavar="NAME", help="Only this source (repeatable).")
-@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="At most N results.")
+@limit_option(20, "At most N results")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array of matching items.")
 @logging_options
 def search(query, config_path, db_path, source_names, limit, as_json) -> None:
