@@ -128,7 +128,7 @@ def _inner(exc: BaseException, reasons: list[BaseException]) -> str:
     """What went wrong, in words: the wrapped exceptions' own, never a repr of Failure objects."""
     if not reasons:
         return _short(exc)
-    return "; ".join(dict.fromkeys(_short(r) if str(r) else type(r).__name__ for r in reasons))
+    return "; ".join(dict.fromkeys(_short(r) for r in reasons))
 
 
 def refused_refresh(url: str, target: str | None) -> str | None:
@@ -174,5 +174,9 @@ def _clip(text: str, limit: int = 200) -> str:
 
 
 def _short(exc: BaseException) -> str:
+    """An exception's own words, cut to 200 characters; a Twisted wrapper's are those it wraps."""
+    reasons = _reasons(exc)
+    if reasons:
+        return _inner(exc, reasons)
     text = " ".join(str(exc).split())
     return (text[:200] + "…") if len(text) > 200 else (text or type(exc).__name__)
