@@ -163,3 +163,22 @@ def test_an_apprise_url_from_the_environment_never_leaks_its_token(tmp_path, sit
     config = config_with(tmp_path, site, {"type": "apprise", "name": "chat", "urls_env": "TIDINGS_APPRISE_URLS", "timeout": 5})
     texts, errors = run_with_new_item(tmp_path, site, config, {"TIDINGS_APPRISE_URLS": urls})
     assert_no_leak(texts, secret)
+
+
+def test_status_redacts_an_error_stored_by_an_older_tidings(tmp_path, site, echoing):
+    """A dead delivery keeps its last error forever: one an older Tidings stored
+    with the token in it is shown redacted."""
+    secret = token()
+    url = f"http://127.0.0.1:{echoing.port}/hooks/{secret}"
+    config = config_with(tmp_path, site, {"type": "webhook", "name": "hook", "url_env": "TIDINGS_HOOK_URL", "timeout": 5})
+    env = {"TIDINGS_HOOK_URL": url}
+    run_with_new_item(tmp_path, site, config, env)
+    db = tmp_path / "archive.db"
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE deliveries SET state = 'dead', last_error = ?",
+                     (f"gave up after 24h: webhook 127.0.0.1:{echoing.port} answered HTTP 404: Cannot POST /hooks/{secret}",))
+    conn.close()
+    for args in (("status",), ("status", "--json")):
+        result = tidings(*args, "--config", str(config), "--db", str(db), env=env)
+        assert result.code == 0, result.stderr
+        assert secret not in result.stdout and "gave up after 24h" in result.stdout

@@ -41,7 +41,7 @@ def status(config_path, db_path, as_json) -> None:
     else:
         with Archive(db, readonly=True) as archive, reading(archive):
             statuses = source_statuses(config, archive, now)
-            deliveries = delivery_statuses(archive)
+            deliveries = delivery_statuses(archive, config=config)
     click.echo(status_json(statuses, now, config, deliveries) if as_json else render_status(statuses, config, deliveries))
 
 
