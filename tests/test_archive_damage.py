@@ -16,8 +16,8 @@ import sqlite3
 
 import pytest
 
-from conftest import Page, Site, tidings, write_config
-from pages import DRUPAL_SOURCE, Listing
+from tests.helpers import Page, Site, tidings, write_config
+from tests.pages import DRUPAL_SOURCE, Listing
 
 
 @pytest.fixture(scope="module")

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Page, tidings, write_config
-from pages import DRUPAL_SOURCE, Listing
+from tests.helpers import Page, tidings, write_config
+from tests.pages import DRUPAL_SOURCE, Listing
 
 TIDINGS_ID = int.from_bytes(b"TDNG", "big")
 

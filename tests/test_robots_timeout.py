@@ -13,9 +13,9 @@ from __future__ import annotations
 import threading
 import time
 
-from conftest import Page, tidings, write_config
-from faults import never_answers
-from pages import DRUPAL_SOURCE, Listing
+from tests.helpers import Page, tidings, write_config
+from tests.faults import never_answers
+from tests.pages import DRUPAL_SOURCE, Listing
 
 TIMEOUT = 2
 

@@ -19,9 +19,9 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
-from alert_receivers import free_port
-from conftest import Page, tidings, toml_value, write_config
-from pages import DRUPAL_SOURCE, Listing
+from tests.alert_receivers import free_port
+from tests.helpers import Page, tidings, toml_value, write_config
+from tests.pages import DRUPAL_SOURCE, Listing
 
 
 class EchoingReceiver:
