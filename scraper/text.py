@@ -30,7 +30,6 @@ def normalise_space(text: str | None) -> str:
     return " ".join(text.split())
 
 
-
 # Link texts of pagers: "More", "Next »", "Older posts".  Never an item's
 # headline, whoever chose the selectors: a listing's last row that is its
 # "More" link is no news.
@@ -62,7 +61,6 @@ def is_navigation_text(text: str) -> bool:
 # sequences alike (window titles, OSC 52 clipboard writes), and C1's CSI/OSC
 # (\x9b, \x9d) start them on their own in some terminals.
 _CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-_CONTROLS_BUT_LINES = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def one_line(text: str | None) -> str:
@@ -73,9 +71,3 @@ def one_line(text: str | None) -> str:
         return ""
     return " ".join(_CONTROLS.sub(" ", text).split())
 
-
-def without_controls(text: str | None) -> str:
-    """Like `one_line`, but keeping newlines and tabs (multi-line text meant as such)."""
-    if not text:
-        return ""
-    return _CONTROLS_BUT_LINES.sub("", text)
