@@ -35,26 +35,25 @@ def atomic_write(path: str | os.PathLike, mode: str = "w", *, newline: str | Non
     a regular file is refused.
     """
     path = Path(path)
-    target = Path(os.path.realpath(path))
-    kind = _kind(target)
+    kind = _kind(path)  # through links, magic ones too (/dev/stdout -> /proc/self/fd/1 -> a pipe)
     if kind == "stream":
-        with _direct(path, target, mode, newline) as fh:
+        with _direct(path, mode, newline) as fh:
             yield fh
         return
     if kind != "file":
         raise OutputError(f"{path}: is {kind}, not a file; not written")
-    with _replacing(path, target, mode, newline) as fh:
+    with _replacing(path, Path(os.path.realpath(path)), mode, newline) as fh:
         yield fh
 
 
-def _kind(target: Path) -> str:
+def _kind(path: Path) -> str:
     """"file" (regular, or not there yet), "stream" (a device or FIFO), or what else it is."""
     try:
-        mode = os.stat(target).st_mode
+        mode = os.stat(path).st_mode
     except FileNotFoundError:
         return "file"
     except OSError as exc:
-        raise OutputError(f"{target}: cannot write: {exc.strerror or exc}") from None
+        raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from None
     if stat.S_ISREG(mode):
         return "file"
     if stat.S_ISCHR(mode) or stat.S_ISFIFO(mode):
@@ -63,10 +62,10 @@ def _kind(target: Path) -> str:
 
 
 @contextlib.contextmanager
-def _direct(path: Path, target: Path, mode: str, newline: str | None) -> Iterator[IO]:
+def _direct(path: Path, mode: str, newline: str | None) -> Iterator[IO]:
     """Write straight into a device or a FIFO (there is nothing to replace)."""
     try:
-        with open(target, mode, encoding=None if "b" in mode else "utf-8", newline=newline) as fh:
+        with open(path, mode, encoding=None if "b" in mode else "utf-8", newline=newline) as fh:
             yield fh
     except OSError as exc:
         if isinstance(exc, BrokenPipeError):

@@ -100,3 +100,16 @@ def test_export_to_a_full_stdout_is_one_line(archive):
     line = proc.stderr.strip()
     assert proc.returncode == 2, proc.stderr
     assert "\n" not in line and line.startswith("tidings: error: ") and "No space left on device" in line, proc.stderr
+
+
+def test_a_link_to_standard_output_writes_to_the_pipe(archive, tmp_path):
+    """`-o /dev/stdout` is a symlink to /proc/self/fd/1, a pipe here: written to, not replaced.
+    (A link of our own to the same place, so a regression cannot replace the system's /dev/stdout.)"""
+    link = tmp_path / "stdout"
+    link.symlink_to("/proc/self/fd/1")
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("TIDINGS_")}, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run([sys.executable, "-m", "monitor", "export", "--db", str(archive), "--format", "csv",
+                           "-o", str(link)], capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert seed_items()[0].headline in proc.stdout
+    assert link.is_symlink() and os.readlink(link) == "/proc/self/fd/1"
