@@ -173,7 +173,7 @@ class Connection:
         try:
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
             return conn
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, ArchiveError) as exc:  # ArchiveError: the guard found damage
             conn.close()
             name = getattr(exc, "sqlite_errorname", None) or ""
             if not name.startswith(("SQLITE_CANTOPEN", "SQLITE_READONLY")):
