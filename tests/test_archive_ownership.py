@@ -79,9 +79,9 @@ def test_an_archive_from_before_the_mark_is_recognised_and_marked(tmp_path, conf
     assert tidings("run", "--config", str(config), "--db", str(db)).code == 0
     with contextlib.closing(sqlite3.connect(db)) as conn:  # as Tidings left archives before the mark
         conn.execute("PRAGMA application_id = 0")
+        conn.execute("DELETE FROM meta WHERE key LIKE 'migration:%' AND value LIKE 'PRAGMA application_id%'")
         newest = conn.execute("SELECT max(CAST(substr(key, 11) AS INTEGER)) FROM meta WHERE key LIKE 'migration:%'").fetchone()[0]
-        conn.execute("DELETE FROM meta WHERE key = ?", (f"migration:{newest}",))
-        conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(newest - 1),))
+        conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(newest),))
         conn.commit()
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     assert application_id(db) == 0
