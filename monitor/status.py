@@ -15,9 +15,11 @@ from monitor.archive import Archive
 from monitor.archive.lags import last_lags
 from monitor.archive.overview import SourceOverview, source_names, source_overview
 from monitor.config import Config
+from monitor.notify.base import Notifier
 from monitor.statuses import PROBLEM_STATUSES
 from monitor.schedule import parse_schedule
 from scraper.items import to_timestamp
+from scraper.text import one_line
 
 NEW_WINDOW = timedelta(hours=24)
 
@@ -80,11 +82,17 @@ def source_statuses(config: Config, archive: Archive | None, now: datetime) -> l
     return statuses
 
 
-def delivery_statuses(archive: Archive, limit: int = 100) -> list[DeliveryStatus]:
-    """The pending and dead alert deliveries, newest first."""
+def delivery_statuses(archive: Archive, limit: int = 100, config: Config | None = None) -> list[DeliveryStatus]:
+    """The pending and dead alert deliveries, newest first.
+
+    With `config`, each error is shown redacted of its notifier's secrets: a
+    dead delivery keeps the error an older Tidings may have stored unredacted.
+    """
     names = source_names(archive)
+    redactors = {n.name: Notifier(n).redact for n in config.notify} if config else {}
     return [
-        DeliveryStatus(d.id, d.notifier, names.get(d.source_id), d.kind, d.state, d.attempts, d.last_error,
+        DeliveryStatus(d.id, d.notifier, names.get(d.source_id), d.kind, d.state, d.attempts,
+                       redactors.get(d.notifier, one_line)(d.last_error) if d.last_error else d.last_error,
                        d.next_attempt if d.state == "pending" else None, d.created)
         for d in archive.outbox.recent(("pending", "dead"), limit)
     ]
@@ -117,12 +125,12 @@ def render_status(statuses: list[SourceStatus], config: Config, deliveries: list
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
     for s in statuses:
         if s.last_error and s.last_status in PROBLEM_STATUSES:
-            lines.append(f"{s.name}: {s.last_error}")
+            lines.append(f"{s.name}: {one_line(s.last_error)}")  # rows stored before errors were cleaned
     if deliveries:
         lines.extend(["", "Undelivered alerts (pending: retried; dead: given up):"])
         for d in deliveries:
             when = f", next try {_local(d.next_attempt, tz)}" if d.next_attempt else ""
-            error = f": {d.last_error}" if d.last_error else ""
+            error = f": {one_line(d.last_error)}" if d.last_error else ""
             lines.append(f"  {d.state:<7} {d.notifier} {d.kind} on {d.source or '-'} (id {d.id}, "
                          f"{d.attempts} attempt{'s' if d.attempts != 1 else ''}{when}){error}")
     return "\n".join(lines)

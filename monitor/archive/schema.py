@@ -19,11 +19,20 @@ def applied_migrations(db: Connection) -> set[int]:
     """The numbers of the migrations this archive has had."""
     if not db.has_table("meta"):
         return set()
-    rows = db.conn.execute("SELECT key FROM meta WHERE key LIKE 'migration:%'").fetchall()
-    applied = {int(key.split(":", 1)[1]) for (key,) in rows}
-    if not applied:  # archives written before migrations were recorded one by one
-        row = db.conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        applied = set(range(1, int(row[0]) + 1)) if row else set()
+    # NOT INDEXED: read the rows themselves.  Through its key index alone a
+    # damaged table page would go unnoticed (the index covers `key`), and a
+    # damaged index would read as "no migrations yet".
+    rows = dict(db.conn.execute("SELECT key, value FROM meta NOT INDEXED").fetchall())
+    index = db.conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'meta' AND name LIKE 'sqlite_autoindex_%'"
+    ).fetchone()
+    indexed = db.conn.execute(f'SELECT count(*) FROM meta INDEXED BY "{index[0]}"').fetchone()[0] if index else len(rows)
+    if indexed != len(rows):
+        raise ArchiveError(f"{db.path}: the archive file is damaged (its meta table and index disagree): "
+                           "restore a backup, or try `sqlite3 FILE .recover`")
+    applied = {int(key.split(":", 1)[1]) for key in rows if key.startswith("migration:")}
+    if not applied and "schema_version" in rows:  # archives written before migrations were recorded one by one
+        applied = set(range(1, int(rows["schema_version"]) + 1))
     return applied
 
 
@@ -292,6 +301,13 @@ def _v9(db: sqlite3.Connection) -> None:
     )
 
 
+def _v10(db: sqlite3.Connection) -> None:
+    """PRAGMA application_id: the file marked as a Tidings archive"""
+    # The value of monitor.archive.connection.APPLICATION_ID when written ("TDNG"),
+    # which tells Tidings' archives from other applications' databases.
+    db.execute(f"PRAGMA application_id = {int.from_bytes(b'TDNG', 'big')}")
+
+
 # Each feature that needs tables adds its own numbered migration here.
-MIGRATIONS = {1: _v1, 2: _v2, 4: _v4, 5: _v5, 6: _v6, 7: _v7, 8: _v8, 9: _v9}
+MIGRATIONS = {1: _v1, 2: _v2, 4: _v4, 5: _v5, 6: _v6, 7: _v7, 8: _v8, 9: _v9, 10: _v10}
 SCHEMA_VERSION = max(MIGRATIONS)

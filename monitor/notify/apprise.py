@@ -38,6 +38,9 @@ class AppriseNotifier(Notifier):
     def send(self, payload: dict) -> None:
         import apprise
 
+        # Apprise logs the hosts and paths of its URLs, which are tokens: its
+        # log never reaches ours; what it said comes back redacted in the error.
+        logging.getLogger("apprise").propagate = False
         client = apprise.Apprise()
         for index, url in enumerate(self.urls(), 1):
             if not client.add(url):

@@ -152,7 +152,7 @@ def send_test(config: Config, name: str | None = None) -> list[tuple[NotifierCon
 
     def attempt(notifier: NotifierConfig) -> None:
         try:
-            _sender(notifier).send(test_document())
+            _sender(notifier).deliver(test_document())
             outcomes[notifier.name] = None
         except DeliveryError as exc:
             outcomes[notifier.name] = str(exc)
@@ -245,7 +245,7 @@ def _send_with_retries(notifier: Notifier, row: Delivery, emit, budget: list[flo
     payload = json.loads(row.payload)
     for attempt in range(1 + len(IN_RUN_BACKOFF)):
         try:
-            notifier.send(payload)
+            notifier.deliver(payload)
         except DeliveryError as exc:
             pause = IN_RUN_BACKOFF[attempt] if attempt < len(IN_RUN_BACKOFF) else None
             final = not exc.retry_now or pause is None or pause > budget[0]

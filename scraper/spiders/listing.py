@@ -16,17 +16,19 @@ import scrapy
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
+from scrapy.utils.response import get_meta_refresh
 from twisted.python.failure import Failure
 
 from scraper.browser import use_browser
 from scraper.browser_steps import browser_meta
 from scraper.encoding import decode_html
-from scraper.errors import describe_failure, too_large
+from scraper.errors import describe_failure, refused_refresh, too_large
 from scraper.extract import Extraction, extract
 from scraper.items import SourceCrawl, utc_now
 from scraper.plan import CrawlPlan, ListingSource, crawl_plan, renders_in_browser
 from scraper.script_built import looks_script_built
 from scraper.selectors import SelectorError, Selectors
+from scraper.text import one_line
 
 HTML_TYPES = ("text/html", "application/xhtml+xml", "text/xml", "application/xml")
 
@@ -110,6 +112,10 @@ class ListingSpider(scrapy.Spider):
         if problem:
             yield _finish(crawl, f"{problem} at {response.url}")
             return
+        refused = refused_refresh(response.url, get_meta_refresh(response)[1])
+        if refused:
+            yield _finish(crawl, refused)
+            return
         # A rendered page is text the browser decoded already (re-encoded in `response.encoding`).
         html = response.text if rendered else decode_html(response.body, response.headers.get(b"Content-Type"))
         try:
@@ -143,7 +149,7 @@ class ListingSpider(scrapy.Spider):
 
 
 def _finish(crawl: SourceCrawl, error: str | None = None) -> SourceCrawl:
-    crawl.error = error
+    crawl.error = one_line(error) if error else None  # it may quote headers: no control character survives
     crawl.finished = utc_now()
     return crawl
 
