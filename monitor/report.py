@@ -20,6 +20,7 @@ class SourceReport:
     updated: list[Record] = field(default_factory=list)
     run_id: str = ""
     crawl_id: int | None = None
+    filtered: int = 0  # new or updated items archived but not told: the source's include/exclude
 
     @property
     def has_news(self) -> bool:
@@ -34,6 +35,7 @@ class SourceReport:
             "error": self.error,
             "new": [r.as_json() for r in self.new],
             "updated": [r.as_json() for r in self.updated],
+            "filtered": self.filtered,
         }
 
 
@@ -70,6 +72,8 @@ def summary_line(source: SourceReport, width: int = 0) -> str:
     """One source's outcome on one line (names padded to `width` to align a table)."""
     line = (f"{source.name:<{width}}  {source.status:<8}  {source.items_seen:>4} seen  {len(source.new):>3} new"
             f"  {len(source.updated):>3} updated")
+    if source.filtered:
+        line += f"  {source.filtered} filtered"
     if source.error:
         line += f"  - {source.error}"
     return line

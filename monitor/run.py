@@ -47,8 +47,7 @@ def run(
         notify.deliver_pending(archive, config, due_only=False)
         # A source another process is crawling (cron and the daemon) is skipped, never crawled twice.
         sources, busy = locks.acquire(wanted, wait=config.crawl.lock_wait)
-        context = RunContext(archive=archive, run_id=report.run_id, after_record=hooks,
-                             alert_on_first_run={s.name: s.alert_on_first_run for s in sources})
+        context = RunContext.for_sources(archive, report.run_id, sources, after_record=hooks)
         sources, unrenderable = _browser_ready(sources, config, report.started, context, on_source)
         reports = [] if not sources else _crawl_and_record(sources, config, context, on_source=on_source)
         reports += unrenderable
