@@ -22,11 +22,13 @@ FILE_MODE = 0o644  # mkstemp's 0600 would hide feeds from a web server
 
 
 @contextlib.contextmanager
-def atomic_write(path: str | os.PathLike, mode: str = "w", *, newline: str | None = None) -> Iterator[IO]:
+def atomic_write(path: str | os.PathLike, mode: str = "w", *, newline: str | None = None,
+                 file_mode: int = FILE_MODE) -> Iterator[IO]:
     """Yield a file to write; on success it replaces `path`, on any error it vanishes.
 
-    `mode` is "w" (UTF-8 text) or "wb".  OSErrors become one-line OutputErrors
-    naming the file.
+    `mode` is "w" (UTF-8 text) or "wb"; `file_mode` the new file's permissions
+    (a rewritten configuration keeps its own).  OSErrors become one-line
+    OutputErrors naming the file.
     """
     path = Path(path)
     try:
@@ -39,7 +41,7 @@ def atomic_write(path: str | os.PathLike, mode: str = "w", *, newline: str | Non
             yield fh
             fh.flush()
             os.fsync(fh.fileno())  # the content is on disk before the name points at it
-        os.chmod(tmp, FILE_MODE)
+        os.chmod(tmp, file_mode)
         os.replace(tmp, path)
     except BaseException as exc:
         with contextlib.suppress(OSError):

@@ -149,9 +149,9 @@ def preview(url, config_path, db_path, source_name, render, as_json, emit_config
     try:
         result = run_module.preview(source, crawl, browser)
     except BrowserNotFound as exc:
-        raise _PreviewFailed(str(exc)) from None
+        raise PreviewFailed(str(exc)) from None
     if result.error:
-        raise _PreviewFailed(result.error)
+        raise PreviewFailed(result.error)
     _say_if_unsure(result.detection)
     hint = _script_built_hint(result)
     if emit_config:
@@ -162,12 +162,12 @@ def preview(url, config_path, db_path, source_name, render, as_json, emit_config
         if hint:
             click.echo(f"tidings: {hint}", err=True)
         return
-    _print_records(source, result.records)
+    print_records(source, result.records)
     if hint:
         click.echo(hint)
 
 
-class _PreviewFailed(TidingsError):
+class PreviewFailed(TidingsError):
     exit_code = 1
 
 
@@ -210,7 +210,7 @@ def _emit_config(source: Source, result, named: bool, hint: str | None = None) -
 
     selectors = source.selectors or result.detected
     if selectors is None:
-        raise _PreviewFailed(f"automatic detection found no listing on {source.url}" + (f"; {hint}" if hint else ""))
+        raise PreviewFailed(f"automatic detection found no listing on {source.url}" + (f"; {hint}" if hint else ""))
     name = source.name if named else source_name_for(source.url)
     count = len(result.records)
     how = "configured selectors" if source.selectors else "automatic detection"
@@ -225,7 +225,7 @@ def _emit_config(source: Source, result, named: bool, hint: str | None = None) -
     click.echo(source_toml(name, source.url, selectors, browser=steps), nl=False)
 
 
-def _print_records(source: Source, records) -> None:
+def print_records(source: Source, records) -> None:
     click.echo(f"{len(records)} item{'s' if len(records) != 1 else ''} on {source.url}")
     for record in records:
         click.echo("")
