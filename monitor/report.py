@@ -39,28 +39,36 @@ class SourceReport:
         }
 
 
+INTERRUPTED_EXIT = 130  # as a shell reports a command ended by Ctrl-C (128 + SIGINT)
+
+
 @dataclass
 class RunReport:
     run_id: str
     started: str
     finished: str = ""
     sources: list[SourceReport] = field(default_factory=list)
+    interrupted: bool = False  # stopped by SIGINT/SIGTERM before every source was crawled
 
     @property
     def exit_code(self) -> int:
-        """0 when every source is ok or baseline, 1 when any failed, is suspect or was skipped."""
+        """0 when every source is ok or baseline, 1 when any failed, is suspect or was skipped,
+        130 when the run was interrupted."""
+        if self.interrupted:
+            return INTERRUPTED_EXIT
         return 1 if any(s.status in (*PROBLEM_STATUSES, SKIPPED) for s in self.sources) else 0
 
     @property
     def worth_telling(self) -> bool:
         """Whether a quiet (cron) run should print anything."""
-        return any(s.has_news or s.status in (*PROBLEM_STATUSES, SKIPPED) for s in self.sources)
+        return self.interrupted or any(s.has_news or s.status in (*PROBLEM_STATUSES, SKIPPED) for s in self.sources)
 
     def to_json(self) -> dict:
         return {
             "run_id": self.run_id,
             "started": self.started,
             "finished": self.finished,
+            "interrupted": self.interrupted,
             "sources": [s.to_json() for s in self.sources],
         }
 
