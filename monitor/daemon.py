@@ -187,7 +187,7 @@ class Daemon:
                 self._crawl, trigger=schedule.trigger(tz), args=[name], id=JOB_PREFIX + name, name=name,
                 replace_existing=True, next_run_time=first_run,
             )
-            log.info("%s: every %s; next run %s%s", name, schedule.text, first_run.astimezone(tz).isoformat(timespec="seconds"),
+            log.info("%s: %s; next run %s%s", name, schedule.description, first_run.astimezone(tz).isoformat(timespec="seconds"),
                      " (due now)" if due else "")
 
     def _last_runs(self) -> dict[str, datetime]:
