@@ -9,6 +9,7 @@ crawls comes from the crawler's settings (scraper.plan).
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
@@ -25,7 +26,7 @@ from scraper.encoding import decode_html
 from scraper.errors import describe_failure, too_large
 from scraper.extract import Extraction, extract
 from scraper.items import SourceCrawl, utc_now
-from scraper.plan import CrawlPlan, ListingSource, crawl_plan, renders_in_browser
+from scraper.plan import CrawlPlan, ListingSource, PlanError, crawl_plan, renders_in_browser
 from scraper.script_built import looks_script_built
 from scraper.selectors import SelectorError, Selectors
 
@@ -48,7 +49,14 @@ class ListingSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> "ListingSpider":
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.plan = crawl_plan(crawler.settings, spider.source_names)
+        try:
+            spider.plan = crawl_plan(crawler.settings, spider.source_names)
+        except PlanError as exc:
+            # `scrapy crawl listing -a source=nosuch`, or a broken configuration:
+            # one line, not a traceback from deep inside Scrapy, and exit code 2
+            # (a usage error, as `tidings` says it) before anything is fetched.
+            print(f"scrapy crawl {cls.name}: error: {exc}", file=sys.stderr)
+            raise SystemExit(2) from None
         if any(renders_in_browser(source) for source in spider.plan.sources):
             use_browser(crawler.settings)  # settings are not frozen yet; a claim never hands out a browser source
         return spider
