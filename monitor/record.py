@@ -103,7 +103,7 @@ def record_crawl(
             finished=crawl.finished,
             status=verdict.status,
             http_status=crawl.http_status,
-            items_seen=seen if crawl.error is None else None,
+            items_seen=seen,  # 0 for a failed crawl: it read no item, as the report says
             new=len(verdict.new) if verdict.status == OK else 0,
             updated=len(verdict.updated),
             error=verdict.reason,

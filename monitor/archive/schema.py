@@ -280,6 +280,11 @@ def _v8(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE crawls ADD COLUMN detected_item TEXT")
 
 
+def _v9(db: sqlite3.Connection) -> None:
+    """crawls.items_seen: 0, not NULL, for failed crawls (what reports and the CLI always said)"""
+    db.execute("UPDATE crawls SET items_seen = 0 WHERE items_seen IS NULL")
+
+
 # Each feature that needs tables adds its own numbered migration here.
-MIGRATIONS = {1: _v1, 2: _v2, 4: _v4, 5: _v5, 6: _v6, 7: _v7, 8: _v8}
+MIGRATIONS = {1: _v1, 2: _v2, 4: _v4, 5: _v5, 6: _v6, 7: _v7, 8: _v8, 9: _v9}
 SCHEMA_VERSION = max(MIGRATIONS)
