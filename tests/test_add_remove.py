@@ -106,6 +106,8 @@ def test_add_then_crawl_then_remove_keeps_every_other_byte(tmp_path, site):
     again = tidings("add", url, "--config", str(config), "--yes")
     assert again.code == 2 and again.stderr.count("\n") == 1
     assert f"source '127-0-0-1-media-news' already watches {url}" in again.stderr
+    respelt = url.replace("http://127.0.0.1", "HTTP://127.0.0.1") + "#latest"  # the same listing, spelt otherwise
+    assert tidings("add", respelt, "--config", str(config), "--yes").code == 2
     taken = tidings("add", site.url("/later?page=2"), "--config", str(config), "--yes", "--name", "pinned")
     assert taken.code == 2 and "a source named 'pinned' exists already" in taken.stderr
     assert config.read_text(encoding="utf-8") == edited

@@ -16,7 +16,7 @@ from pathlib import Path
 import click
 
 from monitor.cli.options import archive_file, config_file, config_option, db_option, logging_options
-from monitor.config import Config, config_from_bytes, parse_config, source_name_for, unique_name
+from monitor.config import Config, Source, config_from_bytes, parse_config, source_name_for, unique_name
 from monitor.config.parse import SOURCE_KEYS
 from monitor.errors import ConfigError
 from monitor.files import FILE_MODE, atomic_write
@@ -41,19 +41,11 @@ def add(url, config_path, db_path, name, schedule, render, yes) -> None:
     from monitor.config import CrawlSettings
     from monitor.config.edit import add_source, source_block
 
+    del db_path  # taken as by every command; adding a source writes nothing to the archive
     path = config_file(config_path)
     text = _read(path, missing_ok=True)
     config = config_from_bytes(text.encode("utf-8"), path) if text.strip() else None
-    sources = config.sources if config else ()
-    if name is None:
-        name = unique_name(source_name_for(url), (s.name for s in sources))
-    table = {"name": name, "url": url, **({"schedule": schedule} if schedule else {})}
-    source = parse_config({"source": [table]}, "command line").sources[0]  # a bad URL, name or schedule: one line
-    for known in sources:
-        if known.url == source.url:
-            raise ConfigError(f"{path}: source {known.name!r} already watches {source.url}")
-        if known.name == source.name:
-            raise ConfigError(f"{path}: a source named {source.name!r} exists already (choose another with --name)")
+    source = _new_source(url, name, schedule, config, path)
 
     result = run_module.preview(source, config.crawl if config else CrawlSettings())
     if result.error:
@@ -62,11 +54,8 @@ def add(url, config_path, db_path, name, schedule, render, yes) -> None:
         raise PreviewFailed(f"automatic detection found no listing on {source.url}; nothing written")
     print_records(source, result.records)
     table = {"name": source.name, "url": source.url,
-             **{key: getattr(result.detected, key) for key in SELECTOR_KEYS if getattr(result.detected, key)}}
-    if schedule:
-        table["schedule"] = schedule
-    if render:
-        table["render"] = render
+             **{key: getattr(result.detected, key) for key in SELECTOR_KEYS if getattr(result.detected, key)},
+             **({"schedule": schedule} if schedule else {}), **({"render": render} if render else {})}
     click.echo("")
     click.echo(source_block(table), nl=False)
     if not yes and not _confirm(f"Add this source to {path}?"):
@@ -122,6 +111,25 @@ def _archived_items(db: Path, name: str) -> int | None:
     except TidingsError:
         return None  # the configuration is written; an unreadable archive is for `tidings status` to report
     return overview[name].items if name in overview else 0
+
+
+def _new_source(url: str, name: str | None, schedule: str | None, config: Config | None, path: Path) -> Source:
+    """The source to add, checked as a [[source]] is and against the file's
+    sources: a URL it watches already (however spelt) or a name it has is refused."""
+    from scraper.urls import canonical_url
+
+    sources = config.sources if config else ()
+    if name is None:
+        name = unique_name(source_name_for(url), (s.name for s in sources))
+    table = {"name": name, "url": url, **({"schedule": schedule} if schedule else {})}
+    source = parse_config({"source": [table]}, "command line").sources[0]  # a bad URL, name or schedule: one line
+    same = canonical_url(source.url, source.url)  # "HTTPS://Example.org/news#top" is the same listing
+    for known in sources:
+        if known.url == source.url or canonical_url(known.url, known.url) == same:
+            raise ConfigError(f"{path}: source {known.name!r} already watches {source.url}")
+        if known.name == source.name:
+            raise ConfigError(f"{path}: a source named {source.name!r} exists already (choose another with --name)")
+    return source
 
 
 def _read(path: Path, missing_ok: bool = False) -> str:
