@@ -2,8 +2,9 @@
 
 The politeness values below are defaults: the `[crawl]` table of the
 configuration overrides them, for `tidings run` (monitor.crawl.scrapy_settings)
-and for `scrapy crawl listing` (the add-on named in ADDONS) alike.  Components a listing monitor does not need are
-switched off: each costs time on every request.
+and for `scrapy crawl listing` (the add-on named in ADDONS) alike.
+Components a listing monitor does not need are switched off: each costs
+time on every request.
 """
 
 BOT_NAME = "tidings"

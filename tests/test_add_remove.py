@@ -12,7 +12,7 @@ import pytest
 
 from monitor.config import source_name_for, unique_name
 from monitor.config.edit import EditError, add_source, remove_source, source_block, source_blocks
-from tests.conftest import Page, tidings
+from tests.helpers import Page, tidings
 from tests.pages import Listing, extra_item, seed_items
 
 HAND_WRITTEN = """\
@@ -182,7 +182,7 @@ def tidings_with_input(answer: str, *args: str):
     import subprocess
     import sys
 
-    from tests.conftest import ROOT
+    from tests.helpers import ROOT
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("TIDINGS_")}
     env["PYTHONPATH"] = str(ROOT)

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from tests.alert_receivers import Receiver, SmtpServer, parts
-from tests.conftest import Page, tidings
+from tests.helpers import Page, tidings
 from tests.test_alerts import email, setup, webhook
 
 

@@ -11,7 +11,7 @@ from urllib.parse import unquote
 from monitor.archive import Archive
 from monitor.record import record_crawl
 from scraper.items import Record, SourceCrawl
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 METADATA = json.loads((ROOT / "metadata.json").read_text(encoding="utf-8"))
 

@@ -13,7 +13,7 @@ from monitor.config import parse_config
 from monitor.errors import ConfigError
 from monitor.filters import TextFilter
 from tests.alert_receivers import Receiver, SmtpServer, parts
-from tests.conftest import Page, tidings, write_config
+from tests.helpers import Page, tidings, write_config
 from tests.pages import DRUPAL_SOURCE, Item, Listing, seed_items
 from tests.test_alerts import email, webhook
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlite3
 
 from monitor.archive import Archive
-from tests.conftest import Page, tidings, write_config
+from tests.helpers import Page, tidings, write_config
 from tests.pages import DRUPAL_SOURCE, Listing
 
 

@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 
-from tests.conftest import ROOT, Page, tidings, write_config
+from tests.helpers import ROOT, Page, tidings, write_config
 from tests.pages import DRUPAL_SOURCE, Listing, extra_item, seed_items
 
 STOPPING = "tidings: stopping after the current pages (Ctrl-C again to stop now)"

@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 
-from tests.conftest import ROOT, Page, write_config
+from tests.helpers import ROOT, Page, write_config
 from tests.pages import DRUPAL_SOURCE, Listing
 
 AGENT = "PressOfficeBot/2.1 (+https://example.org/bot)"
