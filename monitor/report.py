@@ -68,7 +68,6 @@ class RunReport:
             "run_id": self.run_id,
             "started": self.started,
             "finished": self.finished,
-            "interrupted": self.interrupted,
             "sources": [s.to_json() for s in self.sources],
         }
 
