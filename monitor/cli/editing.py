@@ -17,12 +17,11 @@ import click
 
 from monitor.cli.options import archive_file, config_file, config_option, db_option, logging_options
 from monitor.config import Config, Source, config_from_bytes, parse_config, source_name_for, unique_name
-from monitor.config.parse import SOURCE_KEYS
+from monitor.config.model import RENDER_MODES
 from monitor.errors import ConfigError
 from monitor.files import FILE_MODE, atomic_write
 from scraper.selectors import SELECTOR_KEYS
 
-RENDER_CHOICES = ("http", "browser")
 
 
 @click.command()
@@ -31,23 +30,28 @@ RENDER_CHOICES = ("http", "browser")
 @db_option
 @click.option("--name", metavar="NAME", help="The new source's name (default: from the URL's host and path).")
 @click.option("--schedule", metavar="WHEN", help='When the daemon crawls it: "30m", "6h", "1d" or a cron expression.')
-@click.option("--render", type=click.Choice(RENDER_CHOICES), help="Fetch the page over plain HTTP or render it in a browser.")
+@click.option("--render", type=click.Choice(RENDER_MODES),
+              help="Fetch the page over plain HTTP or render it in a browser (previewed the same way).")
 @click.option("-y", "--yes", is_flag=True, help="Add without asking (for scripts).")
 @logging_options
 def add(url, config_path, db_path, name, schedule, render, yes) -> None:
     """Preview URL, show the items found, and add it as a source pinned to those selectors."""
     from monitor import run as run_module
     from monitor.cli.crawling import PreviewFailed, print_records
-    from monitor.config import CrawlSettings
+    from monitor.config import BrowserSettings, CrawlSettings
     from monitor.config.edit import add_source, source_block
+    from scraper.browser import BrowserNotFound
 
     del db_path  # taken as by every command; adding a source writes nothing to the archive
     path = config_file(config_path)
     text = _read(path, missing_ok=True)
     config = config_from_bytes(text.encode("utf-8"), path) if text.strip() else None
-    source = _new_source(url, name, schedule, config, path)
-
-    result = run_module.preview(source, config.crawl if config else CrawlSettings())
+    source = _new_source(url, name, schedule, render, config, path)
+    try:
+        result = run_module.preview(source, config.crawl if config else CrawlSettings(),
+                                    config.browser if config else BrowserSettings())
+    except BrowserNotFound as exc:
+        raise PreviewFailed(f"{exc}; nothing written") from None
     if result.error:
         raise PreviewFailed(f"{result.error}; nothing written")
     if result.detected is None or not result.records:
@@ -113,7 +117,8 @@ def _archived_items(db: Path, name: str) -> int | None:
     return overview[name].items if name in overview else 0
 
 
-def _new_source(url: str, name: str | None, schedule: str | None, config: Config | None, path: Path) -> Source:
+def _new_source(url: str, name: str | None, schedule: str | None, render: str | None, config: Config | None,
+                path: Path) -> Source:
     """The source to add, checked as a [[source]] is and against the file's
     sources: a URL it watches already (however spelt) or a name it has is refused."""
     from scraper.urls import canonical_url
@@ -121,7 +126,8 @@ def _new_source(url: str, name: str | None, schedule: str | None, config: Config
     sources = config.sources if config else ()
     if name is None:
         name = unique_name(source_name_for(url), (s.name for s in sources))
-    table = {"name": name, "url": url, **({"schedule": schedule} if schedule else {})}
+    table = {"name": name, "url": url, **({"schedule": schedule} if schedule else {}),
+             **({"render": render} if render else {})}
     source = parse_config({"source": [table]}, "command line").sources[0]  # a bad URL, name or schedule: one line
     same = canonical_url(source.url, source.url)  # "HTTPS://Example.org/news#top" is the same listing
     for known in sources:
@@ -156,14 +162,7 @@ def _confirm(question: str) -> bool:
 
 def _check(text: str, path: Path, *, added: str | None = None, removed: str | None = None) -> Config:
     """The edited file must be a valid configuration with exactly that one change."""
-    data = tomllib.loads(text)
-    if "render" not in SOURCE_KEYS:
-        # `render` is being added to the configuration by another change; until
-        # it is, the key `tidings add --render` writes is checked as a value only.
-        for table in data.get("source", []):
-            if table.get("render") in RENDER_CHOICES:
-                table.pop("render")
-    config = parse_config(data, path)
+    config = parse_config(tomllib.loads(text), path)
     names = {s.name for s in config.sources}
     if (added and added not in names) or (removed and removed in names):
         raise ConfigError(f"{path}: the edit did not come out as intended; nothing written")
