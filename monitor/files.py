@@ -25,13 +25,15 @@ FILE_MODE = 0o644  # mkstemp's 0600 would hide feeds from a web server
 
 
 @contextlib.contextmanager
-def atomic_write(path: str | os.PathLike, mode: str = "w", *, newline: str | None = None) -> Iterator[IO]:
+def atomic_write(path: str | os.PathLike, mode: str = "w", *, newline: str | None = None,
+                 file_mode: int = FILE_MODE) -> Iterator[IO]:
     """Yield a file to write; on success it replaces `path`, on any error it vanishes.
 
-    `mode` is "w" (UTF-8 text) or "wb".  OSErrors become one-line OutputErrors
-    naming the file.  A symlink is written through (its target is replaced,
-    the link stays: the user named it); a device or a FIFO is written to
-    directly and never replaced by a regular file; anything else that is not
+    `mode` is "w" (UTF-8 text) or "wb"; `file_mode` the new file's permissions
+    (a rewritten configuration keeps its own).  OSErrors become one-line
+    OutputErrors naming the file.  A symlink is written through (its target is
+    replaced, the link stays: the user named it); a device or a FIFO is written
+    to directly and never replaced by a regular file; anything else that is not
     a regular file is refused.
     """
     path = Path(path)
@@ -42,7 +44,7 @@ def atomic_write(path: str | os.PathLike, mode: str = "w", *, newline: str | Non
         return
     if kind != "file":
         raise OutputError(f"{path}: is {kind}, not a file; not written")
-    with _replacing(path, Path(os.path.realpath(path)), mode, newline) as fh:
+    with _replacing(path, Path(os.path.realpath(path)), mode, newline, file_mode) as fh:
         yield fh
 
 
@@ -74,7 +76,7 @@ def _direct(path: Path, mode: str, newline: str | None) -> Iterator[IO]:
 
 
 @contextlib.contextmanager
-def _replacing(path: Path, target: Path, mode: str, newline: str | None) -> Iterator[IO]:
+def _replacing(path: Path, target: Path, mode: str, newline: str | None, file_mode: int) -> Iterator[IO]:
     """A temporary file beside `target`, renamed over it once complete and on disk."""
     try:
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
@@ -86,7 +88,7 @@ def _replacing(path: Path, target: Path, mode: str, newline: str | None) -> Iter
             yield fh
             fh.flush()
             os.fsync(fh.fileno())  # the content is on disk before the name points at it
-        os.chmod(tmp, FILE_MODE)
+        os.chmod(tmp, file_mode)
         os.replace(tmp, target)
     except BaseException as exc:
         with contextlib.suppress(OSError):

@@ -24,6 +24,7 @@ class SourceReport:
     crawl_id: int | None = None
     # The archived text each updated item had before this crawl, by item key.
     previous: dict[str, ItemText] = field(default_factory=dict)
+    filtered: int = 0  # new or updated items archived but not told: the source's include/exclude
 
     @property
     def has_news(self) -> bool:
@@ -38,6 +39,7 @@ class SourceReport:
             "error": self.error,
             "new": [r.as_json() for r in self.new],
             "updated": [self.updated_json(r) for r in self.updated],
+            "filtered": self.filtered,
         }
 
     def updated_json(self, record: Record) -> dict:
@@ -46,22 +48,29 @@ class SourceReport:
         return {**record.as_json(), "previous": before.as_json() if before else None}
 
 
+INTERRUPTED_EXIT = 130  # as a shell reports a command ended by Ctrl-C (128 + SIGINT)
+
+
 @dataclass
 class RunReport:
     run_id: str
     started: str
     finished: str = ""
     sources: list[SourceReport] = field(default_factory=list)
+    interrupted: bool = False  # stopped by SIGINT/SIGTERM before every source was crawled
 
     @property
     def exit_code(self) -> int:
-        """0 when every source is ok or baseline, 1 when any failed, is suspect or was skipped."""
+        """0 when every source is ok or baseline, 1 when any failed, is suspect or was skipped,
+        130 when the run was interrupted."""
+        if self.interrupted:
+            return INTERRUPTED_EXIT
         return 1 if any(s.status in (*PROBLEM_STATUSES, SKIPPED) for s in self.sources) else 0
 
     @property
     def worth_telling(self) -> bool:
         """Whether a quiet (cron) run should print anything."""
-        return any(s.has_news or s.status in (*PROBLEM_STATUSES, SKIPPED) for s in self.sources)
+        return self.interrupted or any(s.has_news or s.status in (*PROBLEM_STATUSES, SKIPPED) for s in self.sources)
 
     def to_json(self) -> dict:
         return {
@@ -79,6 +88,8 @@ def summary_line(source: SourceReport, width: int = 0) -> str:
     """One source's outcome on one line (names padded to `width` to align a table)."""
     line = (f"{source.name:<{width}}  {source.status:<8}  {source.items_seen:>4} seen  {len(source.new):>3} new"
             f"  {len(source.updated):>3} updated")
+    if source.filtered:
+        line += f"  {source.filtered} filtered"
     if source.error:
         line += f"  - {source.error}"
     return line

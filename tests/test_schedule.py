@@ -269,3 +269,32 @@ def test_start_runs_what_was_missed_once_and_waits_for_the_rest(site, tmp_path, 
     assert len(crawls(db, "recent")) == 1
     recent_line = next(line for line in daemon.text().splitlines() if "recent: every 1d" in line)
     assert "(due now)" not in recent_line
+
+
+@pytest.mark.parametrize("text, words", [
+    ("30m", "every 30m"),
+    ("0 * * * *", "every hour at :00"),
+    ("15 * * * *", "every hour at :15"),
+    ("30 7 * * *", "every day at 07:30"),
+    ("0 9 * * 1", "every Monday at 09:00"),
+    ("0 9 * * 1-5", "cron '0 9 * * 1-5'"),
+    ("*/15 * * * *", "cron '*/15 * * * *'"),
+    ("0 0 1 * *", "cron '0 0 1 * *'"),
+])
+def test_schedules_read_as_words_or_as_written(text, words):
+    assert parse_schedule(text).description == words
+
+
+def test_daemon_log_says_when_in_words_not_every_cron(site, tmp_path, daemons):
+    """Rough edge: the daemon logged 'every 0 * * * *'."""
+    site.pages["/news"] = Page(Listing().render())
+    config = write_config(tmp_path / "tidings.toml", [source("hourly", site.url("/news"), schedule="0 * * * *"),
+                                                       source("weekdays", site.url("/news"), schedule="0 7 * * 1-5")])
+    db = tmp_path / "t.db"
+    assert tidings("run", "--config", str(config), "--db", str(db)).code == 0  # nothing due at start
+    daemon = daemons(config, db)
+    wait_for(lambda: "weekdays: cron" in daemon.text(), what="the schedule lines", log=daemon)
+    assert "hourly: every hour at :00; next run " in daemon.text()
+    assert "weekdays: cron '0 7 * * 1-5'; next run " in daemon.text()
+    assert "every 0 " not in daemon.text()
+    daemon.stop()

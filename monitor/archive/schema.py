@@ -308,6 +308,37 @@ def _v10(db: sqlite3.Connection) -> None:
     db.execute(f"PRAGMA application_id = {int.from_bytes(b'TDNG', 'big')}")
 
 
+def _v11(db: sqlite3.Connection) -> None:
+    """crawls.items_seen: 0, not NULL, for failed crawls (what reports and the CLI always said)"""
+    db.execute("UPDATE crawls SET items_seen = 0 WHERE items_seen IS NULL")
+
+
+def _v12(db: sqlite3.Connection) -> None:
+    """views: new_items_per_day counts new and baseline items apart; items_with_source columns in reading order"""
+    # A source's first (baseline) crawl archives what the page already showed:
+    # those items were never reported new, and counting them as new made the
+    # day a source was added look like a flood of news.
+    db.execute("DROP VIEW IF EXISTS new_items_per_day")
+    db.execute(
+        """CREATE VIEW new_items_per_day AS
+        SELECT sources.name AS source, substr(items.first_seen, 1, 10) AS day,
+               sum(crawls.status = 'ok') AS new_items, sum(crawls.status IS NOT 'ok') AS baseline_items
+        FROM items JOIN sources ON sources.id = items.source_id
+        LEFT JOIN crawls ON crawls.id = items.first_crawl_id
+        GROUP BY items.source_id, substr(items.first_seen, 1, 10)"""
+    )
+    # What a reader looks at first: where and when, then the text and its
+    # link; the bookkeeping columns last.
+    db.execute("DROP VIEW IF EXISTS items_with_source")
+    db.execute(
+        """CREATE VIEW items_with_source AS
+        SELECT items.id AS item_id, sources.name AS source, items.published, items.first_seen,
+               items.headline, items.summary, items.url, items.versions, items.last_seen, items.position,
+               items.key, items.first_crawl_id, items.last_crawl_id, sources.url AS source_url
+        FROM items JOIN sources ON sources.id = items.source_id"""
+    )
+
+
 # Each feature that needs tables adds its own numbered migration here.
-MIGRATIONS = {1: _v1, 2: _v2, 4: _v4, 5: _v5, 6: _v6, 7: _v7, 8: _v8, 9: _v9, 10: _v10}
+MIGRATIONS = {1: _v1, 2: _v2, 4: _v4, 5: _v5, 6: _v6, 7: _v7, 8: _v8, 9: _v9, 10: _v10, 11: _v11, 12: _v12}
 SCHEMA_VERSION = max(MIGRATIONS)

@@ -164,10 +164,11 @@ def search(query, config_path, db_path, source_names, limit, as_json) -> None:
     if not results:
         click.echo(f"no items match {query!r}", err=True)
         return
+    width = max(len(item["source"]) for item in results)  # one column per field, whatever the names
     for item in results:
         day = (item["published"] or item["first_seen"])[:10]
-        click.echo(f"{day}  {item['source']}  {item['headline']}")
-        click.echo(f"{'':10}  {item['url'] or '(no link)'}")
+        click.echo(f"{day:<10}  {item['source']:<{width}}  {item['headline']}")
+        click.echo(f"{'':<10}  {'':<{width}}  {item['url'] or '(no link)'}")
 
 
 @click.command()

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from monitor.errors import ConfigError
+from monitor.filters import TextFilter
 from scraper.selectors import SELECTOR_KEYS
 
 if TYPE_CHECKING:
@@ -83,6 +84,8 @@ class Source:
     click: str | None = None
     click_times: int = 1
     browser_timeout: float | None = None  # None: the source's `timeout`
+    include: tuple[str, ...] = ()  # words or /regexes/ an item must match to be reported (monitor.filters)
+    exclude: tuple[str, ...] = ()  # ... and must not match
 
     @property
     def browser(self) -> bool:
@@ -103,6 +106,11 @@ class Source:
         return BrowserSteps(wait_for=self.wait_for or self.item, scroll=self.scroll, click=self.click,
                             click_times=self.click_times,
                             timeout=self.browser_timeout if self.browser_timeout is not None else self.timeout)
+
+    @property
+    def filter(self) -> TextFilter:
+        """Which of this source's new and updated items are reported."""
+        return TextFilter(self.include, self.exclude)
 
     @property
     def selectors(self) -> Selectors | None:
@@ -152,12 +160,19 @@ class NotifierConfig:
     broken_after: int = AlertSettings.broken_after
     give_up_after: float = AlertSettings.give_up_after
     timezone: str = "UTC"  # [defaults] timezone: how messages write dates
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
 
     @property
     def tzinfo(self) -> datetime.tzinfo:
         from monitor.schedule import parse_timezone
 
         return parse_timezone(self.timezone)
+
+    @property
+    def filter(self) -> TextFilter:
+        """Which items this notifier alerts on (of those its sources report)."""
+        return TextFilter(self.include, self.exclude)
 
     def watches(self, source: str) -> bool:
         return not self.sources or source in self.sources

@@ -17,6 +17,7 @@ from monitor.config.model import (
     CrawlSettings, NotifierConfig, Source,
 )
 from monitor.errors import ConfigError
+from monitor.filters import patterns
 from monitor.validators import (
     Validator, boolean, duration, http_url, name, non_negative_int, non_negative_number, positive_int,
     positive_number, str_list, string,
@@ -196,6 +197,8 @@ SOURCE_KEYS: dict[str, Validator] = {
     "click": _element_selector,
     "click_times": positive_int,
     "browser_timeout": positive_number,
+    "include": patterns,
+    "exclude": patterns,
 }
 
 BROWSER_KEYS: dict[str, Validator] = {
@@ -236,6 +239,8 @@ NOTIFY_KEYS: dict[str, Validator] = {
     "on": _alert_kinds,
     "digest": boolean,
     "timeout": positive_number,
+    "include": patterns,
+    "exclude": patterns,
     **ALERTS_KEYS,
 }
 

@@ -210,7 +210,7 @@ class Daemon:
             slot, due_now = schedule.next_run(last_runs.get(name), now, tz)
             due = self.timetable.set(name, schedule, slot, now + random_delay(schedule, tz) if due_now else None)
             if len(wanted) <= 100 or log.isEnabledFor(logging.DEBUG):  # thousands of lines help nobody
-                log.info("%s: every %s; next run %s%s", name, schedule.text,
+                log.info("%s: %s; next run %s%s", name, schedule.description,
                          due.astimezone(tz).isoformat(timespec="seconds"), " (due now)" if due_now else "")
         if len(wanted) > 100:
             log.info("%d sources scheduled", len(wanted))

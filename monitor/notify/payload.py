@@ -123,14 +123,29 @@ def health_lines(payload: dict, zone: tzinfo = timezone.utc) -> list[str]:
                  f"(since {human_date(health.get('since'), zone)})."]
     if health.get("error"):
         lines.append(f"Last error: {health['error']}")
-    if health.get("items_seen_before") is not None or health.get("items_seen_now") is not None:
-        lines.append(f"Items seen by the last good crawl: {health.get('items_seen_before')}; "
-                     f"by this crawl: {health.get('items_seen_now')}")
+    counts = _counts_line(health)
+    if counts:
+        lines.append(counts)
     return lines
 
 
+def _counts_line(health: dict) -> str | None:
+    """What the last good crawl and this one saw, in words: a failed crawl read no page."""
+    before, now = health.get("items_seen_before"), health.get("items_seen_now")
+    if before is None and now is None:
+        return None
+    if before is None:
+        return f"Items seen by this crawl: {now} (no good crawl before it)"
+    if now is None:
+        return f"Items seen by the last good crawl: {before}; this crawl failed before reading any"
+    return f"Items seen by the last good crawl: {before}; by this crawl: {now}"
+
+
 def footer(payload: dict) -> str:
-    return f"Tidings run {payload.get('run_id') or '-'}, alert {payload['id']}"
+    """Which run sent the alert; a test message belongs to no run."""
+    if not payload.get("run_id"):
+        return f"Tidings alert {payload['id']}"
+    return f"Tidings run {payload['run_id']}, alert {payload['id']}"
 
 
 def _shorten(text: str, limit: int) -> str:
