@@ -34,6 +34,7 @@ def run(
 ) -> RunReport:
     """Crawl, record and judge the named sources (all when none named)."""
     from monitor.notify import outbox as notify
+    from monitor.notify.articles import attach_articles
 
     wanted = config.select(list(source_names or ()))
     report = RunReport(run_id=new_run_id(), started=utc_now())
@@ -48,7 +49,8 @@ def run(
         # A source another process is crawling (cron and the daemon) is skipped, never crawled twice.
         sources, busy = locks.acquire(wanted, wait=config.crawl.lock_wait)
         context = RunContext(archive=archive, run_id=report.run_id, after_record=hooks,
-                             alert_on_first_run={s.name: s.alert_on_first_run for s in sources})
+                             alert_on_first_run={s.name: s.alert_on_first_run for s in sources},
+                             following={s.name: s for s in sources if s.follow})
         sources, unrenderable = _browser_ready(sources, config, report.started, context, on_source)
         reports = [] if not sources else _crawl_and_record(sources, config, context, on_source=on_source)
         reports += unrenderable
@@ -63,6 +65,8 @@ def run(
         report.sources = [by_name[s.name] for s in wanted]
         if config.feeds_dir:
             _write_feeds(archive, config)
+        # Articles fetched in this crawl go into this run's alerts, before any is sent.
+        attach_articles(archive, config, report.run_id)
         # Every crawl has committed: send what it queued.  Failures stay in the
         # outbox for the next run; they never change the run's exit code.
         notify.deliver_run(archive, config, report.run_id)
@@ -115,9 +119,13 @@ def _crawl_and_record(
     fetched = tuple(s for s in sources if not s.browser)
     processes = worker_count(len(fetched), config.crawl)
 
+    def reported(item: object) -> None:  # article fetches are items of the crawl too: not sources
+        if on_source and isinstance(item, SourceReport):
+            on_source(item)
+
     def crawl_here(crawl: CrawlSettings, claim=None, on_start=None) -> list:
         own = sources if claim is None else rendered
-        return crawl_sources(own, crawl, context=context, on_item=on_source, validators=validators,
+        return crawl_sources(own, crawl, context=context, on_item=reported, validators=validators,
                              claim=claim, on_start=on_start, browser=config.browser)
 
     if processes <= 1:

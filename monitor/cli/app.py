@@ -1,6 +1,7 @@
 """The `tidings` command group: expected errors become one line and an exit code.
 
 The commands live by job in monitor.cli.crawling (run, schedule, preview),
+monitor.cli.following (follow),
 monitor.cli.reading (status, export, feed, search) and monitor.cli.alerts
 (notify); nothing here decides what a crawl means.
 """
@@ -14,6 +15,7 @@ import click
 from monitor import __version__
 from monitor.cli.alerts import notify
 from monitor.cli.crawling import preview, run, schedule
+from monitor.cli.following import follow
 from monitor.cli.reading import export, feed, search, status
 from monitor.errors import TidingsError
 
@@ -38,7 +40,7 @@ def cli() -> None:
     """Tidings watches news listing pages and reports new items."""
 
 
-for _command in (run, schedule, preview, status, export, feed, search, notify):
+for _command in (run, schedule, preview, follow, status, export, feed, search, notify):
     cli.add_command(_command)
 
 

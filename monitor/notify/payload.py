@@ -21,6 +21,19 @@ def item_json(record: Record, change: str) -> dict:
     return {**record.as_json(), "change": change}
 
 
+# What an alert carries of an item's article (`items[].article`); `text` only
+# for notifiers with include_article = true.
+ARTICLE_FIELDS = ("url", "title", "author", "published", "language", "excerpt")
+
+
+def article_json(article: dict, *, full_text: bool) -> dict:
+    """An archived article (its `articles` row) as alerts carry it."""
+    shown = {name: article.get(name) for name in ARTICLE_FIELDS}
+    if full_text:
+        shown["text"] = article.get("text")
+    return shown
+
+
 def document(kind: str, *, source: str | None, source_url: str | None, run_id: str | None,
              items: list[dict] | None = None, health: dict | None = None) -> dict:
     """One alert, in the documented webhook schema; its `id` is new, for receivers to deduplicate by."""
@@ -78,6 +91,9 @@ def render_text(payload: dict) -> str:
             for paragraph in (item.get("summary") or "").split("\n\n"):
                 if paragraph:
                     lines.append(f"  {paragraph}")
+            article = item.get("article") or {}
+            if article.get("excerpt"):
+                lines.append(f"  Article{_language(article)}: {article['excerpt']}")
     else:
         lines.extend([""] + _health_lines(payload))
     lines.extend(["", "-- ", _footer(payload)])
@@ -101,6 +117,10 @@ def render_html(payload: dict) -> str:
             for paragraph in (item.get("summary") or "").split("\n\n"):
                 if paragraph:
                     entry.append(f"<p>{e(paragraph)}</p>")
+            article = item.get("article") or {}
+            if article.get("excerpt"):
+                entry.append(f"<blockquote><small>Article{e(_language(article))}:</small> {e(article['excerpt'])}"
+                             "</blockquote>")
             entry.append("</li>")
             parts.append("".join(entry))
         parts.append("</ul>")
@@ -108,6 +128,10 @@ def render_html(payload: dict) -> str:
         parts.extend(f"<p>{e(line)}</p>" for line in _health_lines(payload))
     parts.append(f"<hr><p><small>{e(_footer(payload))}</small></p>")
     return "<!DOCTYPE html>\n<html><body>\n" + "\n".join(parts) + "\n</body></html>\n"
+
+
+def _language(article: dict) -> str:
+    return f" ({article['language']})" if article.get("language") else ""
 
 
 def _health_lines(payload: dict) -> list[str]:

@@ -23,7 +23,8 @@ from scraper.browser_steps import browser_meta
 from scraper.encoding import decode_html
 from scraper.errors import describe_failure, too_large
 from scraper.extract import Extraction, extract
-from scraper.items import SourceCrawl, utc_now
+from scraper.follow import article_request, articles_due, failed_article, fetched_article
+from scraper.items import ArticleTarget, SourceCrawl, utc_now
 from scraper.plan import CrawlPlan, ListingSource, crawl_plan, renders_in_browser
 from scraper.script_built import looks_script_built
 from scraper.selectors import SelectorError, Selectors
@@ -46,9 +47,12 @@ class ListingSpider(scrapy.Spider):
         spider.plan = crawl_plan(crawler.settings, spider.source_names)
         if any(renders_in_browser(source) for source in spider.plan.sources):
             use_browser(crawler.settings)  # settings are not frozen yet; a claim never hands out a browser source
+        crawler.signals.connect(spider.follow, signal=articles_due)
         return spider
 
     async def start(self):
+        for job in self.plan.articles:  # `tidings follow`: articles only
+            yield self.article_request(job.source, job.target)
         # This process's own sources (all, or with `claim` those only it may crawl: rendered
         # in its browser): Scrapy takes them all at once.
         for source in self.plan.sources:
@@ -131,6 +135,22 @@ class ListingSpider(scrapy.Spider):
             yield self.page_request(source, crawl, result.next_page)
         else:
             yield _finish(crawl)
+
+    # --- articles (scraper.follow) -------------------------------------------------
+
+    def follow(self, source: ListingSource, targets: list[ArticleTarget], **_) -> None:
+        """`articles_due`: fetch these items' articles in this crawl."""
+        for target in targets:
+            self.crawler.engine.crawl(self.article_request(source, target))
+
+    def article_request(self, source: ListingSource, target: ArticleTarget) -> scrapy.Request:
+        return article_request(source, target, callback=self.parse_article, errback=self.article_failed)
+
+    def parse_article(self, response: Response):
+        yield fetched_article(response)
+
+    def article_failed(self, failure: Failure):
+        yield failed_article(failure, max_bytes=self.crawler.settings.getint("DOWNLOAD_MAXSIZE"))
 
     def page_failed(self, failure: Failure):
         request = failure.request
