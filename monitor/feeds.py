@@ -78,6 +78,8 @@ def build_feed(items: Sequence[FeedItem], fmt: str, *, title: str, link: str, id
         fe.link(href=item.url or item.source_url, rel="alternate")
         if item.summary:
             fe.summary(xml_text(item.summary))
+        if item.content:  # the article's full text, when Tidings followed the item (`follow = true`)
+            fe.content(xml_text(item.content), type="text")
         when = parse_date(item.published) or parse_date(item.first_seen)
         changed = parse_date(item.changed) or when
         fe.published(when)

@@ -83,11 +83,13 @@ def _output(path: Path | None, mode: str = "w"):
 @click.option("--until", metavar="DATE", help="Items first seen on or before DATE (a date includes the whole day).")
 @click.option("--search", "query", metavar="QUERY", help="Only items matching this full-text query (SQLite FTS5).")
 @click.option("--versions", is_flag=True, help="One row per version of each item instead of one per item.")
+@click.option("--articles", is_flag=True,
+              help="Add each item's article (text, author, date, language...; columns article_*).")
 @click.option("--bom", is_flag=True, help="CSV: start with a UTF-8 byte-order mark (for older Excel).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write to FILE (replaced only when complete) instead of stdout.")
 @logging_options
-def export(config_path, db_path, fmt, source_names, since, until, query, versions, bom, output) -> None:
+def export(config_path, db_path, fmt, source_names, since, until, query, versions, articles, bom, output) -> None:
     """Export archived items (or every version of them), streaming."""
     from monitor.archive import Archive
     from monitor.export import export as export_rows
@@ -99,6 +101,8 @@ def export(config_path, db_path, fmt, source_names, since, until, query, version
         fmt = suffix if suffix in ("csv", "json", "ndjson") else "csv"
     if bom and fmt != "csv":
         raise UsageError("--bom applies to --format csv only")
+    if articles and versions:
+        raise UsageError("--articles and --versions cannot be combined (articles belong to items, not versions)")
     selection = Selection(
         sources=tuple(source_names),
         since=parse_when(since, "--since") if since else None,
@@ -106,7 +110,7 @@ def export(config_path, db_path, fmt, source_names, since, until, query, version
         search=query,
     )
     with Archive(archive_file(db_path), readonly=True) as archive, _output(output) as out:
-        export_rows(archive, out, fmt, selection, versions=versions, bom=bom)
+        export_rows(archive, out, fmt, selection, versions=versions, bom=bom, articles=articles)
 
 
 @click.command()
@@ -157,5 +161,6 @@ def search(query, config_path, db_path, source_names, limit, as_json) -> None:
         return
     for item in results:
         day = (item["published"] or item["first_seen"])[:10]
-        click.echo(f"{day}  {item['source']}  {item['headline']}")
+        where = f"  [{', '.join(item['matched'])}]" if item.get("matched") else ""
+        click.echo(f"{day}  {item['source']}  {item['headline']}{where}")
         click.echo(f"{'':10}  {item['url'] or '(no link)'}")
