@@ -242,3 +242,66 @@ def test_an_archive_written_before_articles_migrates_without_losing_a_row(tmp_pa
     assert {r["key"] for r in query(db, "SELECT key FROM meta")} >= {"migration:7", "migration:8"}
     assert len(query(db, "SELECT * FROM articles")) == 7
     assert query(db, "SELECT count(*) AS n FROM items_fts WHERE items_fts MATCH 'Wasser'")[0]["n"] == 1
+
+
+def test_a_run_killed_while_fetching_articles_loses_no_listing_record_and_fetches_no_article_twice(tmp_path, news):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.alert_receivers import wait_for
+    from tests.helpers import ROOT
+
+    receiver = Receiver().start()
+    news.site._server.handle_error = lambda *args: None  # the killed run resets its connections
+    try:
+        hook = notify_table(type="webhook", name="hook", url=receiver.url, timeout=5)
+        db, run = runner(tmp_path, [{"name": "news", "url": news.listing_url, "follow": True, "follow_retries": 1}],
+                         hook)
+        config = tmp_path / "tidings.toml"
+        config.write_text(config.read_text().replace("per_domain = 8", "per_domain = 1"))  # one article at a time
+        run()  # the baseline, followed whole
+        paths = [f"/news/slow-{n}" for n in range(8)]
+        for n, path in enumerate(paths):
+            news.add_article(path.rsplit("/", 1)[1], f"Slow release {n}", ENGLISH)
+            news.site.pages[path].delay = 0.4
+        env = {**{k: v for k, v in os.environ.items() if not k.startswith("TIDINGS_")}, "PYTHONPATH": str(ROOT)}
+        proc = subprocess.Popen([sys.executable, "-m", "monitor", "run", "--config", str(config), "--db", str(db)],
+                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+        def slow_articles() -> list[int]:
+            try:
+                return [r["item_id"] for r in query(db, "SELECT a.item_id FROM articles a JOIN items i ON"
+                                                        " i.id = a.item_id WHERE i.url LIKE '%/slow-%'")]
+            except sqlite3.OperationalError:  # locked for a moment by the run
+                return []
+
+        wait_for(lambda: len(slow_articles()) >= 2, timeout=60, what="two articles recorded")
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+        recorded = set(slow_articles())
+        assert len(recorded) < len(paths), "the run finished before it was killed"
+        # The listing's crawl, its items and their alert were committed before any article.
+        assert len(query(db, "SELECT * FROM items WHERE url LIKE '%/slow-%'")) == len(paths)
+        assert [r["new"] for r in query(db, "SELECT new FROM crawls ORDER BY id")] == [0, len(paths)]
+        assert len(query(db, "SELECT * FROM deliveries")) == 1 and receiver.hits == []
+        asked = {path: news.fetches(path) for path in paths}
+
+        run()  # after the restart
+        rows = query(db, "SELECT a.item_id, i.url, a.error FROM articles a JOIN items i ON i.id = a.item_id"
+                         " WHERE i.url LIKE '%/slow-%'")
+        assert sorted(r["item_id"] for r in rows) == sorted({r["item_id"] for r in rows})  # one row per article
+        assert len(rows) == len(paths) and all(r["error"] is None for r in rows)
+        for row in rows:
+            path = "/" + row["url"].split("/", 3)[3]
+            if row["item_id"] in recorded:  # recorded before the kill: never fetched again
+                assert news.fetches(path) == asked[path] == 1, path
+        assert query(db, "SELECT * FROM article_queue") == []
+        # The item alert went out once, from the restarted run.
+        assert len(receiver.hits) == 1 and len(receiver.hits[0].json["items"]) == len(paths)
+        assert len(query(db, "SELECT * FROM crawls")) == 3 and query(db, "PRAGMA integrity_check") == [
+            {"integrity_check": "ok"}]
+    finally:
+        receiver.stop()
