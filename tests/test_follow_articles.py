@@ -226,6 +226,29 @@ def test_search_export_and_feeds_use_the_article_text(tmp_path, news):
     atom = (feeds / "sources" / "news.atom").read_text(encoding="utf-8")
     assert ENGLISH[2] in atom  # the full text as the entry's content
 
+    # Datasette's canned queries over the same archive.
+    import asyncio
+
+    from datasette.app import Datasette
+
+    metadata = json.loads((Path(__file__).parent.parent / "metadata.json").read_text(encoding="utf-8"))
+
+    async def fetch(*urls: str) -> list:
+        ds = Datasette([str(db)], metadata=metadata)
+        await ds.invoke_startup()
+        answers = []
+        for url in urls:
+            response = await ds.client.get(url)
+            assert response.status_code == 200, (url, response.text[:500])
+            answers.append(response.json())
+        return answers
+
+    languages, failed = asyncio.run(fetch("/tidings/articles_by_source_and_language.json?_shape=array",
+                                          "/tidings/failed_articles.json?_shape=array"))
+    assert sorted((r["language"], r["articles"]) for r in languages) == [("de", 1), ("en", 2)]
+    assert sorted(r["url"].rsplit("/", 1)[1] for r in failed) == ["embargoed", "huge-annex", "missing", "report.pdf"]
+    assert all(r["attempts"] == 1 and r["will_retry"] == 1 and r["last_error"] for r in failed)
+
 
 def test_an_archive_written_before_articles_migrates_without_losing_a_row(tmp_path, news):
     db = tmp_path / "tidings.db"
