@@ -68,6 +68,7 @@ def crawl_sources(
     keep: bool = True,
     browser: BrowserSettings | None = None,
     articles: Sequence[FollowJob] = (),
+    keep_open: Callable[[], bool] | None = None,
 ) -> list:
     """Crawl sources in one Scrapy process; return what the pipelines produced.
 
@@ -81,7 +82,9 @@ def crawl_sources(
     caller that takes each item from `on_item` (a worker process need not
     hold every crawl it has sent on).  `articles` are fetched from the start
     (`tidings follow`); a run's own articles are handed to the spider as
-    their listings are recorded (scraper.follow).
+    their listings are recorded (scraper.follow).  While `keep_open()` is
+    true the crawl does not close when idle (Scrapy's `spider_idle`), so
+    articles due from crawls recorded later (workers') are still fetched.
     """
     from scraper.preload import load_crawl_modules
 
@@ -113,6 +116,14 @@ def crawl_sources(
     crawler.settings.set(RUN_CONTEXT_SETTING, context, priority="cmdline")
     crawler.signals.connect(scraped, signal=signals.item_scraped)
     crawler.signals.connect(item_failed, signal=signals.item_error)
+    if keep_open:
+        from scrapy.exceptions import DontCloseSpider
+
+        def idle(**_):
+            if keep_open():
+                raise DontCloseSpider
+
+        crawler.signals.connect(idle, signal=signals.spider_idle)
     if on_start:
         def started(**_):
             on_start()

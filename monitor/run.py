@@ -123,10 +123,13 @@ def _crawl_and_record(
         if on_source and isinstance(item, SourceReport):
             on_source(item)
 
-    def crawl_here(crawl: CrawlSettings, claim=None, on_start=None) -> list:
+    def crawl_here(crawl: CrawlSettings, claim=None, on_start=None, workers_running=None) -> list:
         own = sources if claim is None else rendered
+        # Articles of the sources workers crawl are fetched by this process's crawl
+        # (monitor.record): it stays open while a worker may still send one.
+        keep_open = workers_running if context.following else None
         return crawl_sources(own, crawl, context=context, on_item=reported, validators=validators,
-                             claim=claim, on_start=on_start, browser=config.browser)
+                             claim=claim, on_start=on_start, browser=config.browser, keep_open=keep_open)
 
     if processes <= 1:
         return crawl_here(config.crawl)

@@ -328,3 +328,14 @@ def test_a_run_killed_while_fetching_articles_loses_no_listing_record_and_fetche
             {"integrity_check": "ok"}]
     finally:
         receiver.stop()
+
+
+def test_sources_crawled_by_worker_processes_have_their_articles_fetched_in_the_same_run(tmp_path, news):
+    db, run = runner(tmp_path, [{"name": f"copy-{n}", "url": news.listing_url, "follow": True} for n in range(4)])
+    config = tmp_path / "tidings.toml"
+    config.write_text(config.read_text().replace("[crawl]", "[crawl]\nprocesses = 2"))
+    run()
+    per_source = query(db, "SELECT s.name, count(a.id) AS n FROM sources s JOIN items i ON i.source_id = s.id"
+                           " LEFT JOIN articles a ON a.item_id = i.id GROUP BY s.name ORDER BY s.name")
+    assert [(r["name"], r["n"]) for r in per_source] == [(f"copy-{n}", 7) for n in range(4)]
+    assert query(db, "SELECT count(*) AS n FROM article_queue WHERE attempts = 0")[0]["n"] == 0
