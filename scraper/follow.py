@@ -19,10 +19,17 @@ instead (`CrawlPlan.articles`).
 Article requests have a lower priority than listing pages, so every
 listing is read (and its alerts queued) before articles take the slots.
 Each outcome is an `ArticleFetch` item, recorded apart from the listing.
+
+The extractors' first use costs seconds (importing trafilatura, htmldate and
+py3langid, loading py3langid's model: bench/article_startup.py), which in
+the reactor's thread would stall every download of the crawl.  `warm_up`
+pays it in a background thread as soon as the first articles are due,
+while their pages download; a crawl that follows nothing never pays it.
 """
 
 from __future__ import annotations
 
+import threading
 from typing import TYPE_CHECKING
 
 from scraper.encoding import decode_html
@@ -41,6 +48,26 @@ articles_due = object()
 
 ARTICLE_PRIORITY = -10  # below listing pages (0): listings first
 HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+
+_WARM_UP_PAGE = ("<html lang=en><head><title>Warm-up</title></head><body><article><p>"
+                 + "A sentence of a release about water cooperation in the region. " * 8
+                 + "</p></article></body></html>")
+_warm_up: threading.Thread | None = None
+
+
+def warm_up() -> None:
+    """Load the article extractors in a background thread (once per process)."""
+    global _warm_up
+    if _warm_up is None:
+        _warm_up = threading.Thread(target=_extract_once, name="tidings-article-warm-up", daemon=True)
+        _warm_up.start()
+
+
+def _extract_once() -> None:
+    from scraper.article import extract_article
+
+    extract_article(_WARM_UP_PAGE, "https://example.org/warm-up")
 
 
 def article_request(source: "ListingSource", target: ArticleTarget, *, callback, errback) -> "scrapy.Request":

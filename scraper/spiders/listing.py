@@ -23,7 +23,7 @@ from scraper.browser_steps import browser_meta
 from scraper.encoding import decode_html
 from scraper.errors import describe_failure, too_large
 from scraper.extract import Extraction, extract
-from scraper.follow import article_request, articles_due, failed_article, fetched_article
+from scraper.follow import article_request, articles_due, failed_article, fetched_article, warm_up
 from scraper.items import ArticleTarget, SourceCrawl, utc_now
 from scraper.plan import CrawlPlan, ListingSource, crawl_plan, renders_in_browser
 from scraper.script_built import looks_script_built
@@ -51,7 +51,9 @@ class ListingSpider(scrapy.Spider):
         return spider
 
     async def start(self):
-        for job in self.plan.articles:  # `tidings follow`: articles only
+        if self.plan.articles:  # `tidings follow`: articles only
+            warm_up()
+        for job in self.plan.articles:
             yield self.article_request(job.source, job.target)
         # This process's own sources (all, or with `claim` those only it may crawl: rendered
         # in its browser): Scrapy takes them all at once.
@@ -140,6 +142,7 @@ class ListingSpider(scrapy.Spider):
 
     def follow(self, source: ListingSource, targets: list[ArticleTarget], **_) -> None:
         """`articles_due`: fetch these items' articles in this crawl."""
+        warm_up()
         for target in targets:
             self.crawler.engine.crawl(self.article_request(source, target))
 
