@@ -19,6 +19,7 @@ the pipeline makes its own from TIDINGS_CONFIG and TIDINGS_DB.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 from scrapy.crawler import Crawler
@@ -93,11 +94,12 @@ class ArchivePipeline:
         return report
 
     def _record_article(self, fetch: ArticleFetch) -> ArticleFetch:
-        recorded = self.context.record_article(fetch)
+        """Record it; pass on its outcome without the text (archived now: a run need not hold every article)."""
+        self.context.record_article(fetch)
         if self.standalone or fetch.error:
             log.log(logging.WARNING if fetch.error else logging.INFO, "%s  article %s: %s", fetch.source,
                     fetch.requested_url, fetch.error or "fetched")
-        return recorded
+        return replace(fetch, article=None)
 
 
 def _standalone_context(settings: BaseSettings) -> RunContext:
