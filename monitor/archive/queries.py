@@ -219,7 +219,7 @@ def search(archive: Connection, query: str, sources: Sequence[str] = (), limit: 
     articles = archive.has_table("articles_fts")
     hits = "SELECT rowid AS item_id, rank FROM items_fts WHERE items_fts MATCH ?"
     hit_params = [query]
-    if articles:  # archives from before migration 8 have no articles
+    if articles:  # archives from before migration 9 have no articles
         hits += (" UNION ALL SELECT a.item_id, articles_fts.rank FROM articles_fts"
                  " JOIN articles a ON a.id = articles_fts.rowid WHERE articles_fts MATCH ?")
         hit_params.append(query)
