@@ -100,4 +100,5 @@ def _fetch(config: Config, archive: Archive, jobs: list[FollowJob], sources: Seq
         if on_article:
             on_article(item)
 
-    crawl_sources((), config.crawl, context=context, on_item=arrived, articles=jobs, keep=False)
+    crawl_sources((), config.crawl, context=context, on_item=arrived, articles=jobs, keep=False,
+                  browser=config.browser)

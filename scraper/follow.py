@@ -8,7 +8,11 @@ items (`ArticleTarget`s); the spider, connected to it in `from_crawler`,
 schedules one request per article through the engine (`engine.crawl`), in
 the same crawl, so the articles share the listing's politeness: Scrapy's
 download slots (delay, per-domain concurrency, AutoThrottle), its
-robots.txt middleware and DOWNLOAD_MAXSIZE, and the source's timeout.  The
+robots.txt middleware and DOWNLOAD_MAXSIZE, the source's timeout, and its
+`render` mode: a source rendered in a browser has its articles rendered in
+the crawl's one browser too (waiting until the page settles, within the
+source's browser budget; the listing's own page steps, such as clicking
+"load more", are for the listing, not its articles).  The
 signal keeps the scraper ignorant of the archive (the pipeline is named in
 the settings; it is never imported here), and a crawl without a recording
 pipeline (a preview) simply follows nothing.  Sources with items waiting
@@ -74,13 +78,21 @@ def article_request(source: "ListingSource", target: ArticleTarget, *, callback,
     """The request for one item's article, with its source's timeout."""
     import scrapy
 
+    from scraper.plan import renders_in_browser
+
+    meta = {"source": source, "article_target": target, "download_timeout": source.timeout}
+    if renders_in_browser(source):
+        from scraper.browser_steps import BrowserSteps, browser_meta
+
+        listing_steps = source.browser_steps
+        meta.update(browser_meta(BrowserSteps(timeout=listing_steps.timeout if listing_steps else source.timeout)))
     return scrapy.Request(
         target.url,
         callback=callback,
         errback=errback,
         priority=ARTICLE_PRIORITY,
         dont_filter=True,  # two items may link to one page: each gets its row
-        meta={"source": source, "article_target": target, "download_timeout": source.timeout},
+        meta=meta,
     )
 
 

@@ -339,3 +339,25 @@ def test_sources_crawled_by_worker_processes_have_their_articles_fetched_in_the_
                            " LEFT JOIN articles a ON a.item_id = i.id GROUP BY s.name ORDER BY s.name")
     assert [(r["name"], r["n"]) for r in per_source] == [(f"copy-{n}", 7) for n in range(4)]
     assert query(db, "SELECT count(*) AS n FROM article_queue WHERE attempts = 0")[0]["n"] == 0
+
+
+def test_a_source_rendered_in_a_browser_has_its_articles_rendered_there_too(tmp_path, news):
+    from tests.browser_processes import require_chromium
+
+    chromium = require_chromium()
+    import json
+
+    json_list = json.dumps(ENGLISH)
+    news.site.pages["/news/scripted"] = Page(
+        "<!DOCTYPE html><html lang=en><head><title>Scripted release</title></head><body><main><article>"
+        "<h1>Scripted release</h1><div id=body></div></article></main><script>"
+        f"for (const text of {json_list}) {{ const p = document.createElement('p'); p.textContent = text;"
+        " document.getElementById('body').appendChild(p); }</script></body></html>")
+    news.items[:] = [news.items[0].__class__("A release whose text is drawn by a script", ["Scripted."],
+                                             "/news/scripted", "2024-03-10")]
+    news.publish()
+    db, run = runner(tmp_path, [{"name": "drawn", "url": news.listing_url, "follow": True, "render": "browser"}],
+                     f"[browser]\nexecutable = {toml_value(chromium)}\n")
+    run()
+    [article] = query(db, "SELECT * FROM articles")
+    assert article["error"] is None and ENGLISH[0] in article["text"] and ENGLISH[2] in article["text"]

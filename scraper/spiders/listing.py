@@ -45,7 +45,8 @@ class ListingSpider(scrapy.Spider):
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> "ListingSpider":
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.plan = crawl_plan(crawler.settings, spider.source_names)
-        if any(renders_in_browser(source) for source in spider.plan.sources):
+        sources = (*spider.plan.sources, *(job.source for job in spider.plan.articles))
+        if any(renders_in_browser(source) for source in sources):
             use_browser(crawler.settings)  # settings are not frozen yet; a claim never hands out a browser source
         crawler.signals.connect(spider.follow, signal=articles_due)
         return spider
