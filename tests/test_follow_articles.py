@@ -361,3 +361,25 @@ def test_a_source_rendered_in_a_browser_has_its_articles_rendered_there_too(tmp_
     run()
     [article] = query(db, "SELECT * FROM articles")
     assert article["error"] is None and ENGLISH[0] in article["text"] and ENGLISH[2] in article["text"]
+
+
+def test_follow_keys_are_source_keys_settable_in_defaults_and_checked():
+    from monitor.config import parse_config
+    from monitor.errors import ConfigError
+
+    config = parse_config({
+        "defaults": {"follow": True, "follow_limit": 5},
+        "source": [{"name": "a", "url": "https://a.example/news"},
+                   {"name": "b", "url": "https://b.example/news", "follow": False, "refollow": True,
+                    "follow_retries": 1}],
+    })
+    a, b = config.sources
+    assert (a.follow, a.follow_limit, a.refollow, a.follow_retries) == (True, 5, False, 3)
+    assert (b.follow, b.follow_limit, b.refollow, b.follow_retries) == (False, 5, True, 1)
+    plain = parse_config({"source": [{"name": "c", "url": "https://c.example/news"}]}).sources[0]
+    assert (plain.follow, plain.follow_limit, plain.refollow, plain.follow_retries) == (False, 50, False, 3)
+    with pytest.raises(ConfigError, match=r"source 'a': key 'follow_limit'"):
+        parse_config({"source": [{"name": "a", "url": "https://a.example/news", "follow_limit": 0}]})
+    with pytest.raises(ConfigError, match=r"key 'include_article'"):
+        parse_config({"source": [{"name": "a", "url": "https://a.example/news"}],
+                      "notify": [{"type": "webhook", "url": "https://hooks.example/x", "include_article": "yes"}]})
