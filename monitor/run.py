@@ -9,8 +9,9 @@ source's crawl is recorded as soon as it finishes, in its own transaction.
 from __future__ import annotations
 
 import logging
+import signal
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from monitor.archive import Archive
 from monitor.config import BrowserSettings, Config, CrawlSettings, Source
@@ -22,7 +23,12 @@ from monitor.report import RunReport, SourceReport
 from monitor.statuses import SKIPPED
 from scraper.items import SourceCrawl, utc_now
 
+if TYPE_CHECKING:
+    from monitor.workers import StopSignals
+
 log = logging.getLogger("tidings.run")
+
+INTERRUPTED_REASON = "the run was interrupted before this source finished; not recorded"
 
 
 def run(
@@ -31,8 +37,15 @@ def run(
     source_names: Iterable[str] | None = None,
     *,
     on_source: Callable[[SourceReport], None] | None = None,
+    interrupts: StopSignals | None = None,
 ) -> RunReport:
-    """Crawl, record and judge the named sources (all when none named)."""
+    """Crawl, record and judge the named sources (all when none named).
+
+    `interrupts` (the CLI's) wraps the crawl's SIGINT/SIGTERM handlers while
+    it runs and counts the signals: an interrupted run still records every
+    crawl, says so in its report, and leaves its alerts in the outbox for
+    the next run instead of waiting on receivers.
+    """
     from monitor.notify import outbox as notify
     from monitor.notify.articles import attach_articles
 
@@ -48,16 +61,19 @@ def run(
         notify.deliver_pending(archive, config, due_only=False)
         # A source another process is crawling (cron and the daemon) is skipped, never crawled twice.
         sources, busy = locks.acquire(wanted, wait=config.crawl.lock_wait)
-        context = RunContext(archive=archive, run_id=report.run_id, after_record=hooks,
-                             alert_on_first_run={s.name: s.alert_on_first_run for s in sources},
-                             following={s.name: s for s in sources if s.follow})
+        context = RunContext.for_sources(archive, report.run_id, sources, after_record=hooks)
         sources, unrenderable = _browser_ready(sources, config, report.started, context, on_source)
-        reports = [] if not sources else _crawl_and_record(sources, config, context, on_source=on_source)
+        reports = [] if not sources else _crawl_and_record(sources, config, context, on_source=on_source,
+                                                            interrupts=interrupts)
         reports += unrenderable
+        report.interrupted = bool(interrupts and interrupts.received)
         by_name = {r.name: r for r in reports if isinstance(r, SourceReport)}
         by_name.update((s.name, skipped_report(s, config.crawl.lock_wait)) for s in busy)
         for source in sources:
-            if source.name not in by_name:
+            if source.name not in by_name and report.interrupted:
+                # Stopped by the user, not by the site: nothing to record against the source.
+                by_name[source.name] = SourceReport(source.name, source.url, SKIPPED, 0, error=INTERRUPTED_REASON)
+            elif source.name not in by_name:
                 # The crawl engine stopped before this source finished: say so, never stay silent.
                 unfinished = SourceCrawl(source.name, source.url, report.started, utc_now(),
                                          error="the crawl ended before this source finished")
@@ -69,7 +85,10 @@ def run(
         attach_articles(archive, config, report.run_id)
         # Every crawl has committed: send what it queued.  Failures stay in the
         # outbox for the next run; they never change the run's exit code.
-        notify.deliver_run(archive, config, report.run_id)
+        if report.interrupted:
+            log.warning("interrupted: this run's alerts wait in the outbox for the next run")
+        else:
+            notify.deliver_run(archive, config, report.run_id)
     report.finished = utc_now()
     return report
 
@@ -103,6 +122,7 @@ def _crawl_and_record(
     context: RunContext,
     *,
     on_source: Callable[[SourceReport], None] | None,
+    interrupts: StopSignals | None = None,
 ) -> list:
     """Crawl and record, in this process or, for many sources, in it and forked workers.
 
@@ -111,7 +131,7 @@ def _crawl_and_record(
     """
     from monitor.workers import crawl_in_processes, worker_count
 
-    validators = context.archive.crawls.page_validators()  # for conditional requests
+    validators = context.archive.crawls.page_validators([s.name for s in sources])  # for conditional requests
     # Browser sources are crawled by this process only, with the run's one
     # browser, whose driver starts after the workers are forked (a process
     # forked from one running a driver holds its pipe open).
@@ -128,8 +148,25 @@ def _crawl_and_record(
         # Articles of the sources workers crawl are fetched by this process's crawl
         # (monitor.record): it stays open while a worker may still send one.
         keep_open = workers_running if context.following else None
-        return crawl_sources(own, crawl, context=context, on_item=reported, validators=validators,
-                             claim=claim, on_start=on_start, browser=config.browser, keep_open=keep_open)
+
+        def started() -> None:
+            if on_start:
+                on_start()
+            if interrupts:
+                from twisted.internet import reactor
+
+                # Later, not now: Scrapy (and monitor.workers) install their handlers as the reactor starts.
+                reactor.callLater(0, interrupts.install)
+
+        try:
+            return crawl_sources(own, crawl, context=context, on_item=reported, validators=validators,
+                                 claim=claim, on_start=started, browser=config.browser, keep_open=keep_open)
+        finally:
+            if interrupts:
+                interrupts.uninstall()
+                # Scrapy's handler outlives its reactor, where it can stop nothing:
+                # Ctrl-C from here on (sending alerts) interrupts at once.
+                signal.signal(signal.SIGINT, signal.default_int_handler)
 
     if processes <= 1:
         return crawl_here(config.crawl)

@@ -252,7 +252,7 @@ def test_search_export_and_feeds_use_the_article_text(tmp_path, news):
 
 def test_an_archive_written_before_articles_migrates_without_losing_a_row(tmp_path, news):
     db = tmp_path / "tidings.db"
-    shutil.copy(FIXTURES / "archive-schema-8.db", db)
+    shutil.copy(FIXTURES / "archive-schema-12.db", db)
     tables = ("sources", "crawls", "items", "item_versions", "sightings", "deliveries", "pages")
     before = {t: query(db, f"SELECT * FROM {t}") for t in tables}
     config = write_config(tmp_path / "tidings.toml", [{"name": "news", "url": news.listing_url, "follow": True}],
@@ -262,7 +262,7 @@ def test_an_archive_written_before_articles_migrates_without_losing_a_row(tmp_pa
     for table in tables:
         after = query(db, f"SELECT * FROM {table}")
         assert after[: len(before[table])] == before[table], table
-    assert {r["key"] for r in query(db, "SELECT key FROM meta")} >= {"migration:8", "migration:9"}
+    assert {r["key"] for r in query(db, "SELECT key FROM meta")} >= {"migration:12", "migration:13"}
     assert len(query(db, "SELECT * FROM articles")) == 7
     assert query(db, "SELECT count(*) AS n FROM items_fts WHERE items_fts MATCH 'Wasser'")[0]["n"] == 1
 

@@ -8,6 +8,7 @@
     articles.py    the articles items link to: the queue to fetch, and each fetch
     overview.py    reads for `tidings status` and the daemon
     queries.py     reads for researchers: export, search, feeds
+    history.py     one item's versions (`tidings history`)
 
 `Archive` is an open, up-to-date archive; its stores are `archive.crawls`,
 `archive.outbox` and `archive.articles`, and the read-only queries are functions taking it.

@@ -8,7 +8,7 @@ inside one `archive.transaction()`: the methods here never commit.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Collection, Iterable
 
 from monitor.archive.connection import Connection
 from monitor.statuses import GOOD_STATUSES, sql_list
@@ -56,6 +56,9 @@ class HealthFacts:
     items_seen_before: int | None  # items seen by the last good crawl before them
 
 
+FEW_SOURCES = 200  # up to this many, read a run's sources' page validators by name, not all
+
+
 class CrawlStore:
     """The crawls, items, versions, sightings and page validators of an open archive."""
 
@@ -101,16 +104,20 @@ class CrawlStore:
                 known[row[1]] = KnownItem(*row)
         return known
 
-    def page_validators(self) -> dict[str, dict]:
-        """Each source's stored ETag / Last-Modified of its first page, by source name.
+    def page_validators(self, names: Collection[str] | None = None) -> dict[str, dict]:
+        """Each (named) source's stored ETag / Last-Modified of its first page, by source name.
 
         Read once before a run so the spider can ask "has it changed?"
         (If-None-Match / If-Modified-Since) instead of fetching every page whole.
+        A few names are looked up one by one: a daemon batch of 100 sources
+        must not read the rows of all 50,000.
         """
-        rows = self.conn.execute(
-            "SELECT sources.name, pages.url, pages.etag, pages.last_modified, pages.crawl_id"
-            " FROM pages JOIN sources ON sources.id = pages.source_id"
-        ).fetchall()
+        select = ("SELECT sources.name, pages.url, pages.etag, pages.last_modified, pages.crawl_id"
+                  " FROM pages JOIN sources ON sources.id = pages.source_id")
+        if names is not None and len(names) <= FEW_SOURCES:
+            rows = [row for name in names for row in self.conn.execute(select + " WHERE sources.name = ?", (name,))]
+        else:
+            rows = self.conn.execute(select).fetchall()
         return {name: {"url": url, "etag": etag, "last_modified": modified, "crawl_id": crawl}
                 for name, url, etag, modified, crawl in rows}
 

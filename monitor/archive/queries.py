@@ -102,6 +102,11 @@ def _where(archive: Connection, selection: Selection) -> tuple[str, list]:
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
+def read_rows(archive: Connection, sql: str, params) -> list[tuple]:
+    """Every row of a read-only statement, SQLite errors as one-line errors naming the archive."""
+    return _read(archive, sql, params)
+
+
 def _read(archive: Connection, sql: str, params, *, query: str | None = None) -> list:
     return list(_stream(archive, sql, params, query=query))
 
@@ -193,18 +198,26 @@ class FeedItem:
     published: str | None
     first_seen: str
     changed: str  # when its current text was first seen
+    # The version before the current one, for an item edited since first seen (else None).
+    previous_headline: str | None = None
+    previous_summary: str | None = None
     content: str | None = None  # the full text of its article, when one was fetched
 
 
 def newest_items(archive: Connection, sources: Sequence[str] = (), limit: int = 50) -> list[FeedItem]:
-    """The `limit` items most recently first seen (in page order within one crawl)."""
+    """The `limit` items most recently first seen (in page order within one crawl).
+
+    Read in index order and stopped at `limit`, so item_versions is looked up
+    (the current text's date, the previous version) for those items only.
+    """
     where, params = _where(archive, Selection(sources=tuple(sources)))
+    previous = "(SELECT v.{} FROM item_versions v WHERE v.item_id = i.id ORDER BY v.id DESC LIMIT 1 OFFSET 1)"
     content = ("(SELECT a.text FROM articles a WHERE a.item_id = i.id AND a.error IS NULL ORDER BY a.id DESC LIMIT 1)"
                if archive.has_table("articles") else "NULL")
     sql = (
         "SELECT s.name, s.url, i.key, i.url, i.headline, i.summary, i.published, i.first_seen,"
         " coalesce((SELECT v.seen_at FROM item_versions v WHERE v.item_id = i.id ORDER BY v.id DESC LIMIT 1),"
-        f" i.first_seen), {content}"
+        f" i.first_seen), {previous.format('headline')}, {previous.format('summary')}, {content}"
         " FROM items i JOIN sources s ON s.id = i.source_id" + where
         + " ORDER BY i.first_seen DESC, i.id LIMIT ?"
     )
@@ -219,7 +232,7 @@ def search(archive: Connection, query: str, sources: Sequence[str] = (), limit: 
     articles = archive.has_table("articles_fts")
     hits = "SELECT rowid AS item_id, rank FROM items_fts WHERE items_fts MATCH ?"
     hit_params = [query]
-    if articles:  # archives from before migration 9 have no articles
+    if articles:  # archives from before migration 13 have no articles
         hits += (" UNION ALL SELECT a.item_id, articles_fts.rank FROM articles_fts"
                  " JOIN articles a ON a.id = articles_fts.rowid WHERE articles_fts MATCH ?")
         hit_params.append(query)

@@ -38,13 +38,16 @@ class AppriseNotifier(Notifier):
     def send(self, payload: dict) -> None:
         import apprise
 
+        # Apprise logs the hosts and paths of its URLs, which are tokens: its
+        # log never reaches ours; what it said comes back redacted in the error.
+        logging.getLogger("apprise").propagate = False
         client = apprise.Apprise()
         for index, url in enumerate(self.urls(), 1):
             if not client.add(url):
                 # Never echo the URL: Apprise URLs carry tokens.
                 raise DeliveryError(f"Apprise URL #{index} is not one Apprise understands", retry_now=False)
         with apprise.LogCapture(level=logging.WARNING) as log:
-            ok = client.notify(body=render_text(payload), title=subject(payload), body_format=apprise.NotifyFormat.TEXT)
+            ok = client.notify(body=render_text(payload, self.config.tzinfo), title=subject(payload), body_format=apprise.NotifyFormat.TEXT)
             captured = log.getvalue()
         if not ok:
             reasons = [line.split(" - ", 2)[-1] for line in captured.splitlines() if line.strip()]

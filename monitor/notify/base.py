@@ -13,7 +13,9 @@ import socket
 import ssl
 from typing import TYPE_CHECKING, ClassVar
 
+from monitor.notify.redact import redact, secret_pieces
 from monitor.validators import Validator
+from scraper.text import one_line
 
 if TYPE_CHECKING:  # a type only: a notifier never needs the config parser
     from monitor.config.model import NotifierConfig
@@ -57,6 +59,37 @@ class Notifier:
     def send(self, payload: dict) -> None:
         """Deliver one alert (a payload from monitor.notify.payload); raise DeliveryError."""
         raise NotImplementedError
+
+    def deliver(self, payload: dict) -> None:
+        """`send`, with every error made one safe line: redacted of this notifier's
+        secrets and of control characters.  The outbox and `notify --test` call
+        this, never `send`: whatever a receiver or a library says passes here."""
+        try:
+            self.send(payload)
+        except DeliveryError as exc:
+            raise DeliveryError(self.redact(str(exc)), retry_now=exc.retry_now, unreachable=exc.unreachable) from None
+        except Exception as exc:  # a bug, or a library's surprise, may quote a URL too
+            raise DeliveryError(self.redact(f"unexpected error: {exc.__class__.__name__}: {exc}"),
+                                retry_now=False) from None
+
+    def redact(self, text: str) -> str:
+        """`text` as one line without control characters or any piece of a secret."""
+        return redact(one_line(text), self.secrets(), self.public())
+
+    def secrets(self) -> set[str]:
+        """Every piece of every secret this notifier knows: its `*_env` values, and
+        the URLs and header values of its table (they may carry tokens too)."""
+        values = [os.environ.get(variable, "") for key, variable in self.options.items()
+                  if key.endswith("_env") and isinstance(variable, str)]
+        for key in ("url", "urls"):
+            value = self.options.get(key)
+            values += [value] if isinstance(value, str) else list(value or ())
+        values += [v for v in (self.options.get("headers") or {}).values() if isinstance(v, str)]
+        return set().union(*(secret_pieces(v) for v in values if v))
+
+    def public(self) -> set[str]:
+        """Pieces an error may show even if a secret holds them (a webhook's host and port)."""
+        return set()
 
     def env(self, key: str) -> str | None:
         """The value of the environment variable named by option `key`, if configured.

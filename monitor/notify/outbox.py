@@ -95,11 +95,14 @@ def enqueue(archive: Archive, config: Config, report: SourceReport) -> list[str]
 
 
 def _item_documents(notifier: NotifierConfig, report: SourceReport) -> list[dict]:
-    """Item alerts: only for a trusted crawl that compared ("ok"); never baseline, failed or suspect."""
+    """Item alerts: only for a trusted crawl that compared ("ok"); never baseline, failed or suspect;
+    only the items that pass the notifier's include/exclude."""
     if report.status != OK:
         return []
-    items = [item_json(r, "new") for r in report.new if "new" in notifier.on]
-    items += [item_json(r, "updated") for r in report.updated if "updated" in notifier.on]
+    told = notifier.filter  # on top of the source's own filter, which shaped the report
+    items = [item_json(r, "new") for r in report.new if "new" in notifier.on and told.passes(r.headline, r.summary)]
+    items += [item_json(r, "updated", report.previous.get(r.key)) for r in report.updated
+              if "updated" in notifier.on and told.passes(r.headline, r.summary)]
     if not items:
         return []
     groups = [items] if notifier.digest else [[item] for item in items]
@@ -152,7 +155,7 @@ def send_test(config: Config, name: str | None = None) -> list[tuple[NotifierCon
 
     def attempt(notifier: NotifierConfig) -> None:
         try:
-            _sender(notifier).send(test_document())
+            _sender(notifier).deliver(test_document())
             outcomes[notifier.name] = None
         except DeliveryError as exc:
             outcomes[notifier.name] = str(exc)
@@ -245,7 +248,7 @@ def _send_with_retries(notifier: Notifier, row: Delivery, emit, budget: list[flo
     payload = json.loads(row.payload)
     for attempt in range(1 + len(IN_RUN_BACKOFF)):
         try:
-            notifier.send(payload)
+            notifier.deliver(payload)
         except DeliveryError as exc:
             pause = IN_RUN_BACKOFF[attempt] if attempt < len(IN_RUN_BACKOFF) else None
             final = not exc.retry_now or pause is None or pause > budget[0]
