@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bench import archive_scaling, crawl, extraction_speed
+from bench import archive_scaling, crawl, extraction_speed, follow_cost
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -22,10 +22,12 @@ def main(argv: list[str] | None = None) -> None:
         crawl.main(["--sizes", "20", "--repeats", "1"])
         archive_scaling.main(["--items", "2000", "--sightings", "20000", "--sources", "5", "--repeats", "1"])
         extraction_speed.main(["--repeat", "3"])
+        follow_cost.main(["--sources", "20", "--repeats", "1"])
         return
     crawl.main(["--sizes", "200,1000", "--repeats", "3"])
     archive_scaling.main([])
     extraction_speed.main(["--repeat", "50"])
+    follow_cost.main(["--sources", "200", "--repeats", "5"])
 
 
 if __name__ == "__main__":

@@ -16,6 +16,11 @@ its base URL on stdout.  Control and counters, for the benchmark scripts:
     GET /__bench/round?n=R&k=K   render round R (R*K new items per page)
     GET /__bench/stats           {"requests": .., "200": .., "304": .., "paths": .., "min_per_page": ..}
     GET /__bench/reset           zero the counters
+
+Every release's link, `/s/<i>/news/release-<n>`, leads to its article page
+(about 3 KB of text in five paragraphs, with author and date metadata), for
+the cost of following items (bench.follow_cost); `/__bench/stats` counts
+them as `articles`.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ import hashlib
 import html
 import json
 import os
+import re
 import sys
 import time
 from email.utils import formatdate, parsedate_to_datetime
@@ -116,6 +122,44 @@ def render_page(source: int, newest: int) -> bytes:
 """.encode("utf-8")
 
 
+ARTICLE_PARAGRAPHS = (
+    "Delegates from {n_agencies} member states met in Geneva this week to adopt release {number} of agency "
+    "{source}, a framework that commits governments to share river-basin data every quarter and to notify "
+    "their neighbours before planning new dams, reservoirs or large irrigation schemes.",
+    "The framework closes a gap left by earlier agreements, which covered navigation on shared rivers but "
+    "not the quality of the water that reaches downstream communities during droughts. Ministers said the "
+    "summer of record heat had shown how quickly one country's decisions affect another's farms and towns.",
+    "Under the work plan adopted at the meeting, national statistical offices will publish comparable "
+    "indicators on water abstraction, wastewater treatment and flood risk, using a methodology that the "
+    "secretariat will test with volunteer countries before the next session of the working group.",
+    "Civil society organisations welcomed the decision but asked for public access to the monitoring data "
+    "in machine-readable form, so that researchers and journalists can follow progress without waiting "
+    "for the biennial report. The secretariat said an open data portal was under discussion.",
+    "The next meeting of the parties is scheduled for the autumn. Until then, a task force chaired by two "
+    "riparian countries will prepare guidance on joint monitoring stations and on the exchange of early "
+    "warnings when a flood wave or an accidental pollution crosses a border.",
+)
+
+
+def render_article(source: int, number: int) -> bytes:
+    """The article page of release `number` of source `source`."""
+    headline = f"Release {number} of agency {source}: ministers agree on transboundary water cooperation"
+    date = f"2024-{1 + number % 12:02d}-{1 + number % 28:02d}"
+    text = "".join(f"<p>{_h(p.format(number=number, source=source, n_agencies=20 + number % 30))}</p>\n"
+                   for p in ARTICLE_PARAGRAPHS)
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{_h(headline)}</title>
+<meta name="author" content="Press office of agency {source}">
+<meta property="article:published_time" content="{date}T09:00:00Z">
+<meta property="og:site_name" content="Agency {source}"></head>
+<body><header><nav><a href="/">Home</a> <a href="/s/{source}/news">News</a> <a href="/about">About us</a></nav></header>
+<main><article><h1>{_h(headline)}</h1>
+{text}</article></main>
+<aside><h2>Related</h2><ul><li><a href="/topics/water">Water Convention</a></li></ul></aside>
+<footer><p>Copyright United Nations</p></footer></body></html>
+""".encode("utf-8")
+
+
 class Pages:
     """The pre-rendered bodies and validators of the current round."""
 
@@ -147,7 +191,7 @@ class Pages:
 class Server:
     def __init__(self, sources: int):
         self.pages = Pages(sources)
-        self.stats = {"requests": 0, "200": 0, "304": 0, "404": 0, "conditional": 0}
+        self.stats = {"requests": 0, "200": 0, "304": 0, "404": 0, "conditional": 0, "articles": 0}
         self.paths: dict[str, int] = {}
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -183,6 +227,10 @@ class Server:
         if found is None:
             if parts.path == "/robots.txt":
                 return _plain(200, b"User-agent: *\nAllow: /\n")
+            article = _ARTICLE_PATH.fullmatch(parts.path)
+            if article:
+                self.stats["articles"] += 1
+                return _plain(200, render_article(int(article[1]), int(article[2])), "text/html; charset=utf-8")
             self.stats["404"] += 1
             return _plain(404, b"not found")
         if "if-none-match" in headers or "if-modified-since" in headers:
@@ -219,6 +267,9 @@ class Server:
                            "max_per_path": max(self.paths.values(), default=0),
                            "min_per_page": min(pages, default=0), "max_per_page": max(pages, default=0)}).encode()
         return _plain(200, body, "application/json")
+
+
+_ARTICLE_PATH = re.compile(r"/s/(\d+)/news/release-(\d+)")
 
 
 def _plain(status: int, body: bytes, content_type: str = "text/plain") -> bytes:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from monitor.config import BrowserSettings, CrawlSettings, Source, load_config
 from monitor.errors import ArchiveError, ConfigError, TidingsError
 from monitor.record import RunContext
-from scraper.plan import PLAN_SETTING, CrawlPlan, PageValidators, PlanError
+from scraper.plan import PLAN_SETTING, CrawlPlan, FollowJob, PageValidators, PlanError
 
 if TYPE_CHECKING:
     from scrapy.settings import BaseSettings, Settings
@@ -94,6 +94,8 @@ def crawl_sources(
     on_start: Callable[[], None] | None = None,
     keep: bool = True,
     browser: BrowserSettings | None = None,
+    articles: Sequence[FollowJob] = (),
+    keep_open: Callable[[], bool] | None = None,
 ) -> list:
     """Crawl sources in one Scrapy process; return what the pipelines produced.
 
@@ -105,7 +107,11 @@ def crawl_sources(
     process's own (its browser sources); `on_start` runs in the
     reactor once the engine has started; `keep=False` returns nothing, for a
     caller that takes each item from `on_item` (a worker process need not
-    hold every crawl it has sent on).
+    hold every crawl it has sent on).  `articles` are fetched from the start
+    (`tidings follow`); a run's own articles are handed to the spider as
+    their listings are recorded (scraper.follow).  While `keep_open()` is
+    true the crawl does not close when idle (Scrapy's `spider_idle`), so
+    articles due from crawls recorded later (workers') are still fetched.
     """
     from scraper.preload import load_crawl_modules
 
@@ -132,11 +138,19 @@ def crawl_sources(
     crawler = process.create_crawler(ListingSpider)
     # Set on this crawler's own copy of the settings (not copied again, so
     # the archive and the shared claim stay the very objects given here).
-    plan = CrawlPlan(tuple(sources), claim=claim, validators=validators or {})
+    plan = CrawlPlan(tuple(sources), claim=claim, validators=validators or {}, articles=tuple(articles))
     crawler.settings.set(PLAN_SETTING, plan, priority="cmdline")
     crawler.settings.set(RUN_CONTEXT_SETTING, context, priority="cmdline")
     crawler.signals.connect(scraped, signal=signals.item_scraped)
     crawler.signals.connect(item_failed, signal=signals.item_error)
+    if keep_open:
+        from scrapy.exceptions import DontCloseSpider
+
+        def idle(**_):
+            if keep_open():
+                raise DontCloseSpider
+
+        crawler.signals.connect(idle, signal=signals.spider_idle)
     if on_start:
         def started(**_):
             on_start()

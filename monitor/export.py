@@ -13,7 +13,9 @@ import json
 from typing import Callable, Iterable, Iterator, TextIO
 
 from monitor.archive import Archive
-from monitor.archive.queries import ITEM_COLUMNS, VERSION_COLUMNS, Selection, item_rows, version_rows
+from monitor.archive.queries import (
+    ARTICLE_COLUMNS, ITEM_COLUMNS, VERSION_COLUMNS, Selection, item_rows, item_rows_with_articles, version_rows,
+)
 
 Writer = Callable[[TextIO, tuple[str, ...], Iterable[tuple]], None]
 
@@ -73,6 +75,7 @@ FORMATS: dict[str, Writer] = {"csv": write_csv, "json": write_json, "ndjson": wr
 
 def export(
     archive: Archive, out: TextIO, fmt: str, selection: Selection, *, versions: bool = False, bom: bool = False,
+    articles: bool = False,
     raw_csv: bool = False,
 ) -> None:
     """Write the selected items (or, with `versions`, every version of them) to `out`.
@@ -82,9 +85,12 @@ def export(
 
     The selection is checked (source names, search syntax) before anything
     is written, so a usage error never leaves a partial document behind.
+    With `articles`, each item's row also has its article's fields (ARTICLE_COLUMNS).
     """
     if versions:
         columns, rows = VERSION_COLUMNS, version_rows(archive, selection)
+    elif articles:
+        columns, rows = ITEM_COLUMNS + ARTICLE_COLUMNS, item_rows_with_articles(archive, selection)
     else:
         columns, rows = ITEM_COLUMNS, item_rows(archive, selection)
     if bom:  # a UTF-8 byte-order mark, so older Excel reads the CSV as UTF-8

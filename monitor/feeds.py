@@ -88,6 +88,8 @@ def build_feed(items: Sequence[FeedItem], fmt: str, *, title: str, link: str, id
             _describe_edit(fe, item)
         elif item.summary:
             fe.summary(xml_text(item.summary))
+        if item.content:  # the article's full text, when Tidings followed the item (`follow = true`)
+            fe.content(xml_text(item.content), type="text")
         when = parse_date(item.published) or parse_date(item.first_seen)
         changed = parse_date(item.changed) or when
         fe.published(when)

@@ -23,13 +23,16 @@ from monitor.changes import ItemText
 from monitor.config import Source, selectors_inline
 from monitor.diff import judge
 from monitor.filters import TextFilter, split_passing
-from monitor.statuses import OK
+from monitor.statuses import FAILED, OK
 from monitor.report import SourceReport
-from scraper.items import SourceCrawl
+from scraper.items import ArticleFetch, ArticleTarget, SourceCrawl
 
 # Hooks run inside the transaction after a crawl is recorded, each given the
 # archive and the report (the outbox registers itself here).
 AfterRecord = Callable[[Archive, SourceReport], None]
+
+# Schedules article fetches in the running crawl (the pipeline registers one: monitor.pipeline).
+Follower = Callable[[Source, list[ArticleTarget]], None]
 
 
 def new_run_id() -> str:
@@ -40,13 +43,21 @@ def new_run_id() -> str:
 @dataclass(frozen=True, slots=True)
 class RunContext:
     """Where and how one run records its crawls: the archive, the run's id,
-    the hooks run inside each crawl's transaction, and which sources alert
-    on their first crawl."""
+    the hooks run inside each crawl's transaction, which sources alert
+    on their first crawl, and which follow their items' articles.
+
+    `followers` is filled while a crawl that can fetch articles runs (the
+    pipeline adds one on opening, removes it on closing): after a following
+    source's crawl is recorded, its due articles are handed to the newest.
+    With none (the crawl has ended), they wait in the queue for a later run.
+    """
 
     archive: Archive
     run_id: str
     after_record: tuple[AfterRecord, ...] = ()
     alert_on_first_run: Mapping[str, bool] = field(default_factory=dict)
+    following: Mapping[str, Source] = field(default_factory=dict)
+    followers: list[Follower] = field(default_factory=list)
     filters: Mapping[str, TextFilter] = field(default_factory=dict)  # by source: what its report tells
 
     @classmethod
@@ -56,13 +67,36 @@ class RunContext:
         sources = tuple(sources)
         return cls(archive=archive, run_id=run_id, after_record=after_record,
                    alert_on_first_run={s.name: s.alert_on_first_run for s in sources},
+                   following={s.name: s for s in sources if s.follow},
                    filters={s.name: s.filter for s in sources if s.filter})
 
     def record(self, crawl: SourceCrawl) -> SourceReport:
-        """Record one of the run's crawls (see record_crawl)."""
-        return record_crawl(self.archive, crawl, run_id=self.run_id,
-                            alert_on_first_run=self.alert_on_first_run.get(crawl.source, False),
-                            after_record=self.after_record, text_filter=self.filters.get(crawl.source))
+        """Record one of the run's crawls (see record_crawl); then hand its due articles to the crawl."""
+        source = self.following.get(crawl.source)
+        report = record_crawl(self.archive, crawl, run_id=self.run_id,
+                              alert_on_first_run=self.alert_on_first_run.get(crawl.source, False),
+                              after_record=self.after_record, text_filter=self.filters.get(crawl.source),
+                              follow=source)
+        if source is not None and report.status != FAILED and self.followers:
+            targets = self.articles_due(source)
+            if targets:
+                self.followers[-1](source, targets)
+        return report
+
+    def articles_due(self, source: Source, limit: int | None = None) -> list[ArticleTarget]:
+        """The source's queued articles, oldest first, at most `follow_limit` (or `limit`)."""
+        state = self.archive.crawls.source_id(source.name)
+        if state is None:
+            return []
+        return self.archive.articles.due(state, source.follow_limit if limit is None else limit)
+
+    def record_article(self, fetch: ArticleFetch) -> ArticleFetch:
+        """Record one article fetch in its own transaction (never the listing's)."""
+        source = self.following.get(fetch.source)
+        retries = source.follow_retries if source is not None else Source.follow_retries
+        with self.archive.transaction():
+            self.archive.articles.record_fetch(fetch, run_id=self.run_id, retries=retries)
+        return fetch
 
 
 def record_crawl(
@@ -73,12 +107,17 @@ def record_crawl(
     alert_on_first_run: bool = False,
     after_record: tuple[AfterRecord, ...] = (),
     text_filter: TextFilter | None = None,
+    follow: Source | None = None,
 ) -> SourceReport:
     """Archive one crawl and say what it means.
 
     Every item is archived; `text_filter` (the source's include/exclude)
     only decides which new and updated items the report tells, and so which
     the alert hooks see.  The others are counted in the report's `filtered`.
+
+    With `follow` (a source with `follow = true`), the items it archives for
+    the first time are queued for their articles in the same transaction
+    (and, with `refollow`, the items it saw edited).
     """
     with archive.transaction():
         state = archive.crawls.source_state(crawl.source, crawl.url)
@@ -115,6 +154,10 @@ def record_crawl(
             archive.crawls.add_items(state.id, crawl_id, crawl.finished, verdict.new)
             archive.crawls.update_items(crawl_id, crawl.finished, verdict.updated)
             archive.crawls.mark_seen(state.id, crawl_id, crawl.finished, records)
+            if follow is not None:
+                archive.articles.queue_new(crawl_id, crawl.finished)
+                if follow.refollow and verdict.updated:
+                    archive.articles.queue_items([known.id for known, _ in verdict.updated], crawl.finished, "edited")
             archive.crawls.save_validators(state.id, crawl_id, crawl.url, crawl.validators.get("etag"),
                                            crawl.validators.get("last_modified"))
         elif unchanged and verdict.status == OK:

@@ -47,6 +47,7 @@ def run(
     the next run instead of waiting on receivers.
     """
     from monitor.notify import outbox as notify
+    from monitor.notify.articles import attach_articles
 
     wanted = config.select(list(source_names or ()))
     report = RunReport(run_id=new_run_id(), started=utc_now())
@@ -80,6 +81,8 @@ def run(
         report.sources = [by_name[s.name] for s in wanted]
         if config.feeds_dir:
             _write_feeds(archive, config)
+        # Articles fetched in this crawl go into this run's alerts, before any is sent.
+        attach_articles(archive, config, report.run_id)
         # Every crawl has committed: send what it queued.  Failures stay in the
         # outbox for the next run; they never change the run's exit code.
         if report.interrupted:
@@ -136,8 +139,15 @@ def _crawl_and_record(
     fetched = tuple(s for s in sources if not s.browser)
     processes = worker_count(len(fetched), config.crawl)
 
-    def crawl_here(crawl: CrawlSettings, claim=None, on_start=None) -> list:
+    def reported(item: object) -> None:  # article fetches are items of the crawl too: not sources
+        if on_source and isinstance(item, SourceReport):
+            on_source(item)
+
+    def crawl_here(crawl: CrawlSettings, claim=None, on_start=None, workers_running=None) -> list:
         own = sources if claim is None else rendered
+        # Articles of the sources workers crawl are fetched by this process's crawl
+        # (monitor.record): it stays open while a worker may still send one.
+        keep_open = workers_running if context.following else None
 
         def started() -> None:
             if on_start:
@@ -149,8 +159,8 @@ def _crawl_and_record(
                 reactor.callLater(0, interrupts.install)
 
         try:
-            return crawl_sources(own, crawl, context=context, on_item=on_source, validators=validators,
-                                 claim=claim, on_start=started, browser=config.browser)
+            return crawl_sources(own, crawl, context=context, on_item=reported, validators=validators,
+                                 claim=claim, on_start=started, browser=config.browser, keep_open=keep_open)
         finally:
             if interrupts:
                 interrupts.uninstall()

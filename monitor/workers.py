@@ -89,7 +89,9 @@ def share(crawl: CrawlSettings, workers: int) -> CrawlSettings:
 # belonged to a process killed inside it, and waiting on would hang the run.
 CLAIM_LOCK_TIMEOUT = 10.0
 
-CrawlHere = Callable[[CrawlSettings, Callable[[], "Source | None"], Callable[[], None]], list]
+# crawl_here(settings, claim, on_start, workers_running): workers_running() says whether a
+# worker may still send a crawl (a run following articles keeps its crawl open until then).
+CrawlHere = Callable[[CrawlSettings, Callable[[], "Source | None"], Callable[[], None], Callable[[], bool]], list]
 
 
 def crawl_in_processes(
@@ -129,7 +131,7 @@ def crawl_in_processes(
 
         try:
             try:
-                results = crawl_here(part, shared.take, started)
+                results = crawl_here(part, shared.take, started, workers.running)
             except TidingsError:
                 # One of this process's crawls could not be recorded: as one process
                 # would, record every other crawl before failing.
@@ -221,6 +223,10 @@ class Workers:
         for inbox in self.inboxes:
             reactor.addReader(inbox)
             inbox.listening = True
+
+    def running(self) -> bool:
+        """Whether a worker may still send a crawl (its pipe is open)."""
+        return any(not inbox.closed for inbox in self.inboxes)
 
     def finish(self) -> None:
         """After this process's own crawl: record what the workers still send, until they are done."""

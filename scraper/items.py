@@ -1,9 +1,11 @@
-"""The two kinds of item the listing spider produces.
+"""The kinds of item the listing spider produces.
 
 `Record` is one block of a listing page (one release).  `SourceCrawl` is the
 outcome of crawling one source: every record from every page, or the reason
 the crawl failed.  The archive pipeline takes whole `SourceCrawl`s so a
 source's crawl is recorded in one transaction, never page by page.
+`ArticleFetch` is one fetch of the article an item links to (scraper.follow),
+recorded apart, in a transaction of its own.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import TYPE_CHECKING
 from scraper.text import normalise_space
 
 if TYPE_CHECKING:
+    from scraper.article import Article
     from scraper.selectors import Selectors
 
 
@@ -97,3 +100,32 @@ class SourceCrawl:
     # Why the first page, served over HTTP with no listing in it, looks built by
     # its scripts (scraper.script_built), or None: a hint to render it in a browser.
     script_built: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleTarget:
+    """An item whose article page the spider is to fetch: the archive's item id and its link."""
+
+    item_id: int
+    url: str
+    attempt: int = 1  # 1 for the first try; retries count up
+
+
+@dataclass(slots=True)
+class ArticleFetch:
+    """The outcome of fetching one item's article page (the third kind of item the spider yields).
+
+    `article` is what extraction found (None when nothing was fetched or the
+    response was not a page); `error` a one-line reason when the fetch or
+    the extraction failed (with `article` kept when the page had metadata
+    but no main text).
+    """
+
+    source: str
+    item_id: int
+    requested_url: str
+    fetched: str
+    url: str | None = None  # the final URL, after redirects
+    status: int | None = None
+    article: "Article | None" = None
+    error: str | None = None

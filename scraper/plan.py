@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
+from scraper.items import ArticleTarget
 from scraper.selectors import Selectors
 
 if TYPE_CHECKING:  # Scrapy is imported when a crawl starts (scraper.preload), not with these types
@@ -79,6 +80,14 @@ SourcesLoader = Callable[["BaseSettings", Sequence[str]], Iterable[ListingSource
 
 
 @dataclass(frozen=True, slots=True)
+class FollowJob:
+    """An article to fetch without crawling its listing (`tidings follow`), with the source it belongs to."""
+
+    source: ListingSource
+    target: ArticleTarget
+
+
+@dataclass(frozen=True, slots=True)
 class CrawlPlan:
     """The sources of one crawl, and how to share them and ask for them.
 
@@ -91,6 +100,7 @@ class CrawlPlan:
     sources: tuple[ListingSource, ...] = ()
     claim: Claim | None = None
     validators: PageValidators = field(default_factory=dict)
+    articles: tuple[FollowJob, ...] = ()  # articles to fetch from the start (scraper.follow)
 
 
 class PlanError(ValueError):

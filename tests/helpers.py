@@ -41,17 +41,17 @@ Handler = Callable[[BaseHTTPRequestHandler], None]
 class Site:
     """A switchable local web site (over HTTPS when given a certificate and key)."""
 
-    def __init__(self, cert: tuple[str, str] | None = None) -> None:
+    def __init__(self, cert: tuple[str, str] | None = None, host: str = "127.0.0.1") -> None:
         self.pages: dict[str, Page | Handler] = {}
         self.requests: list[str] = []
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._server = ThreadingHTTPServer((host, 0), self._handler_class())
         self._server.daemon_threads = True
         if cert:
             context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
             context.load_cert_chain(*cert)
             self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
         self.port = self._server.server_address[1]
-        self.base = f"{'https' if cert else 'http'}://127.0.0.1:{self.port}"
+        self.base = f"{'https' if cert else 'http'}://{host}:{self.port}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
 

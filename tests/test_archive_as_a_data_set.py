@@ -150,9 +150,9 @@ def test_metadata_describes_every_table_view_and_column(sample):
     path, _ = sample
     metadata = json.loads((ROOT / "metadata.json").read_text(encoding="utf-8"))["databases"]["tidings"]["tables"]
     db = sqlite_utils.Database(path)
-    for name in TABLES + VIEWS:
+    for name in TABLES + VIEWS + ["articles", "article_queue", "articles_with_item"]:
         assert metadata[name]["description"], name
-    for name in ["sources", "crawls", "items", "item_versions", "sightings"]:
+    for name in ["sources", "crawls", "items", "item_versions", "sightings", "articles", "article_queue"]:
         undocumented = set(db[name].columns_dict) - set(metadata[name]["columns"]) - {"id"}
         assert not undocumented, (name, undocumented)
 

@@ -51,6 +51,14 @@ def test_archive_scaling_benchmark_builds_and_measures_a_tiny_archive(tmp_path):
     assert "| ratio big/empty" in proc.stdout
 
 
+def test_follow_cost_benchmark_measures_both_modes_and_checks_every_article_was_fetched_once(tmp_path):
+    out = tmp_path / "follow.json"
+    proc = bench("bench.follow_cost", "--sources", "3", "--repeats", "1", "--json", str(out), tmp_path=tmp_path)
+    result = json.loads(out.read_text())
+    assert result["sources"] == 3 and set(result["median"]) == {"without", "follow"}
+    assert "| follow |" in proc.stdout and "6 articles with follow" in proc.stdout
+
+
 def test_word_diff_benchmark_runs(tmp_path):
     out = tmp_path / "word_diff.json"
     bench("bench.word_diff", "--sizes", "60,200", "--repeat", "1", "--json", str(out), tmp_path=tmp_path)

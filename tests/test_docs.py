@@ -33,6 +33,7 @@ def schema(tmp_path_factory):
     try:
         rows = db.execute(
             "SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' AND name NOT LIKE 'items_fts_%'"
+            " AND name NOT LIKE 'articles_fts_%'"  # FTS5's shadow tables, as for items_fts
             " AND type IN ('table', 'view', 'index')"
         ).fetchall()
         columns = {name: [r[1] for r in db.execute(f"PRAGMA table_info('{name}')")] for kind, name in rows if kind != "index"}

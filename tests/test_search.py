@@ -19,13 +19,13 @@ def test_results_show_date_source_and_link(db):
     result = tidings("search", "drought OR flood", "--db", str(db))
     assert result.code == 0, result.stderr
     lines = result.stdout.splitlines()
-    # published when known, else the day it was first seen
+    # published when known, else the day it was first seen; then where the query hit
     assert lines == [
-        f"2026-01-08  water  {W3[0]}", f"{'':10}  {'':5}  {W3[2]}",
-        f"2026-01-12  water  {W4[0]}", f"{'':10}  {'':5}  {W4[2]}",
+        f"2026-01-08  water  {W3[0]}  [headline]", f"{'':10}  {'':5}  {W3[2]}",
+        f"2026-01-12  water  {W4[0]}  [headline]", f"{'':10}  {'':5}  {W4[2]}",
     ] or lines == [
-        f"2026-01-12  water  {W4[0]}", f"{'':10}  {'':5}  {W4[2]}",
-        f"2026-01-08  water  {W3[0]}", f"{'':10}  {'':5}  {W3[2]}",
+        f"2026-01-12  water  {W4[0]}  [headline]", f"{'':10}  {'':5}  {W4[2]}",
+        f"2026-01-08  water  {W3[0]}  [headline]", f"{'':10}  {'':5}  {W3[2]}",
     ]
 
 
@@ -44,7 +44,8 @@ def test_json_source_and_limit(db):
     assert result.code == 0, result.stderr
     assert sorted(r["item_id"] for r in result.json) == [1, 7]
     assert set(result.json[0]) == {"item_id", "source", "headline", "summary", "url", "published",
-                                   "first_seen", "last_seen", "versions"}
+                                   "first_seen", "last_seen", "versions", "matched"}
+    assert {r["item_id"]: r["matched"] for r in result.json} == {1: ["headline"], 7: ["headline"]}
     only_air = tidings("search", "water OR wasser", "--db", str(db), "--json", "--source", "air").json
     assert [(r["source"], r["headline"], r["url"]) for r in only_air] == [("air", A3[0], A3[2])]
     assert len(tidings("search", "water OR wasser", "--db", str(db), "--json", "--limit", "1").json) == 1

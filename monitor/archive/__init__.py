@@ -5,12 +5,13 @@
     schema.py      the migrations, and bringing a file up to date
     crawls.py      a source's crawls: what the diff needs, a crawl's writes
     outbox.py      the alert outbox's store (deliveries)
+    articles.py    the articles items link to: the queue to fetch, and each fetch
     overview.py    reads for `tidings status` and the daemon
     queries.py     reads for researchers: export, search, feeds
     history.py     one item's versions (`tidings history`)
 
-`Archive` is an open, up-to-date archive; its stores are `archive.crawls` and
-`archive.outbox`, and the read-only queries are functions taking it.
+`Archive` is an open, up-to-date archive; its stores are `archive.crawls`,
+`archive.outbox` and `archive.articles`, and the read-only queries are functions taking it.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import os
 
 from monitor.archive import schema
+from monitor.archive.articles import ArticleStore
 from monitor.archive.connection import BUSY_TIMEOUT_SECONDS, Connection
 from monitor.archive.crawls import CrawlStore, HealthFacts, KnownItem, SourceState
 from monitor.archive.outbox import Delivery, Outbox
@@ -43,6 +45,7 @@ class Archive(Connection):
                 schema.migrate(self)
         self.crawls = CrawlStore(self)
         self.outbox = Outbox(self)
+        self.articles = ArticleStore(self)
 
     def applied_migrations(self) -> set[int]:
         """The numbers of the migrations this archive has had."""

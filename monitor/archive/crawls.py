@@ -85,6 +85,11 @@ class CrawlStore:
         ).fetchone()
         return SourceState(source_id, items, last[0] if last else None, last[1] if last else None)
 
+    def source_id(self, name: str) -> int | None:
+        """A source's id, None when it was never crawled."""
+        row = self.conn.execute("SELECT id FROM sources WHERE name = ?", (name,)).fetchone()
+        return row[0] if row else None
+
     def known_items(self, source_id: int, keys: Iterable[str]) -> dict[str, KnownItem]:
         """The archived items among `keys`: lookups by index, whatever the archive size."""
         known: dict[str, KnownItem] = {}

@@ -122,6 +122,15 @@ class Outbox:
                 claimed.append(delivery)
         return claimed
 
+    def amend_payload(self, delivery_id: str, payload: str) -> bool:
+        """Replace a delivery's payload while it was never attempted nor leased (call inside
+        transaction()): a retry must send what the first attempt sent."""
+        cur = self.conn.execute(
+            "UPDATE deliveries SET payload = ? WHERE id = ? AND state = ? AND attempts = 0 AND lease_owner IS NULL",
+            (payload, delivery_id, PENDING),
+        )
+        return cur.rowcount == 1
+
     def mark_sent(self, delivery_id: str, now: str) -> None:
         """The receiver accepted it: never send it again."""
         with self.db.transaction():

@@ -201,6 +201,7 @@ class FeedItem:
     # The version before the current one, for an item edited since first seen (else None).
     previous_headline: str | None = None
     previous_summary: str | None = None
+    content: str | None = None  # the full text of its article, when one was fetched
 
 
 def newest_items(archive: Connection, sources: Sequence[str] = (), limit: int = 50) -> list[FeedItem]:
@@ -211,10 +212,12 @@ def newest_items(archive: Connection, sources: Sequence[str] = (), limit: int = 
     """
     where, params = _where(archive, Selection(sources=tuple(sources)))
     previous = "(SELECT v.{} FROM item_versions v WHERE v.item_id = i.id ORDER BY v.id DESC LIMIT 1 OFFSET 1)"
+    content = ("(SELECT a.text FROM articles a WHERE a.item_id = i.id AND a.error IS NULL ORDER BY a.id DESC LIMIT 1)"
+               if archive.has_table("articles") else "NULL")
     sql = (
         "SELECT s.name, s.url, i.key, i.url, i.headline, i.summary, i.published, i.first_seen,"
         " coalesce((SELECT v.seen_at FROM item_versions v WHERE v.item_id = i.id ORDER BY v.id DESC LIMIT 1),"
-        f" i.first_seen), {previous.format('headline')}, {previous.format('summary')}"
+        f" i.first_seen), {previous.format('headline')}, {previous.format('summary')}, {content}"
         " FROM items i JOIN sources s ON s.id = i.source_id" + where
         + " ORDER BY i.first_seen DESC, i.id LIMIT ?"
     )
@@ -222,12 +225,76 @@ def newest_items(archive: Connection, sources: Sequence[str] = (), limit: int = 
 
 
 def search(archive: Connection, query: str, sources: Sequence[str] = (), limit: int = 20) -> list[dict]:
-    """Items matching an FTS5 query, best match first, as ITEM_COLUMNS dicts."""
+    """Items whose headline, summary or article text matches an FTS5 query, best match first,
+    as ITEM_COLUMNS dicts plus `matched`: where it hit ("headline", "summary", "article")."""
     check_search(archive, query)
     where, params = _where(archive, Selection(sources=tuple(sources)))
+    articles = archive.has_table("articles_fts")
+    hits = "SELECT rowid AS item_id, rank FROM items_fts WHERE items_fts MATCH ?"
+    hit_params = [query]
+    if articles:  # archives from before migration 13 have no articles
+        hits += (" UNION ALL SELECT a.item_id, articles_fts.rank FROM articles_fts"
+                 " JOIN articles a ON a.id = articles_fts.rowid WHERE articles_fts MATCH ?")
+        hit_params.append(query)
     sql = (
-        ITEM_SELECT + " FROM items_fts JOIN items i ON i.id = items_fts.rowid JOIN sources s ON s.id = i.source_id"
-        + (where + " AND" if where else " WHERE") + " items_fts MATCH ?"
-        " ORDER BY items_fts.rank, i.first_seen DESC LIMIT ?"
+        f"WITH hits AS ({hits}) " + ITEM_SELECT
+        + " FROM (SELECT item_id, min(rank) AS rank FROM hits GROUP BY item_id) h"
+        " JOIN items i ON i.id = h.item_id JOIN sources s ON s.id = i.source_id"
+        + where + " ORDER BY h.rank, i.first_seen DESC LIMIT ?"
     )
-    return [dict(zip(ITEM_COLUMNS, row)) for row in _stream(archive, sql, [*params, query, limit], query=query)]
+    found = [dict(zip(ITEM_COLUMNS, row)) for row in _stream(archive, sql, [*hit_params, *params, limit], query=query)]
+    places = _matched(archive, query, [r["item_id"] for r in found], articles)
+    for row in found:
+        row["matched"] = places.get(row["item_id"], [])
+    return found
+
+
+MATCHED_FIELDS = ("headline", "summary", "article")
+
+
+def _matched(archive: Connection, query: str, item_ids: list[int], articles: bool) -> dict[int, list[str]]:
+    """Where the query hits each item: its headline, its summary, its article (title or text)."""
+    if not item_ids:
+        return {}
+    marks = ",".join("?" * len(item_ids))
+    hit: dict[int, set[str]] = {}
+    checks = [(column, f"SELECT rowid FROM items_fts WHERE items_fts MATCH ? AND rowid IN ({marks})",
+               f"{column} : ({query})") for column in ("headline", "summary")]
+    if articles:
+        checks.append(("article", "SELECT DISTINCT a.item_id FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid"
+                                  f" WHERE articles_fts MATCH ? AND a.item_id IN ({marks})", query))
+    for field, sql, text in checks:
+        for (item_id,) in _stream(archive, sql, [text, *item_ids], query=query):
+            hit.setdefault(item_id, set()).add(field)
+    # A query whose words are split between headline and summary matches neither alone: say both.
+    listing = _stream(archive, f"SELECT rowid FROM items_fts WHERE items_fts MATCH ? AND rowid IN ({marks})",
+                      [query, *item_ids], query=query)
+    for (item_id,) in listing:
+        if not hit.get(item_id, set()) & {"headline", "summary"}:
+            hit.setdefault(item_id, set()).update(("headline", "summary"))
+    return {item_id: [f for f in MATCHED_FIELDS if f in fields] for item_id, fields in hit.items()}
+
+
+# --- articles: export columns ---------------------------------------------------------
+
+# What `tidings export --articles` adds to each item: its last successful
+# article (else its last failed fetch, with the error), prefixed article_.
+ARTICLE_COLUMNS = ("article_url", "article_status", "article_fetched", "article_title", "article_author",
+                   "article_published", "article_published_origin", "article_language", "article_description",
+                   "article_site_name", "article_tags", "article_excerpt", "article_text", "article_content_hash",
+                   "article_error")
+_ARTICLE_SELECT = ", ".join(f"a.{c.removeprefix('article_')}" for c in ARTICLE_COLUMNS)
+
+
+def item_rows_with_articles(archive: Connection, selection: Selection) -> Iterator[tuple]:
+    """ITEM_COLUMNS + ARTICLE_COLUMNS per item (article columns null when never followed)."""
+    where, params = _where(archive, selection)
+    if not archive.has_table("articles"):
+        sql = ITEM_SELECT + "".join(", NULL" for _ in ARTICLE_COLUMNS) + " FROM items i JOIN sources s ON s.id = i.source_id"
+        return _stream(archive, sql + where + ORDER, params)
+    sql = (
+        ITEM_SELECT + ", " + _ARTICLE_SELECT + " FROM items i JOIN sources s ON s.id = i.source_id"
+        " LEFT JOIN articles a ON a.id = (SELECT b.id FROM articles b WHERE b.item_id = i.id"
+        " ORDER BY b.error IS NULL DESC, b.id DESC LIMIT 1)" + where + ORDER
+    )
+    return _stream(archive, sql, params)

@@ -339,6 +339,70 @@ def _v12(db: sqlite3.Connection) -> None:
     )
 
 
+
+def _v13(db: sqlite3.Connection) -> None:
+    """articles: one row per article fetch (full text, metadata, or the error), full-text indexed; article_queue: items whose article is still to fetch"""
+    db.execute(
+        """CREATE TABLE articles (
+            id INTEGER PRIMARY KEY,
+            item_id INTEGER NOT NULL REFERENCES items(id),
+            run_id TEXT,
+            requested_url TEXT NOT NULL,
+            url TEXT,
+            status INTEGER,
+            fetched TEXT NOT NULL,
+            title TEXT,
+            author TEXT,
+            published TEXT,
+            published_origin TEXT,
+            language TEXT,
+            language_origin TEXT,
+            description TEXT,
+            site_name TEXT,
+            tags TEXT,
+            categories TEXT,
+            excerpt TEXT,
+            text TEXT,
+            content_hash TEXT,
+            error TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX articles_item ON articles (item_id, id)")
+    db.execute("CREATE INDEX articles_run ON articles (run_id)")
+    db.execute(
+        """CREATE TABLE article_queue (
+            item_id INTEGER PRIMARY KEY REFERENCES items(id),
+            source_id INTEGER NOT NULL REFERENCES sources(id),
+            queued TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX article_queue_source ON article_queue (source_id, queued, item_id)")
+    # The articles' title and text, searchable like the items' headline and
+    # summary (same layout: FTS5 over the table as external content).
+    db.execute('CREATE VIRTUAL TABLE articles_fts USING FTS5 (title, text, content="articles")')
+    db.execute(
+        """CREATE TRIGGER articles_ai AFTER INSERT ON articles BEGIN
+  INSERT INTO articles_fts (rowid, title, text) VALUES (new.rowid, new.title, new.text);
+END"""
+    )
+    db.execute(
+        """CREATE TRIGGER articles_ad AFTER DELETE ON articles BEGIN
+  INSERT INTO articles_fts (articles_fts, rowid, title, text) VALUES('delete', old.rowid, old.title, old.text);
+END"""
+    )
+    db.execute(
+        """CREATE VIEW articles_with_item AS
+        SELECT articles.id AS article_id, articles.item_id, sources.name AS source, items.headline,
+               items.url AS item_url, items.published AS listing_published, articles.url, articles.status,
+               articles.fetched, articles.title, articles.author, articles.published, articles.published_origin,
+               articles.language, articles.excerpt, articles.text, articles.content_hash, articles.error
+        FROM articles JOIN items ON items.id = articles.item_id JOIN sources ON sources.id = items.source_id"""
+    )
+
+
 # Each feature that needs tables adds its own numbered migration here.
-MIGRATIONS = {1: _v1, 2: _v2, 4: _v4, 5: _v5, 6: _v6, 7: _v7, 8: _v8, 9: _v9, 10: _v10, 11: _v11, 12: _v12}
+MIGRATIONS = {1: _v1, 2: _v2, 4: _v4, 5: _v5, 6: _v6, 7: _v7, 8: _v8, 9: _v9, 10: _v10, 11: _v11, 12: _v12, 13: _v13}
 SCHEMA_VERSION = max(MIGRATIONS)

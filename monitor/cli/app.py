@@ -1,6 +1,7 @@
 """The `tidings` command group: expected errors become one line and an exit code.
 
 The commands live by job in monitor.cli.crawling (run, schedule, preview),
+monitor.cli.following (follow),
 monitor.cli.reading (status, export, feed, search, history), monitor.cli.editing
 (add, remove) and monitor.cli.alerts (notify); nothing here decides what a crawl means.
 """
@@ -15,6 +16,7 @@ from monitor import __version__
 from monitor.cli.alerts import notify
 from monitor.cli.crawling import preview, run, schedule
 from monitor.cli.editing import add, remove
+from monitor.cli.following import follow
 from monitor.cli.reading import export, feed, history, search, status
 from monitor.errors import TidingsError
 
@@ -39,7 +41,7 @@ def cli() -> None:
     """Tidings watches news listing pages and reports new items."""
 
 
-for _command in (run, schedule, preview, add, remove, status, export, feed, search, history, notify):
+for _command in (run, schedule, preview, follow, add, remove, status, export, feed, search, history, notify):
     cli.add_command(_command)
 
 

@@ -112,7 +112,9 @@ class _QuietLibraries(logging.Filter):
     """Scrapy and Twisted report every fault themselves; Tidings reports each
     once, in its summary.  A handler filter, since Scrapy resets logger levels."""
 
-    LIBRARIES = ("scrapy", "twisted", "py.warnings", "asyncio", "filelock", "apscheduler")
+    # trafilatura and htmldate log "discarding data" / "empty HTML tree" for article pages
+    # without main text; the article row records that as its error.
+    LIBRARIES = ("scrapy", "twisted", "py.warnings", "asyncio", "filelock", "apscheduler", "trafilatura", "htmldate")
 
     def __init__(self, verbose: int):
         super().__init__()

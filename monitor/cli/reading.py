@@ -88,13 +88,16 @@ def _output(path: Path | None, mode: str = "w"):
 @click.option("--until", metavar="DATE", help="Items first seen on or before DATE (a date includes the whole day).")
 @click.option("--search", "query", metavar="QUERY", help="Only items matching this full-text query (SQLite FTS5).")
 @click.option("--versions", is_flag=True, help="One row per version of each item instead of one per item.")
+@click.option("--articles", is_flag=True,
+              help="Add each item's article (text, author, date, language...; columns article_*).")
 @click.option("--bom", is_flag=True, help="CSV: start with a UTF-8 byte-order mark (for older Excel).")
 @click.option("--raw-csv", is_flag=True,
               help="CSV: keep cells starting with = + - @ tab or CR as they are (default: prefixed with ').")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write to FILE (replaced only when complete) instead of stdout.")
 @logging_options
-def export(config_path, db_path, fmt, source_names, since, until, query, versions, bom, raw_csv, output) -> None:
+def export(config_path, db_path, fmt, source_names, since, until, query, versions, articles, bom, raw_csv,
+           output) -> None:
     """Export archived items (or every version of them), streaming."""
     from monitor.archive import Archive
     from monitor.export import export as export_rows
@@ -106,6 +109,8 @@ def export(config_path, db_path, fmt, source_names, since, until, query, version
         fmt = suffix if suffix in ("csv", "json", "ndjson") else "csv"
     if bom and fmt != "csv":
         raise UsageError("--bom applies to --format csv only")
+    if articles and versions:
+        raise UsageError("--articles and --versions cannot be combined (articles belong to items, not versions)")
     if raw_csv and fmt != "csv":
         raise UsageError("--raw-csv applies to --format csv only")
     selection = Selection(
@@ -115,7 +120,7 @@ def export(config_path, db_path, fmt, source_names, since, until, query, version
         search=query,
     )
     with Archive(archive_file(db_path), readonly=True) as archive, _output(output) as out:
-        export_rows(archive, out, fmt, selection, versions=versions, bom=bom, raw_csv=raw_csv)
+        export_rows(archive, out, fmt, selection, versions=versions, bom=bom, raw_csv=raw_csv, articles=articles)
 
 
 @click.command()
@@ -167,7 +172,8 @@ def search(query, config_path, db_path, source_names, limit, as_json) -> None:
     width = max(len(item["source"]) for item in results)  # one column per field, whatever the names
     for item in results:
         day = (item["published"] or item["first_seen"])[:10]
-        click.echo(f"{day:<10}  {item['source']:<{width}}  {item['headline']}")
+        where = f"  [{', '.join(item['matched'])}]" if item.get("matched") else ""
+        click.echo(f"{day:<10}  {item['source']:<{width}}  {item['headline']}{where}")
         click.echo(f"{'':<10}  {'':<{width}}  {item['url'] or '(no link)'}")
 
 

@@ -106,6 +106,11 @@ class Source:
         return BrowserSteps(wait_for=self.wait_for or self.item, scroll=self.scroll, click=self.click,
                             click_times=self.click_times,
                             timeout=self.browser_timeout if self.browser_timeout is not None else self.timeout)
+    # Articles (monitor/follow.py): fetch the page each newly archived item links to.
+    follow: bool = False
+    follow_limit: int = 50  # article fetches per source per run; the rest wait for later runs
+    refollow: bool = False  # fetch an edited item's article again
+    follow_retries: int = 3  # attempts per article before giving up (`tidings follow --retry-failed` tries again)
 
     @property
     def filter(self) -> TextFilter:

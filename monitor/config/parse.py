@@ -197,6 +197,10 @@ SOURCE_KEYS: dict[str, Validator] = {
     "click": _element_selector,
     "click_times": positive_int,
     "browser_timeout": positive_number,
+    "follow": boolean,
+    "follow_limit": positive_int,
+    "refollow": boolean,
+    "follow_retries": positive_int,
     "include": patterns,
     "exclude": patterns,
 }

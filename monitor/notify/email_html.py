@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 from monitor.changes import edit, render_html as diff_html
 from monitor.human_dates import human_date
-from monitor.notify.payload import footer, health_lines, subject
+from monitor.notify.payload import article_line, footer, health_lines, subject
 
 FONT = "-apple-system,BlinkMacSystemFont,'Segoe UI',Roboto,Helvetica,Arial,sans-serif"
 INK, MUTED, RULE, LINK = "#1f2328", "#59636e", "#d1d9e0", "#0b5cad"
@@ -78,7 +78,7 @@ def _header(payload: dict, title: str) -> str:
 
 
 def _item(item: dict, zone: tzinfo) -> str:
-    """One item's card: badge, headline link (diffed when edited), date, summary."""
+    """One item's card: badge, headline link (diffed when edited), date, summary, article excerpt."""
     e = html.escape
     change = item.get("change", "new")
     label, colour, background = BADGES.get(change, BADGES["new"])
@@ -108,6 +108,10 @@ def _item(item: dict, zone: tzinfo) -> str:
         parts.append(f'<p style="margin:0 0 8px;font-size:13px;color:{MUTED};">{" · ".join(meta)}</p>')
     if summary:
         parts.append(f'<p style="margin:8px 0 0;font-size:15px;line-height:1.55;color:{INK};">{summary}</p>')
+    article = article_line(item)
+    if article:
+        parts.append(f'<blockquote style="margin:10px 0 0;padding:0 0 0 12px;border-left:3px solid {RULE};'
+                     f'font-size:14px;line-height:1.5;color:{MUTED};">{e(article)}</blockquote>')
     parts.append("</td></tr>")
     return "".join(parts)
 

@@ -25,6 +25,19 @@ def item_json(record: Record, change: str, previous: ItemText | None = None) -> 
     return {**record.as_json(), "change": change, "previous": previous.as_json() if previous else None}
 
 
+# What an alert carries of an item's article (`items[].article`); `text` only
+# for notifiers with include_article = true.
+ARTICLE_FIELDS = ("url", "title", "author", "published", "language", "excerpt")
+
+
+def article_json(article: dict, *, full_text: bool) -> dict:
+    """An archived article (its `articles` row) as alerts carry it."""
+    shown = {name: article.get(name) for name in ARTICLE_FIELDS}
+    if full_text:
+        shown["text"] = article.get("text")
+    return shown
+
+
 def document(kind: str, *, source: str | None, source_url: str | None, run_id: str | None,
              items: list[dict] | None = None, health: dict | None = None) -> dict:
     """One alert, in the documented webhook schema; its `id` is new, for receivers to deduplicate by."""
@@ -87,7 +100,7 @@ def render_text(payload: dict, zone: tzinfo = timezone.utc) -> str:
 
 
 def _item_lines(item: dict, zone: tzinfo) -> list[str]:
-    """One item as text: label and headline, link, date, then the summary's paragraphs."""
+    """One item as text: label and headline, link, date, the summary's paragraphs, then its article's excerpt."""
     previous = item.get("previous")
     if previous:
         headline, paragraphs = render_plain_lines(edit(previous, item))
@@ -103,7 +116,22 @@ def _item_lines(item: dict, zone: tzinfo) -> list[str]:
         lines.append(f"  Published {human_date(item['published'], zone)}")
     for paragraph in paragraphs:
         lines.extend(["", f"  {paragraph}"])
+    article = article_line(item)
+    if article:
+        lines.extend(["", f"  {article}"])
     return lines
+
+
+def _language(article: dict) -> str:
+    return f" ({article['language']})" if article.get("language") else ""
+
+
+def article_line(item: dict) -> str | None:
+    """What an item's alert says of its article: the excerpt, with the language when known."""
+    article = item.get("article") or {}
+    if not article.get("excerpt"):
+        return None
+    return f"Article{_language(article)}: {article['excerpt']}"
 
 
 def _paragraphs(summary: str | None) -> list[str]:

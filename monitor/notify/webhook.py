@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from monitor.notify.base import DeliveryError, Notifier, connection_error, exactly_one
-from monitor.validators import env_name, http_url
+from monitor.validators import boolean, env_name, http_url
 
 SIGNATURE_HEADER = "X-Tidings-Signature"
 _RESERVED = {"content-type", "content-length", "host", SIGNATURE_HEADER.lower()}
@@ -66,6 +66,8 @@ class WebhookNotifier(Notifier):
         "url_env": env_name,
         "secret_env": env_name,
         "headers": _headers,
+        # Carry each followed article's full text (`items[].article.text`), not only its excerpt.
+        "include_article": boolean,
     }
 
     @classmethod

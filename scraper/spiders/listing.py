@@ -26,7 +26,8 @@ from scraper.browser_steps import browser_meta
 from scraper.encoding import decode_html
 from scraper.errors import describe_failure, refused_refresh, too_large
 from scraper.extract import Extraction, extract
-from scraper.items import SourceCrawl, utc_now
+from scraper.follow import article_request, articles_due, failed_article, fetched_article, warm_up
+from scraper.items import ArticleTarget, SourceCrawl, utc_now
 from scraper.plan import CrawlPlan, ListingSource, PlanError, crawl_plan, renders_in_browser
 from scraper.script_built import looks_script_built
 from scraper.selectors import SelectorError, Selectors
@@ -59,11 +60,17 @@ class ListingSpider(scrapy.Spider):
             # (a usage error, as `tidings` says it) before anything is fetched.
             print(f"scrapy crawl {cls.name}: error: {exc}", file=sys.stderr)
             raise SystemExit(2) from None
-        if any(renders_in_browser(source) for source in spider.plan.sources):
+        sources = (*spider.plan.sources, *(job.source for job in spider.plan.articles))
+        if any(renders_in_browser(source) for source in sources):
             use_browser(crawler.settings)  # settings are not frozen yet; a claim never hands out a browser source
+        crawler.signals.connect(spider.follow, signal=articles_due)
         return spider
 
     async def start(self):
+        if self.plan.articles:  # `tidings follow`: articles only
+            warm_up()
+        for job in self.plan.articles:
+            yield self.article_request(job.source, job.target)
         # This process's own sources (all, or with `claim` those only it may crawl: rendered
         # in its browser): Scrapy takes them all at once.
         for source in self.plan.sources:
@@ -153,6 +160,23 @@ class ListingSpider(scrapy.Spider):
             yield self.page_request(source, crawl, result.next_page)
         else:
             yield _finish(crawl)
+
+    # --- articles (scraper.follow) -------------------------------------------------
+
+    def follow(self, source: ListingSource, targets: list[ArticleTarget], **_) -> None:
+        """`articles_due`: fetch these items' articles in this crawl."""
+        warm_up()
+        for target in targets:
+            self.crawler.engine.crawl(self.article_request(source, target))
+
+    def article_request(self, source: ListingSource, target: ArticleTarget) -> scrapy.Request:
+        return article_request(source, target, callback=self.parse_article, errback=self.article_failed)
+
+    def parse_article(self, response: Response):
+        yield fetched_article(response)
+
+    def article_failed(self, failure: Failure):
+        yield failed_article(failure, max_bytes=self.crawler.settings.getint("DOWNLOAD_MAXSIZE"))
 
     def page_failed(self, failure: Failure):
         request = failure.request
