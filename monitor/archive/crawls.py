@@ -103,11 +103,13 @@ class CrawlStore:
         (If-None-Match / If-Modified-Since) instead of fetching every page whole.
         """
         rows = self.conn.execute(
-            "SELECT sources.name, pages.url, pages.etag, pages.last_modified, pages.crawl_id"
-            " FROM pages JOIN sources ON sources.id = pages.source_id"
+            "SELECT sources.name, pages.url, pages.etag, pages.last_modified, pages.crawl_id, crawls.started"
+            " FROM pages JOIN sources ON sources.id = pages.source_id LEFT JOIN crawls ON crawls.id = pages.crawl_id"
         ).fetchall()
-        return {name: {"url": url, "etag": etag, "last_modified": modified, "crawl_id": crawl}
-                for name, url, etag, modified, crawl in rows}
+        # "fetched": when the page was read, so a Last-Modified of that very
+        # second (a weak validator, stored by older versions) is not asked with.
+        return {name: {"url": url, "etag": etag, "last_modified": modified, "crawl_id": crawl, "fetched": fetched}
+                for name, url, etag, modified, crawl, fetched in rows}
 
     def health_facts(self, crawl_id: int) -> HealthFacts:
         """How long the source of this crawl has been failing (or had been, before it)."""
