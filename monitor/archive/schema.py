@@ -280,6 +280,14 @@ def _v8(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE crawls ADD COLUMN detected_item TEXT")
 
 
+def _v9(db: sqlite3.Connection) -> None:
+    """deliveries.first_attempt: give_up_after counts from a delivery's first attempt, not from when it was queued"""
+    db.execute("ALTER TABLE deliveries ADD COLUMN first_attempt TEXT")
+    # Deliveries tried before this migration: their first try is not known;
+    # counting from when they were queued is what they were promised.
+    db.execute("UPDATE deliveries SET first_attempt = created WHERE attempts > 0")
+
+
 # Each feature that needs tables adds its own numbered migration here.
-MIGRATIONS = {1: _v1, 2: _v2, 4: _v4, 5: _v5, 6: _v6, 7: _v7, 8: _v8}
+MIGRATIONS = {1: _v1, 2: _v2, 4: _v4, 5: _v5, 6: _v6, 7: _v7, 8: _v8, 9: _v9}
 SCHEMA_VERSION = max(MIGRATIONS)

@@ -177,7 +177,10 @@ def _deliver(archive: Archive, config: Config, rows: list[Delivery]) -> Delivery
     for row in rows:
         notifier = notifiers.get(row.notifier)
         give_up = notifier.give_up_after if notifier else config.alerts.give_up_after
-        if now - _parse(row.created) >= timedelta(seconds=give_up):
+        # The age that counts runs from the first attempt: an alert queued by a
+        # run killed before sending, then Tidings down for days, is still tried.
+        since = row.first_attempt or (row.created if notifier is None else None)
+        if since is not None and now - _parse(since) >= timedelta(seconds=give_up):
             reason = row.last_error or "never attempted"
             archive.outbox.mark_failed(row.id, f"gave up after {_age(give_up)}: {reason}", next_attempt=to_timestamp(now), dead=True, counts=False)
             stats.dead += 1
@@ -202,6 +205,7 @@ def _deliver(archive: Archive, config: Config, rows: list[Delivery]) -> Delivery
     for thread in threads:
         thread.start()
     attempts = {row.id: row.attempts for row in claimed}
+    first_tries: dict[str, datetime] = {}  # of this pass's deliveries, when first tried
     by_id = {row.id: row for row in claimed}
     try:
         while any(t.is_alive() for t in threads) or not events.empty():
@@ -209,7 +213,7 @@ def _deliver(archive: Archive, config: Config, rows: list[Delivery]) -> Delivery
                 event = events.get(timeout=0.1)
             except queue.Empty:
                 continue
-            _record(archive, notifiers, by_id, attempts, event, stats)
+            _record(archive, notifiers, by_id, attempts, first_tries, event, stats)
     finally:
         archive.outbox.release(owner)
     for name, error in stats.errors.items():
@@ -264,7 +268,8 @@ def _send_with_retries(notifier: Notifier, row: Delivery, emit, budget: list[flo
     return None
 
 
-def _record(archive: Archive, notifiers: dict, by_id: dict, attempts: dict, event, stats: DeliveryStats) -> None:
+def _record(archive: Archive, notifiers: dict, by_id: dict, attempts: dict, first_tries: dict, event,
+            stats: DeliveryStats) -> None:
     outcome, delivery_id, error, final = event
     row = by_id[delivery_id]
     now = _now()
@@ -275,10 +280,15 @@ def _record(archive: Archive, notifiers: dict, by_id: dict, attempts: dict, even
     counts = outcome == "failed"
     attempts[delivery_id] += counts
     notifier = notifiers[row.notifier]
-    # Dead only after the pass's last try: a retry in flight might still succeed.
-    dead = final and now - _parse(row.created) >= timedelta(seconds=notifier.give_up_after)
+    if counts:
+        first_tries.setdefault(delivery_id, _parse(row.first_attempt) if row.first_attempt else now)
+    first = first_tries.get(delivery_id)
+    # Dead only after the pass's last try (a retry in flight might still
+    # succeed), and never before a first attempt: a deferred one was not tried.
+    dead = final and first is not None and now - first >= timedelta(seconds=notifier.give_up_after)
     wait = min(BACKOFF_BASE * 2 ** max(attempts[delivery_id] - 1, 0), BACKOFF_MAX)
-    archive.outbox.mark_failed(delivery_id, error, next_attempt=to_timestamp(now + timedelta(seconds=wait)), dead=dead, counts=counts)
+    archive.outbox.mark_failed(delivery_id, error, next_attempt=to_timestamp(now + timedelta(seconds=wait)), dead=dead,
+                               counts=counts, tried_at=to_timestamp(now))
     if final:
         if dead:
             stats.dead += 1
