@@ -105,8 +105,8 @@ class Outbox:
               is_free: Callable[[str], bool]) -> list[Delivery]:
         """Lease pending deliveries to `owner`, so two processes never send the same one at once.
 
-        A lease held by another owner blocks only while it lasts and while
-        `is_free(owner)` says that owner is still alive.
+        A lease held by another owner blocks while it lasts, unless
+        `is_free(owner)` says that owner has ended (monitor.locks.sender_alive).
         """
         claimed = []
         with self.db.transaction():
@@ -145,6 +145,12 @@ class Outbox:
                 (1 if counts else 0, error, next_attempt, counts and tried_at is not None, tried_at,
                  dead, DEAD, delivery_id, PENDING),
             )
+
+    def renew(self, owner: str, until: str) -> None:
+        """Extend `owner`'s leases (it is still sending)."""
+        with self.db.transaction():
+            self.conn.execute("UPDATE deliveries SET lease_until = ? WHERE lease_owner = ? AND state = ?",
+                              (until, owner, PENDING))
 
     def release(self, owner: str) -> None:
         """Give up `owner`'s leases (a pass is over), so any process may send what is left."""

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import queue
 import threading
 import time
@@ -27,6 +26,7 @@ from datetime import datetime, timedelta, timezone
 
 from monitor.archive import Archive, Delivery, HealthFacts
 from monitor.config import Config, NotifierConfig
+from monitor.locks import SenderToken, sender_alive
 from monitor.notify.base import DeliveryError, Notifier
 from monitor.notify.payload import document, item_json, test_document
 from monitor.record import AfterRecord
@@ -43,7 +43,10 @@ RETRY_BUDGET = 5.0  # seconds of pauses one notifier may spend in one pass
 # Between passes (the scheduler's retries), the wait doubles from 30 s up to 1 h.
 BACKOFF_BASE = 30.0
 BACKOFF_MAX = 3600.0
+# A lease lasts this long unless renewed (while its sender works), and ends at
+# once when its sender dies (monitor.locks.SenderToken).
 LEASE = timedelta(minutes=15)
+RENEW_EVERY = 60.0  # seconds
 
 
 @dataclass
@@ -191,8 +194,25 @@ def _deliver(archive: Archive, config: Config, rows: list[Delivery]) -> Delivery
             stats.failed += 1
         else:
             ready.append(row)
-    owner = str(os.getpid())
-    claimed = archive.outbox.claim([r.id for r in ready], owner, to_timestamp(now + LEASE), to_timestamp(now), _owner_gone)
+    if ready:
+        with SenderToken(archive.path) as token:
+            _send_claimed(archive, notifiers, ready, token.token, stats)
+    for name, error in stats.errors.items():
+        log.warning("%s: could not deliver every alert (will retry): %s", name, error)
+    return stats
+
+
+def _send_claimed(archive: Archive, notifiers: dict, ready: list[Delivery], owner: str, stats: DeliveryStats) -> None:
+    """Lease `ready` to `owner`, send what was leased, record each outcome, release.
+
+    A lease held by a live sender (its SenderToken's lock is held, in
+    whatever PID namespace it runs) is never taken; it is renewed while this
+    pass sends, and lapses at once when its sender dies.
+    """
+    now = _now()
+    db_path = archive.path
+    claimed = archive.outbox.claim([r.id for r in ready], owner, to_timestamp(now + LEASE), to_timestamp(now),
+                                   lambda other: not sender_alive(db_path, other))
     groups: dict[str, list[Delivery]] = {}
     for row in claimed:
         groups.setdefault(row.notifier, []).append(row)
@@ -207,8 +227,12 @@ def _deliver(archive: Archive, config: Config, rows: list[Delivery]) -> Delivery
     attempts = {row.id: row.attempts for row in claimed}
     first_tries: dict[str, datetime] = {}  # of this pass's deliveries, when first tried
     by_id = {row.id: row for row in claimed}
+    renewed = time.monotonic()
     try:
         while any(t.is_alive() for t in threads) or not events.empty():
+            if time.monotonic() - renewed > RENEW_EVERY:
+                archive.outbox.renew(owner, to_timestamp(_now() + LEASE))
+                renewed = time.monotonic()
             try:
                 event = events.get(timeout=0.1)
             except queue.Empty:
@@ -216,9 +240,6 @@ def _deliver(archive: Archive, config: Config, rows: list[Delivery]) -> Delivery
             _record(archive, notifiers, by_id, attempts, first_tries, event, stats)
     finally:
         archive.outbox.release(owner)
-    for name, error in stats.errors.items():
-        log.warning("%s: could not deliver every alert (will retry): %s", name, error)
-    return stats
 
 
 def _sender(notifier: NotifierConfig) -> Notifier:
@@ -297,23 +318,6 @@ def _record(archive: Archive, notifiers: dict, by_id: dict, attempts: dict, firs
             stats.failed += 1
             if counts:  # a deferred one repeats the error of the one that was tried
                 stats.errors[row.notifier] = error
-
-
-def _owner_gone(owner: str) -> bool:
-    """Whether a lease's owner (a process id on this machine) has ended."""
-    try:
-        pid = int(owner)
-    except ValueError:
-        return True
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
 
 
 def _now() -> datetime:
