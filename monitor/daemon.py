@@ -134,6 +134,7 @@ class Daemon:
             load_config(self.config_path)  # raises the usual one-line error
             raise
         config = config_from_bytes(data, self.config_path).require_sources()
+        _check_schedules(config)
         candidate = self.snapshot.with_name(self.snapshot.name + ".new")
         candidate.write_bytes(data)
         os.replace(candidate, self.snapshot)  # a child starting now reads the old or the new file, whole
@@ -149,12 +150,29 @@ class Daemon:
 
     def reload(self) -> None:
         """Re-read the config; a broken file keeps the running schedule."""
+        old, old_bytes = self.config, self.snapshot.read_bytes()
         try:
             config = self._load()
         except ConfigError as exc:
             log.error("reload failed, keeping the previous configuration: %s", exc)
             return
+        except Exception as exc:  # noqa: BLE001 - a bad reload must never end the daemon
+            log.error("reload failed, keeping the previous configuration: %s: %s", exc.__class__.__name__, exc)
+            return
+        try:
+            self._apply(config)
+        except Exception as exc:  # noqa: BLE001
+            log.error("reload failed, keeping the previous configuration: %s: %s", exc.__class__.__name__, exc)
+            self._restore(old, old_bytes)
+            return
         log.info("configuration reloaded from %s", self.config_path)
+
+    def _restore(self, config: Config, data: bytes) -> None:
+        """Go back to `config` (its file `data` for the children, its jobs) after a reload failed half-way."""
+        candidate = self.snapshot.with_name(self.snapshot.name + ".new")
+        candidate.write_bytes(data)
+        os.replace(candidate, self.snapshot)
+        self.config = config
         self._apply(config)
 
     def _apply(self, config: Config, *, first: bool = False) -> None:
@@ -307,6 +325,21 @@ class Daemon:
             for name, child in self._children.items():
                 log.warning("%s: crawl still running at shutdown; killed", name)
                 _kill_group(child)
+
+
+def _check_schedules(config: Config) -> None:
+    """Work out every schedule's next run now, so a value that validates but
+    cannot be scheduled is a config error here, never a dead daemon later."""
+    now = datetime.now(timezone.utc)
+    for source in config.sources:
+        if not source.schedule:
+            continue
+        try:
+            schedule = parse_schedule(source.schedule)
+            schedule.trigger(config.tzinfo)
+            schedule.next_after(now, config.tzinfo)
+        except (ValueError, OverflowError) as exc:
+            raise ConfigError(f"{config.path}: source {source.name!r}: key 'schedule': {exc}") from None
 
 
 def _kill_group(child: subprocess.Popen) -> None:
