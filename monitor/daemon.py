@@ -25,15 +25,14 @@ into one at start) and writes a failed crawl when it had to kill one.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
 import random
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from datetime import datetime, timezone
@@ -47,11 +46,12 @@ from monitor.archive import Archive
 from monitor.archive.overview import last_starts
 from monitor.children import die_with_parent
 from monitor.config import CONFIG_BASE_ENV, Config, Source, config_from_bytes, load_config
-from monitor.errors import ConfigError, TidingsError
+from monitor.errors import ArchiveError, ConfigError, TidingsError
 from monitor.notify import outbox as notify
 from monitor.record import new_run_id, record_crawl
 from monitor.statuses import PROBLEM_STATUSES
 from monitor.schedule import parse_schedule, random_delay
+from monitor.signals import SignalLatch
 from scraper.items import SourceCrawl, utc_now
 
 log = logging.getLogger("tidings.schedule")
@@ -70,15 +70,17 @@ class Daemon:
         self.stop_timeout = stop_timeout
         # Children read a snapshot of the config as validated at start or at the
         # last SIGHUP, so a half-edited file never breaks the running schedule.
-        self._snapshot_dir = Path(tempfile.mkdtemp(prefix="tidings-schedule-"))
+        # It lives next to the archive under a name fixed by the config's path,
+        # so a killed daemon leaves no temporary folder: the next start reuses it.
+        self._snapshot_dir = Path(f"{self.db_path}.locks") / f"schedule-{_path_digest(self.config_path)}"
+        try:
+            self._snapshot_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ArchiveError(f"{self._snapshot_dir}: cannot create the config snapshot's folder: {exc.strerror or exc}") from None
         # Relative paths in the snapshot (feeds_dir) stay relative to the real file.
         self._child_env = {**os.environ, CONFIG_BASE_ENV: str(self.config_path.resolve().parent)}
         self.snapshot = self._snapshot_dir / self.config_path.name
-        try:
-            self.config = self._load()
-        except BaseException:
-            shutil.rmtree(self._snapshot_dir, ignore_errors=True)
-            raise
+        self.config = self._load()
         self._children: dict[str, subprocess.Popen] = {}
         self._lock = threading.Lock()  # guards _children against shutdown
         self._stopping = threading.Event()
@@ -99,12 +101,19 @@ class Daemon:
 
     # --- the main loop ----------------------------------------------------
 
-    def serve(self) -> int:
-        """Run until SIGTERM or SIGINT; SIGHUP reloads the config.  Returns the exit code."""
-        previous = {sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)}
+    def serve(self, latch: SignalLatch | None = None) -> int:
+        """Run until SIGTERM or SIGINT; SIGHUP reloads the config.  Returns the exit code.
+
+        `latch`: handlers installed before the daemon was built; signals it
+        held (sent while starting) are acted on now.
+        """
+        latch = latch or SignalLatch((signal.SIGTERM, signal.SIGINT, signal.SIGHUP))
+        latch.hand_over(self._on_signal)
         try:
             with Archive(self.db_path):  # create or migrate it once, before any child races to
                 pass
+            if self._stopping.is_set():
+                return 0  # stopped while starting: nothing was scheduled (the finally cleans up)
             self.scheduler.start()
             self._apply(self.config, first=True)
             log.info("tidings schedule started (pid %d): config %s, archive %s",
@@ -120,9 +129,7 @@ class Daemon:
                     self.reload()
         finally:
             self._shutdown()
-            shutil.rmtree(self._snapshot_dir, ignore_errors=True)
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
+            latch.restore()
         log.info("tidings schedule stopped")
         return 0
 
@@ -325,6 +332,10 @@ class Daemon:
             for name, child in self._children.items():
                 log.warning("%s: crawl still running at shutdown; killed", name)
                 _kill_group(child)
+
+
+def _path_digest(path: Path) -> str:
+    return hashlib.sha256(str(path.resolve()).encode("utf-8", "surrogateescape")).hexdigest()[:16]
 
 
 def _check_schedules(config: Config) -> None:

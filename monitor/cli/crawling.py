@@ -75,13 +75,19 @@ def schedule(config_path, db_path, workers, stop_timeout) -> None:
 
     SIGHUP reloads the configuration.  Logs one line per run per source.
     """
+    import signal
+
+    from monitor.signals import SignalLatch
+
+    # First, before anything slow: a signal while starting is held, never fatal.
+    latch = SignalLatch((signal.SIGTERM, signal.SIGINT, signal.SIGHUP))
     from monitor.daemon import Daemon
 
     tidings_log = logging.getLogger("tidings")
     if tidings_log.getEffectiveLevel() > logging.INFO:
         tidings_log.setLevel(logging.INFO)  # a service logs every run, not only problems
     daemon = Daemon(config_file(config_path), archive_file(db_path), workers=workers, stop_timeout=stop_timeout)
-    sys.exit(daemon.serve())
+    sys.exit(daemon.serve(latch))
 
 
 @click.command()
