@@ -47,6 +47,11 @@ def migrate(db: Connection) -> None:
         )
     for number in sorted(set(MIGRATIONS) - applied):
         with db.transaction():
+            # Another process opening the archive at the same moment may have
+            # applied it since we looked: look again under the write lock.
+            if number in applied_migrations(db):
+                applied.add(number)
+                continue
             MIGRATIONS[number](db.conn)
             db.conn.executemany(
                 "INSERT INTO meta (key, value) VALUES (?, ?) "
