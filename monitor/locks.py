@@ -39,16 +39,24 @@ class SourceLocks:
 
     def acquire(self, sources: Iterable[T], wait: float) -> tuple[list[T], list[T]]:
         """Lock each source (anything with a `.name`), waiting up to `wait`
-        seconds for those another process holds.  Returns (locked, busy)."""
-        sources = list(sources)
-        busy = [s for s in sources if not self._try(s.name)]
-        deadline = time.monotonic() + wait
-        while busy and time.monotonic() < deadline:
-            time.sleep(min(POLL_SECONDS, max(0.0, deadline - time.monotonic())))
-            busy = [s for s in busy if not self._try(s.name)]
-        return [s for s in sources if s not in busy], busy
+        seconds in all for those another process holds.  Returns (locked, busy).
 
-    def _try(self, name: str) -> bool:
+        Locks are taken one by one in one global order (by name), each waited
+        for before the next is tried: two runs never each hold part of the
+        other's sources while waiting for the rest (hold and wait), so of
+        overlapping runs one always gets every lock and the others wait only
+        while sources are really being crawled.
+        """
+        sources = list(sources)
+        deadline = time.monotonic() + wait
+        busy = []
+        for source in sorted(sources, key=lambda s: s.name):
+            if not self._take(source.name, deadline):
+                busy.append(source)
+        return [s for s in sources if s not in busy], [s for s in sources if s in busy]
+
+    def _take(self, name: str, deadline: float) -> bool:
+        """Lock one source, waiting until `deadline` while another process holds it."""
         if name in self._held:
             return True
         path = self.dir / f"{name}.lock"
@@ -57,16 +65,21 @@ class SourceLocks:
             fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as exc:
             raise ArchiveError(f"{path}: cannot create the source's lock file: {exc.strerror or exc}") from None
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
-            return False
-        except OSError as exc:
-            os.close(fd)
-            raise ArchiveError(f"{path}: cannot lock: {exc.strerror or exc}") from None
-        self._held[name] = fd
-        return True
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    os.close(fd)
+                    return False
+                time.sleep(min(POLL_SECONDS, left))
+                continue
+            except OSError as exc:
+                os.close(fd)
+                raise ArchiveError(f"{path}: cannot lock: {exc.strerror or exc}") from None
+            self._held[name] = fd
+            return True
 
     def release_all(self) -> None:
         for fd in self._held.values():
