@@ -19,6 +19,7 @@ from monitor.errors import TidingsError
 from monitor.locks import SourceLocks
 from monitor.record import RunContext, new_run_id
 from monitor.report import RunReport, SourceReport
+from monitor.signals import stop_requested
 from monitor.statuses import SKIPPED
 from scraper.items import SourceCrawl, utc_now
 
@@ -42,30 +43,34 @@ def run(
 
         feeds.prepare_feeds_dir(config.feeds_dir)  # a bad feeds_dir fails before crawling
     hooks = notify.alert_hooks(config)
-    with Archive(db_path) as archive, SourceLocks(db_path) as locks:
-        # Alerts an earlier run could not deliver (receiver down, crash) go first.
-        notify.deliver_pending(archive, config, due_only=False)
-        # A source another process is crawling (cron and the daemon) is skipped, never crawled twice.
-        sources, busy = locks.acquire(wanted, wait=config.crawl.lock_wait)
-        context = RunContext(archive=archive, run_id=report.run_id, after_record=hooks,
-                             alert_on_first_run={s.name: s.alert_on_first_run for s in sources})
-        sources, unrenderable = _browser_ready(sources, config, report.started, context, on_source)
-        reports = [] if not sources else _crawl_and_record(sources, config, context, on_source=on_source)
-        reports += unrenderable
-        by_name = {r.name: r for r in reports if isinstance(r, SourceReport)}
-        by_name.update((s.name, skipped_report(s, config.crawl.lock_wait)) for s in busy)
-        for source in sources:
-            if source.name not in by_name:
-                # The crawl engine stopped before this source finished: say so, never stay silent.
-                unfinished = SourceCrawl(source.name, source.url, report.started, utc_now(),
-                                         error="the crawl ended before this source finished")
-                by_name[source.name] = context.record(unfinished)
-        report.sources = [by_name[s.name] for s in wanted]
-        if config.feeds_dir:
-            _write_feeds(archive, config)
-        # Every crawl has committed: send what it queued.  Failures stay in the
-        # outbox for the next run; they never change the run's exit code.
-        notify.deliver_run(archive, config, report.run_id)
+    with Archive(db_path) as archive:
+        with SourceLocks(db_path) as locks:
+            # A source another process is crawling (cron and the daemon) is skipped, never crawled twice.
+            sources, busy = locks.acquire(wanted, wait=config.crawl.lock_wait)
+            context = RunContext(archive=archive, run_id=report.run_id, after_record=hooks,
+                                 alert_on_first_run={s.name: s.alert_on_first_run for s in sources})
+            sources, unrenderable = _browser_ready(sources, config, report.started, context, on_source)
+            reports = [] if not sources else _crawl_and_record(sources, config, context, on_source=on_source)
+            reports += unrenderable
+            by_name = {r.name: r for r in reports if isinstance(r, SourceReport)}
+            by_name.update((s.name, skipped_report(s, config.crawl.lock_wait)) for s in busy)
+            for source in sources:
+                if source.name not in by_name:
+                    # The crawl engine stopped before this source finished: say so, never stay silent.
+                    unfinished = SourceCrawl(source.name, source.url, report.started, utc_now(),
+                                             error="the crawl ended before this source finished")
+                    by_name[source.name] = context.record(unfinished)
+            report.sources = [by_name[s.name] for s in wanted]
+            if config.feeds_dir:
+                _write_feeds(archive, config)
+        # Every crawl has committed and no source lock is held: send what this
+        # run queued, and what earlier runs could not deliver (receiver down,
+        # crash), after crawling so a slow receiver never delays or fails a
+        # crawl.  Each send is bounded by its notifier's timeout; SIGTERM or
+        # SIGINT stops sending at once (the rest stays in the outbox).
+        # Failures never change the run's exit code.
+        with stop_requested() as stop:
+            notify.deliver_pending(archive, config, due_only=False, stop=stop)
     report.finished = utc_now()
     return report
 

@@ -11,7 +11,9 @@ handler takes over, which then acts on it.
 from __future__ import annotations
 
 import signal
-from typing import Callable, Iterable
+import threading
+from contextlib import contextmanager
+from typing import Callable, Iterable, Iterator
 
 Handler = Callable[[int, object], None]
 
@@ -41,3 +43,21 @@ class SignalLatch:
         """Put back the handlers that were there before."""
         for sig, previous in self._previous.items():
             signal.signal(sig, previous)
+
+
+@contextmanager
+def stop_requested(signals: Iterable[int] = (signal.SIGTERM, signal.SIGINT)) -> Iterator[threading.Event]:
+    """An Event set when one of `signals` arrives while inside the `with`:
+    work that can stop early (sending alerts) checks it and ends promptly.
+    Outside the main thread no handler can be installed; the Event then never
+    fires."""
+    stop = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield stop
+        return
+    previous = {sig: signal.signal(sig, lambda signum, frame: stop.set()) for sig in signals}
+    try:
+        yield stop
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

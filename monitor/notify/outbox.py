@@ -2,9 +2,10 @@
 
 `enqueue` runs inside a crawl's transaction (as a `record_crawl` hook), so a
 source's new items and the alerts about them commit together or not at all.
-Sending happens after the commit, by `deliver_run` (this run's alerts) and
-`deliver_pending` (everything still pending, at the start of every run and
-between scheduler ticks).  A delivery is marked sent only once the receiver
+Sending happens after the commit, by `deliver_pending` (everything still
+pending: after every run's crawls, with no source lock held, and between
+scheduler ticks).  Each send is bounded as a whole by its notifier's
+`timeout` (Notifier.deliver).  A delivery is marked sent only once the receiver
 accepted it, so a crash between storing and sending loses nothing; a crash
 after the receiver accepted but before the mark means the same `id` is sent
 again (at least once per id; receivers deduplicate by id).
@@ -133,19 +134,15 @@ def _health_document(archive: Archive, notifier: NotifierConfig, report: SourceR
 
 # --- sending (after the commit) ----------------------------------------------------
 
-def deliver_pending(archive: Archive, config: Config, *, due_only: bool) -> DeliveryStats:
+def deliver_pending(archive: Archive, config: Config, *, due_only: bool, stop: threading.Event | None = None) -> DeliveryStats:
     """Send every pending delivery (due_only: only those whose backoff has passed).
 
-    `tidings run` calls this at its start with due_only=False; the scheduler
-    between ticks with due_only=True.
+    `tidings run` calls this after its crawls with due_only=False; the
+    scheduler between ticks with due_only=True.  Setting `stop` ends the pass
+    at once: what was not sent stays pending.
     """
     rows = archive.outbox.pending(due_by=to_timestamp(_now()) if due_only else None)
-    return _deliver(archive, config, rows)
-
-
-def deliver_run(archive: Archive, config: Config, run_id: str) -> DeliveryStats:
-    """Send the deliveries this run queued."""
-    return _deliver(archive, config, archive.outbox.pending(run_id=run_id))
+    return _deliver(archive, config, rows, stop)
 
 
 def send_test(config: Config, name: str | None = None) -> list[tuple[NotifierConfig, str | None]]:
@@ -155,7 +152,7 @@ def send_test(config: Config, name: str | None = None) -> list[tuple[NotifierCon
 
     def attempt(notifier: NotifierConfig) -> None:
         try:
-            _sender(notifier).send(test_document())
+            _sender(notifier).deliver(test_document())
             outcomes[notifier.name] = None
         except DeliveryError as exc:
             outcomes[notifier.name] = str(exc)
@@ -170,7 +167,7 @@ def send_test(config: Config, name: str | None = None) -> list[tuple[NotifierCon
     return [(n, outcomes.get(n.name, "no result")) for n in notifiers]
 
 
-def _deliver(archive: Archive, config: Config, rows: list[Delivery]) -> DeliveryStats:
+def _deliver(archive: Archive, config: Config, rows: list[Delivery], stop: threading.Event | None = None) -> DeliveryStats:
     stats = DeliveryStats()
     if not rows:
         return stats
@@ -196,13 +193,14 @@ def _deliver(archive: Archive, config: Config, rows: list[Delivery]) -> Delivery
             ready.append(row)
     if ready:
         with SenderToken(archive.path) as token:
-            _send_claimed(archive, notifiers, ready, token.token, stats)
+            _send_claimed(archive, notifiers, ready, token.token, stats, stop or threading.Event())
     for name, error in stats.errors.items():
         log.warning("%s: could not deliver every alert (will retry): %s", name, error)
     return stats
 
 
-def _send_claimed(archive: Archive, notifiers: dict, ready: list[Delivery], owner: str, stats: DeliveryStats) -> None:
+def _send_claimed(archive: Archive, notifiers: dict, ready: list[Delivery], owner: str, stats: DeliveryStats,
+                  stop: threading.Event) -> None:
     """Lease `ready` to `owner`, send what was leased, record each outcome, release.
 
     A lease held by a live sender (its SenderToken's lock is held, in
@@ -230,6 +228,11 @@ def _send_claimed(archive: Archive, notifiers: dict, ready: list[Delivery], owne
     renewed = time.monotonic()
     try:
         while any(t.is_alive() for t in threads) or not events.empty():
+            if stop.is_set():
+                # Asked to stop: the sending threads are left to end with the
+                # process; their deliveries stay pending (leases released below).
+                log.warning("stopped while sending alerts: the rest stay in the outbox for the next run")
+                break
             if time.monotonic() - renewed > RENEW_EVERY:
                 archive.outbox.renew(owner, to_timestamp(_now() + LEASE))
                 renewed = time.monotonic()
@@ -270,7 +273,7 @@ def _send_with_retries(notifier: Notifier, row: Delivery, emit, budget: list[flo
     payload = json.loads(row.payload)
     for attempt in range(1 + len(IN_RUN_BACKOFF)):
         try:
-            notifier.send(payload)
+            notifier.deliver(payload)
         except DeliveryError as exc:
             pause = IN_RUN_BACKOFF[attempt] if attempt < len(IN_RUN_BACKOFF) else None
             final = not exc.retry_now or pause is None or pause > budget[0]
