@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from monitor.archive.connection import Connection
-from monitor.statuses import GOOD_STATUSES, sql_list
+from monitor.statuses import GOOD_STATUSES, SUSPECT, TURNOVER_REASON, sql_list
 from scraper.items import Record
 
 GOOD = sql_list(GOOD_STATUSES)
@@ -43,6 +43,9 @@ class SourceState:
     # source's selectors are configured): a new crawl whose detection picked
     # another region is judged against it.
     last_good_detected: str | None = None
+    # Crawls in a row, just before this one, that were suspect because nothing
+    # on the page was seen before (monitor.diff._turnover).
+    turnover_streak: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +83,36 @@ class CrawlStore:
             "AND items_seen IS NOT NULL ORDER BY id DESC LIMIT 1",
             (source_id,),
         ).fetchone()
-        return SourceState(source_id, items, last[0] if last else None, last[1] if last else None)
+        recent = self.conn.execute(
+            "SELECT status, error FROM crawls WHERE source_id = ? ORDER BY id DESC LIMIT 10", (source_id,)
+        ).fetchall()
+        streak = 0
+        for status, error in recent:
+            if status != SUSPECT or not (error or "").startswith(TURNOVER_REASON + " "):
+                break
+            streak += 1
+        return SourceState(source_id, items, last[0] if last else None, last[1] if last else None, streak)
+
+    def known_by_headline(self, source_id: int, headlines: Iterable[str]) -> dict[str, KnownItem]:
+        """Archived items with these headlines (the most recently seen one per
+        headline), to recognise an item that moved to a new link."""
+        found: dict[str, KnownItem] = {}
+        headlines = list(dict.fromkeys(headlines))
+        for start in range(0, len(headlines), 500):
+            chunk = headlines[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for row in self.conn.execute(
+                f"SELECT id, key, headline, summary, published FROM items WHERE source_id = ? AND headline IN ({marks})"
+                " ORDER BY last_seen",
+                (source_id, *chunk),
+            ):
+                found[row[2]] = KnownItem(*row)
+        return found
+
+    def move_items(self, moves: Iterable[tuple[KnownItem, Record]]) -> None:
+        """Give known items the link (and so the key) they were found under now."""
+        self.conn.executemany("UPDATE items SET key = ?, url = ? WHERE id = ?",
+                              [(record.key, record.url, item.id) for item, record in moves])
 
     def known_items(self, source_id: int, keys: Iterable[str]) -> dict[str, KnownItem]:
         """The archived items among `keys`: lookups by index, whatever the archive size."""
