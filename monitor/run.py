@@ -15,12 +15,12 @@ from typing import Callable, Iterable
 from monitor.archive import Archive
 from monitor.config import BrowserSettings, Config, CrawlSettings, Source
 from monitor.crawl import check_browser, crawl_sources
-from monitor.errors import TidingsError
+from monitor.errors import RecordingFailed, RunFailed, TidingsError
 from monitor.locks import SourceLocks
 from monitor.record import RunContext, new_run_id
 from monitor.report import RunReport, SourceReport
 from monitor.signals import stop_requested
-from monitor.statuses import SKIPPED
+from monitor.statuses import FAILED, SKIPPED
 from scraper.items import SourceCrawl, utc_now
 
 log = logging.getLogger("tidings.run")
@@ -50,17 +50,30 @@ def run(
             context = RunContext(archive=archive, run_id=report.run_id, after_record=hooks,
                                  alert_on_first_run={s.name: s.alert_on_first_run for s in sources})
             sources, unrenderable = _browser_ready(sources, config, report.started, context, on_source)
-            reports = [] if not sources else _crawl_and_record(sources, config, context, on_source=on_source)
+            failure: RecordingFailed | None = None
+            try:
+                reports = [] if not sources else _crawl_and_record(sources, config, context, on_source=on_source)
+            except RecordingFailed as exc:  # a full disk part-way: what committed is still reported
+                failure, reports = exc, exc.committed
             reports += unrenderable
             by_name = {r.name: r for r in reports if isinstance(r, SourceReport)}
             by_name.update((s.name, skipped_report(s, config.crawl.lock_wait)) for s in busy)
             for source in sources:
-                if source.name not in by_name:
-                    # The crawl engine stopped before this source finished: say so, never stay silent.
-                    unfinished = SourceCrawl(source.name, source.url, report.started, utc_now(),
-                                             error="the crawl ended before this source finished")
-                    by_name[source.name] = context.record(unfinished)
+                if source.name in by_name:
+                    continue
+                if failure is not None:
+                    by_name[source.name] = SourceReport(source.name, source.url, FAILED, 0,
+                                                        error=f"not recorded: {failure}", run_id=report.run_id)
+                    continue
+                # The crawl engine stopped before this source finished: say so, never stay silent.
+                unfinished = SourceCrawl(source.name, source.url, report.started, utc_now(),
+                                         error="the crawl ended before this source finished")
+                by_name[source.name] = context.record(unfinished)
             report.sources = [by_name[s.name] for s in wanted]
+            if failure is not None:
+                # Alerts of what committed stay in the outbox for the next run.
+                report.finished = utc_now()
+                raise RunFailed(str(failure), report)
             if config.feeds_dir:
                 _write_feeds(archive, config)
         # Every crawl has committed and no source lock is held: send what this
@@ -128,15 +141,25 @@ def _crawl_and_record(
     if processes <= 1:
         return crawl_here(config.crawl)
     from_workers: list = []
+    failures: list[TidingsError] = []
 
     def record(crawl: SourceCrawl) -> None:
-        recorded = context.record(crawl)
+        try:
+            recorded = context.record(crawl)
+        except TidingsError as exc:  # a full disk: the crawls recorded so far are still reported
+            failures.append(exc)
+            return
         from_workers.append(recorded)
         if on_source:
             on_source(recorded)
 
-    here = crawl_in_processes(fetched, config.crawl, processes, crawl_here=crawl_here, on_crawl=record,
-                              validators=validators)
+    try:
+        here = crawl_in_processes(fetched, config.crawl, processes, crawl_here=crawl_here, on_crawl=record,
+                                  validators=validators)
+    except RecordingFailed as exc:
+        raise RecordingFailed(str(exc), exc.committed + from_workers) from None
+    if failures:
+        raise RecordingFailed(str(failures[0]), here + from_workers)
     return here + from_workers
 
 

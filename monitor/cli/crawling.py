@@ -13,7 +13,7 @@ from monitor.cli.options import (
     archive_file, config_file, config_named, config_option, db_option, logging_options,
 )
 from monitor.config import DEFAULT_CONFIG, Source, load_config
-from monitor.errors import ConfigError, TidingsError
+from monitor.errors import ConfigError, RunFailed, TidingsError
 from scraper.selectors import SELECTOR_KEYS
 
 
@@ -31,21 +31,31 @@ def run(config_path, db_path, source_names, as_json, quiet) -> None:
     suspect; 2: usage, configuration or archive error.
     """
     from monitor import run as run_module
-    from monitor.report import render_text
-    from monitor.statuses import SKIPPED
 
     config = load_config(config_file(config_path)).require_sources()
     wanted = config.select(source_names)  # unknown names are config errors before anything runs
     quiet = quiet or not sys.stdout.isatty()
     progress = _progress_printer(len(wanted)) if sys.stderr.isatty() and not as_json else None
-    report = run_module.run(config, archive_file(db_path), source_names, on_source=progress)
+    try:
+        report = run_module.run(config, archive_file(db_path), source_names, on_source=progress)
+    except RunFailed as exc:
+        # Part-way: what was committed is reported all the same (exit code 2, the error on stderr).
+        _show(exc.report, as_json, quiet)
+        raise
+    _show(report, as_json, quiet)
+    sys.exit(report.exit_code)
+
+
+def _show(report, as_json: bool, quiet: bool) -> None:
+    from monitor.report import render_text
+    from monitor.statuses import SKIPPED
+
     for skipped in (s for s in report.sources if s.status == SKIPPED):
         click.echo(f"tidings: {skipped.name}: {skipped.error}", err=True)
     if as_json:
         click.echo(report.dumps())
     elif not quiet or report.worth_telling:
         click.echo(render_text(report))
-    sys.exit(report.exit_code)
 
 
 def _progress_printer(total: int):
