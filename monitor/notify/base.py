@@ -103,7 +103,7 @@ class Notifier:
 
     def timed_out(self) -> DeliveryError:
         """The error of a send that did not complete within `timeout`."""
-        return DeliveryError(f"no complete answer from {self.receiver()} within {self.timeout:g} s",
+        return DeliveryError(f"no answer from {self.receiver()} within {self.timeout:g} s",
                              retry_now=False, unreachable=True)
 
     def receiver(self) -> str:
