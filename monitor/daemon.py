@@ -73,10 +73,6 @@ class Daemon:
         # It lives next to the archive under a name fixed by the config's path,
         # so a killed daemon leaves no temporary folder: the next start reuses it.
         self._snapshot_dir = Path(f"{self.db_path}.locks") / f"schedule-{_path_digest(self.config_path)}"
-        try:
-            self._snapshot_dir.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise ArchiveError(f"{self._snapshot_dir}: cannot create the config snapshot's folder: {exc.strerror or exc}") from None
         # Relative paths in the snapshot (feeds_dir) stay relative to the real file.
         self._child_env = {**os.environ, CONFIG_BASE_ENV: str(self.config_path.resolve().parent)}
         self.snapshot = self._snapshot_dir / self.config_path.name
@@ -142,6 +138,10 @@ class Daemon:
             raise
         config = config_from_bytes(data, self.config_path).require_sources()
         _check_schedules(config)
+        try:  # only now: a config error at start leaves nothing behind
+            self._snapshot_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ArchiveError(f"{self._snapshot_dir}: cannot create the config snapshot's folder: {exc.strerror or exc}") from None
         candidate = self.snapshot.with_name(self.snapshot.name + ".new")
         candidate.write_bytes(data)
         os.replace(candidate, self.snapshot)  # a child starting now reads the old or the new file, whole
@@ -157,7 +157,11 @@ class Daemon:
 
     def reload(self) -> None:
         """Re-read the config; a broken file keeps the running schedule."""
-        old, old_bytes = self.config, self.snapshot.read_bytes()
+        old = self.config
+        try:
+            old_bytes: bytes | None = self.snapshot.read_bytes()
+        except OSError:  # the snapshot was removed under us: a reload writes it anew
+            old_bytes = None
         try:
             config = self._load()
         except ConfigError as exc:
@@ -174,11 +178,12 @@ class Daemon:
             return
         log.info("configuration reloaded from %s", self.config_path)
 
-    def _restore(self, config: Config, data: bytes) -> None:
+    def _restore(self, config: Config, data: bytes | None) -> None:
         """Go back to `config` (its file `data` for the children, its jobs) after a reload failed half-way."""
-        candidate = self.snapshot.with_name(self.snapshot.name + ".new")
-        candidate.write_bytes(data)
-        os.replace(candidate, self.snapshot)
+        if data is not None:
+            candidate = self.snapshot.with_name(self.snapshot.name + ".new")
+            candidate.write_bytes(data)
+            os.replace(candidate, self.snapshot)
         self.config = config
         self._apply(config)
 
