@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from conftest import ROOT
+from tests.helpers import ROOT
 from monitor.config import parse_config
 from monitor.errors import ConfigError
 

@@ -12,10 +12,9 @@ import signal
 
 import pytest
 
-from conftest import tidings, write_config
-from pages import DRUPAL_SOURCE, Listing
-from conftest import Page
-from test_schedule import crawls, daemons, source, wait_for  # noqa: F401 - daemons is a fixture
+from tests.helpers import Page, tidings, write_config
+from tests.pages import Listing
+from tests.test_schedule import crawls, daemons, source, wait_for  # noqa: F401 - daemons is a fixture
 
 GOOD = '[[source]]\nname = "a"\nurl = "http://127.0.0.1:9/news"\nitem = "li"\nheadline = "h2"\n'
 HOOK = '\n[[notify]]\ntype = "webhook"\nname = "hook"\nurl = "http://127.0.0.1:9/in"\n'

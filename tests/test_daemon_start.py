@@ -13,9 +13,9 @@ import threading
 import time
 from pathlib import Path
 
-from conftest import ROOT, Page, write_config
-from pages import Listing
-from test_schedule import crawls, source, wait_for
+from tests.helpers import ROOT, Page, write_config
+from tests.pages import Listing
+from tests.test_schedule import crawls, source, wait_for
 
 
 def _caught(pid: int) -> set[int]:

@@ -17,7 +17,7 @@ import sys
 import pytest
 
 from tests.alert_receivers import Receiver, wait_for
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 from tests.pages import extra_item, seed_items
 from tests.test_alerts import notify_table, rows, setup, show
 

@@ -22,9 +22,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, Page, write_config
-from pages import DRUPAL_SOURCE, Listing, extra_item, seed_items
-from test_archive_faults import try_mount
+from tests.helpers import ROOT, Page, write_config
+from tests.pages import DRUPAL_SOURCE, Listing, extra_item, seed_items
+from tests.test_archive_faults import try_mount
 
 NAMES = ("alpha", "bravo", "charlie")
 

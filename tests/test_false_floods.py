@@ -7,8 +7,8 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import replace
 
-from conftest import Page, tidings, write_config
-from pages import Listing, extra_item, seed_items
+from tests.helpers import Page, tidings, write_config
+from tests.pages import Listing, extra_item, seed_items
 
 MOST_READ = [
     "How the new tram line will change your commute",

@@ -14,7 +14,7 @@ import sys
 import time
 
 from tests.alert_receivers import Receiver, wait_for
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 from tests.pages import extra_item, seed_items
 from tests.test_alerts import rows, setup, show, webhook
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from conftest import Page, tidings, write_config
+from tests.helpers import Page, tidings, write_config
 
 STORIES = [
     ("pr-4", "Minister opens new water treatment plant in the north"),

@@ -19,7 +19,7 @@ import time
 import pytest
 
 from tests.alert_receivers import wait_for
-from tests.conftest import ROOT, tidings
+from tests.helpers import ROOT, tidings
 from tests.pages import extra_item, seed_items
 from tests.test_alerts import notify_table, rows, setup, show
 

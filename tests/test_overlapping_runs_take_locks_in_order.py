@@ -17,8 +17,8 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import ROOT, Page, write_config
-from pages import DRUPAL_SOURCE, Listing
+from tests.helpers import ROOT, Page, write_config
+from tests.pages import DRUPAL_SOURCE, Listing
 
 NAMES = ("alpha", "bravo", "charlie", "delta")
 LOCK_WAIT = 20

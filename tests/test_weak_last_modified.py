@@ -10,8 +10,8 @@ from __future__ import annotations
 import time
 from email.utils import formatdate, parsedate_to_datetime
 
-from conftest import tidings, write_config
-from pages import DRUPAL_SOURCE, Listing, extra_item, seed_items
+from tests.helpers import tidings, write_config
+from tests.pages import DRUPAL_SOURCE, Listing, extra_item, seed_items
 
 
 class SecondResolutionPage:
