@@ -116,14 +116,17 @@ def _moved(fresh: list[Record], by_headline: dict[str, KnownItem], keys: set[str
 
 
 def _turnover(count: int, new: int, state: SourceState) -> str | None:
-    """Suspicion of a page where nothing was seen before: a "back soon" page
-    with a "most read" list, another list in the listing's place.
+    """Suspicion of a shorter page where nothing was seen before: a "back
+    soon" page with a "most read" list, another list in the listing's place.
+    (A page as long as before, all new, is a busy listing that moved on.)
 
     Trusted once the same has been seen TURNOVER_TRUSTED_AFTER crawls in a row
     (the site really replaced every item), so it never stays suspect forever.
     """
     previous = state.last_good_items_seen or 0
     if not state.items or previous < TURNOVER_MIN or count < TURNOVER_MIN or new < count:
+        return None
+    if count >= previous:  # a full page of new items: a busy listing that moved on between two crawls
         return None
     if state.turnover_streak + 1 >= TURNOVER_TRUSTED_AFTER:
         return None

@@ -166,3 +166,10 @@ def test_a_story_now_told_apart_by_its_anchor_keeps_its_identity():
     verdict = judge([anchored, *[rec(n) for n in range(1, 10)]], known(*[rec(n) for n in range(1, 10)]), TEN,
                     by_headline=by_headline(bare))
     assert verdict.new == [] and [r.url for _, r in verdict.moved] == ["https://e.org/press#pr-1"]
+
+
+def test_a_full_page_of_new_items_is_a_busy_listing_not_suspect():
+    """As many items as the last good crawl, all new: the listing moved on between two crawls."""
+    busy = [Record("src", f"Fresh {n}", "", f"https://e.org/f/{n}", None, n) for n in range(10)]
+    verdict = judge(busy, {}, TEN)
+    assert verdict.status == "ok" and len(verdict.new) == 10
