@@ -18,7 +18,7 @@ from monitor.config.model import (
 )
 from monitor.errors import ConfigError
 from monitor.validators import (
-    Validator, boolean, duration, name, non_negative_number, positive_int,
+    Validator, boolean, duration, name, non_negative_int, non_negative_number, positive_int,
     positive_number, str_list, string, web_url, whole_number,
 )
 from scraper.selectors import SELECTOR_KEYS
