@@ -14,7 +14,7 @@ Run it in its own process (`python -m bench.site --sources 1000`); it prints
 its base URL on stdout.  Control and counters, for the benchmark scripts:
 
     GET /__bench/round?n=R&k=K   render round R (R*K new items per page)
-    GET /__bench/stats           {"requests": .., "200": .., "304": .., "paths": ..}
+    GET /__bench/stats           {"requests": .., "200": .., "304": .., "paths": .., "min_per_page": ..}
     GET /__bench/reset           zero the counters
 """
 
@@ -214,8 +214,10 @@ class Server:
             self.paths = {}
         elif path != "/__bench/stats":
             return _plain(404, b"unknown control")
+        pages = [self.paths.get(path, 0) for path in self.pages.bodies]  # every listing, asked or not
         body = json.dumps({**self.stats, "paths": len(self.paths),
-                           "max_per_path": max(self.paths.values(), default=0)}).encode()
+                           "max_per_path": max(self.paths.values(), default=0),
+                           "min_per_page": min(pages, default=0), "max_per_page": max(pages, default=0)}).encode()
         return _plain(200, body, "application/json")
 
 

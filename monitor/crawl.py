@@ -15,9 +15,9 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from monitor.config import BrowserSettings, CrawlSettings, Source, load_config
-from monitor.errors import RecordingFailed, TidingsError
+from monitor.errors import ArchiveError, ConfigError, RecordingFailed, TidingsError
 from monitor.record import RunContext
-from scraper.plan import PLAN_SETTING, CrawlPlan, PageValidators
+from scraper.plan import PLAN_SETTING, CrawlPlan, PageValidators, PlanError
 
 if TYPE_CHECKING:
     from scrapy.settings import BaseSettings, Settings
@@ -35,14 +35,7 @@ def scrapy_settings(crawl: CrawlSettings, *, record: bool = True, browser: Brows
     settings.setmodule("scraper.settings", priority="project")
     settings.setdict(
         {
-            "CONCURRENT_REQUESTS": crawl.concurrency,
-            "CONCURRENT_REQUESTS_PER_DOMAIN": crawl.per_domain,
-            "DOWNLOAD_DELAY": crawl.delay,
-            "AUTOTHROTTLE_ENABLED": crawl.autothrottle,
-            "AUTOTHROTTLE_START_DELAY": max(crawl.delay, 0.1),
-            "USER_AGENT": crawl.effective_user_agent,
-            "ROBOTSTXT_OBEY": crawl.obey_robots,
-            "DOWNLOAD_MAXSIZE": crawl.max_bytes,
+            **crawl_overrides(crawl),
             # Tidings' CLI sets up logging (monitor.cli.setup_logging), not Scrapy.
             "LOG_INSTALL_ROOT_HANDLER": False,
         },
@@ -54,6 +47,40 @@ def scrapy_settings(crawl: CrawlSettings, *, record: bool = True, browser: Brows
     if not record:
         settings.set("ITEM_PIPELINES", {}, priority="cmdline")
     return settings
+
+
+def crawl_overrides(crawl: CrawlSettings) -> dict:
+    """The Scrapy settings the [crawl] table decides, for `tidings run` and `scrapy crawl` alike."""
+    return {
+        "CONCURRENT_REQUESTS": crawl.concurrency,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": crawl.per_domain,
+        "DOWNLOAD_DELAY": crawl.delay,
+        "AUTOTHROTTLE_ENABLED": crawl.autothrottle,
+        "AUTOTHROTTLE_START_DELAY": max(crawl.delay, 0.1),
+        "USER_AGENT": crawl.effective_user_agent,
+        "ROBOTSTXT_OBEY": crawl.obey_robots,
+        "DOWNLOAD_MAXSIZE": crawl.max_bytes,
+    }
+
+
+class ConfiguredCrawlSettings:
+    """A Scrapy add-on (ADDONS in scraper.settings): under `scrapy crawl listing`,
+    the [crawl] table of the configuration TIDINGS_CONFIG names, over the
+    project's defaults, as `tidings run` applies it (`-s NAME=VALUE` still wins).
+
+    Under `tidings run` (a crawl plan is set) it does nothing: the run's
+    settings carry the table already.
+    """
+
+    def update_settings(self, settings: "BaseSettings") -> None:
+        if settings.get(PLAN_SETTING) is not None:
+            return
+        try:
+            crawl = load_config(settings.get("TIDINGS_CONFIG")).crawl
+        except ConfigError:
+            return  # the spider, which reads the same file first, has said what is wrong
+        for name, value in crawl_overrides(crawl).items():
+            settings.set(name, value, priority="project")
 
 
 def crawl_sources(
@@ -141,9 +168,13 @@ def configured_sources(settings: "BaseSettings", names: Sequence[str]) -> tuple[
     Its [browser] table becomes the crawl's TIDINGS_BROWSER_* settings (below
     any `-s` given on the command line), read when a source renders in a browser.
     """
-    config = load_config(settings.get("TIDINGS_CONFIG"))
+    try:
+        config = load_config(settings.get("TIDINGS_CONFIG"))
+        sources = config.select(list(names))
+    except ConfigError as exc:  # the spider says it in one line
+        raise PlanError(str(exc)) from None
     if not settings.frozen:
         settings.setdict({"TIDINGS_BROWSER_EXECUTABLE": config.browser.executable,
                           "TIDINGS_BROWSER_PAGES": config.browser.pages,
                           "TIDINGS_BROWSER_BLOCK_MEDIA": config.browser.block_media}, priority="spider")
-    return config.select(list(names))
+    return sources

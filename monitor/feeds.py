@@ -6,19 +6,27 @@ the item, so a feed reader never shows the same release twice.  Scraped
 text goes into the XML as text (feedgen/lxml escape `<`, `&` and `>`, so
 `]]>` cannot end anything); characters XML forbids are dropped.
 
+An item edited since it was first seen says what changed: its entry's
+summary starts with the word diff against the previous archived version,
+and its content shows it as HTML (<del>/<ins>).
+
 `write_feeds` is what a run does when `feeds_dir` is configured: one feed
 per source and one combined feed, each written then renamed into place.
 """
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import datetime, time, timezone
 from pathlib import Path
-from typing import Sequence
+from typing import Collection, Sequence
 from urllib.parse import quote
 
 from feedgen.feed import FeedGenerator
+
+from monitor.changes import PARAGRAPH, edit, render_html as diff_html, summary_note
+from monitor.human_dates import human_date
 
 from monitor.archive import Archive
 from monitor.config import PROJECT_URL
@@ -76,7 +84,9 @@ def build_feed(items: Sequence[FeedItem], fmt: str, *, title: str, link: str, id
         fe.id(entry_id(item.source, item.key))
         fe.title(xml_text(item.headline) or "(no headline)")
         fe.link(href=item.url or item.source_url, rel="alternate")
-        if item.summary:
+        if item.previous_headline is not None:
+            _describe_edit(fe, item)
+        elif item.summary:
             fe.summary(xml_text(item.summary))
         when = parse_date(item.published) or parse_date(item.first_seen)
         changed = parse_date(item.changed) or when
@@ -88,6 +98,23 @@ def build_feed(items: Sequence[FeedItem], fmt: str, *, title: str, link: str, id
     if fmt == "rss":
         return fg.rss_str(pretty=True)
     return fg.atom_str(pretty=True)
+
+
+def _describe_edit(fe, item: FeedItem) -> None:
+    """An edited item's entry says what changed: its summary (text) leads with the
+    word diff in `[-removed-]{+added+}` marks, its content (HTML) shows the
+    headline and summary with <del>/<ins>, escaped."""
+    change = edit({"headline": item.previous_headline, "summary": item.previous_summary},
+                  {"headline": item.headline, "summary": item.summary})
+    when = human_date(item.changed)
+    note = f"Edited {when}: {summary_note(change)}"
+    fe.summary(xml_text(note + (PARAGRAPH + item.summary if item.summary else "")))
+    body = [f"<p><strong>Edited {html.escape(when)}</strong> (removed words struck through, added ones underlined)</p>",
+            f"<p>{diff_html(change.headline)}</p>"]
+    summary = diff_html(change.summary) if change.summary_changed else html.escape(item.summary).replace(PARAGRAPH, "<br><br>")
+    if summary:
+        body.append(f"<p>{summary}</p>")
+    fe.content(xml_text("".join(body)), type="html")
 
 
 def feed_for(archive: Archive, fmt: str, sources: Sequence[str] = (), limit: int = DEFAULT_LIMIT) -> bytes:
@@ -110,8 +137,11 @@ def prepare_feeds_dir(feeds_dir: Path) -> None:
         raise OutputError(f"{feeds_dir}: cannot create feeds_dir: {exc.strerror or exc}") from None
 
 
-def write_feeds(archive: Archive, feeds_dir: Path, sources: Sequence[str], limit: int = DEFAULT_LIMIT) -> list[Path]:
-    """Write feeds_dir/all.{atom,rss} (every named source) and feeds_dir/sources/NAME.{atom,rss}.
+def write_feeds(archive: Archive, feeds_dir: Path, sources: Sequence[str], limit: int = DEFAULT_LIMIT,
+                only: Collection[str] | None = None) -> list[Path]:
+    """Write feeds_dir/all.{atom,rss} (every named source) and feeds_dir/sources/NAME.{atom,rss}
+    (for the sources in `only`, when given: those just crawled; the daemon's
+    batches pass theirs, so a batch does not rewrite every source's feed).
 
     Each file is written then renamed into place.  Sources not in the
     archive yet (never crawled) get no feed of their own.
@@ -119,11 +149,15 @@ def write_feeds(archive: Archive, feeds_dir: Path, sources: Sequence[str], limit
     prepare_feeds_dir(feeds_dir)
     archived = source_urls(archive)
     present = [name for name in sources if name in archived]
-    feeds = [(feeds_dir / COMBINED_NAME, present, (), PROJECT_URL)]
-    feeds += [(feeds_dir / "sources" / name, [name], (name,), archived[name]) for name in present]
+    # Every archived source named: select none, which means all (no SQL parameter per source).
+    combined = None if not present else [] if len(present) == len(archived) else present
+    feeds = [(feeds_dir / COMBINED_NAME, combined, (), PROJECT_URL)]
+    crawled = None if only is None else set(only)
+    own = [name for name in present if crawled is None or name in crawled]
+    feeds += [(feeds_dir / "sources" / name, [name], (name,), archived[name]) for name in own]
     written = []
     for stem, selected, named, link in feeds:
-        items = newest_items(archive, selected, limit) if selected else []  # once for both formats
+        items = newest_items(archive, selected, limit) if selected is not None else []  # once for both formats
         for fmt in FEED_FORMATS:
             path = stem.with_name(f"{stem.name}.{fmt}")
             with atomic_write(path, "wb") as fh:

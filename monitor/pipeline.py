@@ -85,9 +85,5 @@ def _standalone_context(settings: BaseSettings) -> RunContext:
     from monitor.record import new_run_id
 
     config = load_config(settings.get("TIDINGS_CONFIG"))
-    return RunContext(
-        archive=Archive(resolve_db_path(settings.get("TIDINGS_DB"))),
-        run_id=new_run_id(),
-        after_record=alert_hooks(config),
-        alert_on_first_run={s.name: s.alert_on_first_run for s in config.sources},
-    )
+    return RunContext.for_sources(Archive(resolve_db_path(settings.get("TIDINGS_DB"))), new_run_id(), config.sources,
+                                  after_record=alert_hooks(config))

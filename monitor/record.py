@@ -14,13 +14,15 @@ process (monitor.workers).
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from monitor.archive import Archive
-from monitor.config import selectors_inline
+from monitor.changes import ItemText
+from monitor.config import Source, selectors_inline
 from monitor.diff import judge
+from monitor.filters import TextFilter, split_passing
 from monitor.statuses import OK
 from monitor.report import SourceReport
 from scraper.items import SourceCrawl
@@ -45,12 +47,22 @@ class RunContext:
     run_id: str
     after_record: tuple[AfterRecord, ...] = ()
     alert_on_first_run: Mapping[str, bool] = field(default_factory=dict)
+    filters: Mapping[str, TextFilter] = field(default_factory=dict)  # by source: what its report tells
+
+    @classmethod
+    def for_sources(cls, archive: Archive, run_id: str, sources: Iterable[Source],
+                    after_record: tuple[AfterRecord, ...] = ()) -> "RunContext":
+        """A context that records these configured sources, each with its own settings."""
+        sources = tuple(sources)
+        return cls(archive=archive, run_id=run_id, after_record=after_record,
+                   alert_on_first_run={s.name: s.alert_on_first_run for s in sources},
+                   filters={s.name: s.filter for s in sources if s.filter})
 
     def record(self, crawl: SourceCrawl) -> SourceReport:
         """Record one of the run's crawls (see record_crawl)."""
         return record_crawl(self.archive, crawl, run_id=self.run_id,
                             alert_on_first_run=self.alert_on_first_run.get(crawl.source, False),
-                            after_record=self.after_record)
+                            after_record=self.after_record, text_filter=self.filters.get(crawl.source))
 
 
 def record_crawl(
@@ -60,8 +72,14 @@ def record_crawl(
     run_id: str,
     alert_on_first_run: bool = False,
     after_record: tuple[AfterRecord, ...] = (),
+    text_filter: TextFilter | None = None,
 ) -> SourceReport:
-    """Archive one crawl and say what it means."""
+    """Archive one crawl and say what it means.
+
+    Every item is archived; `text_filter` (the source's include/exclude)
+    only decides which new and updated items the report tells, and so which
+    the alert hooks see.  The others are counted in the report's `filtered`.
+    """
     with archive.transaction():
         state = archive.crawls.source_state(crawl.source, crawl.url)
         records = crawl.records if crawl.error is None else []
@@ -88,7 +106,7 @@ def record_crawl(
             finished=crawl.finished,
             status=verdict.status,
             http_status=crawl.http_status,
-            items_seen=seen if crawl.error is None else None,
+            items_seen=seen,  # 0 for a failed crawl: it read no item, as the report says
             new=len(verdict.new) if verdict.status == OK else 0,
             updated=len(verdict.updated),
             error=verdict.reason,
@@ -104,16 +122,20 @@ def record_crawl(
                                            crawl.validators.get("last_modified"))
         elif unchanged and verdict.status == OK:
             archive.crawls.mark_unchanged(state.id, crawl_id, crawl.finished, crawl.validators.get("crawl_id"))
+        new, filtered_new = split_passing(text_filter or TextFilter(), verdict.new if verdict.status == OK else [])
+        updated, filtered_updated = split_passing(text_filter or TextFilter(), [r for _, r in verdict.updated])
         report = SourceReport(
             name=crawl.source,
             url=crawl.url,
             status=verdict.status,
             items_seen=seen,
             error=verdict.reason,
-            new=verdict.new if verdict.status == OK else [],
-            updated=[record for _, record in verdict.updated],
+            new=new,
+            updated=updated,
+            previous={record.key: ItemText(known.headline, known.summary) for known, record in verdict.updated},
             run_id=run_id,
             crawl_id=crawl_id,
+            filtered=len(filtered_new) + len(filtered_updated),
         )
         for hook in after_record:
             hook(archive, report)

@@ -9,8 +9,9 @@ source's crawl is recorded as soon as it finishes, in its own transaction.
 from __future__ import annotations
 
 import logging
+import signal
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from monitor.archive import Archive
 from monitor.config import BrowserSettings, Config, CrawlSettings, Source
@@ -23,7 +24,12 @@ from monitor.signals import stop_requested
 from monitor.statuses import FAILED, SKIPPED
 from scraper.items import SourceCrawl, utc_now
 
+if TYPE_CHECKING:
+    from monitor.workers import StopSignals
+
 log = logging.getLogger("tidings.run")
+
+INTERRUPTED_REASON = "the run was interrupted before this source finished; not recorded"
 
 
 def run(
@@ -32,8 +38,15 @@ def run(
     source_names: Iterable[str] | None = None,
     *,
     on_source: Callable[[SourceReport], None] | None = None,
+    interrupts: StopSignals | None = None,
 ) -> RunReport:
-    """Crawl, record and judge the named sources (all when none named)."""
+    """Crawl, record and judge the named sources (all when none named).
+
+    `interrupts` (the CLI's) wraps the crawl's SIGINT/SIGTERM handlers while
+    it runs and counts the signals: an interrupted run still records every
+    crawl, says so in its report, and leaves its alerts in the outbox for
+    the next run instead of waiting on receivers.
+    """
     from monitor.notify import outbox as notify
 
     wanted = config.select(list(source_names or ()))
@@ -47,15 +60,16 @@ def run(
         with SourceLocks(db_path) as locks:
             # A source another process is crawling (cron and the daemon) is skipped, never crawled twice.
             sources, busy = locks.acquire(wanted, wait=config.crawl.lock_wait)
-            context = RunContext(archive=archive, run_id=report.run_id, after_record=hooks,
-                                 alert_on_first_run={s.name: s.alert_on_first_run for s in sources})
+            context = RunContext.for_sources(archive, report.run_id, sources, after_record=hooks)
             sources, unrenderable = _browser_ready(sources, config, report.started, context, on_source)
             failure: RecordingFailed | None = None
             try:
-                reports = [] if not sources else _crawl_and_record(sources, config, context, on_source=on_source)
+                reports = [] if not sources else _crawl_and_record(sources, config, context, on_source=on_source,
+                                                                    interrupts=interrupts)
             except RecordingFailed as exc:  # a full disk part-way: what committed is still reported
                 failure, reports = exc, exc.committed
             reports += unrenderable
+            report.interrupted = bool(interrupts and interrupts.received)
             by_name = {r.name: r for r in reports if isinstance(r, SourceReport)}
             by_name.update((s.name, skipped_report(s, config.crawl.lock_wait)) for s in busy)
             for source in sources:
@@ -64,11 +78,15 @@ def run(
                 if failure is not None:
                     by_name[source.name] = SourceReport(source.name, source.url, FAILED, 0,
                                                         error=f"not recorded: {failure}", run_id=report.run_id)
-                    continue
-                # The crawl engine stopped before this source finished: say so, never stay silent.
-                unfinished = SourceCrawl(source.name, source.url, report.started, utc_now(),
-                                         error="the crawl ended before this source finished")
-                by_name[source.name] = context.record(unfinished)
+                elif report.interrupted:
+                    # Stopped by the user, not by the site: nothing to record against the source.
+                    by_name[source.name] = SourceReport(source.name, source.url, SKIPPED, 0,
+                                                        error=INTERRUPTED_REASON)
+                else:
+                    # The crawl engine stopped before this source finished: say so, never stay silent.
+                    unfinished = SourceCrawl(source.name, source.url, report.started, utc_now(),
+                                             error="the crawl ended before this source finished")
+                    by_name[source.name] = context.record(unfinished)
             report.sources = [by_name[s.name] for s in wanted]
             if failure is not None:
                 # Alerts of what committed stay in the outbox for the next run.
@@ -82,8 +100,11 @@ def run(
         # crawl.  Each send is bounded by its notifier's timeout; SIGTERM or
         # SIGINT stops sending at once (the rest stays in the outbox).
         # Failures never change the run's exit code.
-        with stop_requested() as stop:
-            notify.deliver_pending(archive, config, due_only=False, stop=stop)
+        if report.interrupted:
+            log.warning("interrupted: this run's alerts wait in the outbox for the next run")
+        else:
+            with stop_requested() as stop:
+                notify.deliver_pending(archive, config, due_only=False, stop=stop)
     report.finished = utc_now()
     return report
 
@@ -117,6 +138,7 @@ def _crawl_and_record(
     context: RunContext,
     *,
     on_source: Callable[[SourceReport], None] | None,
+    interrupts: StopSignals | None = None,
 ) -> list:
     """Crawl and record, in this process or, for many sources, in it and forked workers.
 
@@ -125,7 +147,7 @@ def _crawl_and_record(
     """
     from monitor.workers import crawl_in_processes, worker_count
 
-    validators = context.archive.crawls.page_validators()  # for conditional requests
+    validators = context.archive.crawls.page_validators([s.name for s in sources])  # for conditional requests
     # Browser sources are crawled by this process only, with the run's one
     # browser, whose driver starts after the workers are forked (a process
     # forked from one running a driver holds its pipe open).
@@ -135,8 +157,25 @@ def _crawl_and_record(
 
     def crawl_here(crawl: CrawlSettings, claim=None, on_start=None) -> list:
         own = sources if claim is None else rendered
-        return crawl_sources(own, crawl, context=context, on_item=on_source, validators=validators,
-                             claim=claim, on_start=on_start, browser=config.browser)
+
+        def started() -> None:
+            if on_start:
+                on_start()
+            if interrupts:
+                from twisted.internet import reactor
+
+                # Later, not now: Scrapy (and monitor.workers) install their handlers as the reactor starts.
+                reactor.callLater(0, interrupts.install)
+
+        try:
+            return crawl_sources(own, crawl, context=context, on_item=on_source, validators=validators,
+                                 claim=claim, on_start=started, browser=config.browser)
+        finally:
+            if interrupts:
+                interrupts.uninstall()
+                # Scrapy's handler outlives its reactor, where it can stop nothing:
+                # Ctrl-C from here on (sending alerts) interrupts at once.
+                signal.signal(signal.SIGINT, signal.default_int_handler)
 
     if processes <= 1:
         return crawl_here(config.crawl)

@@ -1,7 +1,7 @@
 """Schedules: "45s", "30m", "6h", "1d" (monitor.durations) or a five-field cron expression.
 
 Pure parsing and time arithmetic, shared by the config validator, the
-daemon (monitor/daemon.py) and `tidings status`.  Cron expressions mean what
+daemon (monitor/daemon/) and `tidings status`.  Cron expressions mean what
 classic cron means, which APScheduler 3.x does not quite do on its own:
 
 - day-of-week numbers are cron's (0 and 7 are Sunday, 1 is Monday), while
@@ -35,6 +35,10 @@ JITTER_MAX_SECONDS = 60.0  # ... but never more than a minute
 EXAMPLES = "an interval like 45s, 30m, 6h, 1d or a five-field cron expression like '0 7 * * 1-5'"
 
 
+_WEEKDAY_WORDS = {"mon": "Monday", "tue": "Tuesday", "wed": "Wednesday", "thu": "Thursday", "fri": "Friday",
+                  "sat": "Saturday", "sun": "Sunday"}
+
+
 @dataclass(frozen=True)
 class Schedule:
     """A parsed schedule.  Exactly one of `every` and `cron` is set."""
@@ -42,6 +46,22 @@ class Schedule:
     text: str
     every: timedelta | None = None
     cron: tuple[str, str, str, str, str] | None = None  # day-of-week already in day names
+
+    @property
+    def description(self) -> str:
+        """The schedule for a log line: "every 30m", "every hour at :00",
+        "every day at 07:30", "every Monday at 09:00", else the cron expression itself."""
+        if self.every is not None:
+            return f"every {self.text}"
+        minute, hour, day, month, weekday = self.cron
+        if not minute.isdigit() or day != "*" or month != "*":
+            return f"cron {self.text!r}"
+        if hour == "*" and weekday == "*":
+            return f"every hour at :{int(minute):02d}"
+        if hour.isdigit() and (weekday == "*" or weekday in _WEEKDAY_WORDS):
+            days = "day" if weekday == "*" else _WEEKDAY_WORDS[weekday]
+            return f"every {days} at {int(hour):02d}:{int(minute):02d}"
+        return f"cron {self.text!r}"
 
     def trigger(self, tz: tzinfo, *, jitter: bool = True) -> BaseTrigger:
         """An APScheduler trigger for this schedule (jitter spreads load)."""

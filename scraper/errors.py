@@ -27,6 +27,8 @@ from twisted.web.client import ResponseNeverReceived  # public home of twisted.w
 
 from scraper.browser_steps import TIMEOUT_META, BrowserStepError, first_line
 
+from scraper.text import one_line
+
 
 def _host(url: str) -> str:
     try:
@@ -36,12 +38,17 @@ def _host(url: str) -> str:
 
 
 def describe_failure(failure: Failure, request: Request, *, max_bytes: int | None = None) -> str:
-    """One line saying why `request` failed.
+    """One line saying why `request` failed, safe to print and store.
 
     `max_bytes` is the size limit in force: Scrapy cancels a body that grows
     past it without saying why, so any cancelled download under a limit is
-    reported as too large.
+    reported as too large.  Headers and exception texts quoted in it come
+    from the network: `one_line` strips every control character from them.
     """
+    return one_line(_describe(failure, request, max_bytes))
+
+
+def _describe(failure: Failure, request: Request, max_bytes: int | None) -> str:
     url = request.url
     exc = failure.value
     if isinstance(exc, BrowserStepError):
@@ -84,7 +91,10 @@ def describe_failure(failure: Failure, request: Request, *, max_bytes: int | Non
             return f"too many redirects from {url} ({detail})"
         return f"request to {url} dropped: {detail or type(exc).__name__}"
     if failure.check(ResponseDataLossError, ResponseNeverReceived, DownloadFailedError):
-        return f"connection to {_host(url)} broke before the response was complete ({_short(exc)})"
+        reasons = _reasons(exc)
+        if any(_unparsable(r) for r in reasons):  # no status line: HTTP/0.9, or not HTTP at all
+            return f"not a valid HTTP response from {_host(url)} (no HTTP/1.x status line: HTTP/0.9 or another protocol)"
+        return f"connection to {_host(url)} broke before the response was complete ({_inner(exc, reasons)})"
     if failure.check(twisted_error.ConnectError, twisted_error.ConnectionLost, twisted_error.ConnectionDone):
         return f"cannot connect to {_host(url)} ({_short(exc)})"
     return f"{type(exc).__name__} fetching {url}: {_short(exc)}"
@@ -96,6 +106,44 @@ def _browser_failure(exc: BaseException, request: Request) -> str:
     if type(exc).__name__ == "TimeoutError" and isinstance(budget, (int, float)):
         return f"browser: the page did not load within {budget:g} s at {request.url}"
     return f"browser: {first_line(exc)} at {request.url}"
+
+
+def _reasons(exc: BaseException) -> list[BaseException]:
+    """The exceptions a Twisted wrapper (ResponseFailed, ResponseNeverReceived) carries as Failures,
+    whose repr ("[<twisted.python.failure.Failure ...>]") is no reason for a person."""
+    found = []
+    for link in (exc, exc.__cause__):  # Scrapy re-raises them as DownloadFailedError(str(e)) from e
+        for reason in getattr(link, "reasons", None) or ():
+            found.append(reason.value if isinstance(reason, Failure) else reason)
+    return [r for r in found if isinstance(r, BaseException)]
+
+
+def _unparsable(exc: BaseException) -> bool:
+    """Twisted's "this is no HTTP/1.x response" (ParseError, BadResponseVersion), known by
+    name: twisted.web._newclient is private and twisted.web.client does not re-export them."""
+    return type(exc).__name__ in ("ParseError", "BadResponseVersion") and "twisted" in type(exc).__module__
+
+
+def _inner(exc: BaseException, reasons: list[BaseException]) -> str:
+    """What went wrong, in words: the wrapped exceptions' own, never a repr of Failure objects."""
+    if not reasons:
+        return _short(exc)
+    return "; ".join(dict.fromkeys(_short(r) for r in reasons))
+
+
+def refused_refresh(url: str, target: str | None) -> str | None:
+    """Why a page's <meta http-equiv=refresh> to `target` was not followed: Scrapy's
+    middleware leaves one to another scheme (file:, ftp:) alone, and the page it
+    leaves would otherwise be blamed on the selectors ("no items found")."""
+    if not target:
+        return None
+    try:
+        scheme = urlsplit(urljoin(url, target.strip())).scheme.lower()
+    except ValueError:
+        scheme = ""
+    if scheme in ("http", "https"):
+        return None
+    return f"{url} refreshes to {_clip(target)}: only http and https are fetched"
 
 
 def too_large(url: str, maxsize: int | None, how: str = "") -> str:
@@ -126,5 +174,9 @@ def _clip(text: str, limit: int = 200) -> str:
 
 
 def _short(exc: BaseException) -> str:
+    """An exception's own words, cut to 200 characters; a Twisted wrapper's are those it wraps."""
+    reasons = _reasons(exc)
+    if reasons:
+        return _inner(exc, reasons)
     text = " ".join(str(exc).split())
     return (text[:200] + "…") if len(text) > 200 else (text or type(exc).__name__)

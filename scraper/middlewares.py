@@ -127,14 +127,35 @@ class RobotsTxtMiddleware(ScrapyRobotsTxtMiddleware):
         self._parsed: dict[str, object] = {}  # netloc -> the robots.txt parser Scrapy built for it
         crawler.signals.connect(self._remember_parser, signal=signals.robots_parsed)
         _ROBOTS_LOG.addFilter(_one_line)  # idempotent: a filter object is added once
+        # Host -> the download_timeout of the request that made us fetch its robots.txt.
+        self._robots_timeouts: dict[str, float] = {}
+
+    async def process_request(self, request: Request, spider=None) -> None:
+        if request.meta.get("dont_obey_robotstxt"):
+            self._bound(request)
+            return None
+        return await super().process_request(request)
+
+    def _bound(self, request: Request) -> None:
+        """robots.txt gets the timeout of the source that asked for it, and no retry:
+        Scrapy's request carries neither, so a silent server held a source for
+        DOWNLOAD_TIMEOUT twice (60 s) whatever the source's `timeout`."""
+        url = urlparse_cached(request)
+        timeout = self._robots_timeouts.get(url.netloc)
+        if url.path == "/robots.txt" and timeout is not None:
+            request.meta["download_timeout"] = timeout
+            request.meta["dont_retry"] = True
 
     def _remember_parser(self, robotparser, request: Request, **_) -> None:
         self._parsed[urlparse_cached(request).netloc] = robotparser
 
     async def robot_parser(self, request):
+        netloc = urlparse_cached(request).netloc
+        if request.meta.get("download_timeout") is not None:  # the first asker's: it triggers the fetch
+            self._robots_timeouts.setdefault(netloc, request.meta["download_timeout"])
         parser = await super().robot_parser(request)
         if parser is None:
-            parser = self._parsed.get(urlparse_cached(request).netloc)
+            parser = self._parsed.get(netloc)
         return parser
 
 

@@ -1,9 +1,10 @@
 """Scrapy settings for Tidings: polite defaults for the open web.
 
-`monitor.crawl.scrapy_settings` overrides the politeness values from the `[crawl]`
-table of the configuration; these are the values `scrapy crawl listing`
-uses when run by hand.  Components a listing monitor does not need are
-switched off: each costs time on every request.
+The politeness values below are defaults: the `[crawl]` table of the
+configuration overrides them, for `tidings run` (monitor.crawl.scrapy_settings)
+and for `scrapy crawl listing` (the add-on named in ADDONS) alike.
+Components a listing monitor does not need are switched off: each costs
+time on every request.
 """
 
 BOT_NAME = "tidings"
@@ -21,6 +22,10 @@ TIDINGS_DB = None
 TIDINGS_SOURCES = "monitor.crawl.configured_sources"
 # ... and the pipeline that records each source's crawl and queues its alerts.
 ITEM_PIPELINES = {"monitor.pipeline.ArchivePipeline": 300}
+# ... and, for `scrapy crawl listing`, the configuration's [crawl] table
+# (user agent, delay, concurrency, robots.txt, size limit) over the politeness
+# defaults below, as `tidings run` applies it.
+ADDONS = {"monitor.crawl.ConfiguredCrawlSettings": 0}
 # Set on the crawler (never by hand) by a program that starts the crawl in its
 # own process, as `tidings run` does (monitor.crawl): the spider's
 # scraper.plan.CrawlPlan, and the pipeline's monitor.record.RunContext.

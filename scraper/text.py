@@ -30,7 +30,6 @@ def normalise_space(text: str | None) -> str:
     return " ".join(text.split())
 
 
-
 # Link texts of pagers: "More", "Next »", "Older posts".  Never an item's
 # headline, whoever chose the selectors: a listing's last row that is its
 # "More" link is no news.
@@ -56,3 +55,19 @@ def is_pager_text(text: str) -> bool:
 def is_navigation_text(text: str) -> bool:
     """Whether a link text is a pager's or a menu's ("Home", "Contact", "Page 2")."""
     return len(text) <= 30 and _NAVIGATION_TEXT.match(text) is not None
+
+
+# Every C0 and C1 control character, DEL included: ESC starts CSI and OSC
+# sequences alike (window titles, OSC 52 clipboard writes), and C1's CSI/OSC
+# (\x9b, \x9d) start them on their own in some terminals.
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def one_line(text: str | None) -> str:
+    """Text from the network (a header, a reply, an exception's words) made safe
+    to print or store as an error: no control character survives, and the
+    whitespace (tabs and newlines included) becomes single spaces."""
+    if not text:
+        return ""
+    return " ".join(_CONTROLS.sub(" ", text).split())
+

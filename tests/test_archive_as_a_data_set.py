@@ -68,7 +68,8 @@ def test_migrating_a_version_1_archive_keeps_every_row(tmp_path):
         assert archive.schema_version() == SCHEMA_VERSION
         views = {r[0] for r in archive.conn.execute("SELECT name FROM sqlite_master WHERE type = 'view'")}
         assert set(VIEWS) <= views
-        assert archive.conn.execute("SELECT * FROM new_items_per_day").fetchall() == [("water", "2026-01-10", 2)]
+        # Both items came with the source's first (baseline) crawl: none of them was new.
+        assert archive.conn.execute("SELECT * FROM new_items_per_day").fetchall() == [("water", "2026-01-10", 0, 2)]
         assert archive.conn.execute("SELECT source, status, run_id FROM latest_crawls").fetchall() == [("water", "ok", "r2")]
         rows = archive.conn.execute("SELECT item_id, source, headline FROM items_with_source ORDER BY item_id").fetchall()
         assert rows == [(1, "water", W1_EDITED[0]), (2, "water", "Second")]
@@ -139,7 +140,8 @@ def test_datasette_serves_the_archive_with_the_shipped_metadata(sample):
             if expected.items[v["item_id"] - 1]["versions"] > 1]
     assert [(r["item_id"], r["headline"], r["summary"]) for r in edited] == sorted(want, key=lambda w: w[0])
     assert [(r["source"], r["headline"]) for r in found] == [("air", A3[0])]
-    assert per_day == [{"day": "2026-01-12", "new_items": 1}, {"day": "2026-01-10", "new_items": 3}]
+    assert per_day == [{"day": "2026-01-12", "new_items": 1, "baseline_items": 0},
+                       {"day": "2026-01-10", "new_items": 0, "baseline_items": 3}]
     assert sorted((r["source"], r["status"]) for r in health) == [("air", "ok"), ("water", "ok")]
     assert meta["databases"]["tidings"]["tables"]["items"]["columns"]["first_seen"]
 

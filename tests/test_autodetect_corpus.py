@@ -114,7 +114,7 @@ def test_preview_emit_config_pins_selectors_that_reproduce_the_preview(site, tmp
     assert emitted.stdout.startswith("# 10 items found by automatic detection on ")
     config = parse_config(tomllib.loads(emitted.stdout), "emitted.toml")
     [source] = config.sources
-    assert source.name == "127-0-0-1" and source.url == url and source.item and source.headline
+    assert source.name == "127-0-0-1-news" and source.url == url and source.item and source.headline
 
     (tmp_path / "tidings.toml").write_text(
         write_config(tmp_path / "base.toml", []).read_text() + "\n" + emitted.stdout, encoding="utf-8"

@@ -142,7 +142,7 @@ def test_preview_emit_config_on_a_card_grid_round_trips(site, tmp_path):
     assert emitted.stdout.startswith(f"# 6 items found by automatic detection on {url}\n")
     config = tmp_path / "tidings.toml"
     config.write_text(write_config(tmp_path / "base.toml", []).read_text() + "\n" + emitted.stdout, encoding="utf-8")
-    pinned = tidings("preview", "--source", "127-0-0-1", "--json", "--config", str(config), cwd=tmp_path)
+    pinned = tidings("preview", "--source", "127-0-0-1-newsroom", "--json", "--config", str(config), cwd=tmp_path)
     automatic = tidings("preview", url, "--json", cwd=tmp_path)
     assert pinned.code == 0 and automatic.code == 0, pinned.stderr + automatic.stderr
     assert [r["headline"] for r in pinned.json] == [h for h, _ in CARDS]

@@ -49,3 +49,23 @@ def test_archive_scaling_benchmark_builds_and_measures_a_tiny_archive(tmp_path):
                  "--repeats", "1", tmp_path=tmp_path)
     assert "big archive: 300 items, 3,000 sightings" in proc.stdout
     assert "| ratio big/empty" in proc.stdout
+
+
+def test_word_diff_benchmark_runs(tmp_path):
+    out = tmp_path / "word_diff.json"
+    bench("bench.word_diff", "--sizes", "60,200", "--repeat", "1", "--json", str(out), tmp_path=tmp_path)
+    rows = json.loads(out.read_text())["results"]
+    assert [(r["case"], r["words"]) for r in rows] == [("one edit", 60), ("one edit", 200),
+                                                      ("scattered edits", 60), ("scattered edits", 200)]
+
+
+def test_daemon_benchmark_compares_the_daemon_with_tidings_run(tmp_path):
+    out = tmp_path / "daemon.json"
+    proc = bench("bench.daemon", "--sizes", "4", "--interval", "2", "--rounds", "2", "--repeats", "1",
+                 "--json", str(out), tmp_path=tmp_path)
+    [result] = json.loads(out.read_text())["compare"]
+    [repeat] = result["repeats"]
+    assert repeat["run"]["checks"] == 3 * 4  # three runs of every source
+    assert repeat["daemon"]["checks"] >= 4 and repeat["daemon"]["per_page_min"] >= 1  # every source checked
+    assert repeat["daemon"]["batches"] >= 1
+    assert "| tidings schedule | every 2 s for 4 s |" in proc.stdout

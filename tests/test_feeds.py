@@ -51,7 +51,12 @@ def test_feed_has_titles_links_dates_and_ids(sample, fmt):
     by_title = {e.title: e for e in entries}
     # Markup, "]]>" and "&" in scraped text stay text; newlines in summaries survive.
     assert MARKUP in by_title and by_title[MARKUP].link == SOURCE_URLS["water"]  # no link of its own
-    assert by_title[W1_EDITED[0]].summary == W1_EDITED[1]  # quotes, paragraphs, non-ASCII
+    # An edited item says what changed, then gives its summary (quotes, paragraphs, non-ASCII).
+    note, _, summary = by_title[W1_EDITED[0]].summary.partition("\n\n")
+    assert summary == W1_EDITED[1]
+    assert note.startswith("Edited ") and "headline Über «Wasser» — 水 protection[-, with commas-]{+ (corrected)+}" in note
+    content = by_title[W1_EDITED[0]].content[0].value
+    assert "<del>, with commas</del><ins> (corrected)</ins>" in content
     assert by_title[W4[0]].summary.replace("\r\n", "\n") == W4[1].replace("\r\n", "\n")
     assert by_title[W1_EDITED[0]].link == W1_EDITED[2]
     # Date: published when the page gave one, else first_seen.

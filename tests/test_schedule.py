@@ -3,14 +3,10 @@ against a real local web site (ticks, hangs, signals, cron running alongside).""
 
 from __future__ import annotations
 
-import os
 import signal
 import sqlite3
-import subprocess
-import sys
 import time
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -18,8 +14,9 @@ import pytest
 from monitor.config import parse_config
 from monitor.errors import ConfigError
 from monitor.schedule import parse_schedule
-from tests.helpers import ROOT, Page, tidings, write_config
-from tests.pages import DRUPAL_SOURCE, Listing, extra_item, seed_items
+from tests.helpers import Page, tidings, write_config
+from tests.daemons import crawl_children, crawls, daemons, query, source, wait_for  # noqa: F401 - daemons: a fixture
+from tests.pages import Listing, extra_item, seed_items
 
 UTC = timezone.utc
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -117,98 +114,6 @@ def test_schedule_config_errors(data, message):
 
 
 # --- the daemon, as a real process ----------------------------------------------------
-
-class Daemon:
-    def __init__(self, config: Path, db: Path, log: Path):
-        self.log = log
-        env = {k: v for k, v in os.environ.items() if not k.startswith("TIDINGS_")}
-        env["PYTHONPATH"] = str(ROOT)
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "monitor", "schedule", "--config", str(config), "--db", str(db),
-             "--stop-timeout", "3"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=open(log, "w"),
-        )
-
-    def text(self) -> str:
-        return self.log.read_text(encoding="utf-8")
-
-    def stop(self, within: float = 10.0) -> float:
-        """SIGTERM; returns how long the daemon took to exit with code 0."""
-        start = time.monotonic()
-        self.proc.send_signal(signal.SIGTERM)
-        code = self.proc.wait(timeout=within + 20)
-        took = time.monotonic() - start
-        assert code == 0, self.text()
-        assert took < within, f"took {took:.1f} s to stop"
-        return took
-
-    def kill(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-
-
-@pytest.fixture
-def daemons():
-    started: list[Daemon] = []
-
-    def start(config: Path, db: Path) -> Daemon:
-        daemon = Daemon(config, db, db.parent / f"daemon{len(started)}.log")
-        started.append(daemon)
-        return daemon
-
-    yield start
-    for daemon in started:
-        daemon.kill()
-
-
-def wait_for(condition, timeout: float = 40.0, what: str = "condition", log: Daemon | None = None):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}" + (f"; daemon log:\n{log.text()}" if log else ""))
-
-
-def query(db: Path, sql: str, *args):
-    if not db.exists():
-        return []
-    conn = sqlite3.connect(db, timeout=30)
-    try:
-        return conn.execute(sql, args).fetchall()
-    except sqlite3.OperationalError:  # tables not created yet
-        return []
-    finally:
-        conn.close()
-
-
-def crawls(db: Path, source: str) -> list[tuple]:
-    """(status, new, error, started) of each crawl of `source`, oldest first."""
-    return query(db, "SELECT c.status, c.new, c.error, c.started FROM crawls c JOIN sources s ON s.id = c.source_id"
-                     " WHERE s.name = ? ORDER BY c.id", source)
-
-
-def crawl_children(db: Path) -> list[int]:
-    """Pids of live `tidings run` processes working on this archive."""
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            cmdline = (entry / "cmdline").read_bytes().split(b"\0")
-            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
-        except OSError:
-            continue
-        if b"run" in cmdline and str(db).encode() in cmdline and state != "Z":
-            pids.append(int(entry.name))
-    return pids
-
-
-def source(name: str, url: str, **keys) -> dict:
-    return {"name": name, "url": url, **DRUPAL_SOURCE, **keys}
-
 
 def test_new_item_between_ticks_is_found_exactly_once(site, tmp_path, daemons):
     site.pages["/news"] = Page(Listing().render())
@@ -364,3 +269,32 @@ def test_start_runs_what_was_missed_once_and_waits_for_the_rest(site, tmp_path, 
     assert len(crawls(db, "recent")) == 1
     recent_line = next(line for line in daemon.text().splitlines() if "recent: every 1d" in line)
     assert "(due now)" not in recent_line
+
+
+@pytest.mark.parametrize("text, words", [
+    ("30m", "every 30m"),
+    ("0 * * * *", "every hour at :00"),
+    ("15 * * * *", "every hour at :15"),
+    ("30 7 * * *", "every day at 07:30"),
+    ("0 9 * * 1", "every Monday at 09:00"),
+    ("0 9 * * 1-5", "cron '0 9 * * 1-5'"),
+    ("*/15 * * * *", "cron '*/15 * * * *'"),
+    ("0 0 1 * *", "cron '0 0 1 * *'"),
+])
+def test_schedules_read_as_words_or_as_written(text, words):
+    assert parse_schedule(text).description == words
+
+
+def test_daemon_log_says_when_in_words_not_every_cron(site, tmp_path, daemons):
+    """Rough edge: the daemon logged 'every 0 * * * *'."""
+    site.pages["/news"] = Page(Listing().render())
+    config = write_config(tmp_path / "tidings.toml", [source("hourly", site.url("/news"), schedule="0 * * * *"),
+                                                       source("weekdays", site.url("/news"), schedule="0 7 * * 1-5")])
+    db = tmp_path / "t.db"
+    assert tidings("run", "--config", str(config), "--db", str(db)).code == 0  # nothing due at start
+    daemon = daemons(config, db)
+    wait_for(lambda: "weekdays: cron" in daemon.text(), what="the schedule lines", log=daemon)
+    assert "hourly: every hour at :00; next run " in daemon.text()
+    assert "weekdays: cron '0 7 * * 1-5'; next run " in daemon.text()
+    assert "every 0 " not in daemon.text()
+    daemon.stop()

@@ -21,12 +21,22 @@ def test_results_show_date_source_and_link(db):
     lines = result.stdout.splitlines()
     # published when known, else the day it was first seen
     assert lines == [
-        f"2026-01-08  water  {W3[0]}", f"{'':10}  {W3[2]}",
-        f"2026-01-12  water  {W4[0]}", f"{'':10}  {W4[2]}",
+        f"2026-01-08  water  {W3[0]}", f"{'':10}  {'':5}  {W3[2]}",
+        f"2026-01-12  water  {W4[0]}", f"{'':10}  {'':5}  {W4[2]}",
     ] or lines == [
-        f"2026-01-12  water  {W4[0]}", f"{'':10}  {W4[2]}",
-        f"2026-01-08  water  {W3[0]}", f"{'':10}  {W3[2]}",
+        f"2026-01-12  water  {W4[0]}", f"{'':10}  {'':5}  {W4[2]}",
+        f"2026-01-08  water  {W3[0]}", f"{'':10}  {'':5}  {W3[2]}",
     ]
+
+
+def test_columns_line_up_across_sources(db):
+    """Rough edge: a shorter source name shifted its headlines left of the others."""
+    lines = tidings("search", "water OR wasser OR air", "--db", str(db)).stdout.splitlines()
+    sources = {line.split()[1] for line in lines[::2]}
+    assert {"water", "air"} <= sources
+    headline_columns = {len(line) - len(line.split("  ", 2)[2].lstrip()) for line in lines[::2]}
+    link_columns = {len(line) - len(line.lstrip()) for line in lines[1::2]}
+    assert len(headline_columns) == 1 and link_columns == headline_columns
 
 
 def test_json_source_and_limit(db):

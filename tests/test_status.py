@@ -60,7 +60,8 @@ def test_status_after_runs(site, tmp_path):
     text = tidings("status", "--config", str(config), "--db", str(db))
     assert text.code == 0
     lines = text.stdout.splitlines()
-    assert lines[0].split() == ["source", "last", "run", "status", "next", "run", "items", "new", "24h", "pending", "dead"]
+    assert lines[0].split() == ["source", "last", "run", "status", "next", "run", "lag", "items", "new", "24h",
+                                  "pending", "dead"]
     assert lines[1].split()[0] == "news" and "failed" in lines[1] and lines[1].split()[-4:] == ["12", "2", "0", "0"]
     assert "due now" in lines[2] and "never" in lines[2]
     assert f"news: HTTP 503 from {site.url('/news')}" in text.stdout

@@ -8,6 +8,8 @@ import sqlite3
 from tests.helpers import Page, tidings, write_config
 from tests.pages import DRUPAL_SOURCE, Listing, extra_item, seed_items
 
+from monitor.run import INTERRUPTED_REASON
+
 
 def test_two_processes_record_every_source_once_and_report_in_config_order(tmp_path, site):
     names = [f"agency-{i}" for i in range(5)]
@@ -114,12 +116,13 @@ def test_a_stopped_run_stops_its_workers_from_starting_more_sources(tmp_path, si
     import signal
     import time
 
-    with HeldRun(tmp_path, site, sources=12, answer_after=0.5) as held:
+    with HeldRun(tmp_path, site, sources=12, answer_after=0.5, expect=130) as held:
         held.run.send_signal(signal.SIGTERM)
         time.sleep(0.5)  # the run has begun to stop before the held pages answer
     crawled = [s["name"] for s in held.report["sources"] if s["status"] == "baseline"]
+    # Stopped by the user, not by the sites: skipped, not recorded as failed.
     unfinished = [s["name"] for s in held.report["sources"]
-                  if s.get("error") == "the crawl ended before this source finished"]
+                  if (s["status"], s.get("error")) == ("skipped", INTERRUPTED_REASON)]
     # Without the stop, the worker would go on to crawl all 12.
     assert 2 <= len(crawled) <= 6 and len(crawled) + len(unfinished) == len(held.names), held.report["sources"]
     assert len(pages_asked(site)) == len(crawled)
@@ -128,9 +131,11 @@ def test_a_stopped_run_stops_its_workers_from_starting_more_sources(tmp_path, si
 class HeldRun:
     """`tidings run --json` in two processes, one request at a time each, over sources whose pages
     answer only when the `with` block ends: inside it, the run and its worker each hold one source.
-    The run must then end with exit code 1 (some source unfinished); its report is `self.report`."""
+    The run must then end with exit code `expect` (1: some source unfinished; 130: stopped by a
+    signal); its report is `self.report`."""
 
-    def __init__(self, tmp_path, site, *, sources: int, answer_after: float = 0.0):
+    def __init__(self, tmp_path, site, *, sources: int, answer_after: float = 0.0, expect: int = 1):
+        self.expect = expect
         import threading
         import time
 
@@ -173,7 +178,7 @@ class HeldRun:
                 self.run.kill()
                 self.run.wait()
         if exc_type is None:
-            assert self.run.returncode == 1, err
+            assert self.run.returncode == self.expect, err
             self.report = json.loads(out)
 
 
@@ -238,10 +243,13 @@ def test_a_stopped_run_lets_no_worker_start_another_source_while_its_own_pages_c
         if run.poll() is None:
             run.kill()
             run.wait()
-    assert run.returncode == 1, err
+    assert run.returncode == 130, err
     statuses = [(s["status"], s.get("error")) for s in json.loads(out)["sources"]]
     assert sorted(statuses, key=str) == sorted(
-        [("baseline", None)] * 2 + [("failed", "the crawl ended before this source finished")] * 6, key=str)
+        [("baseline", None)] * 2 + [("skipped", INTERRUPTED_REASON)] * 6, key=str)
+    conn = sqlite3.connect(tmp_path / "a.db")
+    assert [s for (s,) in conn.execute("SELECT status FROM crawls")] == ["baseline", "baseline"]  # no failures recorded
+    conn.close()
     assert len(pages_asked(site)) == 2
 
 
@@ -272,9 +280,9 @@ def test_a_second_sigterm_stops_the_run_without_waiting_for_the_workers_pages(tm
         if run.poll() is None:
             run.kill()
             run.wait()
-    assert run.returncode == 1, err
+    assert run.returncode == 130, err
     assert [(s["name"], s["status"], s.get("error")) for s in json.loads(out)["sources"]] == [
-        (n, "failed", "the crawl ended before this source finished") for n in names]
+        (n, "skipped", INTERRUPTED_REASON) for n in names]
     assert not _running(workers[0])
 
 

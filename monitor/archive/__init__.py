@@ -7,6 +7,7 @@
     outbox.py      the alert outbox's store (deliveries)
     overview.py    reads for `tidings status` and the daemon
     queries.py     reads for researchers: export, search, feeds
+    history.py     one item's versions (`tidings history`)
 
 `Archive` is an open, up-to-date archive; its stores are `archive.crawls` and
 `archive.outbox`, and the read-only queries are functions taking it.

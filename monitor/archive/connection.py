@@ -15,11 +15,19 @@ import os
 import sqlite3
 from pathlib import Path
 from typing import Iterator, Self
+from urllib.parse import quote
 
 from monitor.errors import ArchiveError
 
 BUSY_TIMEOUT_SECONDS = 60
 """How long a process waits for another's write lock before giving up."""
+
+APPLICATION_ID = int.from_bytes(b"TDNG", "big")
+"""`PRAGMA application_id` of a Tidings archive (set by migration 10): the mark
+that tells Tidings' own files from other applications' SQLite databases."""
+
+# What a Tidings archive from before the mark holds, to be recognised by.
+_OWN_TABLES = {"meta", "sources", "crawls", "items"}
 
 # What a user should be told for each primary SQLite result code (the
 # extended codes, e.g. SQLITE_IOERR_WRITE, fall under their primary one).
@@ -44,6 +52,78 @@ def describe(exc: sqlite3.Error) -> str:
     primary = "_".join(name.split("_", 2)[:2]) if name else None
     advice = _ADVICE.get(primary)
     return advice(str(exc)) if advice else str(exc)
+
+
+_DAMAGE = ("SQLITE_CORRUPT", "SQLITE_NOTADB")
+"""Result codes that mean the file itself is damaged, whichever read or write meets it."""
+
+
+def _damaged(exc: sqlite3.DatabaseError, path: Path) -> Exception:
+    """A damage error as the one line a user sees; any other error as it was."""
+    name = getattr(exc, "sqlite_errorname", None) or ""
+    if name.startswith(_DAMAGE):
+        return ArchiveError(f"{path}: {describe(exc)}")
+    return exc
+
+
+class _GuardedCursor(sqlite3.Cursor):
+    """A cursor whose every step turns damage into an ArchiveError naming the file.
+
+    A damaged page is met by whichever query first reads it, anywhere in
+    the code (a read before any transaction, a row fetched mid-export), so
+    the guard is here and not at each call site.
+    """
+
+    def execute(self, sql, parameters=()):
+        try:
+            return super().execute(sql, parameters)
+        except sqlite3.DatabaseError as exc:
+            raise _damaged(exc, self.connection.path) from None
+
+    def executemany(self, sql, seq):
+        try:
+            return super().executemany(sql, seq)
+        except sqlite3.DatabaseError as exc:
+            raise _damaged(exc, self.connection.path) from None
+
+    def fetchone(self):
+        try:
+            return super().fetchone()
+        except sqlite3.DatabaseError as exc:
+            raise _damaged(exc, self.connection.path) from None
+
+    def fetchmany(self, size=None):
+        try:
+            return super().fetchmany(self.arraysize if size is None else size)
+        except sqlite3.DatabaseError as exc:
+            raise _damaged(exc, self.connection.path) from None
+
+    def fetchall(self):
+        try:
+            return super().fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise _damaged(exc, self.connection.path) from None
+
+    def __next__(self):
+        try:
+            return super().__next__()
+        except sqlite3.DatabaseError as exc:
+            raise _damaged(exc, self.connection.path) from None
+
+
+class _GuardedConnection(sqlite3.Connection):
+    """sqlite3.Connection whose cursors (those of `execute` too) are guarded."""
+
+    path: Path = Path("archive")
+
+    def cursor(self, factory=_GuardedCursor):
+        return super().cursor(factory)
+
+    def execute(self, sql, parameters=()):
+        return self.cursor().execute(sql, parameters)
+
+    def executemany(self, sql, seq):
+        return self.cursor().executemany(sql, seq)
 
 
 class Connection:
@@ -71,12 +151,45 @@ class Connection:
             if self.readonly:
                 if not self.path.exists():
                     raise ArchiveError(f"{self.path}: archive not found (run `tidings run` first, or pass --db PATH)")
-                return sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_SECONDS)
+                return self._connect_readonly()
             if self.path.parent and not self.path.parent.exists():
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-            return sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_SECONDS)
+            return self._guarded(sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_SECONDS, factory=_GuardedConnection))
         except sqlite3.Error as exc:
             raise self.error(exc) from None
+
+    def _connect_readonly(self) -> sqlite3.Connection:
+        """Open for reading only; on a read-only file system, as immutable.
+
+        A WAL archive is read through its -shm file, which SQLite cannot
+        create where nothing may be written (a read-only mount, a snapshot).
+        Nothing can be writing to it there, so it is read as immutable:
+        unless a -wal file still holds writes, which immutable reading would
+        miss (then one line says so).
+        """
+        uri = "file:" + quote(str(self.path.absolute()))  # '?', '#', '%' in a path are not URI syntax
+        conn = self._guarded(sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_SECONDS,
+                                             factory=_GuardedConnection))
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            return conn
+        except (sqlite3.Error, ArchiveError) as exc:  # ArchiveError: the guard found damage
+            conn.close()
+            name = getattr(exc, "sqlite_errorname", None) or ""
+            if not name.startswith(("SQLITE_CANTOPEN", "SQLITE_READONLY")):
+                raise
+        wal = Path(f"{self.path}-wal")
+        if wal.exists() and wal.stat().st_size > 0:
+            raise ArchiveError(
+                f"{self.path}: cannot be read in place: the file system is read-only and {wal.name} still holds "
+                "writes; copy the archive and its -wal file somewhere writable"
+            )
+        return self._guarded(sqlite3.connect(f"{uri}?immutable=1", uri=True, timeout=BUSY_TIMEOUT_SECONDS,
+                                             factory=_GuardedConnection))
+
+    def _guarded(self, conn: _GuardedConnection) -> _GuardedConnection:
+        conn.path = self.path
+        return conn
 
     def _configure(self) -> None:
         # As sqlite-utils sets it: the full-text triggers it wrote in migration 1 rely on it.
@@ -90,16 +203,38 @@ class Connection:
                 self.conn.execute("PRAGMA synchronous = FULL")
 
     def _refuse_foreign_database(self) -> None:
-        """Never touch another application's database (not even its journal mode)."""
+        """Never touch another application's database (not even its journal mode).
+
+        A file is Tidings' own when it carries Tidings' application_id, or is
+        empty, or (archives from before the mark) has Tidings' tables and a
+        `meta` table holding Tidings' schema rows.  Only reads happen here.
+        """
+        mark = self.conn.execute("PRAGMA application_id").fetchone()[0]
+        if mark == APPLICATION_ID:
+            return
         tables = [n for (n,) in self.conn.execute(
             "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%' ORDER BY name"
         )]
-        if tables and "meta" not in tables:
+        if mark == 0 and (not tables or (_OWN_TABLES <= set(tables) and self._has_tidings_meta())):
+            return
+        if tables:
             shown = ", ".join(tables[:5]) + (", ..." if len(tables) > 5 else "")
-            raise ArchiveError(
-                f"{self.path}: a SQLite database of something else (tables: {shown}), not a Tidings archive; "
-                "left untouched (pass --db with a new file)"
-            )
+            what = f"a SQLite database of something else (tables: {shown})"
+        else:
+            what = "a SQLite database of something else"
+        if mark:
+            what += f" marked by another application (application_id {mark:#010x})"
+        raise ArchiveError(f"{self.path}: {what}, not a Tidings archive; left untouched (pass --db with a new file)")
+
+    def _has_tidings_meta(self) -> bool:
+        """Whether `meta` holds the rows Tidings' migrations write there."""
+        try:
+            return self.conn.execute(
+                "SELECT 1 FROM meta WHERE key = 'migration:1'"
+                " OR (key = 'schema_version' AND CAST(value AS INTEGER) BETWEEN 1 AND 7) LIMIT 1"
+            ).fetchone() is not None
+        except sqlite3.Error:  # no key/value columns: someone else's meta table
+            return False
 
     def error(self, exc: sqlite3.Error) -> ArchiveError:
         """An SQLite error as the one-line error a user sees, naming this file."""

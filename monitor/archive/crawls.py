@@ -8,7 +8,7 @@ inside one `archive.transaction()`: the methods here never commit.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Collection, Iterable
 
 from monitor.archive.connection import Connection
 from monitor.statuses import GOOD_STATUSES, SUSPECT, TURNOVER_REASON, sql_list
@@ -57,6 +57,9 @@ class HealthFacts:
     runs: int  # failed/suspect crawls in a row: ending with this one if it is a problem, else just before it
     since: str | None  # when the first of those started
     items_seen_before: int | None  # items seen by the last good crawl before them
+
+
+FEW_SOURCES = 200  # up to this many, read a run's sources' page validators by name, not all
 
 
 class CrawlStore:
@@ -128,16 +131,21 @@ class CrawlStore:
                 known[row[1]] = KnownItem(*row)
         return known
 
-    def page_validators(self) -> dict[str, dict]:
-        """Each source's stored ETag / Last-Modified of its first page, by source name.
+    def page_validators(self, names: Collection[str] | None = None) -> dict[str, dict]:
+        """Each (named) source's stored ETag / Last-Modified of its first page, by source name.
 
         Read once before a run so the spider can ask "has it changed?"
         (If-None-Match / If-Modified-Since) instead of fetching every page whole.
+        A few names are looked up one by one: a daemon batch of 100 sources
+        must not read the rows of all 50,000.
         """
-        rows = self.conn.execute(
-            "SELECT sources.name, pages.url, pages.etag, pages.last_modified, pages.crawl_id, crawls.started"
-            " FROM pages JOIN sources ON sources.id = pages.source_id LEFT JOIN crawls ON crawls.id = pages.crawl_id"
-        ).fetchall()
+        select = ("SELECT sources.name, pages.url, pages.etag, pages.last_modified, pages.crawl_id, crawls.started"
+                  " FROM pages JOIN sources ON sources.id = pages.source_id"
+                  " LEFT JOIN crawls ON crawls.id = pages.crawl_id")
+        if names is not None and len(names) <= FEW_SOURCES:
+            rows = [row for name in names for row in self.conn.execute(select + " WHERE sources.name = ?", (name,))]
+        else:
+            rows = self.conn.execute(select).fetchall()
         # "fetched": when the page was read, so a Last-Modified of that very
         # second (a weak validator, stored by older versions) is not asked with.
         return {name: {"url": url, "etag": etag, "last_modified": modified, "crawl_id": crawl, "fetched": fetched}

@@ -41,6 +41,14 @@ def last_starts(db: Connection) -> dict[str, str]:
     ))
 
 
+def last_start(db: Connection, name: str) -> str | None:
+    """When the named source's latest crawl started (None if never crawled)."""
+    row = db.conn.execute(
+        "SELECT max(c.started) FROM crawls c JOIN sources ON sources.id = c.source_id WHERE sources.name = ?", (name,)
+    ).fetchone()
+    return row[0] if row else None
+
+
 def source_overview(db: Connection, since: str) -> dict[str, SourceOverview]:
     """Per archived source: its latest crawl, items, new since `since`
     (an ISO time as stored), and its pending and dead alert deliveries

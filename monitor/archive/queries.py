@@ -102,6 +102,11 @@ def _where(archive: Connection, selection: Selection) -> tuple[str, list]:
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
+def read_rows(archive: Connection, sql: str, params) -> list[tuple]:
+    """Every row of a read-only statement, SQLite errors as one-line errors naming the archive."""
+    return _read(archive, sql, params)
+
+
 def _read(archive: Connection, sql: str, params, *, query: str | None = None) -> list:
     return list(_stream(archive, sql, params, query=query))
 
@@ -193,15 +198,23 @@ class FeedItem:
     published: str | None
     first_seen: str
     changed: str  # when its current text was first seen
+    # The version before the current one, for an item edited since first seen (else None).
+    previous_headline: str | None = None
+    previous_summary: str | None = None
 
 
 def newest_items(archive: Connection, sources: Sequence[str] = (), limit: int = 50) -> list[FeedItem]:
-    """The `limit` items most recently first seen (in page order within one crawl)."""
+    """The `limit` items most recently first seen (in page order within one crawl).
+
+    Read in index order and stopped at `limit`, so item_versions is looked up
+    (the current text's date, the previous version) for those items only.
+    """
     where, params = _where(archive, Selection(sources=tuple(sources)))
+    previous = "(SELECT v.{} FROM item_versions v WHERE v.item_id = i.id ORDER BY v.id DESC LIMIT 1 OFFSET 1)"
     sql = (
         "SELECT s.name, s.url, i.key, i.url, i.headline, i.summary, i.published, i.first_seen,"
         " coalesce((SELECT v.seen_at FROM item_versions v WHERE v.item_id = i.id ORDER BY v.id DESC LIMIT 1),"
-        " i.first_seen)"
+        f" i.first_seen), {previous.format('headline')}, {previous.format('summary')}"
         " FROM items i JOIN sources s ON s.id = i.source_id" + where
         + " ORDER BY i.first_seen DESC, i.id LIMIT ?"
     )

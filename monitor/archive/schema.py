@@ -19,11 +19,20 @@ def applied_migrations(db: Connection) -> set[int]:
     """The numbers of the migrations this archive has had."""
     if not db.has_table("meta"):
         return set()
-    rows = db.conn.execute("SELECT key FROM meta WHERE key LIKE 'migration:%'").fetchall()
-    applied = {int(key.split(":", 1)[1]) for (key,) in rows}
-    if not applied:  # archives written before migrations were recorded one by one
-        row = db.conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        applied = set(range(1, int(row[0]) + 1)) if row else set()
+    # NOT INDEXED: read the rows themselves.  Through its key index alone a
+    # damaged table page would go unnoticed (the index covers `key`), and a
+    # damaged index would read as "no migrations yet".
+    rows = dict(db.conn.execute("SELECT key, value FROM meta NOT INDEXED").fetchall())
+    index = db.conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'meta' AND name LIKE 'sqlite_autoindex_%'"
+    ).fetchone()
+    indexed = db.conn.execute(f'SELECT count(*) FROM meta INDEXED BY "{index[0]}"').fetchone()[0] if index else len(rows)
+    if indexed != len(rows):
+        raise ArchiveError(f"{db.path}: the archive file is damaged (its meta table and index disagree): "
+                           "restore a backup, or try `sqlite3 FILE .recover`")
+    applied = {int(key.split(":", 1)[1]) for key in rows if key.startswith("migration:")}
+    if not applied and "schema_version" in rows:  # archives written before migrations were recorded one by one
+        applied = set(range(1, int(rows["schema_version"]) + 1))
     return applied
 
 
@@ -286,6 +295,57 @@ def _v8(db: sqlite3.Connection) -> None:
 
 
 def _v9(db: sqlite3.Connection) -> None:
+    """schedule_lag: how late each source's latest scheduled run (tidings schedule) started"""
+    db.execute(
+        """CREATE TABLE schedule_lag (
+            source_id INTEGER PRIMARY KEY REFERENCES sources(id),
+            due TEXT NOT NULL,
+            started TEXT NOT NULL,
+            lag REAL NOT NULL
+        )"""
+    )
+
+
+def _v10(db: sqlite3.Connection) -> None:
+    """PRAGMA application_id: the file marked as a Tidings archive"""
+    # The value of monitor.archive.connection.APPLICATION_ID when written ("TDNG"),
+    # which tells Tidings' archives from other applications' databases.
+    db.execute(f"PRAGMA application_id = {int.from_bytes(b'TDNG', 'big')}")
+
+
+def _v11(db: sqlite3.Connection) -> None:
+    """crawls.items_seen: 0, not NULL, for failed crawls (what reports and the CLI always said)"""
+    db.execute("UPDATE crawls SET items_seen = 0 WHERE items_seen IS NULL")
+
+
+def _v12(db: sqlite3.Connection) -> None:
+    """views: new_items_per_day counts new and baseline items apart; items_with_source columns in reading order"""
+    # A source's first (baseline) crawl archives what the page already showed:
+    # those items were never reported new, and counting them as new made the
+    # day a source was added look like a flood of news.
+    db.execute("DROP VIEW IF EXISTS new_items_per_day")
+    db.execute(
+        """CREATE VIEW new_items_per_day AS
+        SELECT sources.name AS source, substr(items.first_seen, 1, 10) AS day,
+               sum(crawls.status = 'ok') AS new_items, sum(crawls.status IS NOT 'ok') AS baseline_items
+        FROM items JOIN sources ON sources.id = items.source_id
+        LEFT JOIN crawls ON crawls.id = items.first_crawl_id
+        GROUP BY items.source_id, substr(items.first_seen, 1, 10)"""
+    )
+    # What a reader looks at first: where and when, then the text and its
+    # link; the bookkeeping columns last.
+    db.execute("DROP VIEW IF EXISTS items_with_source")
+    db.execute(
+        """CREATE VIEW items_with_source AS
+        SELECT items.id AS item_id, sources.name AS source, items.published, items.first_seen,
+               items.headline, items.summary, items.url, items.versions, items.last_seen, items.position,
+               items.key, items.first_crawl_id, items.last_crawl_id, sources.url AS source_url
+        FROM items JOIN sources ON sources.id = items.source_id"""
+    )
+
+
+# 13 is taken by another branch (the articles table); migrate() applies whatever numbers exist, in order.
+def _v14(db: sqlite3.Connection) -> None:
     """deliveries.first_attempt: give_up_after counts from a delivery's first attempt, not from when it was queued"""
     db.execute("ALTER TABLE deliveries ADD COLUMN first_attempt TEXT")
     # Deliveries tried before this migration: their first try is not known;
@@ -294,5 +354,5 @@ def _v9(db: sqlite3.Connection) -> None:
 
 
 # Each feature that needs tables adds its own numbered migration here.
-MIGRATIONS = {1: _v1, 2: _v2, 4: _v4, 5: _v5, 6: _v6, 7: _v7, 8: _v8, 9: _v9}
+MIGRATIONS = {1: _v1, 2: _v2, 4: _v4, 5: _v5, 6: _v6, 7: _v7, 8: _v8, 9: _v9, 10: _v10, 11: _v11, 12: _v12, 14: _v14}
 SCHEMA_VERSION = max(MIGRATIONS)

@@ -1,8 +1,8 @@
 """The `tidings` command group: expected errors become one line and an exit code.
 
 The commands live by job in monitor.cli.crawling (run, schedule, preview),
-monitor.cli.reading (status, export, feed, search) and monitor.cli.alerts
-(notify); nothing here decides what a crawl means.
+monitor.cli.reading (status, export, feed, search, history), monitor.cli.editing
+(add, remove) and monitor.cli.alerts (notify); nothing here decides what a crawl means.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ import click
 from monitor import __version__
 from monitor.cli.alerts import notify
 from monitor.cli.crawling import preview, run, schedule
-from monitor.cli.reading import export, feed, search, status
+from monitor.cli.editing import add, remove
+from monitor.cli.reading import export, feed, history, search, status
 from monitor.errors import TidingsError
 
 
@@ -38,7 +39,7 @@ def cli() -> None:
     """Tidings watches news listing pages and reports new items."""
 
 
-for _command in (run, schedule, preview, status, export, feed, search, notify):
+for _command in (run, schedule, preview, add, remove, status, export, feed, search, history, notify):
     cli.add_command(_command)
 
 

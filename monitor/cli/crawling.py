@@ -22,22 +22,32 @@ from scraper.selectors import SELECTOR_KEYS
 @db_option
 @click.option("--source", "source_names", multiple=True, metavar="NAME", help="Crawl only this source (repeatable).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON report on stdout.")
-@click.option("-q", "--quiet", is_flag=True, help="Print nothing unless something is new or wrong.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing unless something is new or wrong; no progress line.")
 @logging_options
 def run(config_path, db_path, source_names, as_json, quiet) -> None:
     """Crawl every (or the named) source, archive, and report what is new.
 
-    Exit code 0: every source ok or baseline; 1: a source failed or is
-    suspect; 2: usage, configuration or archive error.
+    Exit code 0: every source ok or baseline; 1: a source failed, is
+    suspect or was skipped (another process was crawling it); 2: usage,
+    configuration or archive error; 130: interrupted (Ctrl-C, SIGTERM).
     """
     from monitor import run as run_module
+    from monitor.workers import StopSignals
 
     config = load_config(config_file(config_path)).require_sources()
     wanted = config.select(source_names)  # unknown names are config errors before anything runs
+    verbose = logging.getLogger().getEffectiveLevel() <= logging.INFO  # -v: log lines, one per page, instead
+    show_progress = sys.stderr.isatty() and not (as_json or quiet or verbose)
+    progress = Progress(len(wanted)) if show_progress else None
     quiet = quiet or not sys.stdout.isatty()
-    progress = _progress_printer(len(wanted)) if sys.stderr.isatty() and not as_json else None
+    interrupts = StopSignals(first=lambda: _say(STOPPING), again=lambda: _say(STOPPING_NOW))
     try:
-        report = run_module.run(config, archive_file(db_path), source_names, on_source=progress)
+        try:
+            report = run_module.run(config, archive_file(db_path), source_names, on_source=progress,
+                                    interrupts=interrupts)
+        finally:
+            if progress:
+                progress.clear()
     except RunFailed as exc:
         # Part-way: what was committed is reported all the same (exit code 2, the error on stderr).
         _show(exc.report, as_json, quiet)
@@ -47,42 +57,79 @@ def run(config_path, db_path, source_names, as_json, quiet) -> None:
 
 
 def _show(report, as_json: bool, quiet: bool) -> None:
+    """The report, and on stderr what was skipped or interrupted: for a finished run and a part-way one alike."""
+    from monitor import run as run_module
     from monitor.report import render_text
     from monitor.statuses import SKIPPED
 
-    for skipped in (s for s in report.sources if s.status == SKIPPED):
-        click.echo(f"tidings: {skipped.name}: {skipped.error}", err=True)
+    unfinished = [s for s in report.sources if s.error == run_module.INTERRUPTED_REASON]
+    for source in (s for s in report.sources if s.status == SKIPPED and s not in unfinished):
+        click.echo(f"tidings: {source.name}: {source.error}", err=True)
+    if report.interrupted:
+        count = len(unfinished)
+        click.echo(f"tidings: interrupted; {count} source{'s' if count != 1 else ''} not crawled", err=True)
     if as_json:
         click.echo(report.dumps())
     elif not quiet or report.worth_telling:
-        click.echo(render_text(report))
+        click.echo(render_text(report, color=_colour(sys.stdout)))
 
 
-def _progress_printer(total: int):
-    if total < 2:
-        return None
-    done = [0]
+def _colour(stream) -> bool:
+    """Colour for a terminal, unless NO_COLOR (https://no-color.org) is set; plain marks for pipes and files."""
+    import os
 
-    def show(item) -> None:
-        done[0] += 1
-        name = getattr(item, "name", "")
-        status = getattr(item, "status", "")
-        click.echo(f"\r[{done[0]}/{total}] {name} {status}".ljust(60), err=True, nl=done[0] == total)
+    return stream.isatty() and not os.environ.get("NO_COLOR")
 
-    return show
+
+STOPPING = "tidings: stopping after the current pages (Ctrl-C again to stop now)"
+STOPPING_NOW = "tidings: stopping now"
+
+
+def _say(line: str) -> None:
+    """One line on stderr from a signal handler: a plain write (no buffered stream,
+    which the interrupted code may be writing to), starting on a fresh line."""
+    import os
+
+    os.write(2, f"\r\x1b[K{line}\n".encode() if sys.stderr.isatty() else f"\n{line}\n".encode())
+
+
+class Progress:
+    """`[3/12] name status` on one line of the terminal (stderr), rewritten as
+    each source is recorded and erased before the report is printed."""
+
+    def __init__(self, total: int):
+        self.total = total
+        self.done = 0
+        self.shown = False
+
+    def __call__(self, report) -> None:
+        self.done += 1
+        if self.total < 2:
+            return
+        line = f"[{self.done}/{self.total}] {getattr(report, 'name', '')} {getattr(report, 'status', '')}"
+        click.echo(f"\r\x1b[K{line}", err=True, nl=False)
+        self.shown = True
+
+    def clear(self) -> None:
+        if self.shown:
+            click.echo("\r\x1b[K", err=True, nl=False)
+            self.shown = False
 
 
 @click.command()
 @config_option
 @db_option
 @click.option("--workers", type=click.IntRange(1), default=4, show_default=True,
-              help="Crawls that may run at the same time (each in its own process).")
+              help="Batches that may be crawled at the same time (each by its own child process).")
+@click.option("--max-batch", type=click.IntRange(1), default=100, show_default=True,
+              help="Most sources one child crawls together.")
 @click.option("--stop-timeout", type=click.FloatRange(0), default=5.0, show_default=True,
               help="Seconds a running crawl may take to finish after SIGTERM/SIGINT before it is killed.")
 @logging_options
-def schedule(config_path, db_path, workers, stop_timeout) -> None:
+def schedule(config_path, db_path, workers, max_batch, stop_timeout) -> None:
     """Run as a daemon: crawl each source on its `schedule`, until SIGTERM.
 
+    Sources that fall due together are crawled by one child process.
     SIGHUP reloads the configuration.  Logs one line per run per source.
     """
     import signal
@@ -96,7 +143,8 @@ def schedule(config_path, db_path, workers, stop_timeout) -> None:
     tidings_log = logging.getLogger("tidings")
     if tidings_log.getEffectiveLevel() > logging.INFO:
         tidings_log.setLevel(logging.INFO)  # a service logs every run, not only problems
-    daemon = Daemon(config_file(config_path), archive_file(db_path), workers=workers, stop_timeout=stop_timeout)
+    daemon = Daemon(config_file(config_path), archive_file(db_path), workers=workers, max_batch=max_batch,
+                    stop_timeout=stop_timeout)
     sys.exit(daemon.serve(latch))
 
 
@@ -165,9 +213,9 @@ def preview(url, config_path, db_path, source_name, render, as_json, emit_config
     try:
         result = run_module.preview(source, crawl, browser)
     except BrowserNotFound as exc:
-        raise _PreviewFailed(str(exc)) from None
+        raise PreviewFailed(str(exc)) from None
     if result.error:
-        raise _PreviewFailed(result.error)
+        raise PreviewFailed(result.error)
     _say_if_unsure(result.detection)
     hint = _script_built_hint(result)
     if emit_config:
@@ -178,12 +226,12 @@ def preview(url, config_path, db_path, source_name, render, as_json, emit_config
         if hint:
             click.echo(f"tidings: {hint}", err=True)
         return
-    _print_records(source, result.records)
+    print_records(source, result.records)
     if hint:
         click.echo(hint)
 
 
-class _PreviewFailed(TidingsError):
+class PreviewFailed(TidingsError):
     exit_code = 1
 
 
@@ -226,7 +274,7 @@ def _emit_config(source: Source, result, named: bool, hint: str | None = None) -
 
     selectors = source.selectors or result.detected
     if selectors is None:
-        raise _PreviewFailed(f"automatic detection found no listing on {source.url}" + (f"; {hint}" if hint else ""))
+        raise PreviewFailed(f"automatic detection found no listing on {source.url}" + (f"; {hint}" if hint else ""))
     name = source.name if named else source_name_for(source.url)
     count = len(result.records)
     how = "configured selectors" if source.selectors else "automatic detection"
@@ -241,7 +289,7 @@ def _emit_config(source: Source, result, named: bool, hint: str | None = None) -
     click.echo(source_toml(name, source.url, selectors, browser=steps), nl=False)
 
 
-def _print_records(source: Source, records) -> None:
+def print_records(source: Source, records) -> None:
     click.echo(f"{len(records)} item{'s' if len(records) != 1 else ''} on {source.url}")
     for record in records:
         click.echo("")

@@ -15,7 +15,7 @@ import click
 from click.core import ParameterSource
 
 from monitor.config import DEFAULT_CONFIG, DEFAULT_DB
-from monitor.errors import ConfigError
+from monitor.errors import ConfigError, UsageError
 
 
 class _FilePath(click.Path):
@@ -45,6 +45,24 @@ def db_option(f):
         "--db", "db_path", type=_FilePath(dir_okay=False, path_type=Path), default=None, envvar="TIDINGS_DB",
         help="Archive database (default: $TIDINGS_DB, else data/tidings.db).",
     )(f)
+
+
+MAX_LIMIT = 1_000_000
+"""The largest --limit: far beyond any feed or result list, far below SQLite's integers (2**63 - 1)."""
+
+
+def _limit(ctx, param, value: str) -> int:
+    """--limit as a whole number from 1 to MAX_LIMIT; anything else is one line (exit 2)."""
+    text = str(value).strip()
+    if not text.lstrip("+").isdigit() or not 1 <= int(text) <= MAX_LIMIT:
+        raise UsageError(f"--limit {value}: must be a whole number from 1 to {MAX_LIMIT}")
+    return int(text)
+
+
+def limit_option(default: int, help: str):
+    """`--limit N` (bounded, see MAX_LIMIT)."""
+    return click.option("--limit", type=str, default=str(default), metavar="N", callback=_limit,
+                        show_default=True, help=f"{help} (1 to {MAX_LIMIT}).")
 
 
 def config_file(config_path: Path | None) -> Path:

@@ -16,11 +16,13 @@ from monitor.config.parse import (
     CONFIG_BASE_ENV, TOP_LEVEL_KEYS, config_from_bytes, load_config, parse_config, resolve_config_path,
     resolve_db_path,
 )
-from monitor.config.write import selectors_inline, selectors_lines, source_name_for, source_toml, toml_string
+from monitor.config.write import (
+    selectors_inline, selectors_lines, source_name_for, source_toml, toml_string, unique_name,
+)
 
 __all__ = [
     "ALERT_KINDS", "BROWSER_STEP_KEYS", "RENDER_BROWSER", "RENDER_HTTP", "BrowserSettings", "CONFIG_BASE_ENV", "DEFAULT_CONFIG", "DEFAULT_DB", "PROJECT_URL", "TOP_LEVEL_KEYS",
     "AlertSettings", "Config", "CrawlSettings", "NotifierConfig", "Source",
     "config_from_bytes", "load_config", "parse_config", "resolve_config_path", "resolve_db_path",
-    "selectors_inline", "selectors_lines", "source_name_for", "source_toml", "toml_string",
+    "selectors_inline", "selectors_lines", "source_name_for", "source_toml", "toml_string", "unique_name",
 ]

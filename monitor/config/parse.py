@@ -17,6 +17,7 @@ from monitor.config.model import (
     CrawlSettings, NotifierConfig, Source,
 )
 from monitor.errors import ConfigError
+from monitor.filters import patterns
 from monitor.validators import (
     Validator, boolean, duration, name, non_negative_int, non_negative_number, positive_int,
     positive_number, str_list, string, web_url, whole_number,
@@ -94,7 +95,7 @@ def parse_config(data: dict, path: Path | str = DEFAULT_CONFIG) -> Config:
         sources.append(source)
     alerts = AlertSettings(**_validate(_table(data, "alerts", path), ALERTS_KEYS, f"{path}: [alerts]"))
     feeds_dir = _feeds_dir(data["feeds_dir"], path) if "feeds_dir" in data else None
-    notify = _parse_notifiers(data.get("notify", []), path, alerts, names)
+    notify = _parse_notifiers(data.get("notify", []), path, alerts, names, only.get("timezone", "UTC"))
     return Config(path=path, sources=tuple(sources), crawl=crawl, browser=browser, notify=notify, alerts=alerts, feeds_dir=feeds_dir,
                   **only)
 
@@ -196,6 +197,8 @@ SOURCE_KEYS: dict[str, Validator] = {
     "click": _element_selector,
     "click_times": positive_int,
     "browser_timeout": positive_number,
+    "include": patterns,
+    "exclude": patterns,
 }
 
 BROWSER_KEYS: dict[str, Validator] = {
@@ -236,6 +239,8 @@ NOTIFY_KEYS: dict[str, Validator] = {
     "on": _alert_kinds,
     "digest": boolean,
     "timeout": positive_number,
+    "include": patterns,
+    "exclude": patterns,
     **ALERTS_KEYS,
 }
 
@@ -285,7 +290,8 @@ def _parse_source(table: dict, path: Path, index: int, written: dict | None = No
     return Source(**{k: v for k, v in clean.items() if k in known})
 
 
-def _parse_notifiers(raw: Any, path: Path, alerts: AlertSettings, source_names: set[str]) -> tuple[NotifierConfig, ...]:
+def _parse_notifiers(raw: Any, path: Path, alerts: AlertSettings, source_names: set[str],
+                     timezone: str = "UTC") -> tuple[NotifierConfig, ...]:
     if not isinstance(raw, list) or not all(isinstance(n, dict) for n in raw):
         raise ConfigError(f"{path}: 'notify' must be [[notify]] tables")
     if not raw:
@@ -316,7 +322,7 @@ def _parse_notifiers(raw: Any, path: Path, alerts: AlertSettings, source_names: 
             raise ConfigError(f"{where}: key 'name': duplicate notifier name")
         common = {k: v for k, v in clean.items() if k in NOTIFY_KEYS and k not in ("type", "name")}
         notifiers.append(NotifierConfig(**{
-            "broken_after": alerts.broken_after, "give_up_after": alerts.give_up_after,
+            "broken_after": alerts.broken_after, "give_up_after": alerts.give_up_after, "timezone": timezone,
             **common, "name": notifier_name, "type": kind, "options": options,
         }))
     return tuple(notifiers)

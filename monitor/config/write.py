@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+import unicodedata
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from scraper.selectors import SELECTOR_KEYS
 
@@ -34,11 +35,41 @@ def selectors_inline(selectors: Selectors) -> str:
     return ", ".join(selectors_lines(selectors))
 
 
+NAME_CHARS = 60  # a source's name shows in reports, file names (feeds) and CLI arguments
+_PAGE_SUFFIX = re.compile(r"\.(s?html?|php\d?|aspx?|jsp|cfm)$")
+_INDEX_PAGES = {"index", "default", "home"}
+
+
 def source_name_for(url: str) -> str:
-    """A valid source name from a URL's host: https://www.un.org/press -> 'un-org'."""
-    host = (urlsplit(url).hostname or "source").lower()
+    """A valid source name from a URL's host and path: two listings of one site get two names.
+
+    https://www.un.org/press/en/ -> 'un-org-press-en'; https://example.org/news/index.html
+    -> 'example-org-news'.  The query is left out (a name, not an identity); `unique_name`
+    settles any clash.
+    """
+    parts = urlsplit(url)
+    host = (parts.hostname or "source").lower()
     host = host[4:] if host.startswith("www.") else host
-    return re.sub(r"[^a-z0-9_-]+", "-", host).strip("-") or "source"
+    path = unicodedata.normalize("NFKD", unquote(parts.path)).encode("ascii", "ignore").decode()  # été -> ete
+    segments = [seg for seg in path.lower().split("/") if seg]
+    if segments:
+        segments[-1] = _PAGE_SUFFIX.sub("", segments[-1])
+        if segments[-1] in _INDEX_PAGES:
+            segments.pop()
+    raw = "-".join([host, *segments])
+    name = re.sub(r"[^a-z0-9_]+", "-", raw).strip("-_") or "source"
+    return name[:NAME_CHARS].rstrip("-_") or "source"
+
+
+def unique_name(name: str, taken: Iterable[str]) -> str:
+    """`name`, or `name-2`, `name-3` ... whichever no source in `taken` has."""
+    taken = set(taken)
+    if name not in taken:
+        return name
+    number = 2
+    while f"{name}-{number}" in taken:
+        number += 1
+    return f"{name}-{number}"
 
 
 def source_toml(name: str, url: str, selectors: Selectors, browser: Mapping[str, object] | None = None) -> str:

@@ -49,7 +49,7 @@ class AppriseNotifier(Notifier):
         # the interpreter waits for at exit), so nothing in this process could
         # cut a send that trickles: it runs in a child process, killed with
         # its process group when `timeout` runs out.
-        message = {"urls": self.urls(), "title": subject(payload), "body": render_text(payload)}
+        message = {"urls": self.urls(), "title": subject(payload), "body": render_text(payload, self.config.tzinfo)}
         child = subprocess.Popen([sys.executable, "-m", "monitor.notify.apprise"], stdin=subprocess.PIPE,
                                  stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True,
                                  preexec_fn=die_with_parent(os.getpid()))
@@ -84,6 +84,9 @@ def _send_in_child() -> None:
     import apprise
 
     message = json.load(sys.stdin)
+    # Apprise logs the hosts and paths of its URLs, which are tokens: its log
+    # never reaches ours; what it said comes back, redacted, in the error.
+    logging.getLogger("apprise").propagate = False
     client = apprise.Apprise()
     for index, url in enumerate(message["urls"], 1):
         if not client.add(url):

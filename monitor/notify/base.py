@@ -14,7 +14,9 @@ import ssl
 import threading
 from typing import TYPE_CHECKING, Callable, ClassVar
 
+from monitor.notify.redact import redact, secret_pieces
 from monitor.validators import Validator
+from scraper.text import one_line
 
 if TYPE_CHECKING:  # a type only: a notifier never needs the config parser
     from monitor.config.model import NotifierConfig
@@ -64,6 +66,37 @@ class Notifier:
         raise NotImplementedError
 
     def deliver(self, payload: dict) -> None:
+        """`send` within its deadline, with every error made one safe line: redacted of this notifier's
+        secrets and of control characters.  The outbox and `notify --test` call
+        this, never `send`: whatever a receiver or a library says passes here."""
+        try:
+            self._send_by_deadline(payload)
+        except DeliveryError as exc:
+            raise DeliveryError(self.redact(str(exc)), retry_now=exc.retry_now, unreachable=exc.unreachable) from None
+        except Exception as exc:  # a bug, or a library's surprise, may quote a URL too
+            raise DeliveryError(self.redact(f"unexpected error: {exc.__class__.__name__}: {exc}"),
+                                retry_now=False) from None
+
+    def redact(self, text: str) -> str:
+        """`text` as one line without control characters or any piece of a secret."""
+        return redact(one_line(text), self.secrets(), self.public())
+
+    def secrets(self) -> set[str]:
+        """Every piece of every secret this notifier knows: its `*_env` values, and
+        the URLs and header values of its table (they may carry tokens too)."""
+        values = [os.environ.get(variable, "") for key, variable in self.options.items()
+                  if key.endswith("_env") and isinstance(variable, str)]
+        for key in ("url", "urls"):
+            value = self.options.get(key)
+            values += [value] if isinstance(value, str) else list(value or ())
+        values += [v for v in (self.options.get("headers") or {}).values() if isinstance(v, str)]
+        return set().union(*(secret_pieces(v) for v in values if v))
+
+    def public(self) -> set[str]:
+        """Pieces an error may show even if a secret holds them (a webhook's host and port)."""
+        return set()
+
+    def _send_by_deadline(self, payload: dict) -> None:
         """`send`, bounded as a whole (connect, request, answer) by `timeout`.
 
         A per-socket timeout bounds each read, not the send: a receiver that
@@ -89,7 +122,7 @@ class Notifier:
         timer.start()
         try:
             self.send(payload)
-        except DeliveryError:
+        except Exception:  # a connection cut at the deadline may surface as any error
             if expired.is_set():
                 raise self.timed_out() from None
             raise

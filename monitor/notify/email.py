@@ -1,4 +1,7 @@
-"""Email notifier: one multipart (plain text + HTML) message per alert, over SMTP."""
+"""Email notifier: one multipart (plain text + HTML) message per alert, over SMTP.
+
+The text part is monitor.notify.payload's, the HTML part monitor.notify.email_html's.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +13,8 @@ from email.utils import format_datetime, parseaddr
 from typing import Any
 
 from monitor.notify.base import DeliveryError, Notifier, connection_error, require
-from monitor.notify.payload import render_html, render_text, subject
+from monitor.notify.email_html import render_html
+from monitor.notify.payload import render_text, subject
 from monitor.validators import env_name, positive_int, str_list, string
 
 SECURITY = ("starttls", "ssl", "none")
@@ -78,8 +82,9 @@ class EmailNotifier(Notifier):
         domain = parseaddr(self.options["from"])[1].rpartition("@")[2] or "tidings"
         msg["Message-ID"] = f"<{payload['id']}@{domain}>"  # the same on every retry
         msg["X-Tidings-Delivery"] = payload["id"]
-        msg.set_content(render_text(payload))
-        msg.add_alternative(render_html(payload), subtype="html")
+        zone = self.config.tzinfo
+        msg.set_content(render_text(payload, zone))
+        msg.add_alternative(render_html(payload, zone), subtype="html")
         return msg
 
     def send(self, payload: dict) -> None:

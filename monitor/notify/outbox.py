@@ -99,11 +99,14 @@ def enqueue(archive: Archive, config: Config, report: SourceReport) -> list[str]
 
 
 def _item_documents(notifier: NotifierConfig, report: SourceReport) -> list[dict]:
-    """Item alerts: only for a trusted crawl that compared ("ok"); never baseline, failed or suspect."""
+    """Item alerts: only for a trusted crawl that compared ("ok"); never baseline, failed or suspect;
+    only the items that pass the notifier's include/exclude."""
     if report.status != OK:
         return []
-    items = [item_json(r, "new") for r in report.new if "new" in notifier.on]
-    items += [item_json(r, "updated") for r in report.updated if "updated" in notifier.on]
+    told = notifier.filter  # on top of the source's own filter, which shaped the report
+    items = [item_json(r, "new") for r in report.new if "new" in notifier.on and told.passes(r.headline, r.summary)]
+    items += [item_json(r, "updated", report.previous.get(r.key)) for r in report.updated
+              if "updated" in notifier.on and told.passes(r.headline, r.summary)]
     if not items:
         return []
     groups = [items] if notifier.digest else [[item] for item in items]

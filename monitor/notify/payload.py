@@ -2,23 +2,27 @@
 
 A payload is the JSON document a webhook receives (the README documents its
 schema); it is stored in the outbox as is, so a retry sends exactly what the
-first attempt sent.  Email and Apprise render the same payload as text (and
-HTML, where scraped text is escaped).  Pure functions, no I/O.
+first attempt sent.  Email and Apprise render the same payload as text
+(here) and email as HTML too (monitor.notify.email_html).  Pure functions,
+no I/O.
 """
 
 from __future__ import annotations
 
-import html
 import uuid
-from urllib.parse import urlsplit
+from datetime import timezone, tzinfo
 
+from monitor.changes import ItemText, edit, render_plain_lines
+from monitor.human_dates import human_date
 from scraper.items import Record, utc_now
 
 SUBJECT_HEADLINE_CHARS = 120
 
 
-def item_json(record: Record, change: str) -> dict:
-    return {**record.as_json(), "change": change}
+def item_json(record: Record, change: str, previous: ItemText | None = None) -> dict:
+    """An item of an alert: its fields, `change` ("new" or "updated") and, for an
+    updated item, `previous`: its headline and summary before the edit (else null)."""
+    return {**record.as_json(), "change": change, "previous": previous.as_json() if previous else None}
 
 
 def document(kind: str, *, source: str | None, source_url: str | None, run_id: str | None,
@@ -61,82 +65,87 @@ def subject(payload: dict) -> str:
     return "Tidings test message"
 
 
-def render_text(payload: dict) -> str:
-    """The plain-text body (email text part, Apprise)."""
+def render_text(payload: dict, zone: tzinfo = timezone.utc) -> str:
+    """The plain-text body (email text part, Apprise): a heading, then one block per item.
+
+    An updated item's headline and summary carry `[-removed-]{+added+}`
+    marks; dates are written for people, in `zone`.
+    """
     lines = [subject(payload)]
     if payload.get("source_url"):
         lines.append(payload["source_url"])
     if payload["kind"] == "items":
         for item in payload["items"]:
             lines.append("")
-            label = "" if item["change"] == "new" else "[updated] "
-            lines.append(f"* {label}{item['headline']}")
-            if item.get("url"):
-                lines.append(f"  {item['url']}")
-            if item.get("published"):
-                lines.append(f"  Published {item['published']}")
-            for paragraph in (item.get("summary") or "").split("\n\n"):
-                if paragraph:
-                    lines.append(f"  {paragraph}")
+            lines.extend(_item_lines(item, zone))
+        if any(item.get("previous") for item in payload["items"]):
+            lines.extend(["", "Edits are marked [-removed-] and {+added+}."])
     else:
-        lines.extend([""] + _health_lines(payload))
-    lines.extend(["", "-- ", _footer(payload)])
+        lines.extend([""] + health_lines(payload, zone))
+    lines.extend(["", "-- ", f"{footer(payload)}, sent {human_date(payload.get('created'), zone)}"])
     return "\n".join(lines)
 
 
-def render_html(payload: dict) -> str:
-    """The HTML body: every scraped or configured string escaped, links only http(s)."""
-    e = html.escape
-    parts = [f"<h2>{e(subject(payload))}</h2>"]
-    if payload.get("source_url"):
-        parts.append(f"<p>{_link(payload['source_url'], payload['source_url'])}</p>")
-    if payload["kind"] == "items":
-        parts.append("<ul>")
-        for item in payload["items"]:
-            label = "" if item["change"] == "new" else "<em>updated:</em> "
-            entry = [f"<li><p>{label}<strong>{_link(item.get('url'), item['headline'])}</strong>"]
-            if item.get("published"):
-                entry.append(f"<br><small>Published {e(item['published'])}</small>")
-            entry.append("</p>")
-            for paragraph in (item.get("summary") or "").split("\n\n"):
-                if paragraph:
-                    entry.append(f"<p>{e(paragraph)}</p>")
-            entry.append("</li>")
-            parts.append("".join(entry))
-        parts.append("</ul>")
+def _item_lines(item: dict, zone: tzinfo) -> list[str]:
+    """One item as text: label and headline, link, date, then the summary's paragraphs."""
+    previous = item.get("previous")
+    if previous:
+        headline, paragraphs = render_plain_lines(edit(previous, item))
+        if not paragraphs:  # only the headline changed: show the summary as it is
+            paragraphs = _paragraphs(item.get("summary"))
     else:
-        parts.extend(f"<p>{e(line)}</p>" for line in _health_lines(payload))
-    parts.append(f"<hr><p><small>{e(_footer(payload))}</small></p>")
-    return "<!DOCTYPE html>\n<html><body>\n" + "\n".join(parts) + "\n</body></html>\n"
+        headline, paragraphs = item["headline"], _paragraphs(item.get("summary"))
+    label = "New" if item["change"] == "new" else "Updated"
+    lines = [f"{label}: {headline}"]
+    if item.get("url"):
+        lines.append(f"  {item['url']}")
+    if item.get("published"):
+        lines.append(f"  Published {human_date(item['published'], zone)}")
+    for paragraph in paragraphs:
+        lines.extend(["", f"  {paragraph}"])
+    return lines
 
 
-def _health_lines(payload: dict) -> list[str]:
+def _paragraphs(summary: str | None) -> list[str]:
+    return [p for p in (summary or "").split("\n\n") if p.strip()]
+
+
+def health_lines(payload: dict, zone: tzinfo = timezone.utc) -> list[str]:
     health = payload.get("health") or {}
     kind = payload["kind"]
     if kind == "test":
         return ["This is a test message from `tidings notify --test`: this notifier works."]
     runs = health.get("runs")
     if kind == "broken":
-        lines = [f"The last {runs} crawls of {payload['source']} were failed or suspect (since {health.get('since')})."]
+        lines = [f"The last {runs} crawls of {payload['source']} were failed or suspect (since {human_date(health.get('since'), zone)})."]
     else:
         lines = [f"{payload['source']} crawled fine again ({health.get('status')}) after {runs} failed or suspect crawls "
-                 f"(since {health.get('since')})."]
+                 f"(since {human_date(health.get('since'), zone)})."]
     if health.get("error"):
         lines.append(f"Last error: {health['error']}")
-    if health.get("items_seen_before") is not None or health.get("items_seen_now") is not None:
-        lines.append(f"Items seen by the last good crawl: {health.get('items_seen_before')}; "
-                     f"by this crawl: {health.get('items_seen_now')}")
+    counts = _counts_line(health)
+    if counts:
+        lines.append(counts)
     return lines
 
 
-def _footer(payload: dict) -> str:
-    return f"Tidings run {payload.get('run_id') or '-'}, alert {payload['id']}"
+def _counts_line(health: dict) -> str | None:
+    """What the last good crawl and this one saw, in words: a failed crawl read no page."""
+    before, now = health.get("items_seen_before"), health.get("items_seen_now")
+    if before is None and now is None:
+        return None
+    if before is None:
+        return f"Items seen by this crawl: {now} (no good crawl before it)"
+    if now is None:
+        return f"Items seen by the last good crawl: {before}; this crawl failed before reading any"
+    return f"Items seen by the last good crawl: {before}; by this crawl: {now}"
 
 
-def _link(url: str | None, text: str) -> str:
-    if url and urlsplit(url).scheme in ("http", "https"):
-        return f'<a href="{html.escape(url, quote=True)}">{html.escape(text)}</a>'
-    return html.escape(text)
+def footer(payload: dict) -> str:
+    """Which run sent the alert; a test message belongs to no run."""
+    if not payload.get("run_id"):
+        return f"Tidings alert {payload['id']}"
+    return f"Tidings run {payload['run_id']}, alert {payload['id']}"
 
 
 def _shorten(text: str, limit: int) -> str:

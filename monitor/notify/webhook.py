@@ -6,6 +6,8 @@ import hashlib
 import hmac
 import http.client
 import json
+import os
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -27,6 +29,29 @@ def _headers(value: Any) -> dict[str, str]:
         if not isinstance(text, str) or "\r" in text or "\n" in text:
             raise ValueError(f"header {name!r}: value must be a one-line string")
     return dict(value)
+
+
+def url_problem(url: str) -> str | None:
+    """What makes `url` unusable for a webhook, in words that never quote it
+    (only its scheme, when that is a plain scheme name); None when usable."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return "is not a valid URL (check its port: a number from 1 to 65535)"
+    if parts.scheme.lower() not in ("http", "https"):
+        shown = repr(parts.scheme) if re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]{0,15}", parts.scheme) else "none"
+        return f"is not an http or https URL (scheme: {shown})"
+    if not parts.hostname:
+        return "has no host"
+    if port == 0:
+        return "has port 0"
+    return None
+
+
+def _where(parts) -> str:
+    """host:port of a URL: what a webhook error names."""
+    return (parts.hostname or "") + (f":{parts.port}" if parts.port else "")
 
 
 def sign(secret: str, body: bytes) -> str:
@@ -56,11 +81,7 @@ class WebhookNotifier(Notifier):
             return "webhook"
 
     def send(self, payload: dict) -> None:
-        url = self.options.get("url") or self.env("url_env")
-        try:
-            url = http_url(url)
-        except ValueError as exc:
-            raise DeliveryError(f"webhook URL from {self.options['url_env']}: {exc}", retry_now=False) from None
+        url = self.target()
         body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         from monitor import __version__
 
@@ -75,10 +96,29 @@ class WebhookNotifier(Notifier):
             headers[SIGNATURE_HEADER] = sign(secret, body)
         self._post(url, body, headers)
 
+    def target(self) -> str:
+        """The URL to POST to.  One from `url_env` is checked here, and what is
+        wrong with it said without quoting it: it carries a token."""
+        if "url" in self.options:
+            return self.options["url"]
+        url = self.env("url_env") or ""
+        problem = url_problem(url)
+        if problem:
+            raise DeliveryError(f"webhook URL from {self.options['url_env']} {problem}", retry_now=False)
+        return url.strip()
+
+    def public(self) -> set[str]:
+        """The scheme, host and port of the URL: what errors name."""
+        try:
+            parts = urlsplit(self.options.get("url") or os.environ.get(self.options.get("url_env") or "", ""))
+            return {parts.hostname or "", str(parts.port or ""), _where(parts)}
+        except ValueError:
+            return set()
+
     def _post(self, url: str, body: bytes, headers: dict) -> None:
         parts = urlsplit(url)
         # Errors name the host, never the path or query: they may hold a token.
-        where = parts.hostname + (f":{parts.port}" if parts.port else "")
+        where = _where(parts)
         connection_class = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
         conn = connection_class(parts.hostname, parts.port, timeout=self.timeout)
         self.watch(lambda: conn.sock)  # the deadline of the whole send (Notifier.deliver) shuts it
@@ -94,6 +134,7 @@ class WebhookNotifier(Notifier):
         finally:
             conn.close()
         if not 200 <= status < 300:
-            text = " ".join(reply.decode("utf-8", "replace").split())[:120]
+            # Redacted before it is cut short: half a token would no longer match.
+            text = self.redact(reply.decode("utf-8", "replace"))[:120]
             retry = status >= 500 or status in (408, 429)
             raise DeliveryError(f"webhook {where} answered HTTP {status}" + (f": {text}" if text else ""), retry_now=retry)

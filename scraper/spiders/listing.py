@@ -8,6 +8,8 @@ crawls comes from the crawler's settings (scraper.plan).
 
 from __future__ import annotations
 
+import logging
+import sys
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
@@ -18,17 +20,23 @@ import scrapy
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
+from scrapy.utils.response import get_meta_refresh
 from twisted.python.failure import Failure
 
 from scraper.browser import use_browser
 from scraper.browser_steps import browser_meta
 from scraper.encoding import decode_html
-from scraper.errors import describe_failure, too_large
+from scraper.errors import describe_failure, refused_refresh, too_large
 from scraper.extract import Extraction, extract
 from scraper.items import SourceCrawl, utc_now
-from scraper.plan import CrawlPlan, ListingSource, crawl_plan, renders_in_browser
+from scraper.plan import CrawlPlan, ListingSource, PlanError, crawl_plan, renders_in_browser
 from scraper.script_built import looks_script_built
 from scraper.selectors import SelectorError, Selectors
+from scraper.text import one_line
+
+# Per-page detail (INFO): shown by `tidings run -v`; a name outside "scrapy*",
+# which Tidings' log filter keeps quiet below -vv.
+page_log = logging.getLogger("tidings.pages")
 
 HTML_TYPES = ("text/html", "application/xhtml+xml", "text/xml", "application/xml")
 
@@ -45,7 +53,14 @@ class ListingSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> "ListingSpider":
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.plan = crawl_plan(crawler.settings, spider.source_names)
+        try:
+            spider.plan = crawl_plan(crawler.settings, spider.source_names)
+        except PlanError as exc:
+            # `scrapy crawl listing -a source=nosuch`, or a broken configuration:
+            # one line, not a traceback from deep inside Scrapy, and exit code 2
+            # (a usage error, as `tidings` says it) before anything is fetched.
+            print(f"scrapy crawl {cls.name}: error: {exc}", file=sys.stderr)
+            raise SystemExit(2) from None
         if any(renders_in_browser(source) for source in spider.plan.sources):
             use_browser(crawler.settings)  # settings are not frozen yet; a claim never hands out a browser source
         return spider
@@ -91,6 +106,7 @@ class ListingSpider(scrapy.Spider):
         crawl.pages += 1
         crawl.http_status = response.status
         if response.status == 304:  # only ever asked for with our validators: unchanged
+            _log_page(source, crawl.pages, response, "not modified")
             crawl.not_modified = True
             crawl.validators = dict(self.plan.validators.get(source.name) or {})  # the page it confirms
             yield _finish(crawl)
@@ -110,7 +126,12 @@ class ListingSpider(scrapy.Spider):
             return
         problem = _not_a_listing(response)
         if problem:
+            _log_page(source, crawl.pages, response, problem)
             yield _finish(crawl, f"{problem} at {response.url}")
+            return
+        refused = refused_refresh(response.url, get_meta_refresh(response)[1])
+        if refused:
+            yield _finish(crawl, refused)
             return
         # A rendered page is text the browser decoded already (re-encoded in `response.encoding`).
         html = response.text if rendered else decode_html(response.body, response.headers.get(b"Content-Type"))
@@ -122,6 +143,7 @@ class ListingSpider(scrapy.Spider):
         if result.problem:
             yield _finish(crawl, f"{result.problem} at {response.url}")
             return
+        _log_page(source, crawl.pages, response, f"{len(result.records)} items")
         if crawl.pages == 1:
             crawl.detected = _detected(source, result, html, response.url)
             crawl.detection = _without_blocks(result.detection) if source.selectors is None and result.records else None
@@ -141,11 +163,21 @@ class ListingSpider(scrapy.Spider):
         if response is not None:
             crawl.http_status = response.status
         max_bytes = self.crawler.settings.getint("DOWNLOAD_MAXSIZE")
-        yield _finish(crawl, describe_failure(failure, request, max_bytes=max_bytes))
+        reason = describe_failure(failure, request, max_bytes=max_bytes)
+        page_log.info("%s: page %d %s: %s", request.meta["source"].name, crawl.pages + 1, request.url, reason)
+        yield _finish(crawl, reason)
+
+
+def _log_page(source: ListingSource, number: int, response: Response, outcome: str) -> None:
+    """One line per page fetched, for `tidings run -v` and `scrapy crawl`: what came back, how big, how fast."""
+    latency = response.meta.get("download_latency")
+    took = f"{latency:.2f} s" if isinstance(latency, (int, float)) else "? s"
+    page_log.info("%s: page %d %s: HTTP %d, %d bytes, %s, %s", source.name, number, response.url, response.status,
+                  len(response.body), outcome, took)
 
 
 def _finish(crawl: SourceCrawl, error: str | None = None) -> SourceCrawl:
-    crawl.error = error
+    crawl.error = one_line(error) if error else None  # it may quote headers: no control character survives
     crawl.finished = utc_now()
     return crawl
 
