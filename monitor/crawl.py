@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from monitor.config import BrowserSettings, CrawlSettings, Source, load_config
-from monitor.errors import ArchiveError, ConfigError, TidingsError
+from monitor.errors import ArchiveError, ConfigError, RecordingFailed, TidingsError
 from monitor.record import RunContext
 from scraper.plan import PLAN_SETTING, CrawlPlan, FollowJob, PageValidators, PlanError
 
@@ -102,7 +102,7 @@ def crawl_sources(
     With a run context, each item is a `SourceReport` recorded in its
     archive; without one, a raw `SourceCrawl` (for previews and worker
     processes).  Raises the first TidingsError a pipeline met, such as a
-    full disk.  With `claim`, only the sources it hands out are crawled
+    full disk, as RecordingFailed carrying what was recorded.  With `claim`, only the sources it hands out are crawled
     (shared with other processes: monitor.workers), after `sources`, this
     process's own (its browser sources); `on_start` runs in the
     reactor once the engine has started; `keep=False` returns nothing, for a
@@ -159,10 +159,11 @@ def crawl_sources(
     process.crawl(crawler)
     process.start()
     for error in errors:
+        # What was recorded stays recorded: the caller still reports it.
         if isinstance(error, TidingsError):
-            raise error
+            raise RecordingFailed(str(error), collected)
         archive = context.archive.path if context else "archive"
-        raise ArchiveError(f"{archive}: could not record a crawl: {error}")
+        raise RecordingFailed(f"{archive}: could not record a crawl: {error}", collected)
     return collected
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from monitor.archive import KnownItem, SourceState
 from scraper.items import Record
 
-from monitor.statuses import BASELINE, FAILED, OK, SUSPECT
+from monitor.statuses import BASELINE, FAILED, OK, SUSPECT, TURNOVER_REASON
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,9 @@ class Verdict:
     reason: str | None = None
     new: list[Record] = field(default_factory=list)
     updated: list[tuple[KnownItem, Record]] = field(default_factory=list)
+    # Known items found under a new link (a redesign moved them; a press page
+    # now told apart by #fragment): the same items, not news.
+    moved: list[tuple[KnownItem, Record]] = field(default_factory=list)
 
     @property
     def records_changes(self) -> bool:
@@ -40,6 +43,7 @@ def judge(
     not_modified: bool = False,
     detected_item: str | None = None,
     script_built: str | None = None,
+    by_headline: dict[str, KnownItem] | None = None,
 ) -> Verdict:
     """Classify one crawl of one source against what the archive knows.
 
@@ -51,6 +55,8 @@ def judge(
     crawl (None when the source's selectors are configured).
     `script_built`: why the page served with no listing looks built by its
     scripts (scraper.script_built); the reason then says to render it in a browser.
+    `by_headline`: known items of the source with the headlines of this
+    crawl's unknown records, to recognise items that moved to a new link.
     """
     if error is not None:
         return Verdict(FAILED, error)
@@ -63,15 +69,70 @@ def judge(
         suspicion += f'; this page builds its listing with JavaScript ({script_built}): try render = "browser"'
     if suspicion:
         return Verdict(SUSPECT, suspicion)
-    new = [r for r in records if r.key not in known]
+    fresh = [r for r in records if r.key not in known]
+    moved = _moved(fresh, by_headline or {}, {r.key for r in records})
+    moved_ids = {id(record) for _, record in moved}
+    new = [r for r in fresh if id(r) not in moved_ids]
     flip = _flipped(detected_item, state, len(new), len(records))
     if flip:
         return Verdict(SUSPECT, flip)
     updated = [(known[r.key], _keep_summary(known[r.key], r)) for r in records
                if r.key in known and _edited(known[r.key], r)]
     if state.items == 0 and not alert_on_first_run:
-        return Verdict(BASELINE, None, new, [])
-    return Verdict(OK, None, new, updated)
+        return Verdict(BASELINE, None, new, [], moved)
+    turnover = _turnover(len(records), len(new), state)
+    if turnover:
+        return Verdict(SUSPECT, turnover)
+    return Verdict(OK, None, new, updated, moved)
+
+
+MASS_MOVE = 3
+"""Known headlines under new links in one crawl from which they count as moved
+(a redesign moves many at once; one story whose title recurs under a new
+link, "Weekly briefing", is news)."""
+TURNOVER_MIN = 3
+TURNOVER_TRUSTED_AFTER = 3
+
+
+def _moved(fresh: list[Record], by_headline: dict[str, KnownItem], keys: set[str]) -> list[tuple[KnownItem, Record]]:
+    """Records with an unknown link that are known items moved to it.
+
+    The same headline, the old link no longer on the page, no other
+    publication date; and either the new link is the old one plus a
+    `#fragment`, or enough items moved together to be a redesign.
+    """
+    candidates: list[tuple[KnownItem, Record]] = []
+    taken: set[int] = set()
+    for record in fresh:
+        old = by_headline.get(record.headline)
+        if old is None or old.id in taken or old.key in keys:
+            continue
+        if old.published and record.published and old.published[:10] != record.published[:10]:
+            continue
+        candidates.append((old, record))
+        taken.add(old.id)
+    anchored = [(o, r) for o, r in candidates if r.url and o.key == "url:" + r.url.split("#", 1)[0]]
+    return candidates if len(candidates) >= MASS_MOVE else anchored
+
+
+def _turnover(count: int, new: int, state: SourceState) -> str | None:
+    """Suspicion of a shorter page where nothing was seen before: a "back
+    soon" page with a "most read" list, another list in the listing's place.
+    (A page as long as before, all new, is a busy listing that moved on.)
+
+    Trusted once the same has been seen TURNOVER_TRUSTED_AFTER crawls in a row
+    (the site really replaced every item), so it never stays suspect forever.
+    """
+    previous = state.last_good_items_seen or 0
+    if not state.items or previous < TURNOVER_MIN or count < TURNOVER_MIN or new < count:
+        return None
+    if count >= previous:  # a full page of new items: a busy listing that moved on between two crawls
+        return None
+    if state.turnover_streak + 1 >= TURNOVER_TRUSTED_AFTER:
+        return None
+    return (f"{TURNOVER_REASON} {count} items on the page was seen before, where the last good crawl saw "
+            f"{previous}: the page probably shows something else (a maintenance page, another list)")
+
 
 
 def _edited(known: KnownItem, record: Record) -> bool:

@@ -14,6 +14,10 @@ from dataclasses import dataclass
 UNITS: dict[str, int] = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 """Seconds per unit; a unit is one letter, either case."""
 
+MAX_SECONDS = 365 * 86400
+"""The longest duration any key takes (a schedule, a timeout, give_up_after):
+longer ones are typos, and would overflow date arithmetic far enough out."""
+
 _PATTERN = re.compile(r"^\s*(\d+)(?:\.(\d+))?\s*([smhdSMHD]?)\s*$")
 
 

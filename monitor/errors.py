@@ -27,3 +27,20 @@ class UsageError(TidingsError):
 
 class OutputError(TidingsError):
     """An output file or folder (export, feed, feeds_dir) cannot be written."""
+
+
+class RecordingFailed(ArchiveError):
+    """The archive failed while a crawl's results were being recorded;
+    `committed` holds what was recorded before (and after) the failure."""
+
+    def __init__(self, message: str, committed: list):
+        super().__init__(message)
+        self.committed = committed
+
+
+class RunFailed(ArchiveError):
+    """A run that failed part-way; `report` says what it committed, so it can still be told."""
+
+    def __init__(self, message: str, report: object):
+        super().__init__(message)
+        self.report = report

@@ -123,13 +123,15 @@ def record_crawl(
         state = archive.crawls.source_state(crawl.source, crawl.url)
         records = crawl.records if crawl.error is None else []
         known = archive.crawls.known_items(state.id, [r.key for r in records])
+        by_headline = archive.crawls.known_by_headline(state.id, [r.headline for r in records if r.key not in known])
         suggestion = selectors_inline(crawl.detected) if crawl.detected is not None and not records else None
         unchanged = crawl.not_modified and crawl.error is None
         # With records, `detected` are the selectors detection chose (a suggestion comes only without).
         detected_item = crawl.detected.item if crawl.detected is not None and records else None
         verdict = judge(records, known, state, error=crawl.error, alert_on_first_run=alert_on_first_run,
                         suggestion=suggestion, not_modified=unchanged, detected_item=detected_item,
-                        script_built=crawl.script_built)
+                        script_built=crawl.script_built,
+                        by_headline=by_headline)
         if crawl.error is not None:
             seen = 0
         elif unchanged:  # a 304: the page is what the last good crawl saw
@@ -151,6 +153,7 @@ def record_crawl(
             detected_item=state.last_good_detected if unchanged else detected_item,  # a 304 read no page
         )
         if verdict.records_changes and not unchanged:
+            archive.crawls.move_items(verdict.moved)
             archive.crawls.add_items(state.id, crawl_id, crawl.finished, verdict.new)
             archive.crawls.update_items(crawl_id, crawl.finished, verdict.updated)
             archive.crawls.mark_seen(state.id, crawl_id, crawl.finished, records)

@@ -16,11 +16,12 @@ from typing import TYPE_CHECKING, Callable, Iterable
 from monitor.archive import Archive
 from monitor.config import BrowserSettings, Config, CrawlSettings, Source
 from monitor.crawl import check_browser, crawl_sources
-from monitor.errors import TidingsError
+from monitor.errors import RecordingFailed, RunFailed, TidingsError
 from monitor.locks import SourceLocks
 from monitor.record import RunContext, new_run_id
 from monitor.report import RunReport, SourceReport
-from monitor.statuses import SKIPPED
+from monitor.signals import stop_requested
+from monitor.statuses import FAILED, SKIPPED
 from scraper.items import SourceCrawl, utc_now
 
 if TYPE_CHECKING:
@@ -56,39 +57,57 @@ def run(
 
         feeds.prepare_feeds_dir(config.feeds_dir)  # a bad feeds_dir fails before crawling
     hooks = notify.alert_hooks(config)
-    with Archive(db_path) as archive, SourceLocks(db_path) as locks:
-        # Alerts an earlier run could not deliver (receiver down, crash) go first.
-        notify.deliver_pending(archive, config, due_only=False)
-        # A source another process is crawling (cron and the daemon) is skipped, never crawled twice.
-        sources, busy = locks.acquire(wanted, wait=config.crawl.lock_wait)
-        context = RunContext.for_sources(archive, report.run_id, sources, after_record=hooks)
-        sources, unrenderable = _browser_ready(sources, config, report.started, context, on_source)
-        reports = [] if not sources else _crawl_and_record(sources, config, context, on_source=on_source,
-                                                            interrupts=interrupts)
-        reports += unrenderable
-        report.interrupted = bool(interrupts and interrupts.received)
-        by_name = {r.name: r for r in reports if isinstance(r, SourceReport)}
-        by_name.update((s.name, skipped_report(s, config.crawl.lock_wait)) for s in busy)
-        for source in sources:
-            if source.name not in by_name and report.interrupted:
-                # Stopped by the user, not by the site: nothing to record against the source.
-                by_name[source.name] = SourceReport(source.name, source.url, SKIPPED, 0, error=INTERRUPTED_REASON)
-            elif source.name not in by_name:
-                # The crawl engine stopped before this source finished: say so, never stay silent.
-                unfinished = SourceCrawl(source.name, source.url, report.started, utc_now(),
-                                         error="the crawl ended before this source finished")
-                by_name[source.name] = context.record(unfinished)
-        report.sources = [by_name[s.name] for s in wanted]
-        if config.feeds_dir:
-            _write_feeds(archive, config)
+    with Archive(db_path) as archive:
+        with SourceLocks(db_path) as locks:
+            # A source another process is crawling (cron and the daemon) is skipped, never crawled twice.
+            sources, busy = locks.acquire(wanted, wait=config.crawl.lock_wait)
+            context = RunContext.for_sources(archive, report.run_id, sources, after_record=hooks)
+            sources, unrenderable = _browser_ready(sources, config, report.started, context, on_source)
+            failure: RecordingFailed | None = None
+            try:
+                reports = [] if not sources else _crawl_and_record(sources, config, context, on_source=on_source,
+                                                                    interrupts=interrupts)
+            except RecordingFailed as exc:  # a full disk part-way: what committed is still reported
+                failure, reports = exc, exc.committed
+            reports += unrenderable
+            report.interrupted = bool(interrupts and interrupts.received)
+            by_name = {r.name: r for r in reports if isinstance(r, SourceReport)}
+            by_name.update((s.name, skipped_report(s, config.crawl.lock_wait)) for s in busy)
+            for source in sources:
+                if source.name in by_name:
+                    continue
+                if failure is not None:
+                    by_name[source.name] = SourceReport(source.name, source.url, FAILED, 0,
+                                                        error=f"not recorded: {failure}", run_id=report.run_id)
+                elif report.interrupted:
+                    # Stopped by the user, not by the site: nothing to record against the source.
+                    by_name[source.name] = SourceReport(source.name, source.url, SKIPPED, 0,
+                                                        error=INTERRUPTED_REASON)
+                else:
+                    # The crawl engine stopped before this source finished: say so, never stay silent.
+                    unfinished = SourceCrawl(source.name, source.url, report.started, utc_now(),
+                                             error="the crawl ended before this source finished")
+                    by_name[source.name] = context.record(unfinished)
+            report.sources = [by_name[s.name] for s in wanted]
+            if failure is not None:
+                # Alerts of what committed stay in the outbox for the next run.
+                report.finished = utc_now()
+                raise RunFailed(str(failure), report)
+            if config.feeds_dir:
+                _write_feeds(archive, config)
         # Articles fetched in this crawl go into this run's alerts, before any is sent.
         attach_articles(archive, config, report.run_id)
-        # Every crawl has committed: send what it queued.  Failures stay in the
-        # outbox for the next run; they never change the run's exit code.
+        # Every crawl has committed and no source lock is held: send what this
+        # run queued, and what earlier runs could not deliver (receiver down,
+        # crash), after crawling so a slow receiver never delays or fails a
+        # crawl.  Each send is bounded by its notifier's timeout; SIGTERM or
+        # SIGINT stops sending at once (the rest stays in the outbox).
+        # Failures never change the run's exit code.
         if report.interrupted:
             log.warning("interrupted: this run's alerts wait in the outbox for the next run")
         else:
-            notify.deliver_run(archive, config, report.run_id)
+            with stop_requested() as stop:
+                notify.deliver_pending(archive, config, due_only=False, stop=stop)
     report.finished = utc_now()
     return report
 
@@ -171,15 +190,25 @@ def _crawl_and_record(
     if processes <= 1:
         return crawl_here(config.crawl)
     from_workers: list = []
+    failures: list[TidingsError] = []
 
     def record(crawl: SourceCrawl) -> None:
-        recorded = context.record(crawl)
+        try:
+            recorded = context.record(crawl)
+        except TidingsError as exc:  # a full disk: the crawls recorded so far are still reported
+            failures.append(exc)
+            return
         from_workers.append(recorded)
         if on_source:
             on_source(recorded)
 
-    here = crawl_in_processes(fetched, config.crawl, processes, crawl_here=crawl_here, on_crawl=record,
-                              validators=validators)
+    try:
+        here = crawl_in_processes(fetched, config.crawl, processes, crawl_here=crawl_here, on_crawl=record,
+                                  validators=validators)
+    except RecordingFailed as exc:
+        raise RecordingFailed(str(exc), exc.committed + from_workers) from None
+    if failures:
+        raise RecordingFailed(str(failures[0]), here + from_workers)
     return here + from_workers
 
 

@@ -22,7 +22,7 @@ from apscheduler.triggers.combining import OrTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from monitor.durations import read_duration
+from monitor.durations import MAX_SECONDS, read_duration
 
 _CRON_FIELDS = ("minute", "hour", "day", "month", "day_of_week")
 _CRON_LABELS = {"minute": "minute", "hour": "hour", "day": "day-of-month", "month": "month",
@@ -119,6 +119,8 @@ def parse_schedule(text: str) -> Schedule:
         seconds = interval.seconds
         if seconds < 1:
             raise ValueError(f"{text!r}: an interval must be at least 1s")
+        if seconds > MAX_SECONDS:
+            raise ValueError(f"{text!r}: an interval must be at most {MAX_SECONDS // 86400}d")
         return Schedule(text, every=timedelta(seconds=seconds))
     fields = text.split()
     if len(fields) != 5:

@@ -18,6 +18,9 @@ GOOD_STATUSES = (OK, BASELINE)
 """Crawls whose records the archive trusts."""
 PROBLEM_STATUSES = (FAILED, SUSPECT)
 """Crawls a user is told about as a problem (exit code 1, broken alerts)."""
+TURNOVER_REASON = "none of the"
+"""How the reason of a crawl that is suspect because nothing on its page was
+seen before begins (monitor.diff decides it; the archive counts them in a row)."""
 
 
 def sql_list(statuses: tuple[str, ...]) -> str:

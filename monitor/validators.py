@@ -8,11 +8,12 @@ checks its own keys with them without importing the config parser.
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
-from monitor.durations import read_duration
+from monitor.durations import MAX_SECONDS, read_duration
 
 Validator = Callable[[Any], Any]
 """A validator: the clean value, or ValueError saying what is wrong."""
@@ -33,25 +34,51 @@ def boolean(value: Any) -> bool:
     return value
 
 
-def positive_int(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"must be a whole number of at least 1, not {value!r}")
-    return value
+MAX_INT = 2**31 - 1
+"""The largest whole number a key takes unless it says less."""
 
 
-def non_negative_int(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValueError(f"must be a whole number of at least 0, not {value!r}")
-    return value
+def whole_number(minimum: int, maximum: int = MAX_INT) -> Callable[[Any], int]:
+    """A validator of whole numbers from `minimum` to `maximum`."""
+
+    def check(value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            raise ValueError(f"must be a whole number of at least {minimum}, not {value!r}")
+        if value > maximum:
+            raise ValueError(f"must be at most {maximum}, not {value!r}")
+        return value
+
+    return check
 
 
-def non_negative_number(value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-        raise ValueError(f"must be a number of at least 0, not {value!r}")
+positive_int = whole_number(1)
+non_negative_int = whole_number(0)
+
+
+def _finite(value: Any, rule: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"must be {rule}, not {value!r}")
+    if not math.isfinite(value):
+        raise ValueError(f"must be a finite number, not {value!r}")
     return float(value)
 
 
+def _at_most_max_seconds(seconds: float, value: Any) -> float:
+    if seconds > MAX_SECONDS:
+        raise ValueError(f"must be at most {MAX_SECONDS} seconds ({MAX_SECONDS // 86400} days), not {value!r}")
+    return seconds
+
+
+def non_negative_number(value: Any) -> float:
+    """Seconds (delay, lock_wait): finite, at least 0, at most MAX_SECONDS."""
+    number = _finite(value, "a number of at least 0")
+    if number < 0:
+        raise ValueError(f"must be a number of at least 0, not {value!r}")
+    return _at_most_max_seconds(number, value)
+
+
 def positive_number(value: Any) -> float:
+    """Seconds (timeouts): finite, more than 0, at most MAX_SECONDS."""
     number = non_negative_number(value)
     if number <= 0:
         raise ValueError(f"must be more than 0, not {value!r}")
@@ -90,6 +117,19 @@ def http_url(value: Any) -> str:
     return value
 
 
+def web_url(value: Any) -> str:
+    """An http(s) URL to fetch: no user name or password in it (Tidings reads
+    public pages, and a secret in the config file would be stored and shown)."""
+    text = string(value).strip()
+    try:
+        netloc = urlsplit(text).netloc
+    except ValueError:
+        netloc = ""
+    if "@" in netloc:
+        raise ValueError("must not carry a user name or password (user:password@ before the host); the value is not shown")
+    return http_url(text)
+
+
 def str_list(value: Any) -> tuple[str, ...]:
     """A non-empty list of non-empty strings (a single string is a list of one)."""
     if isinstance(value, str):
@@ -106,11 +146,11 @@ def duration(value: Any) -> float:
     """Seconds, or a string such as "90s", "30m", "24h", "2d" (monitor.durations)."""
     written = read_duration(value) if isinstance(value, str) else None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        seconds = float(value)
+        seconds = _finite(value, "a number")
     elif written is not None:
         seconds = float(written.seconds)
     else:
         raise ValueError(f'must be seconds or a duration such as "30m", "24h" or "2d", not {value!r}')
     if seconds <= 0:
         raise ValueError(f"must be more than 0, not {value!r}")
-    return seconds
+    return _at_most_max_seconds(seconds, value)

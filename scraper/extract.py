@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from urllib.parse import quote, unquote
 
 from lxml import etree
 
@@ -69,10 +70,13 @@ def extract_tree(
     absolute = _Resolver(base_url, page_canonical)
     drafts = [d for d in (_record(b, selectors, absolute) for b in blocks) if d is not None]
     shared = _shared_links(drafts)
+    chosen = [next((u for u in links if u in own or u not in shared), None) for _, _, links, own, _, _ in drafts]
+    anchored = _anchored(drafts, chosen)
     records: list[Record] = []
     seen: set[str] = set()
-    for headline, summary, links, own, published in drafts:
-        url = next((u for u in links if u in own or u not in shared), None)
+    for (headline, summary, links, own, published, fragments), url in zip(drafts, chosen):
+        if url in anchored and fragments.get(url):
+            url = f"{url}#{fragments[url]}"  # one page, one anchor per story: the anchor tells them apart
         key = item_key(headline, url)
         # The same item twice on one page (a featured copy), perhaps linked once
         # with a trailing slash and once without.
@@ -90,6 +94,18 @@ def extract_tree(
     return Extraction(records, next_page, selectors)
 
 
+def _anchored(drafts: list[tuple], chosen: list[str | None]) -> set[str]:
+    """Links that blocks with different headlines take as their own and reach
+    at different `#fragment`s (a press page with an anchor per story): their
+    items are told apart by the fragment, instead of collapsing into one."""
+    by_link: dict[str, set[tuple[str, str]]] = {}
+    for draft, url in zip(drafts, chosen):
+        if url:
+            by_link.setdefault(url, set()).add((draft[0].casefold(), draft[5].get(url, "")))
+    return {url for url, pairs in by_link.items()
+            if len({h for h, _ in pairs}) > 1 and len({f for _, f in pairs if f}) > 1}
+
+
 def _shared_links(drafts: list[tuple]) -> set[str]:
     """Links that blocks with different headlines share (a category or
     "all news" link): not an item's own link, so never its identity, unless
@@ -100,7 +116,7 @@ def _shared_links(drafts: list[tuple]) -> set[str]:
     """
     first: dict[str, str] = {}  # link -> the first headline seen with it
     shared: set[str] = set()
-    for headline, _summary, links, _own, _published in drafts:
+    for headline, _summary, links, _own, _published, _fragments in drafts:
         name = headline.casefold()
         for url in links:  # each once already
             seen = first.setdefault(url, name)
@@ -119,7 +135,7 @@ def _base_url(root, page_url: str) -> str:
 
 def _record(block, selectors: Selectors, absolute: "_Resolver") -> tuple | None:
     """(headline, summary, candidate links in order of preference, the headline's
-    own links, published) of a block."""
+    own links, published, each link's first #fragment) of a block."""
     headline, element = _headline(select(selectors.headline, block))
     if not headline or is_pager_text(headline):  # a listing's "More" row is no item
         return None
@@ -131,11 +147,12 @@ def _record(block, selectors: Selectors, absolute: "_Resolver") -> tuple | None:
         hrefs = own_hrefs + _links_in(block)
     links = absolute(hrefs)
     own = set(absolute(own_hrefs)) if own_hrefs else set()
+    fragments = absolute.fragments(hrefs)
     if selectors.date:
         published = next(filter(None, (_date(v) for v in _publication_first(select(selectors.date, block)))), None)
     else:
         published = next(filter(None, (_date(v) for v in block.iter("time"))), None)
-    return headline, summary, links, own, published
+    return headline, summary, links, own, published, fragments
 
 
 class _Resolver:
@@ -157,6 +174,27 @@ class _Resolver:
             if url and url != self.page_url:
                 found[url] = None
         return list(found)
+
+
+    def fragments(self, hrefs: list) -> dict[str, str]:
+        """The first non-empty `#fragment` each canonical link was written with (canonical links have none)."""
+        found: dict[str, str] = {}
+        for href in hrefs:
+            if not href or "#" not in href:
+                continue
+            fragment = _fragment(href)
+            url = self.known.get(href) or canonical_url(href, self.base_url)
+            if url and fragment:
+                found.setdefault(url, fragment)
+        return found
+
+
+def _fragment(href: str) -> str:
+    """A link's fragment, escaped as a browser would send it ("" for none or one that is not text)."""
+    text = href.split("#", 1)[1].strip()
+    if not text or any(ord(c) < 32 or ord(c) == 127 for c in text):
+        return ""
+    return quote(unquote(text), safe="!$&'()*+,;=:@/?-._~")
 
 
 _UNSEEN = object()

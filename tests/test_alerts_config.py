@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import pytest
 
+from tests.helpers import ROOT
 from monitor.config import parse_config
 from monitor.errors import ConfigError
 
@@ -81,22 +83,29 @@ def test_a_delivery_leased_by_a_live_process_is_not_sent_twice(tmp_path):
     import subprocess
 
     from monitor.archive import Archive
-    from monitor.notify.outbox import _owner_gone
+    from monitor.locks import sender_alive
 
-    with Archive(tmp_path / "t.db") as archive:
+    db = tmp_path / "t.db"
+    holder = ("import sys, time; from monitor.locks import SenderToken\n"
+              "with SenderToken(sys.argv[1]) as t:\n    print(t.token, flush=True); time.sleep(60)")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    with Archive(db) as archive:
         with archive.transaction():
             for delivery_id in ("a", "b"):
                 archive.outbox.add(id=delivery_id, notifier="hook", source_id=None, run_id="r", crawl_id=None,
                                    kind="items", payload="{}", created="2026-01-01T00:00:00.000+00:00")
-        live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
-        dead = subprocess.Popen([sys.executable, "-c", "pass"])
+        live = subprocess.Popen([sys.executable, "-c", holder, str(db)], stdout=subprocess.PIPE, text=True, env=env)
+        dead = subprocess.Popen([sys.executable, "-c", holder, str(db)], stdout=subprocess.PIPE, text=True, env=env)
+        live_token, dead_token = live.stdout.readline().strip(), dead.stdout.readline().strip()
+        dead.kill()
         dead.wait()
+        gone = lambda owner: not sender_alive(db, owner)  # noqa: E731
         try:
             now, until = "2026-01-01T00:00:01.000+00:00", "2099-01-01T00:00:00.000+00:00"
-            assert [d.id for d in archive.outbox.claim(["a"], str(live.pid), until, now, _owner_gone)] == ["a"]
-            assert [d.id for d in archive.outbox.claim(["b"], str(dead.pid), until, now, _owner_gone)] == ["b"]
+            assert [d.id for d in archive.outbox.claim(["a"], live_token, until, now, gone)] == ["a"]
+            assert [d.id for d in archive.outbox.claim(["b"], dead_token, until, now, gone)] == ["b"]
             # Another process now: "a" is held by a live process, "b" by a dead one.
-            mine = [d.id for d in archive.outbox.claim(["a", "b"], "1", until, now, _owner_gone)]
+            mine = [d.id for d in archive.outbox.claim(["a", "b"], "f" * 32, until, now, gone)]
             assert mine == ["b"]
         finally:
             live.kill()

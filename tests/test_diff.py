@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from monitor.archive import KnownItem, SourceState
@@ -87,3 +89,87 @@ def test_a_summary_that_disappears_is_no_edit():
     retitled = Record("src", "new title", "", old[0].url, None, 0)
     [(_, record)] = judge([retitled, *old[1:]], known(*old), TEN).updated
     assert (record.headline, record.summary) == ("new title", "s")
+
+
+# --- false floods (issue 18): a page of strangers, and a redesign that moves every link ---
+
+def moved(n: int, *, url: str | None = None, published: str | None = None, headline: str | None = None) -> Record:
+    """Story n under a new link (a redesign's URL scheme)."""
+    return Record("src", headline or f"Headline {n}", "s", url or f"https://e.org/news/2024/{n}-story", published, n)
+
+
+def by_headline(*records: Record) -> dict[str, KnownItem]:
+    return {k.headline: k for k in known(*records).values()}
+
+
+def test_a_page_where_nothing_was_seen_before_is_suspect_not_a_flood():
+    old = [rec(n) for n in range(10)]
+    most_read = [Record("src", f"Most read {n}", "", f"https://e.org/popular/{n}", None, n) for n in range(8)]
+    verdict = judge(most_read, {}, TEN, by_headline={})
+    assert verdict.status == "suspect" and verdict.new == []
+    assert verdict.reason.startswith("none of the 8 items on the page was seen before, where the last good crawl saw 10")
+    # One item known is enough to trust the page: a busy site replacing most of its list.
+    assert judge([*most_read, old[0]], known(old[0]), TEN).status == "ok"
+
+
+@pytest.mark.parametrize(
+    "streak, status",
+    [(0, "suspect"), (1, "suspect"), (2, "ok")],  # the same page three crawls in a row: the site really changed
+)
+def test_a_total_turnover_is_trusted_once_it_persists(streak, status):
+    state = SourceState(id=1, items=10, last_good_items_seen=10, turnover_streak=streak)
+    strangers = [Record("src", f"Other {n}", "", f"https://e.org/o/{n}", None, n) for n in range(6)]
+    verdict = judge(strangers, {}, state)
+    assert verdict.status == status
+    assert len(verdict.new) == (6 if status == "ok" else 0)
+
+
+@pytest.mark.parametrize("count", [1, 2])
+def test_small_pages_are_not_judged_by_turnover(count):
+    records = [Record("src", f"Other {n}", "", f"https://e.org/o/{n}", None, n) for n in range(count)]
+    assert judge(records, {}, SourceState(1, 2, 2)).status == "ok"
+
+
+def test_a_redesign_that_moves_every_story_reports_nothing_new():
+    old = [rec(n) for n in range(10)]
+    now = [moved(n) for n in range(10)]
+    verdict = judge(now, {}, TEN, by_headline=by_headline(*old))
+    assert verdict.status == "ok"
+    assert verdict.new == []
+    assert [(k.headline, r.url) for k, r in verdict.moved] == [(f"Headline {n}", f"https://e.org/news/2024/{n}-story")
+                                                                for n in range(10)]
+
+
+def test_a_redesign_with_one_real_new_story_reports_just_that_one():
+    old = [rec(n) for n in range(10)]
+    fresh = Record("src", "A story nobody saw", "s", "https://e.org/news/2024/new-story", None, 0)
+    verdict = judge([fresh, *[moved(n) for n in range(9)]], {}, TEN, by_headline=by_headline(*old))
+    assert (verdict.status, [r.headline for r in verdict.new], len(verdict.moved)) == ("ok", ["A story nobody saw"], 9)
+
+
+def test_a_recurring_title_under_a_new_link_is_news():
+    """One "Weekly briefing" a week, each at its own link: not a move."""
+    last_week = Record("src", "Weekly briefing", "s", "https://e.org/briefing/41", "2024-10-07", 0)
+    this_week = Record("src", "Weekly briefing", "s", "https://e.org/briefing/42", "2024-10-14", 0)
+    others = [rec(n) for n in range(1, 10)]
+    verdict = judge([this_week, *others], known(*others), TEN, by_headline=by_headline(last_week))
+    assert [r.url for r in verdict.new] == ["https://e.org/briefing/42"] and verdict.moved == []
+    # Even without dates: a single known title under a new link is news, not a move.
+    undated = Record("src", "Weekly briefing", "s", "https://e.org/briefing/42", None, 0)
+    verdict = judge([undated, *others], known(*others), TEN, by_headline=by_headline(replace(last_week, published=None)))
+    assert [r.url for r in verdict.new] == ["https://e.org/briefing/42"]
+
+
+def test_a_story_now_told_apart_by_its_anchor_keeps_its_identity():
+    bare = Record("src", "Statement on the drought", "s", "https://e.org/press", None, 0)
+    anchored = replace(bare, url="https://e.org/press#pr-1")
+    verdict = judge([anchored, *[rec(n) for n in range(1, 10)]], known(*[rec(n) for n in range(1, 10)]), TEN,
+                    by_headline=by_headline(bare))
+    assert verdict.new == [] and [r.url for _, r in verdict.moved] == ["https://e.org/press#pr-1"]
+
+
+def test_a_full_page_of_new_items_is_a_busy_listing_not_suspect():
+    """As many items as the last good crawl, all new: the listing moved on between two crawls."""
+    busy = [Record("src", f"Fresh {n}", "", f"https://e.org/f/{n}", None, n) for n in range(10)]
+    verdict = judge(busy, {}, TEN)
+    assert verdict.status == "ok" and len(verdict.new) == 10

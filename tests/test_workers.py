@@ -329,10 +329,11 @@ def test_a_crawl_the_archive_refused_does_not_stop_the_workers_later_crawls_from
     with sqlite3.connect(db) as conn:  # a fault only the archive sees (as a full disk would be)
         conn.execute("CREATE TRIGGER refuse BEFORE INSERT ON crawls WHEN NEW.source_id IN"
                      " (SELECT id FROM sources WHERE name != 'agency-7') BEGIN SELECT RAISE(ABORT, 'refused'); END")
-    _run_refused(config, db, run_pid)
+    reported = _run_refused(config, db, run_pid)
     with sqlite3.connect(db) as conn:
         crawls = _crawls_per_source(conn)
     assert crawls == {n: (2 if n == "agency-7" else 1) for n in names}
+    assert reported == {"agency-7"}  # what was recorded is reported, even though the run failed
 
 
 def test_forced_processes_never_send_one_host_more_parallel_requests_than_per_domain(tmp_path, site):
@@ -395,12 +396,13 @@ def test_when_the_archive_refuses_the_runs_own_crawl_the_workers_crawls_are_stil
                      " (SELECT s.id FROM sources s JOIN allow a ON a.name = s.name)"
                      " BEGIN SELECT RAISE(ABORT, 'refused'); END")
     held["on"] = True
-    _run_refused(config, db, run_pid)
+    reported = _run_refused(config, db, run_pid)
     with sqlite3.connect(db) as conn:
         allowed = [n for (n,) in conn.execute("SELECT name FROM allow")]
         crawls = _crawls_per_source(conn)
     assert allowed, "the worker crawled no source"
     assert crawls == {n: (2 if n in allowed else 1) for n in names}
+    assert reported == set(allowed)
 
 
 def _answer(request, body: bytes) -> None:
@@ -430,12 +432,20 @@ def _serve(tmp_path, site, names: list[str], page, crawl: dict):
                         [{"name": n, "url": site.url(f"/{n}"), **DRUPAL_SOURCE} for n in names], crawl)
 
 
-def _run_refused(config, db, run_pid: list[int]) -> None:
-    """`tidings run` over an archive whose trigger refuses some crawls: one line, exit code 2, no report."""
+def _run_refused(config, db, run_pid: list[int]) -> set[str]:
+    """`tidings run` over an archive whose trigger refuses some crawls: one line, exit code 2, and a
+    report of what was recorded all the same (the refused sources `failed`, "not recorded").
+    Returns the names of the sources it reports recorded."""
+    import json
+
     run = _start_run(config, db)
     run_pid.append(run.pid)
     out, err = _wait(run)
-    assert run.returncode == 2 and err.strip() == f"tidings: error: {db}: refused" and out == "", err
+    assert run.returncode == 2 and err.strip() == f"tidings: error: {db}: refused", err
+    sources = json.loads(out)["sources"]
+    refused = {s["name"] for s in sources if (s["error"] or "").startswith("not recorded: ")}
+    assert all(s["status"] == "failed" and s["error"].endswith(": refused") for s in sources if s["name"] in refused)
+    return {s["name"] for s in sources} - refused
 
 
 def _crawls_per_source(conn) -> dict[str, int]:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Collection, Iterable
 
 from monitor.archive.connection import Connection
-from monitor.statuses import GOOD_STATUSES, sql_list
+from monitor.statuses import GOOD_STATUSES, SUSPECT, TURNOVER_REASON, sql_list
 from scraper.items import Record
 
 GOOD = sql_list(GOOD_STATUSES)
@@ -43,6 +43,9 @@ class SourceState:
     # source's selectors are configured): a new crawl whose detection picked
     # another region is judged against it.
     last_good_detected: str | None = None
+    # Crawls in a row, just before this one, that were suspect because nothing
+    # on the page was seen before (monitor.diff._turnover).
+    turnover_streak: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +86,36 @@ class CrawlStore:
             "AND items_seen IS NOT NULL ORDER BY id DESC LIMIT 1",
             (source_id,),
         ).fetchone()
-        return SourceState(source_id, items, last[0] if last else None, last[1] if last else None)
+        recent = self.conn.execute(
+            "SELECT status, error FROM crawls WHERE source_id = ? ORDER BY id DESC LIMIT 10", (source_id,)
+        ).fetchall()
+        streak = 0
+        for status, error in recent:
+            if status != SUSPECT or not (error or "").startswith(TURNOVER_REASON + " "):
+                break
+            streak += 1
+        return SourceState(source_id, items, last[0] if last else None, last[1] if last else None, streak)
+
+    def known_by_headline(self, source_id: int, headlines: Iterable[str]) -> dict[str, KnownItem]:
+        """Archived items with these headlines (the most recently seen one per
+        headline), to recognise an item that moved to a new link."""
+        found: dict[str, KnownItem] = {}
+        headlines = list(dict.fromkeys(headlines))
+        for start in range(0, len(headlines), 500):
+            chunk = headlines[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for row in self.conn.execute(
+                f"SELECT id, key, headline, summary, published FROM items WHERE source_id = ? AND headline IN ({marks})"
+                " ORDER BY last_seen",
+                (source_id, *chunk),
+            ):
+                found[row[2]] = KnownItem(*row)
+        return found
+
+    def move_items(self, moves: Iterable[tuple[KnownItem, Record]]) -> None:
+        """Give known items the link (and so the key) they were found under now."""
+        self.conn.executemany("UPDATE items SET key = ?, url = ? WHERE id = ?",
+                              [(record.key, record.url, item.id) for item, record in moves])
 
     def source_id(self, name: str) -> int | None:
         """A source's id, None when it was never crawled."""
@@ -112,14 +144,17 @@ class CrawlStore:
         A few names are looked up one by one: a daemon batch of 100 sources
         must not read the rows of all 50,000.
         """
-        select = ("SELECT sources.name, pages.url, pages.etag, pages.last_modified, pages.crawl_id"
-                  " FROM pages JOIN sources ON sources.id = pages.source_id")
+        select = ("SELECT sources.name, pages.url, pages.etag, pages.last_modified, pages.crawl_id, crawls.started"
+                  " FROM pages JOIN sources ON sources.id = pages.source_id"
+                  " LEFT JOIN crawls ON crawls.id = pages.crawl_id")
         if names is not None and len(names) <= FEW_SOURCES:
             rows = [row for name in names for row in self.conn.execute(select + " WHERE sources.name = ?", (name,))]
         else:
             rows = self.conn.execute(select).fetchall()
-        return {name: {"url": url, "etag": etag, "last_modified": modified, "crawl_id": crawl}
-                for name, url, etag, modified, crawl in rows}
+        # "fetched": when the page was read, so a Last-Modified of that very
+        # second (a weak validator, stored by older versions) is not asked with.
+        return {name: {"url": url, "etag": etag, "last_modified": modified, "crawl_id": crawl, "fetched": fetched}
+                for name, url, etag, modified, crawl, fetched in rows}
 
     def health_facts(self, crawl_id: int) -> HealthFacts:
         """How long the source of this crawl has been failing (or had been, before it)."""

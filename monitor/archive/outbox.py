@@ -38,6 +38,7 @@ class Delivery:
     sent_at: str | None
     lease_owner: str | None
     lease_until: str | None
+    first_attempt: str | None  # when it was first tried; give_up_after counts from here
 
 
 DELIVERY_COLUMNS = ", ".join(Delivery.__slots__)
@@ -104,8 +105,8 @@ class Outbox:
               is_free: Callable[[str], bool]) -> list[Delivery]:
         """Lease pending deliveries to `owner`, so two processes never send the same one at once.
 
-        A lease held by another owner blocks only while it lasts and while
-        `is_free(owner)` says that owner is still alive.
+        A lease held by another owner blocks while it lasts, unless
+        `is_free(owner)` says that owner has ended (monitor.locks.sender_alive).
         """
         claimed = []
         with self.db.transaction():
@@ -136,18 +137,29 @@ class Outbox:
         with self.db.transaction():
             self.conn.execute(
                 "UPDATE deliveries SET state = ?, sent_at = ?, attempts = attempts + 1,"
-                " lease_owner = NULL, lease_until = NULL WHERE id = ? AND state = ?",
-                (SENT, now, delivery_id, PENDING),
+                " first_attempt = coalesce(first_attempt, ?), lease_owner = NULL, lease_until = NULL"
+                " WHERE id = ? AND state = ?",
+                (SENT, now, now, delivery_id, PENDING),
             )
 
-    def mark_failed(self, delivery_id: str, error: str, *, next_attempt: str, dead: bool, counts: bool = True) -> None:
-        """Record a failed (or, with counts=False, a deferred) attempt; dead ends the retries."""
+    def mark_failed(self, delivery_id: str, error: str, *, next_attempt: str, dead: bool, counts: bool = True,
+                    tried_at: str | None = None) -> None:
+        """Record a failed attempt made at `tried_at` (or, with counts=False, a
+        deferred one, never tried); dead ends the retries."""
         with self.db.transaction():
             self.conn.execute(
                 "UPDATE deliveries SET attempts = attempts + ?, last_error = ?, next_attempt = ?,"
+                " first_attempt = CASE WHEN ? THEN coalesce(first_attempt, ?) ELSE first_attempt END,"
                 " state = CASE WHEN ? THEN ? ELSE state END WHERE id = ? AND state = ?",
-                (1 if counts else 0, error, next_attempt, dead, DEAD, delivery_id, PENDING),
+                (1 if counts else 0, error, next_attempt, counts and tried_at is not None, tried_at,
+                 dead, DEAD, delivery_id, PENDING),
             )
+
+    def renew(self, owner: str, until: str) -> None:
+        """Extend `owner`'s leases (it is still sending)."""
+        with self.db.transaction():
+            self.conn.execute("UPDATE deliveries SET lease_until = ? WHERE lease_owner = ? AND state = ?",
+                              (until, owner, PENDING))
 
     def release(self, owner: str) -> None:
         """Give up `owner`'s leases (a pass is over), so any process may send what is left."""

@@ -39,8 +39,10 @@ def notify(name, test, config_path, db_path) -> None:
     if name:
         raise click.UsageError("NAME is only used with --test")
     config.notifiers()
-    with Archive(archive_file(db_path)) as archive:
-        stats = deliver_pending(archive, config, due_only=False)
+    from monitor.signals import stop_requested
+
+    with Archive(archive_file(db_path)) as archive, stop_requested() as stop:
+        stats = deliver_pending(archive, config, due_only=False, stop=stop)
     click.echo(f"{stats.sent} sent, {stats.failed} still pending, {stats.dead} given up")
     for notifier, error in stats.errors.items():
         click.echo(f"{notifier}: {error}")

@@ -13,7 +13,7 @@ from monitor.cli.options import (
     archive_file, config_file, config_named, config_option, db_option, logging_options,
 )
 from monitor.config import DEFAULT_CONFIG, Source, load_config
-from monitor.errors import ConfigError, TidingsError
+from monitor.errors import ConfigError, RunFailed, TidingsError
 from scraper.selectors import SELECTOR_KEYS
 
 
@@ -32,8 +32,6 @@ def run(config_path, db_path, source_names, as_json, quiet) -> None:
     configuration or archive error; 130: interrupted (Ctrl-C, SIGTERM).
     """
     from monitor import run as run_module
-    from monitor.report import render_text
-    from monitor.statuses import SKIPPED
     from monitor.workers import StopSignals
 
     config = load_config(config_file(config_path)).require_sources()
@@ -44,11 +42,26 @@ def run(config_path, db_path, source_names, as_json, quiet) -> None:
     quiet = quiet or not sys.stdout.isatty()
     interrupts = StopSignals(first=lambda: _say(STOPPING), again=lambda: _say(STOPPING_NOW))
     try:
-        report = run_module.run(config, archive_file(db_path), source_names, on_source=progress,
-                                interrupts=interrupts)
-    finally:
-        if progress:
-            progress.clear()
+        try:
+            report = run_module.run(config, archive_file(db_path), source_names, on_source=progress,
+                                    interrupts=interrupts)
+        finally:
+            if progress:
+                progress.clear()
+    except RunFailed as exc:
+        # Part-way: what was committed is reported all the same (exit code 2, the error on stderr).
+        _show(exc.report, as_json, quiet)
+        raise
+    _show(report, as_json, quiet)
+    sys.exit(report.exit_code)
+
+
+def _show(report, as_json: bool, quiet: bool) -> None:
+    """The report, and on stderr what was skipped or interrupted: for a finished run and a part-way one alike."""
+    from monitor import run as run_module
+    from monitor.report import render_text
+    from monitor.statuses import SKIPPED
+
     unfinished = [s for s in report.sources if s.error == run_module.INTERRUPTED_REASON]
     for source in (s for s in report.sources if s.status == SKIPPED and s not in unfinished):
         click.echo(f"tidings: {source.name}: {source.error}", err=True)
@@ -59,7 +72,6 @@ def run(config_path, db_path, source_names, as_json, quiet) -> None:
         click.echo(report.dumps())
     elif not quiet or report.worth_telling:
         click.echo(render_text(report, color=_colour(sys.stdout)))
-    sys.exit(report.exit_code)
 
 
 def _colour(stream) -> bool:
@@ -120,6 +132,12 @@ def schedule(config_path, db_path, workers, max_batch, stop_timeout) -> None:
     Sources that fall due together are crawled by one child process.
     SIGHUP reloads the configuration.  Logs one line per run per source.
     """
+    import signal
+
+    from monitor.signals import SignalLatch
+
+    # First, before anything slow: a signal while starting is held, never fatal.
+    latch = SignalLatch((signal.SIGTERM, signal.SIGINT, signal.SIGHUP))
     from monitor.daemon import Daemon
 
     tidings_log = logging.getLogger("tidings")
@@ -127,7 +145,7 @@ def schedule(config_path, db_path, workers, max_batch, stop_timeout) -> None:
         tidings_log.setLevel(logging.INFO)  # a service logs every run, not only problems
     daemon = Daemon(config_file(config_path), archive_file(db_path), workers=workers, max_batch=max_batch,
                     stop_timeout=stop_timeout)
-    sys.exit(daemon.serve())
+    sys.exit(daemon.serve(latch))
 
 
 @click.command()

@@ -19,8 +19,8 @@ from monitor.config.model import (
 from monitor.errors import ConfigError
 from monitor.filters import patterns
 from monitor.validators import (
-    Validator, boolean, duration, http_url, name, non_negative_int, non_negative_number, positive_int,
-    positive_number, str_list, string,
+    Validator, boolean, duration, name, non_negative_int, non_negative_number, positive_int,
+    positive_number, str_list, string, web_url, whole_number,
 )
 from scraper.selectors import SELECTOR_KEYS
 
@@ -183,9 +183,9 @@ def _alert_kinds(value: Any) -> tuple[str, ...]:
 
 SOURCE_KEYS: dict[str, Validator] = {
     "name": name,
-    "url": http_url,
+    "url": web_url,
     **{key: _selector for key in SELECTOR_KEYS},
-    "max_pages": positive_int,
+    "max_pages": whole_number(1, 10_000),
     "timeout": positive_number,
     "alert_on_first_run": boolean,
     "schedule": _schedule,
@@ -217,8 +217,8 @@ DEFAULTS_ONLY_KEYS: dict[str, Validator] = {
 }
 
 CRAWL_KEYS: dict[str, Validator] = {
-    "concurrency": positive_int,
-    "per_domain": positive_int,
+    "concurrency": whole_number(1, 10_000),
+    "per_domain": whole_number(1, 10_000),
     "delay": non_negative_number,
     "autothrottle": boolean,
     "user_agent": string,
@@ -226,11 +226,11 @@ CRAWL_KEYS: dict[str, Validator] = {
     "obey_robots": boolean,
     "max_bytes": positive_int,
     "lock_wait": non_negative_number,
-    "processes": non_negative_int,
+    "processes": whole_number(0, 1024),
 }
 
 ALERTS_KEYS: dict[str, Validator] = {
-    "broken_after": positive_int,
+    "broken_after": whole_number(1, 1_000_000),
     "give_up_after": duration,
 }
 

@@ -40,6 +40,7 @@ from monitor.daemon.timetable import Timetable
 from monitor.daemon.work import retry_deliveries
 from monitor.errors import ConfigError, TidingsError
 from monitor.schedule import parse_schedule, random_delay
+from monitor.signals import SignalLatch
 
 log = logging.getLogger("tidings.schedule")
 
@@ -76,12 +77,22 @@ class Daemon:
 
     # --- the main loop ----------------------------------------------------
 
-    def serve(self) -> int:
-        """Run until SIGTERM or SIGINT; SIGHUP reloads the config.  Returns the exit code."""
+    def serve(self, latch: SignalLatch | None = None) -> int:
+        """Run until SIGTERM or SIGINT; SIGHUP reloads the config.  Returns the exit code.
+
+        `latch`: handlers installed before the daemon was built (`tidings
+        schedule` installs them first thing); signals it held, sent while
+        starting, are acted on now: a reload, or a clean stop before any crawl.
+        """
         handled = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGCHLD)
         previous = {sig: signal.signal(sig, self._on_signal) for sig in handled}
         previous_wakeup = signal.set_wakeup_fd(self._wake_w, warn_on_full_buffer=False)
+        if latch is not None:
+            latch.hand_over(self._on_signal)
         try:
+            if self._stopping:
+                log.info("stop requested while starting: nothing was scheduled")
+                return 0
             with Archive(self.db_path):  # create or migrate it once, before any child races to
                 pass
             preload()
@@ -99,6 +110,8 @@ class Daemon:
             signal.set_wakeup_fd(previous_wakeup)
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
+            if latch is not None:
+                latch.restore()  # the handlers from before the latch
             self.selector.close()
             os.close(self._wake_r)
             os.close(self._wake_w)

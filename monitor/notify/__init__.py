@@ -1,7 +1,7 @@
 """Alerts: notifier kinds (email, webhook, apprise) and the outbox that delivers them.
 
 - monitor.notify.outbox: queue a crawl's alerts in its transaction (`alert_hooks`),
-  send after the commit (`deliver_run`, `deliver_pending`; the scheduler calls
+  send after the commit (`deliver_pending`; the scheduler calls
   `deliver_pending(archive, config, due_only=True)` between ticks) and `send_test`
   (`tidings notify --test`);
 - monitor.notify.payload: the alert documents and their text/HTML renderings;

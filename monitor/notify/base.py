@@ -11,7 +11,8 @@ from __future__ import annotations
 import os
 import socket
 import ssl
-from typing import TYPE_CHECKING, ClassVar
+import threading
+from typing import TYPE_CHECKING, Callable, ClassVar
 
 from monitor.notify.redact import redact, secret_pieces
 from monitor.validators import Validator
@@ -46,6 +47,7 @@ class Notifier:
     KEYS: ClassVar[dict[str, Validator]] = {}
 
     def __init__(self, config: NotifierConfig):
+        self._connections = []
         self.config = config
         self.name = config.name
         self.options = config.options
@@ -57,15 +59,18 @@ class Notifier:
         return options
 
     def send(self, payload: dict) -> None:
-        """Deliver one alert (a payload from monitor.notify.payload); raise DeliveryError."""
+        """Deliver one alert (a payload from monitor.notify.payload); raise DeliveryError.
+
+        Called through `deliver`, which bounds it: a kind registers each
+        connection it opens with `watch`, so the deadline can cut it."""
         raise NotImplementedError
 
     def deliver(self, payload: dict) -> None:
-        """`send`, with every error made one safe line: redacted of this notifier's
+        """`send` within its deadline, with every error made one safe line: redacted of this notifier's
         secrets and of control characters.  The outbox and `notify --test` call
         this, never `send`: whatever a receiver or a library says passes here."""
         try:
-            self.send(payload)
+            self._send_by_deadline(payload)
         except DeliveryError as exc:
             raise DeliveryError(self.redact(str(exc)), retry_now=exc.retry_now, unreachable=exc.unreachable) from None
         except Exception as exc:  # a bug, or a library's surprise, may quote a URL too
@@ -90,6 +95,53 @@ class Notifier:
     def public(self) -> set[str]:
         """Pieces an error may show even if a secret holds them (a webhook's host and port)."""
         return set()
+
+    def _send_by_deadline(self, payload: dict) -> None:
+        """`send`, bounded as a whole (connect, request, answer) by `timeout`.
+
+        A per-socket timeout bounds each read, not the send: a receiver that
+        trickles a byte every few seconds would hold it for minutes.  At the
+        deadline every connection the send registered is shut down, which
+        ends any read or write in progress, and the send fails as timed out.
+        """
+        self._connections: list[Callable[[], socket.socket | None]] = []
+        expired = threading.Event()
+
+        def expire() -> None:
+            expired.set()
+            for current in list(self._connections):
+                sock = current()
+                if sock is not None:
+                    try:
+                        sock.shutdown(socket.SHUT_RDWR)
+                    except OSError:
+                        pass
+
+        timer = threading.Timer(self.timeout, expire)
+        timer.daemon = True
+        timer.start()
+        try:
+            self.send(payload)
+        except Exception:  # a connection cut at the deadline may surface as any error
+            if expired.is_set():
+                raise self.timed_out() from None
+            raise
+        finally:
+            timer.cancel()
+
+    def watch(self, connection: Callable[[], socket.socket | None]) -> None:
+        """Register a connection (a callable giving its current socket, which
+        TLS may replace) for `deliver`'s deadline to shut."""
+        self._connections.append(connection)
+
+    def timed_out(self) -> DeliveryError:
+        """The error of a send that did not complete within `timeout`."""
+        return DeliveryError(f"no answer from {self.receiver()} within {self.timeout:g} s",
+                             retry_now=False, unreachable=True)
+
+    def receiver(self) -> str:
+        """What and where the receiver is, for errors (never a token)."""
+        return self.type
 
     def env(self, key: str) -> str | None:
         """The value of the environment variable named by option `key`, if configured.

@@ -111,12 +111,25 @@ class EmailNotifier(Notifier):
         except OSError as exc:  # network failures (smtplib's other errors are OSErrors too)
             raise connection_error(exc, "SMTP server", where, self.timeout) from None
 
+    def receiver(self) -> str:
+        return f"SMTP server {self.options['smtp_host']}:{self.options['smtp_port']}"
+
     def _connect(self) -> smtplib.SMTP:
         host, port, security = self.options["smtp_host"], self.options["smtp_port"], self.options["security"]
         context = ssl.create_default_context()
+        # Made unconnected, so the deadline of the whole send (Notifier.deliver)
+        # watches the socket from the start, greeting included; STARTTLS replaces it.
         if security == "ssl":
-            return smtplib.SMTP_SSL(host, port, timeout=self.timeout, context=context)
-        smtp = smtplib.SMTP(host, port, timeout=self.timeout)
+            smtp = smtplib.SMTP_SSL(timeout=self.timeout, context=context)
+        else:
+            smtp = smtplib.SMTP(timeout=self.timeout)
+        smtp._host = host  # what the constructor sets from `host`: TLS checks the certificate against it
+        self.watch(lambda: getattr(smtp, "sock", None))
+        try:
+            smtp.connect(host, port)
+        except BaseException:
+            smtp.close()
+            raise
         if security == "starttls":
             try:
                 smtp.ehlo()

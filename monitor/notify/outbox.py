@@ -2,9 +2,10 @@
 
 `enqueue` runs inside a crawl's transaction (as a `record_crawl` hook), so a
 source's new items and the alerts about them commit together or not at all.
-Sending happens after the commit, by `deliver_run` (this run's alerts) and
-`deliver_pending` (everything still pending, at the start of every run and
-between scheduler ticks).  A delivery is marked sent only once the receiver
+Sending happens after the commit, by `deliver_pending` (everything still
+pending: after every run's crawls, with no source lock held, and between
+scheduler ticks).  Each send is bounded as a whole by its notifier's
+`timeout` (Notifier.deliver).  A delivery is marked sent only once the receiver
 accepted it, so a crash between storing and sending loses nothing; a crash
 after the receiver accepted but before the mark means the same `id` is sent
 again (at least once per id; receivers deduplicate by id).
@@ -18,7 +19,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import queue
 import threading
 import time
@@ -27,6 +27,7 @@ from datetime import datetime, timedelta, timezone
 
 from monitor.archive import Archive, Delivery, HealthFacts
 from monitor.config import Config, NotifierConfig
+from monitor.locks import SenderToken, sender_alive
 from monitor.notify.base import DeliveryError, Notifier
 from monitor.notify.payload import document, item_json, test_document
 from monitor.record import AfterRecord
@@ -43,7 +44,10 @@ RETRY_BUDGET = 5.0  # seconds of pauses one notifier may spend in one pass
 # Between passes (the scheduler's retries), the wait doubles from 30 s up to 1 h.
 BACKOFF_BASE = 30.0
 BACKOFF_MAX = 3600.0
+# A lease lasts this long unless renewed (while its sender works), and ends at
+# once when its sender dies (monitor.locks.SenderToken).
 LEASE = timedelta(minutes=15)
+RENEW_EVERY = 60.0  # seconds
 
 
 @dataclass
@@ -133,19 +137,15 @@ def _health_document(archive: Archive, notifier: NotifierConfig, report: SourceR
 
 # --- sending (after the commit) ----------------------------------------------------
 
-def deliver_pending(archive: Archive, config: Config, *, due_only: bool) -> DeliveryStats:
+def deliver_pending(archive: Archive, config: Config, *, due_only: bool, stop: threading.Event | None = None) -> DeliveryStats:
     """Send every pending delivery (due_only: only those whose backoff has passed).
 
-    `tidings run` calls this at its start with due_only=False; the scheduler
-    between ticks with due_only=True.
+    `tidings run` calls this after its crawls with due_only=False; the
+    scheduler between ticks with due_only=True.  Setting `stop` ends the pass
+    at once: what was not sent stays pending.
     """
     rows = archive.outbox.pending(due_by=to_timestamp(_now()) if due_only else None)
-    return _deliver(archive, config, rows)
-
-
-def deliver_run(archive: Archive, config: Config, run_id: str) -> DeliveryStats:
-    """Send the deliveries this run queued."""
-    return _deliver(archive, config, archive.outbox.pending(run_id=run_id))
+    return _deliver(archive, config, rows, stop)
 
 
 def send_test(config: Config, name: str | None = None) -> list[tuple[NotifierConfig, str | None]]:
@@ -170,7 +170,7 @@ def send_test(config: Config, name: str | None = None) -> list[tuple[NotifierCon
     return [(n, outcomes.get(n.name, "no result")) for n in notifiers]
 
 
-def _deliver(archive: Archive, config: Config, rows: list[Delivery]) -> DeliveryStats:
+def _deliver(archive: Archive, config: Config, rows: list[Delivery], stop: threading.Event | None = None) -> DeliveryStats:
     stats = DeliveryStats()
     if not rows:
         return stats
@@ -180,7 +180,10 @@ def _deliver(archive: Archive, config: Config, rows: list[Delivery]) -> Delivery
     for row in rows:
         notifier = notifiers.get(row.notifier)
         give_up = notifier.give_up_after if notifier else config.alerts.give_up_after
-        if now - _parse(row.created) >= timedelta(seconds=give_up):
+        # The age that counts runs from the first attempt: an alert queued by a
+        # run killed before sending, then Tidings down for days, is still tried.
+        since = row.first_attempt or (row.created if notifier is None else None)
+        if since is not None and now - _parse(since) >= timedelta(seconds=give_up):
             reason = row.last_error or "never attempted"
             archive.outbox.mark_failed(row.id, f"gave up after {_age(give_up)}: {reason}", next_attempt=to_timestamp(now), dead=True, counts=False)
             stats.dead += 1
@@ -191,8 +194,26 @@ def _deliver(archive: Archive, config: Config, rows: list[Delivery]) -> Delivery
             stats.failed += 1
         else:
             ready.append(row)
-    owner = str(os.getpid())
-    claimed = archive.outbox.claim([r.id for r in ready], owner, to_timestamp(now + LEASE), to_timestamp(now), _owner_gone)
+    if ready:
+        with SenderToken(archive.path) as token:
+            _send_claimed(archive, notifiers, ready, token.token, stats, stop or threading.Event())
+    for name, error in stats.errors.items():
+        log.warning("%s: could not deliver every alert (will retry): %s", name, error)
+    return stats
+
+
+def _send_claimed(archive: Archive, notifiers: dict, ready: list[Delivery], owner: str, stats: DeliveryStats,
+                  stop: threading.Event) -> None:
+    """Lease `ready` to `owner`, send what was leased, record each outcome, release.
+
+    A lease held by a live sender (its SenderToken's lock is held, in
+    whatever PID namespace it runs) is never taken; it is renewed while this
+    pass sends, and lapses at once when its sender dies.
+    """
+    now = _now()
+    db_path = archive.path
+    claimed = archive.outbox.claim([r.id for r in ready], owner, to_timestamp(now + LEASE), to_timestamp(now),
+                                   lambda other: not sender_alive(db_path, other))
     groups: dict[str, list[Delivery]] = {}
     for row in claimed:
         groups.setdefault(row.notifier, []).append(row)
@@ -205,19 +226,26 @@ def _deliver(archive: Archive, config: Config, rows: list[Delivery]) -> Delivery
     for thread in threads:
         thread.start()
     attempts = {row.id: row.attempts for row in claimed}
+    first_tries: dict[str, datetime] = {}  # of this pass's deliveries, when first tried
     by_id = {row.id: row for row in claimed}
+    renewed = time.monotonic()
     try:
         while any(t.is_alive() for t in threads) or not events.empty():
+            if stop.is_set():
+                # Asked to stop: the sending threads are left to end with the
+                # process; their deliveries stay pending (leases released below).
+                log.warning("stopped while sending alerts: the rest stay in the outbox for the next run")
+                break
+            if time.monotonic() - renewed > RENEW_EVERY:
+                archive.outbox.renew(owner, to_timestamp(_now() + LEASE))
+                renewed = time.monotonic()
             try:
                 event = events.get(timeout=0.1)
             except queue.Empty:
                 continue
-            _record(archive, notifiers, by_id, attempts, event, stats)
+            _record(archive, notifiers, by_id, attempts, first_tries, event, stats)
     finally:
         archive.outbox.release(owner)
-    for name, error in stats.errors.items():
-        log.warning("%s: could not deliver every alert (will retry): %s", name, error)
-    return stats
 
 
 def _sender(notifier: NotifierConfig) -> Notifier:
@@ -267,7 +295,8 @@ def _send_with_retries(notifier: Notifier, row: Delivery, emit, budget: list[flo
     return None
 
 
-def _record(archive: Archive, notifiers: dict, by_id: dict, attempts: dict, event, stats: DeliveryStats) -> None:
+def _record(archive: Archive, notifiers: dict, by_id: dict, attempts: dict, first_tries: dict, event,
+            stats: DeliveryStats) -> None:
     outcome, delivery_id, error, final = event
     row = by_id[delivery_id]
     now = _now()
@@ -278,10 +307,15 @@ def _record(archive: Archive, notifiers: dict, by_id: dict, attempts: dict, even
     counts = outcome == "failed"
     attempts[delivery_id] += counts
     notifier = notifiers[row.notifier]
-    # Dead only after the pass's last try: a retry in flight might still succeed.
-    dead = final and now - _parse(row.created) >= timedelta(seconds=notifier.give_up_after)
+    if counts:
+        first_tries.setdefault(delivery_id, _parse(row.first_attempt) if row.first_attempt else now)
+    first = first_tries.get(delivery_id)
+    # Dead only after the pass's last try (a retry in flight might still
+    # succeed), and never before a first attempt: a deferred one was not tried.
+    dead = final and first is not None and now - first >= timedelta(seconds=notifier.give_up_after)
     wait = min(BACKOFF_BASE * 2 ** max(attempts[delivery_id] - 1, 0), BACKOFF_MAX)
-    archive.outbox.mark_failed(delivery_id, error, next_attempt=to_timestamp(now + timedelta(seconds=wait)), dead=dead, counts=counts)
+    archive.outbox.mark_failed(delivery_id, error, next_attempt=to_timestamp(now + timedelta(seconds=wait)), dead=dead,
+                               counts=counts, tried_at=to_timestamp(now))
     if final:
         if dead:
             stats.dead += 1
@@ -290,23 +324,6 @@ def _record(archive: Archive, notifiers: dict, by_id: dict, attempts: dict, even
             stats.failed += 1
             if counts:  # a deferred one repeats the error of the one that was tried
                 stats.errors[row.notifier] = error
-
-
-def _owner_gone(owner: str) -> bool:
-    """Whether a lease's owner (a process id on this machine) has ended."""
-    try:
-        pid = int(owner)
-    except ValueError:
-        return True
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
 
 
 def _now() -> datetime:

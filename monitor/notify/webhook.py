@@ -75,6 +75,13 @@ class WebhookNotifier(Notifier):
         exactly_one(options, "url", "url_env")
         return options
 
+    def receiver(self) -> str:
+        try:
+            parts = urlsplit(self.options.get("url") or self.env("url_env") or "")
+            return "webhook " + (parts.hostname or "") + (f":{parts.port}" if parts.port else "")
+        except (ValueError, DeliveryError):
+            return "webhook"
+
     def send(self, payload: dict) -> None:
         url = self.target()
         body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
@@ -116,6 +123,7 @@ class WebhookNotifier(Notifier):
         where = _where(parts)
         connection_class = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
         conn = connection_class(parts.hostname, parts.port, timeout=self.timeout)
+        self.watch(lambda: conn.sock)  # the deadline of the whole send (Notifier.deliver) shuts it
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         try:
             conn.request("POST", path, body=body, headers=headers)

@@ -12,6 +12,8 @@ import logging
 import sys
 from collections.abc import Mapping
 from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import scrapy
@@ -230,20 +232,60 @@ def _conditional(request: scrapy.Request, validators: Mapping[str, object] | Non
         return request
     if validators.get("etag"):
         request.headers["If-None-Match"] = validators["etag"]
-    if validators.get("last_modified"):
+    if validators.get("last_modified") and not _within_second(validators["last_modified"], validators.get("fetched")):
         request.headers["If-Modified-Since"] = validators["last_modified"]
+    if "If-None-Match" not in request.headers and "If-Modified-Since" not in request.headers:
+        return request
     request.meta["handle_httpstatus_list"] = [304]
     return request
 
 
 def _validators(response: Response) -> dict:
-    """The page's ETag and Last-Modified, as the server sent them."""
+    """The page's ETag and Last-Modified, as the server sent them; a weak
+    Last-Modified (RFC 9110 §8.8.2.2: not before the response's Date) is left out."""
     found = {}
     for header, key in ((b"ETag", "etag"), (b"Last-Modified", "last_modified")):
         value = response.headers.get(header)
         if value:
             found[key] = value.decode("latin-1")
+    date = response.headers.get(b"Date")
+    if "last_modified" in found and date and _weak(found["last_modified"], date.decode("latin-1")):
+        del found["last_modified"]
     return found
+
+
+def _http_date(text: str | None) -> datetime | None:
+    try:
+        moment = parsedate_to_datetime(text) if text else None
+    except (TypeError, ValueError, IndexError):
+        return None
+    if moment is not None and moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment
+
+
+def _weak(last_modified: str, date: str) -> bool:
+    """Whether a Last-Modified is no earlier than the response's Date: the page
+    may change again within that second without the header changing."""
+    modified, answered = _http_date(last_modified), _http_date(date)
+    return modified is None or (answered is not None and modified >= answered)
+
+
+def _within_second(last_modified: str, fetched: object) -> bool:
+    """Whether a stored Last-Modified falls within a second of when its page was
+    fetched (`fetched`: our ISO time), so it may hide a change made in that second."""
+    modified = _http_date(last_modified)
+    if modified is None:
+        return True
+    if not isinstance(fetched, str):
+        return False
+    try:
+        read = datetime.fromisoformat(fetched)
+    except ValueError:
+        return False
+    if read.tzinfo is None:
+        read = read.replace(tzinfo=timezone.utc)
+    return modified > read - timedelta(seconds=1)
 
 
 def _not_a_listing(response: Response) -> str | None:

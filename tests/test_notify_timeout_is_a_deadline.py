@@ -1,0 +1,165 @@
+"""A notifier's `timeout` bounds the whole send, whatever the receiver does;
+a signal ends a run that is sending; earlier runs' alerts never hold up a crawl.
+
+The receivers here accept the connection, then trickle their answer one
+byte every 2 s: each byte comes well within a per-read timeout, so only a
+deadline on the whole send ends it.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from tests.alert_receivers import wait_for
+from tests.helpers import ROOT, tidings
+from tests.pages import extra_item, seed_items
+from tests.test_alerts import notify_table, rows, setup, show
+
+
+class Trickler:
+    """A TCP server that accepts, reads what it is sent, and answers `reply` one byte every `every` s."""
+
+    def __init__(self, reply: bytes, every: float = 2.0, read_first: bool = True):
+        self.reply, self.every, self.read_first = reply, every, read_first
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port = self.server.getsockname()[1]
+        self.connections: list[float] = []  # when each connection came
+        self._stop = threading.Event()
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.server.accept()
+            except OSError:
+                return
+            self.connections.append(time.monotonic())
+            threading.Thread(target=self._trickle, args=(conn,), daemon=True).start()
+
+    def _trickle(self, conn: socket.socket) -> None:
+        try:
+            if self.read_first:
+                conn.settimeout(5)
+                try:
+                    conn.recv(65536)
+                except OSError:
+                    pass
+            for byte in self.reply * 100:
+                if self._stop.wait(self.every):
+                    return
+                conn.sendall(bytes([byte]))
+        except OSError:
+            pass
+        finally:
+            conn.close()
+
+    def close(self) -> None:
+        self._stop.set()
+        self.server.close()
+
+
+HTTP_REPLY = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+
+
+@pytest.fixture
+def trickler():
+    t = Trickler(HTTP_REPLY)
+    yield t
+    t.close()
+
+
+def _hook(trickler: Trickler, **keys) -> str:
+    return notify_table(type="webhook", name="hook", url=f"http://127.0.0.1:{trickler.port}/hook", **keys)
+
+
+def _timed(*args, **kwargs):
+    start = time.monotonic()
+    result = tidings(*args, **kwargs)
+    return result, time.monotonic() - start
+
+
+@pytest.mark.parametrize("kind", ["webhook", "email", "apprise"])
+def test_notify_test_is_bounded_by_timeout_against_a_trickling_receiver(tmp_path, kind):
+    if kind == "email":
+        trickler = Trickler(b"220 smtp.example.org ESMTP ready\r\n", read_first=False)  # a trickled greeting
+        table = notify_table(type="email", name="hook", smtp_host="127.0.0.1", smtp_port=trickler.port, security="none",
+                             **{"from": "t@example.org", "to": ["a@example.org"]}, timeout=3)
+    else:
+        trickler = Trickler(HTTP_REPLY)
+        table = (_hook(trickler, timeout=3) if kind == "webhook" else
+                 notify_table(type="apprise", name="hook", urls=[f"json://127.0.0.1:{trickler.port}/hook"], timeout=3))
+    try:
+        config = tmp_path / "t.toml"
+        config.write_text('[[source]]\nname = "a"\nurl = "http://127.0.0.1:9/"\n\n' + table)
+        result, took = _timed("notify", "--test", "--config", str(config), timeout=120)
+        assert result.code == 1, result.stdout + result.stderr
+        assert "within 3 s" in result.stdout, result.stdout
+        assert took < 3 + 10, f"{kind}: a 3 s timeout took {took:.0f} s"
+    finally:
+        trickler.close()
+
+
+def test_a_run_is_bounded_by_the_timeout_and_keeps_the_alert(tmp_path, site, trickler):
+    config, db, run = setup(tmp_path, site, _hook(trickler, timeout=3))
+    run()  # the baseline: nothing to send
+    show(site, [extra_item(1)] + seed_items())
+    result, took = _timed("run", "--config", str(config), "--db", str(db), "--json", timeout=300)
+    assert result.code == 0, result.stderr
+    assert [n["headline"] for n in result.json["sources"][0]["new"]] == [extra_item(1).headline]
+    assert took < 3 + 20, f"the run took {took:.0f} s with a 3 s notifier timeout"
+    (pending,) = rows(db)
+    assert pending["state"] == "pending" and "within 3 s" in pending["last_error"]
+
+
+def test_sigterm_ends_a_run_that_is_sending(tmp_path, site, trickler):
+    config, db, run = setup(tmp_path, site, _hook(trickler, timeout=120))
+    run()
+    show(site, [extra_item(1)] + seed_items())
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TIDINGS_")}
+    proc = subprocess.Popen([sys.executable, "-m", "monitor", "run", "--config", str(config), "--db", str(db), "--json"],
+                            cwd=ROOT, env={**env, "PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for(lambda: trickler.connections, what="the run to start sending")
+        time.sleep(0.5)
+        stopped = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=60)
+        took = time.monotonic() - stopped
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert took < 5, f"SIGTERM took {took:.1f} s to end the run"
+    assert "Traceback" not in err, err
+    (pending,) = rows(db)
+    assert pending["state"] == "pending"  # kept for the next run
+
+
+def test_alerts_left_from_earlier_runs_never_hold_up_a_crawl_or_its_locks(tmp_path, site, trickler):
+    config, db, run = setup(tmp_path, site, _hook(trickler, timeout=30))
+    run()
+    show(site, [extra_item(1)] + seed_items())
+    first = subprocess.Popen([sys.executable, "-m", "monitor", "run", "--config", str(config), "--db", str(db)],
+                             cwd=ROOT, env={**{k: v for k, v in os.environ.items() if not k.startswith("TIDINGS_")},
+                                            "PYTHONPATH": str(ROOT)},
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: trickler.connections, what="the first run to start sending")
+        # The first run is stuck sending (up to 30 s); a second run crawls at once, and is not
+        # skipped for the source the first one crawled (its lock is not held while sending).
+        crawled_before = len(site.requests)
+        second, took = _timed("run", "--config", str(config), "--db", str(db), "--json", "--source", "un-news",
+                              timeout=120)
+        assert second.json["sources"][0]["status"] == "ok", second.stdout + second.stderr
+        assert len(site.requests) > crawled_before
+    finally:
+        first.kill()
+        first.wait()
