@@ -2,7 +2,7 @@
 
 An item's alert is queued with its listing (monitor/notify/outbox.py), before
 its article is fetched; the article comes later in the same crawl, in a
-transaction of its own.  After the crawl and before `deliver_run`, the run's
+transaction of its own.  After the crawl and before anything is sent, the run's
 item alerts that were never attempted get each item's article as
 `items[].article` (excerpt, language, title, author, date, final URL; the
 full text too for a webhook with `include_article = true`).  An article that
