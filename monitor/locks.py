@@ -2,9 +2,19 @@
 
 `tidings run` from cron and the `tidings schedule` daemon's crawls take the
 source's lock before crawling it, so one source is never crawled by two
-processes at once.  The locks are `flock` locks on files next to the archive
-(`<db>.locks/<source>.lock`): the kernel releases them when the holder exits
-or is killed, so a crashed crawl never leaves a stale lock behind.
+processes at once.
+
+A lock is the file `<db>.locks/<source>.lock` naming its holder's token; a
+token is alive exactly as long as its process holds the flock on
+`<db>.locks/crawlers/<token>.lock` (the same kind of token as alert
+senders', below).  So a process holds two descriptors however many sources
+it crawls (one descriptor per source ran out at about a thousand sources
+under the usual limit of 1,024 open files, and at 20,000 under this
+machine's), and a crashed crawl still never leaves a stale lock behind:
+the kernel drops its token's flock, and its sources count as free.  Reading
+and writing holders happens under `<db>.locks/registry.lock`, held for
+microseconds at a time.  A source file flocked by an older version of
+Tidings counts as held.
 """
 
 from __future__ import annotations
@@ -20,6 +30,7 @@ from typing import Iterable, TypeVar
 from monitor.errors import ArchiveError
 
 POLL_SECONDS = 0.2
+TOKEN_BYTES = 32
 
 T = TypeVar("T")
 
@@ -29,7 +40,9 @@ class SourceLocks:
 
     def __init__(self, db_path: str | os.PathLike):
         self.dir = Path(f"{db_path}.locks")
-        self._held: dict[str, int] = {}
+        self._token: ProcessToken | None = None
+        self._held: set[str] = set()
+        self._pid = os.getpid()
 
     def __enter__(self) -> "SourceLocks":
         return self
@@ -49,61 +62,158 @@ class SourceLocks:
         """
         sources = list(sources)
         deadline = time.monotonic() + wait
-        busy = []
-        for source in sorted(sources, key=lambda s: s.name):
-            if not self._take(source.name, deadline):
-                busy.append(source)
-        return [s for s in sources if s not in busy], [s for s in sources if s in busy]
+        if self._token is None:
+            self._token = ProcessToken(self.dir / "crawlers").__enter__()
+        busy: set[str] = set()
+        registry = _Registry(self.dir)
+        try:
+            for name in sorted({s.name for s in sources}):
+                if not self._take(registry, name, deadline):
+                    busy.add(name)
+        finally:
+            registry.close()
+        return [s for s in sources if s.name not in busy], [s for s in sources if s.name in busy]
 
-    def _take(self, name: str, deadline: float) -> bool:
+    def _take(self, registry: "_Registry", name: str, deadline: float) -> bool:
         """Lock one source, waiting until `deadline` while another process holds it."""
         if name in self._held:
             return True
-        path = self.dir / f"{name}.lock"
+        while True:
+            if registry.enter(deadline) and registry.claim(name, self._token.token):
+                self._held.add(name)
+                return True
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            registry.leave()  # never hold the registry while waiting: the holder must be able to release
+            time.sleep(min(POLL_SECONDS, left))
+
+    def release_all(self) -> None:
+        if os.getpid() != self._pid:
+            return  # a forked child leaving: the locks are its parent's
+        if self._held:
+            registry = _Registry(self.dir)
+            try:
+                registry.enter(None)
+                for name in self._held:
+                    registry.clear(name, self._token.token)
+            finally:
+                registry.close()
+            self._held.clear()
+        if self._token is not None:
+            self._token.__exit__()  # a holder that stopped before clearing every file leaves a dead token
+            self._token = None
+
+
+class _Registry:
+    """The short-held lock under which source files are read and written."""
+
+    def __init__(self, folder: Path):
+        self.dir = folder
+        self._fd: int | None = None
+        self._alive: dict[str, bool] = {}  # per entry: a token's liveness, asked once while the registry is held
+
+    def enter(self, deadline: float | None) -> bool:
+        """Hold the registry (already held: True); wait for it until `deadline` (None: as long as it takes)."""
+        if self._fd is not None:
+            return True
+        path = self.dir / "registry.lock"
         try:
             self.dir.mkdir(parents=True, exist_ok=True)
             fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as exc:
-            raise ArchiveError(f"{path}: cannot create the source's lock file: {exc.strerror or exc}") from None
+            raise ArchiveError(f"{path}: cannot create the source locks' file: {exc.strerror or exc}") from None
         while True:
             try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(fd, fcntl.LOCK_EX | (fcntl.LOCK_NB if deadline is not None else 0))
             except BlockingIOError:
-                left = deadline - time.monotonic()
-                if left <= 0:
+                if time.monotonic() >= deadline:
                     os.close(fd)
                     return False
-                time.sleep(min(POLL_SECONDS, left))
+                time.sleep(0.005)
                 continue
             except OSError as exc:
                 os.close(fd)
                 raise ArchiveError(f"{path}: cannot lock: {exc.strerror or exc}") from None
-            self._held[name] = fd
+            self._fd = fd
+            self._alive.clear()
             return True
 
-    def release_all(self) -> None:
-        for fd in self._held.values():
-            os.close(fd)  # closing the descriptor releases the flock
-        self._held.clear()
+    def leave(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+    close = leave
+
+    def claim(self, name: str, token: str) -> bool:
+        """Name `token` as the source's holder unless a live process holds it."""
+        path = self.dir / f"{name}.lock"
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise ArchiveError(f"{path}: cannot create the source's lock file: {exc.strerror or exc}") from None
+        try:
+            if _flocked(fd):
+                return False  # an older version of Tidings crawls it
+            holder = os.pread(fd, TOKEN_BYTES + 1, 0).decode("ascii", "replace")
+            if holder and holder != token and self._holder_alive(holder):
+                return False
+            os.pwrite(fd, token.encode(), 0)
+            os.ftruncate(fd, TOKEN_BYTES)
+            return True
+        except OSError as exc:
+            raise ArchiveError(f"{path}: cannot lock: {exc.strerror or exc}") from None
+        finally:
+            os.close(fd)
+
+    def clear(self, name: str, token: str) -> None:
+        """Free the source if `token` still holds it."""
+        try:
+            fd = os.open(self.dir / f"{name}.lock", os.O_RDWR)
+        except OSError:
+            return
+        try:
+            if os.pread(fd, TOKEN_BYTES + 1, 0) == token.encode():
+                os.ftruncate(fd, 0)
+        except OSError:
+            pass  # a file left naming this token frees itself: the token dies with its process
+        finally:
+            os.close(fd)
+
+    def _holder_alive(self, holder: str) -> bool:
+        if holder not in self._alive:
+            self._alive[holder] = token_alive(self.dir / "crawlers", holder)
+        return self._alive[holder]
 
 
-class SenderToken:
-    """A token naming one process that sends alerts, alive exactly as long as
-    that process holds the flock on `<db>.locks/senders/<token>.lock`.
+def _flocked(fd: int) -> bool:
+    """Whether another open file holds a flock on this file (an older Tidings' lock)."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    fcntl.flock(fd, fcntl.LOCK_UN)
+    return False
 
-    Delivery leases name their owner by this token, not by a process id: a
-    container and the host's cron see different PIDs (a PID from another
-    namespace looks dead, or names a stranger), but they share the file and
-    the kernel's lock on it.  A killed sender's flock goes with it, so its
-    leases are free at once.
+
+class ProcessToken:
+    """A token naming one process, alive exactly as long as that process
+    holds the flock on `<folder>/<token>.lock`.
+
+    Source locks and delivery leases name their owner by such a token, not
+    by a process id: a container and the host's cron see different PIDs (a
+    PID from another namespace looks dead, or names a stranger), but they
+    share the file and the kernel's lock on it.  A killed process's flock
+    goes with it, so what it held is free at once.
     """
 
-    def __init__(self, db_path: str | os.PathLike):
-        self.dir = Path(f"{db_path}.locks") / "senders"
+    def __init__(self, folder: Path):
+        self.dir = folder
         self.token = uuid.uuid4().hex
         self._fd: int | None = None
 
-    def __enter__(self) -> "SenderToken":
+    def __enter__(self) -> "ProcessToken":
         try:
             self.dir.mkdir(parents=True, exist_ok=True)
             _sweep(self.dir)
@@ -113,7 +223,7 @@ class SenderToken:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             os.replace(temporary, self.dir / f"{self.token}.lock")
         except OSError as exc:
-            raise ArchiveError(f"{self.dir}: cannot create the sender's lock file: {exc.strerror or exc}") from None
+            raise ArchiveError(f"{self.dir}: cannot create the process's lock file: {exc.strerror or exc}") from None
         self._fd = fd
         return self
 
@@ -127,15 +237,14 @@ class SenderToken:
             self._fd = None
 
 
-def sender_alive(db_path: str | os.PathLike, token: str) -> bool:
-    """Whether the sender named by `token` is still running (holds its lock),
+def token_alive(folder: Path, token: str) -> bool:
+    """Whether the process named by `token` is still running (holds its lock),
     wherever it runs on this machine.  An owner that is no token (a process id
     written by an older version) cannot be checked and counts as gone."""
     if not _TOKEN.match(token or ""):
         return False
-    path = Path(f"{db_path}.locks") / "senders" / f"{token}.lock"
     try:
-        fd = os.open(path, os.O_RDWR)
+        fd = os.open(folder / f"{token}.lock", os.O_RDWR)
     except OSError:
         return False  # released (the owner removes its file when done)
     try:
@@ -149,8 +258,20 @@ def sender_alive(db_path: str | os.PathLike, token: str) -> bool:
     return False
 
 
+class SenderToken(ProcessToken):
+    """The token of a process that sends alerts: delivery leases name it."""
+
+    def __init__(self, db_path: str | os.PathLike):
+        super().__init__(Path(f"{db_path}.locks") / "senders")
+
+
+def sender_alive(db_path: str | os.PathLike, token: str) -> bool:
+    """Whether the sender named by `token` is still running."""
+    return token_alive(Path(f"{db_path}.locks") / "senders", token)
+
+
 def _sweep(folder: Path) -> None:
-    """Remove the lock files of senders that were killed (nobody holds them)."""
+    """Remove the token files of processes that were killed (nobody holds them)."""
     for path in folder.glob("*.lock"):
         try:
             fd = os.open(path, os.O_RDWR)
