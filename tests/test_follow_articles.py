@@ -267,22 +267,57 @@ def test_an_archive_written_before_articles_migrates_without_losing_a_row(tmp_pa
     assert query(db, "SELECT count(*) AS n FROM items_fts WHERE items_fts MATCH 'Wasser'")[0]["n"] == 1
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "timing: in one CI run all eight slow articles were recorded before the kill (the run finished first); "
-    "with a 1.5 s page delay they are recorded within 1.5 s, so article fetches are not one at a time as "
-    "per_domain = 1 asks, or fail early: open in issue 17's closing note"))
+class Gate:
+    """Article pages that answer the first `open_for` requests, then hold each later one (server
+    side) until `release()`: a run can be stopped at a known point, with no sleep."""
+
+    def __init__(self, open_for: int) -> None:
+        import threading
+
+        self.open_for = open_for
+        self.asked = 0
+        self.held: list[str] = []
+        self._lock = threading.Lock()
+        self._released = threading.Event()
+
+    def release(self) -> None:
+        self._released.set()
+
+    def wrap(self, page: Page):
+        def answer(request) -> None:
+            with self._lock:
+                self.asked += 1
+                hold = self.asked > self.open_for and not self._released.is_set()
+                if hold:
+                    self.held.append(request.path)
+            if hold:
+                self._released.wait(timeout=60)
+            body = page.payload()
+            request.send_response(page.status)
+            for name, value in page.headers.items():
+                request.send_header(name, value)
+            request.send_header("Content-Length", str(len(body)))
+            request.end_headers()
+            try:
+                request.wfile.write(body)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the run was killed while this page was held
+
+        return answer
+
+
 def test_a_run_killed_while_fetching_articles_loses_no_listing_record_and_fetches_no_article_twice(tmp_path, news):
     import os
     import signal
     import subprocess
     import sys
-    import time
 
     from tests.alert_receivers import wait_for
     from tests.helpers import ROOT
 
     receiver = Receiver().start()
     news.site._server.handle_error = lambda *args: None  # the killed run resets its connections
+    gate = Gate(open_for=2)
     try:
         hook = notify_table(type="webhook", name="hook", url=receiver.url, timeout=5)
         db, run = runner(tmp_path, [{"name": "news", "url": news.listing_url, "follow": True, "follow_retries": 1}],
@@ -293,7 +328,7 @@ def test_a_run_killed_while_fetching_articles_loses_no_listing_record_and_fetche
         paths = [f"/news/slow-{n}" for n in range(8)]
         for n, path in enumerate(paths):
             news.add_article(path.rsplit("/", 1)[1], f"Slow release {n}", ENGLISH)
-            news.site.pages[path].delay = 0.4
+            news.site.pages[path] = gate.wrap(news.site.pages[path])
         env = {**{k: v for k, v in os.environ.items() if not k.startswith("TIDINGS_")}, "PYTHONPATH": str(ROOT)}
         proc = subprocess.Popen([sys.executable, "-m", "monitor", "run", "--config", str(config), "--db", str(db)],
                                 env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -305,11 +340,18 @@ def test_a_run_killed_while_fetching_articles_loses_no_listing_record_and_fetche
             except sqlite3.OperationalError:  # locked for a moment by the run
                 return []
 
-        wait_for(lambda: len(slow_articles()) >= 2, timeout=60, what="two articles recorded")
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=10)
+        try:
+            # Two articles answered and recorded, a third being fetched (held by the server): kill then.
+            wait_for(lambda: gate.held and len(slow_articles()) == 2, timeout=60,
+                     what="two articles recorded and a third in flight")
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(timeout=10)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            gate.release()
         recorded = set(slow_articles())
-        assert len(recorded) < len(paths), "the run finished before it was killed"
+        assert len(recorded) == 2 and len(gate.held) == 1  # per_domain = 1: the held one was the only one asked
         # The listing's crawl, its items and their alert were committed before any article.
         assert len(query(db, "SELECT * FROM items WHERE url LIKE '%/slow-%'")) == len(paths)
         assert [r["new"] for r in query(db, "SELECT new FROM crawls ORDER BY id")] == [0, len(paths)]
@@ -325,12 +367,15 @@ def test_a_run_killed_while_fetching_articles_loses_no_listing_record_and_fetche
             path = "/" + row["url"].split("/", 3)[3]
             if row["item_id"] in recorded:  # recorded before the kill: never fetched again
                 assert news.fetches(path) == asked[path] == 1, path
+            else:  # never asked, or held when the run was killed: fetched once by the restarted run
+                assert news.fetches(path) == asked[path] + 1, path
         assert query(db, "SELECT * FROM article_queue") == []
         # The item alert went out once, from the restarted run.
         assert len(receiver.hits) == 1 and len(receiver.hits[0].json["items"]) == len(paths)
         assert len(query(db, "SELECT * FROM crawls")) == 3 and query(db, "PRAGMA integrity_check") == [
             {"integrity_check": "ok"}]
     finally:
+        gate.release()
         receiver.stop()
 
 
