@@ -127,12 +127,10 @@ def test_every_new_item_is_followed_once_failures_are_kept_and_retried_and_alert
         assert "Article (en): " + ENGLISH[0][:60] in text
         assert ENGLISH[0][:60] in html and ENGLISH[2] not in text
 
-        # Runs 3 and 4: the lasting failures are tried follow_retries (3) times in all, then given up.
-        run()
-        run()
-        fetched = articles_by_path(db)
+        # Lasting failures (too large, not HTML, robots.txt) are final: never tried again.
         for path in ("/news/huge-annex", "/files/report.pdf", "/private/embargoed"):
-            assert len(fetched[path]) == 3 and all(r["error"] for r in fetched[path])
+            assert len(fetched[path]) == 1 and fetched[path][0]["error"], path
+        assert news.fetches("/news/huge-annex") == 1 and news.fetches("/files/report.pdf") == 1
         assert query(db, "SELECT * FROM article_queue") == []
         assert news.fetches("/news/water-framework") == 1 and news.fetches("/news/ministers-sign") == 1
         # Never a second alert for an item, whatever its article did.
@@ -141,6 +139,27 @@ def test_every_new_item_is_followed_once_failures_are_kept_and_retried_and_alert
         full.stop()
         brief.stop()
         smtp.stop()
+
+
+def test_failures_a_retry_cannot_change_are_final_and_the_others_are_retried_up_to_follow_retries(tmp_path, news):
+    news.add_article("gone", "A withdrawn release", ENGLISH)
+    news.site.pages["/news/gone"] = Page("<html><body>gone</body></html>", status=410)
+    news.add_article("overloaded", "A release on a busy server", ENGLISH)
+    news.site.pages["/news/overloaded"] = Page("<html><body>try later</body></html>", status=503)
+    db, run = runner(tmp_path, [{"name": "news", "url": news.listing_url, "follow": True, "follow_retries": 3}])
+    for _ in range(4):
+        run()
+    tries = {path: len(rows) for path, rows in articles_by_path(db).items() if rows[-1]["error"]}
+    assert tries == {
+        "/news/gone": 1, "/files/report.pdf": 1, "/news/huge-annex": 1, "/private/embargoed": 1,  # final at once
+        "/news/overloaded": 3, "/news/missing": 3,  # may pass: follow_retries attempts, one per run
+    }
+    asked = {path: news.fetches(path) for path in ("/news/gone", "/files/report.pdf", "/news/huge-annex",
+                                                   "/news/overloaded", "/news/missing")}
+    assert asked == {"/news/gone": 1, "/files/report.pdf": 1, "/news/huge-annex": 1, "/news/overloaded": 3,
+                     "/news/missing": 3}
+    assert "/private/embargoed" not in news.other.requests
+    assert query(db, "SELECT * FROM article_queue") == []
 
 
 def test_follow_limit_leaves_the_rest_for_later_runs_oldest_first(tmp_path, news):
@@ -246,8 +265,9 @@ def test_search_export_and_feeds_use_the_article_text(tmp_path, news):
     languages, failed = asyncio.run(fetch("/tidings/articles_by_source_and_language.json?_shape=array",
                                           "/tidings/failed_articles.json?_shape=array"))
     assert sorted((r["language"], r["articles"]) for r in languages) == [("de", 1), ("en", 2)]
-    assert sorted(r["url"].rsplit("/", 1)[1] for r in failed) == ["embargoed", "huge-annex", "missing", "report.pdf"]
-    assert all(r["attempts"] == 1 and r["will_retry"] == 1 and r["last_error"] for r in failed)
+    assert {r["url"].rsplit("/", 1)[1]: r["will_retry"] for r in failed} == {
+        "embargoed": 0, "huge-annex": 0, "missing": 1, "report.pdf": 0}  # only the 404 may pass
+    assert all(r["attempts"] == 1 and r["last_error"] for r in failed)
 
 
 def test_an_archive_written_before_articles_migrates_without_losing_a_row(tmp_path, news):

@@ -4,7 +4,9 @@ An item enters `article_queue` in the very transaction that archives it
 (monitor/record.py), so a crash can never leave an archived item that no
 later run would follow.  Each article fetch is then recorded in a
 transaction of its own (`record_fetch`): one `articles` row, and the item
-leaves the queue on success, or after `follow_retries` failed attempts.  A
+leaves the queue on success, on a failure no retry could change (410,
+not HTML, too large, robots.txt: `ArticleFetch.final`), or after
+`follow_retries` failed attempts.  A
 failed or lost article therefore never touches the listing's records or its
 alerts, and an article whose fetch committed is never fetched again (the
 queue no longer holds it); one cut short by a crash is fetched by the next
@@ -124,7 +126,8 @@ class ArticleStore:
     # --- a fetch's writes (call inside transaction()) ----------------------------------
 
     def record_fetch(self, fetch: ArticleFetch, *, run_id: str | None, retries: int) -> FetchOutcome:
-        """Store one fetch and move the queue on: out on success or after `retries` attempts."""
+        """Store one fetch and move the queue on: out on success, on a final failure (one a
+        retry could not change: `ArticleFetch.final`), or after `retries` attempts."""
         article = fetch.article
         self.conn.execute(
             "INSERT INTO articles (item_id, run_id, requested_url, url, status, fetched, title, author, published,"
@@ -138,7 +141,7 @@ class ArticleStore:
         )
         row = self.conn.execute("SELECT attempts FROM article_queue WHERE item_id = ?", (fetch.item_id,)).fetchone()
         attempts = (row[0] if row else 0) + 1
-        done = fetch.error is None or attempts >= retries
+        done = fetch.error is None or fetch.final or attempts >= retries
         if done:
             self.conn.execute("DELETE FROM article_queue WHERE item_id = ?", (fetch.item_id,))
         else:
