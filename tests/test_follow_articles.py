@@ -162,6 +162,29 @@ def test_failures_a_retry_cannot_change_are_final_and_the_others_are_retried_up_
     assert query(db, "SELECT * FROM article_queue") == []
 
 
+def test_items_the_sources_filter_holds_back_are_archived_but_their_articles_never_fetched(tmp_path, news):
+    held_back = ["/news/luftqualitaet", "/news/huge-annex", "/files/report.pdf"]
+    db, run = runner(tmp_path, [{"name": "news", "url": news.listing_url, "follow": True,
+                                 "exclude": ["Luftqualität", "/annex|pdf/"]}])
+    run()
+    news.add_article("luft-winter", "Luftqualität im Winter", GERMAN)
+    news.add_article("water-week", "Water week opens", ENGLISH)
+    run()
+    assert len(query(db, "SELECT * FROM items")) == 9  # the archive stays complete
+    assert set(articles_by_path(db)) == {"/news/water-framework", "/news/missing", "/news/moved",
+                                         "/private/embargoed", "/news/water-week"}
+    run(command="follow")  # a backfill holds them back too
+    assert {path: news.fetches(path) for path in [*held_back, "/news/luft-winter"]} == dict.fromkeys(
+        [*held_back, "/news/luft-winter"], 0)
+
+    config = tmp_path / "tidings.toml"  # the filter dropped: a backfill fetches what it held back
+    config.write_text("".join(line for line in config.read_text().splitlines(keepends=True)
+                              if not line.startswith("exclude =")))
+    assert run(command="follow").stdout.strip().endswith("(4 newly queued)")
+    assert {"/news/luftqualitaet", "/news/luft-winter", "/news/huge-annex", "/files/report.pdf"} <= set(
+        articles_by_path(db))
+
+
 def test_follow_limit_leaves_the_rest_for_later_runs_oldest_first(tmp_path, news):
     db, run = runner(tmp_path, [{"name": "news", "url": news.listing_url, "follow": True, "follow_limit": 3,
                                  "follow_retries": 1}])
