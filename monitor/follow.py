@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from monitor.archive import Archive
-from monitor.archive.articles import QUEUED_BACKFILL, QUEUED_RETRY
+from monitor.archive.articles import QUEUED_BACKFILL, QUEUED_RETRY, QueueCandidate
 from monitor.config import Config, Source
 from monitor.crawl import crawl_sources
 from monitor.errors import UsageError
@@ -69,12 +69,12 @@ def backfill(
         by_id = {source_id: s for s in taken if (source_id := ids[s.name]) is not None}
         now = utc_now()
         with archive.transaction():
-            for source_id in by_id:
-                report.queued += archive.articles.queue_items(archive.articles.never_followed(source_id), now,
-                                                              QUEUED_BACKFILL)
+            for source_id, source in by_id.items():
+                report.queued += archive.articles.queue_items(
+                    _passing(source, archive.articles.never_followed(source_id)), now, QUEUED_BACKFILL)
                 if retry_failed:
-                    report.queued += archive.articles.queue_items(archive.articles.given_up(source_id), now,
-                                                                  QUEUED_RETRY)
+                    report.queued += archive.articles.queue_items(
+                        _passing(source, archive.articles.given_up(source_id)), now, QUEUED_RETRY)
         if by_id:
             due = archive.articles.due_in(list(by_id), limit if limit is not None else -1)
             if on_total:
@@ -84,6 +84,11 @@ def backfill(
                        taken, report, on_article)
             report.left = archive.articles.queued_count(list(by_id))
     return report
+
+
+def _passing(source: Source, items: list[QueueCandidate]) -> list[int]:
+    """The ids of the items the source's include/exclude lets through: a held-back item is not followed."""
+    return [item.item_id for item in items if source.filter.passes(item.headline, item.summary or "")]
 
 
 def _fetch(config: Config, archive: Archive, jobs: list[FollowJob], sources: Sequence[Source], report: FollowReport,

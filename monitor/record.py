@@ -19,9 +19,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from monitor.archive import Archive
+from monitor.archive.articles import QUEUED_EDITED
 from monitor.changes import ItemText
 from monitor.config import Source, selectors_inline
-from monitor.diff import judge
+from monitor.diff import Verdict, judge
 from monitor.filters import TextFilter, split_passing
 from monitor.statuses import FAILED, OK
 from monitor.report import SourceReport
@@ -99,6 +100,18 @@ class RunContext:
         return fetch
 
 
+def _queue_articles(archive: Archive, crawl_id: int, queued: str, verdict: Verdict, follow: Source,
+                    text_filter: TextFilter) -> None:
+    """Queue the articles of the items this crawl archived for the first time (and, with `refollow`,
+    of those it saw edited), but not of items the source's filter holds back: those are archived, not told,
+    and not followed either."""
+    _, held = split_passing(text_filter, verdict.new)
+    archive.articles.queue_new(crawl_id, queued, except_keys=[record.key for record in held])
+    if follow.refollow and verdict.updated:
+        edited = [known.id for known, record in verdict.updated if text_filter.passes(record.headline, record.summary)]
+        archive.articles.queue_items(edited, queued, QUEUED_EDITED)
+
+
 def record_crawl(
     archive: Archive,
     crawl: SourceCrawl,
@@ -158,9 +171,7 @@ def record_crawl(
             archive.crawls.update_items(crawl_id, crawl.finished, verdict.updated)
             archive.crawls.mark_seen(state.id, crawl_id, crawl.finished, records)
             if follow is not None:
-                archive.articles.queue_new(crawl_id, crawl.finished)
-                if follow.refollow and verdict.updated:
-                    archive.articles.queue_items([known.id for known, _ in verdict.updated], crawl.finished, "edited")
+                _queue_articles(archive, crawl_id, crawl.finished, verdict, follow, text_filter or TextFilter())
             archive.crawls.save_validators(state.id, crawl_id, crawl.url, crawl.validators.get("etag"),
                                            crawl.validators.get("last_modified"))
         elif unchanged and verdict.status == OK:

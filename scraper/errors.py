@@ -48,6 +48,54 @@ def describe_failure(failure: Failure, request: Request, *, max_bytes: int | Non
     return one_line(_describe(failure, request, max_bytes))
 
 
+# Client errors a later request may not get: 404 (a listing often links a release before its
+# page is up, or while a cache still lacks it), 408 Request Timeout, 425 Too Early, 429 Too Many Requests.
+PASSING_CLIENT_ERRORS = frozenset({404, 408, 425, 429})
+
+
+def lasting_failure(failure: Failure, request: Request, *, max_bytes: int | None = None) -> bool:
+    """Whether `request` failed with the page's lasting answer, which asking again would only repeat.
+
+    Lasting: an HTTP client error (4xx) other than `PASSING_CLIENT_ERRORS`
+    (410 Gone, 401, 403, 451...), a redirect to a scheme never fetched, a
+    scheme never fetched, robots.txt forbidding it, a response larger than
+    `max_bytes`.  Everything else may pass: server errors (5xx), timeouts,
+    refused or broken connections, DNS failures, a browser that gave up.
+    """
+    exc = failure.value
+    if failure.check(HttpError):
+        status = exc.response.status
+        if 300 <= status < 400:  # a redirect Scrapy would not follow: lasting when it leaves http(s)
+            refused = _unfollowed_redirect(exc.response)
+            return refused is not None and refused.endswith("only http and https are fetched")
+        return 400 <= status < 500 and status not in PASSING_CLIENT_ERRORS
+    if failure.check(UnsupportedURLSchemeError, NotSupported):
+        return True
+    if failure.check(DownloadCancelledError):
+        return _cancelled_for_size(exc, request, max_bytes)
+    if failure.check(IgnoreRequest):
+        return _ignored_because(str(exc)) in ("too large", "robots.txt")
+    return False
+
+
+def _cancelled_for_size(exc: BaseException, request: Request, max_bytes: int | None) -> bool:
+    """Scrapy cancels a body that grows past the size limit without saying why: any
+    cancelled download under a limit is taken as too large."""
+    detail = (str(exc) or "").lower()
+    return "maxsize" in detail or "max size" in detail or bool(request.meta.get("download_maxsize", max_bytes))
+
+
+def _ignored_because(detail: str) -> str | None:
+    """Why Scrapy dropped a request (IgnoreRequest), from its message."""
+    if "DOWNLOAD_MAXSIZE" in detail and "decompress" in detail:  # a small gzip body that inflates past the limit
+        return "too large"
+    if "robots.txt" in detail.lower():
+        return "robots.txt"
+    if "redirect" in detail.lower():
+        return "redirects"
+    return None
+
+
 def _describe(failure: Failure, request: Request, max_bytes: int | None) -> str:
     url = request.url
     exc = failure.value
@@ -75,19 +123,19 @@ def _describe(failure: Failure, request: Request, max_bytes: int | None) -> str:
         return f"timed out: no complete response from {url}{within}"
     if failure.check(DownloadCancelledError):
         maxsize = request.meta.get("download_maxsize", max_bytes)
-        detail = str(exc) or "download cancelled"
-        if "maxsize" in detail.lower() or "max size" in detail.lower() or maxsize:
+        if _cancelled_for_size(exc, request, max_bytes):
             return too_large(url, maxsize)
-        return f"download of {url} cancelled: {detail}"
+        return f"download of {url} cancelled: {str(exc) or 'download cancelled'}"
     if failure.check(UnsupportedURLSchemeError, NotSupported):
         return f"refused to fetch {url}: only http and https are fetched"
     if failure.check(IgnoreRequest):
         detail = str(exc)
-        if "DOWNLOAD_MAXSIZE" in detail and "decompress" in detail:  # a small gzip body that inflates past the limit
+        because = _ignored_because(detail)
+        if because == "too large":
             return too_large(url, request.meta.get("download_maxsize", max_bytes), " once decompressed")
-        if "robots.txt" in detail.lower():
+        if because == "robots.txt":
             return f"forbidden by robots.txt: {url}"
-        if "redirect" in detail.lower():
+        if because == "redirects":
             return f"too many redirects from {url} ({detail})"
         return f"request to {url} dropped: {detail or type(exc).__name__}"
     if failure.check(ResponseDataLossError, ResponseNeverReceived, DownloadFailedError):

@@ -37,7 +37,7 @@ import threading
 from typing import TYPE_CHECKING
 
 from scraper.encoding import decode_html
-from scraper.errors import describe_failure
+from scraper.errors import describe_failure, lasting_failure
 from scraper.items import ArticleFetch, ArticleTarget, utc_now
 
 if TYPE_CHECKING:
@@ -104,6 +104,7 @@ def fetched_article(response: "Response") -> ArticleFetch:
     content_type = response.headers.get(b"Content-Type", b"").decode("latin-1").split(";")[0].strip().lower()
     if content_type and content_type not in HTML_TYPES:
         fetch.error = f"not an HTML page (Content-Type {content_type}) at {response.url}"
+        fetch.final = True  # a PDF stays a PDF: never downloaded again
         return fetch
     if not response.body.strip():
         fetch.error = f"empty response (HTTP {response.status}, no content) at {response.url}"
@@ -122,7 +123,8 @@ def fetched_article(response: "Response") -> ArticleFetch:
 
 
 def failed_article(failure: "Failure", *, max_bytes: int | None) -> ArticleFetch:
-    """An article request that failed (HTTP error, robots.txt, too large, timeout...), with the reason."""
+    """An article request that failed (HTTP error, robots.txt, too large, timeout...), with the reason,
+    and whether it is final (scraper.errors.lasting_failure: retrying could not help)."""
     request = failure.request
     source, target = request.meta["source"], request.meta["article_target"]
     response = getattr(failure.value, "response", None)
@@ -131,4 +133,5 @@ def failed_article(failure: "Failure", *, max_bytes: int | None) -> ArticleFetch
         url=response.url if response is not None else None,
         status=response.status if response is not None else None,
         error=describe_failure(failure, request, max_bytes=max_bytes),
+        final=lasting_failure(failure, request, max_bytes=max_bytes),
     )

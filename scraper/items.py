@@ -129,3 +129,6 @@ class ArticleFetch:
     status: int | None = None
     article: "Article | None" = None
     error: str | None = None
+    # The failure is the page's lasting answer (410, not HTML, too large, robots.txt...): a retry
+    # would only ask again for the same (scraper.follow.lasting_failure).
+    final: bool = False

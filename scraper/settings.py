@@ -53,6 +53,10 @@ AUTOTHROTTLE_ENABLED = True
 # one-page run does not wait seconds between robots.txt and the page.
 AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
+# Scrapy's downloader, except that a host never gets more than
+# CONCURRENT_REQUESTS_PER_DOMAIN requests at once, even with no delay
+# (Scrapy 2.14+ sends a host's whole queue at once then: scraper.downloader).
+DOWNLOADER = "scraper.downloader.PoliteDownloader"
 
 # Limits: a listing page is small; a huge or endless response is a fault.
 DOWNLOAD_TIMEOUT = 30

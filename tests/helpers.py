@@ -44,6 +44,10 @@ class Site:
     def __init__(self, cert: tuple[str, str] | None = None, host: str = "127.0.0.1") -> None:
         self.pages: dict[str, Page | Handler] = {}
         self.requests: list[str] = []
+        # Requests being answered right now, and the most there ever were at once (a test may reset it).
+        self.in_flight = 0
+        self.most_at_once = 0
+        self._counting = threading.Lock()
         self._server = ThreadingHTTPServer((host, 0), self._handler_class())
         self._server.daemon_threads = True
         if cert:
@@ -72,6 +76,24 @@ class Site:
                 pass
 
             def do_GET(self) -> None:
+                with site._counting:
+                    site.in_flight += 1
+                    site.most_at_once = max(site.most_at_once, site.in_flight)
+                self._counted = True
+                try:
+                    self._answer()
+                finally:
+                    self._answered()
+
+            def _answered(self) -> None:
+                """No longer in flight: from just before the answer is sent (the client cannot
+                ask again before it has the answer, so serial requests never overlap here)."""
+                if self._counted:
+                    self._counted = False
+                    with site._counting:
+                        site.in_flight -= 1
+
+            def _answer(self) -> None:
                 site.requests.append(self.path)
                 page = site.pages.get(self.path)
                 if page is None and self.path == "/robots.txt":
@@ -84,6 +106,7 @@ class Site:
                 if page.delay:
                     time.sleep(page.delay)
                 body = page.payload()
+                self._answered()
                 self.send_response(page.status)
                 for name, value in page.headers.items():
                     self.send_header(name, value)

@@ -4,7 +4,9 @@ An item enters `article_queue` in the very transaction that archives it
 (monitor/record.py), so a crash can never leave an archived item that no
 later run would follow.  Each article fetch is then recorded in a
 transaction of its own (`record_fetch`): one `articles` row, and the item
-leaves the queue on success, or after `follow_retries` failed attempts.  A
+leaves the queue on success, on a failure no retry could change (410,
+not HTML, too large, robots.txt: `ArticleFetch.final`), or after
+`follow_retries` failed attempts.  A
 failed or lost article therefore never touches the listing's records or its
 alerts, and an article whose fetch committed is never fetched again (the
 queue no longer holds it); one cut short by a crash is fetched by the next
@@ -13,6 +15,7 @@ run.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
@@ -35,6 +38,15 @@ class FetchOutcome:
     attempts: int
 
 
+@dataclass(frozen=True, slots=True)
+class QueueCandidate:
+    """An archived item a backfill may queue, with the text its source's filter reads."""
+
+    item_id: int
+    headline: str
+    summary: str | None
+
+
 class ArticleStore:
     """The article queue and the fetched articles of an open archive."""
 
@@ -43,14 +55,16 @@ class ArticleStore:
 
     # --- queueing (inside the listing's transaction) --------------------------------
 
-    def queue_new(self, crawl_id: int, queued: str) -> int:
-        """Queue every linked item this crawl archived for the first time."""
-        cur = self.conn.execute(
-            "INSERT OR IGNORE INTO article_queue (item_id, source_id, queued, reason)"
-            " SELECT id, source_id, ?, ? FROM items WHERE first_crawl_id = ? AND url IS NOT NULL",
-            (queued, QUEUED_NEW, crawl_id),
-        )
-        return cur.rowcount
+    def queue_new(self, crawl_id: int, queued: str, *, except_keys: Sequence[str] = ()) -> int:
+        """Queue every linked item this crawl archived for the first time, but those with `except_keys`
+        (the items the source's filter holds back)."""
+        sql = ("INSERT OR IGNORE INTO article_queue (item_id, source_id, queued, reason)"
+               " SELECT id, source_id, ?, ? FROM items WHERE first_crawl_id = ? AND url IS NOT NULL")
+        args: tuple = (queued, QUEUED_NEW, crawl_id)
+        if except_keys:
+            sql += " AND key NOT IN (SELECT value FROM json_each(?))"
+            args += (json.dumps(list(except_keys)),)
+        return self.conn.execute(sql, args).rowcount
 
     def queue_items(self, item_ids: Iterable[int], queued: str, reason: str) -> int:
         """Queue these items again (edited ones under refollow; backfill); those queued already stay as they are."""
@@ -88,28 +102,28 @@ class ArticleStore:
         return self.conn.execute(f"SELECT count(*) FROM article_queue WHERE source_id IN ({marks})",
                                  tuple(source_ids)).fetchone()[0]
 
-    def never_followed(self, source_id: int) -> list[int]:
+    def never_followed(self, source_id: int) -> list[QueueCandidate]:
         """Linked items of a source with no article row and not queued (what a backfill queues), oldest first."""
         rows = self.conn.execute(
-            "SELECT id FROM items i WHERE source_id = ? AND url IS NOT NULL"
+            "SELECT id, headline, summary FROM items i WHERE source_id = ? AND url IS NOT NULL"
             " AND NOT EXISTS (SELECT 1 FROM articles a WHERE a.item_id = i.id)"
             " AND NOT EXISTS (SELECT 1 FROM article_queue q WHERE q.item_id = i.id)"
             " ORDER BY first_seen, id",
             (source_id,),
         ).fetchall()
-        return [item_id for (item_id,) in rows]
+        return [QueueCandidate(*row) for row in rows]
 
-    def given_up(self, source_id: int) -> list[int]:
+    def given_up(self, source_id: int) -> list[QueueCandidate]:
         """Items of a source whose every fetch failed and that left the queue (what --retry-failed queues)."""
         rows = self.conn.execute(
-            "SELECT id FROM items i WHERE source_id = ? AND url IS NOT NULL"
+            "SELECT id, headline, summary FROM items i WHERE source_id = ? AND url IS NOT NULL"
             " AND EXISTS (SELECT 1 FROM articles a WHERE a.item_id = i.id)"
             " AND NOT EXISTS (SELECT 1 FROM articles a WHERE a.item_id = i.id AND a.error IS NULL)"
             " AND NOT EXISTS (SELECT 1 FROM article_queue q WHERE q.item_id = i.id)"
             " ORDER BY first_seen, id",
             (source_id,),
         ).fetchall()
-        return [item_id for (item_id,) in rows]
+        return [QueueCandidate(*row) for row in rows]
 
     def fetched_in_run(self, source_id: int, key: str, run_id: str) -> dict | None:
         """The item's article as fetched by this run (the last good fetch), as a dict of its columns."""
@@ -124,7 +138,8 @@ class ArticleStore:
     # --- a fetch's writes (call inside transaction()) ----------------------------------
 
     def record_fetch(self, fetch: ArticleFetch, *, run_id: str | None, retries: int) -> FetchOutcome:
-        """Store one fetch and move the queue on: out on success or after `retries` attempts."""
+        """Store one fetch and move the queue on: out on success, on a final failure (one a
+        retry could not change: `ArticleFetch.final`), or after `retries` attempts."""
         article = fetch.article
         self.conn.execute(
             "INSERT INTO articles (item_id, run_id, requested_url, url, status, fetched, title, author, published,"
@@ -138,7 +153,7 @@ class ArticleStore:
         )
         row = self.conn.execute("SELECT attempts FROM article_queue WHERE item_id = ?", (fetch.item_id,)).fetchone()
         attempts = (row[0] if row else 0) + 1
-        done = fetch.error is None or attempts >= retries
+        done = fetch.error is None or fetch.final or attempts >= retries
         if done:
             self.conn.execute("DELETE FROM article_queue WHERE item_id = ?", (fetch.item_id,))
         else:
