@@ -105,17 +105,8 @@ class Site:
                     return
                 if page.delay:
                     time.sleep(page.delay)
-                body = page.payload()
                 self._answered()
-                self.send_response(page.status)
-                for name, value in page.headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                try:
-                    self.wfile.write(body)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
+                send_page(self, page)
 
         return Handler
 
@@ -159,6 +150,20 @@ def toml_value(value) -> str:
 
 
 LOOPBACK_CRAWL = {"delay": 0, "autothrottle": False, "obey_robots": True, "per_domain": 8, "concurrency": 16}
+
+
+def send_page(request: BaseHTTPRequestHandler, page: "Page") -> None:
+    """Answer `request` with `page` (status, headers, body); a client gone meanwhile is no error."""
+    body = page.payload()
+    request.send_response(page.status)
+    for name, value in page.headers.items():
+        request.send_header(name, value)
+    request.send_header("Content-Length", str(len(body)))
+    request.end_headers()
+    try:
+        request.wfile.write(body)
+    except (BrokenPipeError, ConnectionResetError):
+        pass
 
 
 def write_config(path: Path, sources: list[dict], crawl: dict | None = None, extra: str = "") -> Path:

@@ -15,7 +15,7 @@ import pytest
 
 from tests.alert_receivers import Receiver, SmtpServer, parts
 from tests.article_site import ENGLISH, GERMAN, MAX_BYTES, ArticleSite
-from tests.helpers import Page, tidings, toml_value, write_config
+from tests.helpers import Page, send_page, tidings, toml_value, write_config
 from tests.pages import DRUPAL_SOURCE
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -335,16 +335,7 @@ class Gate:
                     self.held.append(request.path)
             if hold:
                 self._released.wait(timeout=60)
-            body = page.payload()
-            request.send_response(page.status)
-            for name, value in page.headers.items():
-                request.send_header(name, value)
-            request.send_header("Content-Length", str(len(body)))
-            request.end_headers()
-            try:
-                request.wfile.write(body)
-            except (BrokenPipeError, ConnectionResetError):
-                pass  # the run was killed while this page was held
+            send_page(request, page)  # the run may have been killed while this page was held
 
         return answer
 
