@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from scraper.autodetect.boxes import first_section_box, join_split_boxes
 from scraper.autodetect.elements import FIRST_HREF, HEADINGS, Paths, classes_of, link_ancestor, link_text_of, tag_of
 from scraper.text import normalise_space
 
@@ -44,6 +45,7 @@ def rank_groups(groups: dict, paths: Paths) -> Ranking:
     stray blocks, and not when they are the page's parts): the cost stays
     flat however many groups the links make.
     """
+    groups = join_split_boxes(groups, paths)
     scored = []
     for members in groups.values():
         if len(members) < MIN_ITEMS:
@@ -57,7 +59,7 @@ def rank_groups(groups: dict, paths: Paths) -> Ranking:
     best_score, best_depth, best_items, best_titles, weighed = None, 0, None, 0.0, 0
     weighed_groups = []
     for titles, depth, members, factor in scored:
-        kept = _without_strays(members)
+        kept = first_section_box(_without_strays(members))
         if len(kept) < MIN_ITEMS or _page_sections(kept):
             continue
         if _taxonomy_links(kept):  # weighed here, not for every group: it reads the blocks' links

@@ -1,0 +1,191 @@
+"""Boxes of stories: a news home page's lead box, and the boxes of other sections.
+
+A news home page is a run of boxes: the lead box of top stories, then a box
+per section ("Business", "Longreads", "Reviews"), each headed by a link to
+its section's page.  Two mistakes follow from grouping blocks by their
+parent's path alone, and each rule here undoes one:
+
+- the lead box builds its stories in several wrappers (a lead story, two
+  below it, a column of five beside them), so its stories fall into several
+  small groups: groups of blocks built alike (same tag and classes) that
+  follow each other with no heading between them are one listing;
+- the section boxes build theirs alike, so the stories of every section
+  fall into one big group: a group whose blocks lie in two or more boxes,
+  each box after the first headed by a link of its own to another page, is
+  boxes of sections, and only its first box stands for it.
+"""
+
+from __future__ import annotations
+
+from functools import cmp_to_key
+
+from lxml import etree
+
+from scraper.autodetect.elements import (
+    Paths, classes_of, common_ancestor, in_heading, is_title_text, link_text_of, tag_of,
+)
+from scraper.dates import parse_date
+from scraper.text import is_navigation_text
+
+
+def _signature(block) -> str:
+    """A block's build, by tag and the classes that name it ("div.summary-item")."""
+    return tag_of(block) + "." + ".".join(sorted(c for c in classes_of(block) if "--" not in c))
+
+
+def _precedes(a, b) -> bool:
+    """Whether `a` starts before `b` in document order (an ancestor starts before its descendants)."""
+    if a is b:
+        return False
+    chain_a = [a, *a.iterancestors()][::-1]
+    chain_b = [b, *b.iterancestors()][::-1]
+    for x, y in zip(chain_a, chain_b):
+        if x is not y:
+            parent = x.getparent()
+            return parent is not None and parent.index(x) < parent.index(y)
+    return len(chain_a) < len(chain_b)
+
+
+_NEXT_HEADING = etree.XPath(
+    "following::*[self::h1 or self::h2 or self::h3 or self::h4 or self::h5 or self::h6][1]"
+)
+
+
+def _heading_between(last, first) -> bool:
+    """Whether a heading starts after `last` (outside it) and before `first` starts."""
+    found = _NEXT_HEADING(last)
+    return bool(found) and _precedes(found[0], first)
+
+
+def join_split_boxes(groups: dict, paths: Paths) -> dict:
+    """Groups of stories built alike that follow each other with no heading
+    between them, joined: one box's stories split over several wrappers.
+
+    Only blocks named by a class are joined (a bare <div> or <li> says
+    nothing of what it holds), only blocks that each hold one story (not
+    layout rows or columns holding many), and only within one kind of region
+    (a slider's slides never join the posts below it); a heading between two
+    groups starts another box, so the lead box never takes in the section
+    boxes after it.
+    """
+    by_build: dict[tuple, list] = {}
+    for key, members in groups.items():
+        if not members:
+            continue
+        first = next(iter(members))
+        build = _signature(first)
+        if not build.endswith("."):
+            node, home = paths.of(first), paths.of(first.getparent())
+            by_build.setdefault((build, node.bad, home.main), []).append(key)
+    by_build = {build: [k for k in keys if _one_story_each(groups[k])] for build, keys in by_build.items() if len(keys) > 1}
+    joined = None
+    for keys in by_build.values():
+        if len(keys) < 2:
+            continue
+        if joined is None:
+            joined = dict(groups)
+        order = sorted(keys, key=cmp_to_key(lambda k1, k2: -1 if _precedes(_first(groups[k1]), _first(groups[k2])) else 1))
+        current = order[0]
+        for key in order[1:]:
+            here, there = joined[current], groups[key]
+            if _nested(here, there) or _heading_between(_last(here), _first(there)):
+                current = key
+                continue
+            joined[current] = {**here, **there}
+            del joined[key]
+    return groups if joined is None else joined
+
+
+def _one_story_each(members: dict) -> bool:
+    """Whether every block (of a sample) holds one story: its title-like links all lead to one page."""
+    blocks = list(members)
+    return all(len(_story_hrefs(block)) == 1 for block in blocks[:: max(1, len(blocks) // 8)])
+
+
+def _story_hrefs(block, most: int = 2) -> set:
+    """Where a block's title-like links lead (up to `most` pages)."""
+    links = [block] if tag_of(block) == "a" else block.iter("a")
+    found = set()
+    for a in links:
+        text = link_text_of(a)
+        if a.get("href") and text and (is_title_text(text) or in_heading(a)):
+            found.add(a.get("href"))
+            if len(found) >= most:
+                break
+    return found
+
+
+def _first(members: dict):
+    return next(iter(members))
+
+
+def _last(members: dict):
+    return next(reversed(members))
+
+
+def _nested(one: dict, other: dict) -> bool:
+    """Whether a block of one group holds or sits in a block of the other (levels of one listing)."""
+    a, b = _first(one), _first(other)
+    return any(anc is b for anc in a.iterancestors()) or any(anc is a for anc in b.iterancestors())
+
+
+def first_section_box(members: dict) -> dict:
+    """The group's first box when its blocks are boxes of sections, else the group.
+
+    Boxes are the children of the blocks' common container that hold them,
+    two blocks or more each.  Every box after the first must open with a
+    section title: its first link with text, leading to no story of the
+    group, a name of one to three words, each box's its own, and no date
+    ("March 2016" heads a month of one archive, not a section).  The title sits outside the blocks, or in the box's first block
+    only (where the other blocks open with their headline, so it is no
+    kicker repeated on every story).
+    """
+    if len(members) < 4:
+        return members
+    blocks = list(members)
+    container = common_ancestor(blocks)
+    if container is None:
+        return members
+    boxes: dict = {}
+    for block in blocks:
+        box = block
+        while box.getparent() is not container:
+            box = box.getparent()
+        boxes.setdefault(box, []).append(block)
+    if len(boxes) < 2 or any(len(inside) < 2 for inside in boxes.values()):
+        return members
+    stories = {_story_href(b) for b in blocks}
+    ordered = list(boxes.items())
+    titles = [_section_title(box, inside, stories) for box, inside in ordered[1:]]
+    if not all(titles) or len(set(titles)) < len(titles):  # sections have names of their own
+        return members
+    first = set(ordered[0][1])
+    return {block: title for block, title in members.items() if block in first}
+
+
+def _section_title(box, inside: list, stories: set) -> str | None:
+    """The name of the section a box opens with ("Business", "WIRED Classics"), or None."""
+    title = next((a for a in box.iter("a") if a.get("href") and link_text_of(a)), None)
+    if title is None or title.get("href") in stories:
+        return None
+    name = link_text_of(title)
+    if name.count(" ") > 2 or len(name) > 30 or is_navigation_text(name) or parse_date(name):
+        return None
+    holder = next((b for b in inside if b is title or any(anc is b for anc in title.iterancestors())), None)
+    if holder is None or (holder is inside[0] and all(_opens_with_headline(b) for b in inside[1:])):
+        return name
+    return None
+
+
+def _story_href(block) -> str | None:
+    """Where a block's headline leads: its first link that reads as a title (not a kicker's section link)."""
+    return next(iter(_story_hrefs(block, 1)), None)
+
+
+def _opens_with_headline(block) -> bool:
+    """Whether a block's first link with text is its headline (no kicker link before it)."""
+    first = next((a for a in block.iter("a") if a.get("href") and link_text_of(a)), None)
+    if first is None:
+        return False
+    text = link_text_of(first)
+    return is_title_text(text) or in_heading(first)
