@@ -22,7 +22,7 @@ from functools import cmp_to_key
 from lxml import etree
 
 from scraper.autodetect.elements import (
-    Paths, classes_of, common_ancestor, in_heading, is_title_text, link_text_of, tag_of,
+    Paths, classes_of, in_heading, is_title_text, link_text_of, tag_of,
 )
 from scraper.dates import parse_date
 from scraper.text import is_navigation_text
@@ -57,10 +57,15 @@ def _heading_between(last, first) -> bool:
     return bool(found) and _precedes(found[0], first)
 
 
+_LEAD_PARTS = 2  # a lead story, or two stories below it, in a wrapper of their own
+
+
 def join_split_boxes(groups: dict, paths: Paths) -> dict:
     """Groups of stories built alike that follow each other with no heading
     between them, joined: one box's stories split over several wrappers.
 
+    A part of one or two stories joins the stories next to it (two lists
+    of many stay apart: they are two listings, or one already grouped).
     Only blocks named by a class are joined (a bare <div> or <li> says
     nothing of what it holds), only blocks that each hold one story (not
     layout rows or columns holding many), and only within one kind of region
@@ -85,13 +90,15 @@ def join_split_boxes(groups: dict, paths: Paths) -> dict:
         if joined is None:
             joined = dict(groups)
         order = sorted(keys, key=cmp_to_key(lambda k1, k2: -1 if _precedes(_first(groups[k1]), _first(groups[k2])) else 1))
-        current = order[0]
+        current, small = order[0], len(groups[order[0]]) <= _LEAD_PARTS
         for key in order[1:]:
             here, there = joined[current], groups[key]
-            if _nested(here, there) or _heading_between(_last(here), _first(there)):
-                current = key
+            if (not small and len(there) > _LEAD_PARTS) or _nested(here, there) \
+                    or _heading_between(_last(here), _first(there)):
+                current, small = key, len(there) <= _LEAD_PARTS
                 continue
             joined[current] = {**here, **there}
+            small = small and len(there) <= _LEAD_PARTS
             del joined[key]
     return groups if joined is None else joined
 
@@ -143,7 +150,7 @@ def first_section_box(members: dict) -> dict:
     if len(members) < 4:
         return members
     blocks = list(members)
-    container = common_ancestor(blocks)
+    container = _container(blocks)
     if container is None:
         return members
     boxes: dict = {}
@@ -161,6 +168,17 @@ def first_section_box(members: dict) -> dict:
         return members
     first = set(ordered[0][1])
     return {block: title for block, title in members.items() if block in first}
+
+
+def _container(blocks: list):
+    """The innermost element holding every block, at whatever depth each sits."""
+    chain = list(blocks[0].iterancestors())
+    level = 0
+    for block in blocks[1:]:
+        ancestors = set(block.iterancestors())
+        while level < len(chain) and chain[level] not in ancestors:
+            level += 1
+    return chain[level] if level < len(chain) else None
 
 
 def _section_title(box, inside: list, stories: set) -> str | None:
