@@ -50,6 +50,7 @@ EXACT = {
         "ja-ediaryhiroko-blog.html", "ja-kijonan-category-page9.html", "zh-jslcae-industry-news-list.html",
     ],
     "sticky threads in a list of their own": ["de-mindfactory-vbulletin.html"],
+    "news home page: the lead box, not the boxes of other sections": ["en-wired-home-1mb.html"],
 }
 
 
@@ -88,16 +89,44 @@ def _hash_like(name: str) -> bool:
         r"[A-Z]?[a-z]+(?:[A-Z][a-z]+)*", tail)
 
 
-def test_generated_class_names_name_nothing_and_detection_says_it_is_unsure():
+def test_generated_class_names_name_nothing():
     """Wired's home page: CSS-in-JS class names (a.kFnjUG) change with the next deploy, so no
-    selector rests on them; and among its many boxes of stories, detection says it is unsure."""
+    selector rests on them."""
     detection = _extraction("en-wired-home-1mb.html").detection
     for key in SELECTOR_KEYS:
         selector = getattr(detection.selectors, key) or ""
         assert not [c for c in re.findall(r"\.([A-Za-z_][\w-]*)", selector) if _hash_like(c)], (key, selector)
-    assert detection.unsure
-    assert any("nearly as high" in reason for reason in detection.reasons)
-    assert detection.runner_up is not None and detection.runner_up.item != detection.selectors.item
+
+
+def test_a_news_home_page_gives_its_lead_box_and_is_sure_of_it():
+    """Wired's home page: a lead story, two below it and a column of five beside them, each part in
+    a wrapper of its own, are one listing; the boxes below, each headed by a link to its section
+    ("Longreads", "Business", "Culture"), are other sections and none of their stories comes out."""
+    extraction = _extraction("en-wired-home-1mb.html")
+    assert [(r.headline, same_spelling(r.url)) for r in extraction.records] == _labelled("en-wired-home-1mb.html")
+    assert not {"Nvidia Hardware Is Eating the World", "Bitcoin Royalty Descends on the Satoshi Nakamoto Trial"} & {
+        r.headline for r in extraction.records}
+    assert not extraction.detection.unsure
+
+
+def _boxes(sections: list[tuple[str, str]], stories: int = 4) -> str:
+    """A page of boxes of stories, each box headed by `(heading text, heading link)`."""
+    boxes = []
+    for n, (name, href) in enumerate(sections):
+        head = f'<h2><a href="{href}">{name}</a></h2>' if href else f"<h2>{name}</h2>"
+        rows = "".join(f'<div class="story"><h3><a href="/story/{n}-{i}">Story number {i} of the box called {name}</a></h3>'
+                       f"<p>A teaser that says a little more about story {i}.</p></div>" for i in range(stories))
+        boxes.append(f'<section class="box">{head}<div class="stories">{rows}</div></section>')
+    return f"<html><body><main>{''.join(boxes)}</main></body></html>"
+
+
+def test_boxes_headed_by_months_or_by_one_repeated_word_stay_one_listing():
+    """An archive grouped by month ("March 2016" linking to its month) is one listing, and so are
+    boxes that all read the same: neither is a run of sections."""
+    months = _boxes([("April 2016", "/2016/04/"), ("March 2016", "/2016/03/"), ("February 2016", "/2016/02/")])
+    assert len(extract(months, "https://blog.example/", None).records) == 12
+    same = _boxes([("Archive", "/archive/"), ("Archive", "/archive/"), ("Archive", "/archive/")])
+    assert len(extract(same, "https://blog.example/", None).records) == 12
 
 
 # --- confidence --------------------------------------------------------------

@@ -170,6 +170,14 @@ def first_section_box(members: dict) -> dict:
     return {block: title for block, title in members.items() if block in first}
 
 
+def boxes_of(members: dict, stories: set) -> bool:
+    """Whether the blocks are boxes (or their insides) holding several of the given
+    stories each: once the stories are known to be boxes of sections, the boxes,
+    headed by their section names, are no listing either."""
+    sample = list(members)[:3]
+    return all(sum(1 for el in block.iterdescendants() if el in stories) >= 2 for block in sample)
+
+
 def _container(blocks: list):
     """The innermost element holding every block, at whatever depth each sits."""
     chain = list(blocks[0].iterancestors())

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from scraper.autodetect.boxes import first_section_box, join_split_boxes
+from scraper.autodetect.boxes import boxes_of, first_section_box, join_split_boxes
 from scraper.autodetect.elements import FIRST_HREF, HEADINGS, Paths, classes_of, link_ancestor, link_text_of, tag_of
 from scraper.text import normalise_space
 
@@ -58,8 +58,15 @@ def rank_groups(groups: dict, paths: Paths) -> Ranking:
     scored.sort(key=lambda s: -s[0])
     best_score, best_depth, best_items, best_titles, weighed = None, 0, None, 0.0, 0
     weighed_groups = []
+    sectioned: set = set()  # the stories of boxes of sections: their boxes are no listing either
     for titles, depth, members, factor in scored:
-        kept = first_section_box(_without_strays(members))
+        kept = _without_strays(members)
+        if sectioned and boxes_of(kept, sectioned):
+            continue
+        first_box = first_section_box(kept) if factor > 0.15 else kept  # a sidebar's boxes are weighed down already
+        if len(first_box) < len(kept):
+            sectioned.update(kept)
+            kept = first_box
         if len(kept) < MIN_ITEMS or _page_sections(kept):
             continue
         if _taxonomy_links(kept):  # weighed here, not for every group: it reads the blocks' links
