@@ -120,6 +120,16 @@ def _boxes(sections: list[tuple[str, str]], stories: int = 4) -> str:
     return f"<html><body><main>{''.join(boxes)}</main></body></html>"
 
 
+def test_boxes_headed_by_links_to_their_sections_give_the_first_box_only():
+    """Boxes built alike, the first of top stories, the others each headed by a link to its
+    section: the first box's stories, picked by its place among the boxes."""
+    page = _boxes([("Top stories", ""), ("Business", "/business/"), ("Culture", "/culture/"), ("Sport", "/sport/")])
+    extraction = extract(page, "https://news.example/", None)
+    assert [r.headline for r in extraction.records] == [
+        f"Story number {i} of the box called Top stories" for i in range(4)]
+    assert extraction.records[0].summary == "A teaser that says a little more about story 0."
+
+
 def test_boxes_headed_by_months_or_by_one_repeated_word_stay_one_listing():
     """An archive grouped by month ("March 2016" linking to its month) is one listing, and so are
     boxes that all read the same: neither is a run of sections."""

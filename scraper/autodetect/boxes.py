@@ -17,6 +17,7 @@ parent's path alone, and each rule here undoes one:
 
 from __future__ import annotations
 
+import re
 from functools import cmp_to_key
 
 from lxml import etree
@@ -143,14 +144,14 @@ def first_section_box(members: dict) -> dict:
     two blocks or more each.  Every box after the first must open with a
     section title: its first link with text, leading to no story of the
     group, a name of one to three words, each box's its own, and no date
-    ("March 2016" heads a month of one archive, not a section).  The title sits outside the blocks, or in the box's first block
+    or year ("March 2016" heads a month of one archive, not a section).  The title sits outside the blocks, or in the box's first block
     only (where the other blocks open with their headline, so it is no
     kicker repeated on every story).
     """
     if len(members) < 4:
         return members
     blocks = list(members)
-    container = _container(blocks)
+    container = container_of(blocks)
     if container is None:
         return members
     boxes: dict = {}
@@ -170,15 +171,16 @@ def first_section_box(members: dict) -> dict:
     return {block: title for block, title in members.items() if block in first}
 
 
-def boxes_of(members: dict, stories: set) -> bool:
-    """Whether the blocks are boxes (or their insides) holding several of the given
-    stories each: once the stories are known to be boxes of sections, the boxes,
-    headed by their section names, are no listing either."""
+def boxes_of(members: dict, sectioned: list[set]) -> bool:
+    """Whether the blocks are boxes (or their insides) holding several stories each of
+    one group known to be boxes of sections: the boxes, headed by their section
+    names, are no listing either."""
     sample = list(members)[:3]
-    return all(sum(1 for el in block.iterdescendants() if el in stories) >= 2 for block in sample)
+    return any(all(sum(1 for el in block.iterdescendants() if el in stories) >= 2 for block in sample)
+               for stories in sectioned)
 
 
-def _container(blocks: list):
+def container_of(blocks: list):
     """The innermost element holding every block, at whatever depth each sits."""
     chain = list(blocks[0].iterancestors())
     level = 0
@@ -189,13 +191,16 @@ def _container(blocks: list):
     return chain[level] if level < len(chain) else None
 
 
+_YEAR = re.compile(r"\b(1[89]|20)\d\d\b")  # "March 2016", "2015": a period of one archive, no section
+
+
 def _section_title(box, inside: list, stories: set) -> str | None:
     """The name of the section a box opens with ("Business", "WIRED Classics"), or None."""
     title = next((a for a in box.iter("a") if a.get("href") and link_text_of(a)), None)
     if title is None or title.get("href") in stories:
         return None
     name = link_text_of(title)
-    if name.count(" ") > 2 or len(name) > 30 or is_navigation_text(name) or parse_date(name):
+    if name.count(" ") > 2 or len(name) > 30 or is_navigation_text(name) or parse_date(name) or _YEAR.search(name):
         return None
     holder = next((b for b in inside if b is title or any(anc is b for anc in title.iterancestors())), None)
     if holder is None or (holder is inside[0] and all(_opens_with_headline(b) for b in inside[1:])):

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from scraper.autodetect.boxes import container_of
 from scraper.autodetect.elements import (
     CSS_IDENT, Paths, classes_of, common_ancestor, is_title_text, link_text_of, tag_of,
 )
@@ -47,7 +48,7 @@ def _shape(el) -> tuple:
     return tuple((tag_of(c), c.get("class")) for c in el if isinstance(c.tag, str))
 
 
-def choose_level(root, members: list, paths: Paths, max_levels: int = 4) -> ItemChoice | None:
+def choose_level(root, members: list, paths: Paths, max_levels: int = 4, avoid=frozenset()) -> ItemChoice | None:
     """The item selector and the blocks it selects, trying the blocks and the wrappers inside them.
 
     An inner level wins only when its selector is cleaner or also takes in
@@ -57,7 +58,7 @@ def choose_level(root, members: list, paths: Paths, max_levels: int = 4) -> Item
     best, best_level = None, None
     level = members
     for _ in range(max_levels):
-        found = _item_selector(root, level, paths)
+        found = _item_selector(root, level, paths, avoid)
         if found is not None and (best is None or found[1:4] > best[1:4]):
             best, best_level = found, level
         level = _title_children(level, paths.credited)
@@ -86,12 +87,13 @@ def _title_child(el, credited: dict):
     return titled[0] if len(titled) == 1 else None
 
 
-def _item_selector(root, members: list, paths: Paths) -> tuple[str, int, bool, bool, list] | None:
+def _item_selector(root, members: list, paths: Paths, avoid=frozenset()) -> tuple[str, int, bool, bool, list] | None:
     """The simplest selector that picks the listing's blocks and no stray ones.
 
     Returns the selector, how many item-like blocks it picks, whether it
     picks nothing else, whether it names the blocks (not a bare path), and
-    the elements it selects.
+    the elements it selects.  Blocks in or around `avoid` (the stories of
+    other boxes of sections) are never acceptable extras.
     """
     tag = tag_of(members[0])
     common = set(classes_of(members[0]))
@@ -102,11 +104,15 @@ def _item_selector(root, members: list, paths: Paths) -> tuple[str, int, bool, b
     own += _shared_attributes(tag, members)
     own.append(tag)
     scope = common_ancestor(members)
+    if scope is None and avoid:
+        scope = container_of(members)  # a lead box's stories sit at several depths
     outer = scope
     for _ in range(2):  # a featured item sits next to the list, not far away
         if outer is not None and outer.getparent() is not None and tag_of(outer.getparent()) != "body":
             outer = outer.getparent()
     contexts = [""] + [ctx + " " for ctx in _anchors(scope)]
+    if avoid:  # boxes of sections built alike: the first one by its place
+        contexts += [ctx + " " for ctx in _placed_anchors(scope)]
     parents = {m.getparent() for m in members}
     parent_classes = set.intersection(*(set(classes_of(p)) for p in parents)) if parents else set()
     parent_tag = tag_of(next(iter(parents)))
@@ -131,6 +137,8 @@ def _item_selector(root, members: list, paths: Paths) -> tuple[str, int, bool, b
         if not wanted.issubset(chosen):
             continue
         extra = [el for el in chosen if el not in wanted]
+        if avoid and any(el in avoid or any(anc in avoid for anc in el.iterancestors()) for el in extra):
+            continue
         if tag == "tr":
             # Table rows without any link (the header row, spacers) give no record: harmless.
             extra = [el for el in extra if next(el.iter("a"), None) is not None]
@@ -184,6 +192,22 @@ def _anchors(scope, limit: int = 6) -> list[str]:
         classes = classes_of(el)
         if classes:
             found.append(tag_of(el) + "." + classes[0])
+        el = el.getparent()
+    return found
+
+
+def _placed_anchors(scope, limit: int = 4) -> list[str]:
+    """The listing's container and its ancestors named by class and place among
+    their siblings of one tag ("section.box:nth-of-type(1)")."""
+    found = []
+    el = scope
+    for _ in range(limit):
+        if el is None or tag_of(el) in ("html", "body", ""):
+            break
+        classes = classes_of(el)
+        if classes:
+            place = 1 + sum(1 for sib in el.itersiblings(preceding=True) if sib.tag == el.tag)
+            found.append(f"{tag_of(el)}.{classes[0]}:nth-of-type({place})")
         el = el.getparent()
     return found
 

@@ -31,6 +31,7 @@ class Ranking:
     score: float = 0.0
     runner_up: list | None = None
     runner_up_score: float = 0.0
+    set_apart: frozenset = frozenset()  # stories of other boxes of sections: the item selector must leave them out
 
 
 def best_group(groups: dict, paths: Paths) -> list | None:
@@ -58,14 +59,14 @@ def rank_groups(groups: dict, paths: Paths) -> Ranking:
     scored.sort(key=lambda s: -s[0])
     best_score, best_depth, best_items, best_titles, weighed = None, 0, None, 0.0, 0
     weighed_groups = []
-    sectioned: set = set()  # the stories of boxes of sections: their boxes are no listing either
+    sectioned: list[set] = []  # the stories of boxes of sections, a set per group: their boxes are no listing either
     for titles, depth, members, factor in scored:
         kept = _without_strays(members)
         if sectioned and boxes_of(kept, sectioned):
             continue
         first_box = first_section_box(kept) if factor > 0.15 else kept  # a sidebar's boxes are weighed down already
         if len(first_box) < len(kept):
-            sectioned.update(kept)
+            sectioned.append(set(kept))
             kept = first_box
         if len(kept) < MIN_ITEMS or _page_sections(kept):
             continue
@@ -92,7 +93,8 @@ def rank_groups(groups: dict, paths: Paths) -> Ranking:
         best_items = outer
     runner = next(((score, items) for score, items in sorted(weighed_groups, key=lambda g: -g[0])
                    if not _overlap(items, best_items)), None)
-    return Ranking(best_items, best_score, runner[1] if runner else None, runner[0] if runner else 0.0)
+    apart = frozenset(set().union(*sectioned) - set(best_items)) if sectioned else frozenset()
+    return Ranking(best_items, best_score, runner[1] if runner else None, runner[0] if runner else 0.0, apart)
 
 
 def _cards_of_links(members: dict) -> dict:
