@@ -141,7 +141,7 @@ def first_section_box(members: dict) -> dict:
     """The group's first box when its blocks are boxes of sections, else the group.
 
     Boxes are the children of the blocks' common container that hold them,
-    two blocks or more each.  Every box after the first must open with a
+    most of them two blocks or more.  Every box after the first must open with a
     section title: its first link with text, leading to no story of the
     group, a name of one to three words, each box's its own, and no date
     or year ("March 2016" heads a month of one archive, not a section).  The title sits outside the blocks, or in the box's first block
@@ -160,7 +160,7 @@ def first_section_box(members: dict) -> dict:
         while box.getparent() is not container:
             box = box.getparent()
         boxes.setdefault(box, []).append(block)
-    if len(boxes) < 2 or any(len(inside) < 2 for inside in boxes.values()):
+    if len(boxes) < 2 or sum(1 for inside in boxes.values() if len(inside) >= 2) * 2 <= len(boxes):
         return members
     stories = {_story_href(b) for b in blocks}
     ordered = list(boxes.items())

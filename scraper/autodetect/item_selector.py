@@ -111,13 +111,14 @@ def _item_selector(root, members: list, paths: Paths, avoid=frozenset()) -> tupl
         if outer is not None and outer.getparent() is not None and tag_of(outer.getparent()) != "body":
             outer = outer.getparent()
     contexts = [""] + [ctx + " " for ctx in _anchors(scope)]
-    if avoid:  # boxes of sections built alike: the first one by its place
-        contexts += [ctx + " " for ctx in _placed_anchors(scope)]
+    placed = _placed_anchors(scope) if avoid else []  # boxes of sections built alike: the lead one by its place
+    contexts += [ctx + " " for ctx in placed]
     parents = {m.getparent() for m in members}
     parent_classes = set.intersection(*(set(classes_of(p)) for p in parents)) if parents else set()
     parent_tag = tag_of(next(iter(parents)))
     if parent_classes:
         contexts.append(f"{parent_tag}.{sorted(parent_classes)[0]} > ")
+        contexts += [f"{ctx} {parent_tag}.{sorted(parent_classes)[0]} > " for ctx in placed]
     wanted = set(members)
     fallback = None
     candidates = [context + simple for context in contexts for simple in own]
@@ -196,18 +197,17 @@ def _anchors(scope, limit: int = 6) -> list[str]:
     return found
 
 
-def _placed_anchors(scope, limit: int = 4) -> list[str]:
-    """The listing's container and its ancestors named by class and place among
-    their siblings of one tag ("section.box:nth-of-type(1)")."""
+def _placed_anchors(scope, limit: int = 6) -> list[str]:
+    """The listing's container and its ancestors named by class (if any) and place
+    among their siblings of one tag ("section.box:nth-of-type(1)", "div:nth-of-type(8)")."""
     found = []
     el = scope
     for _ in range(limit):
         if el is None or tag_of(el) in ("html", "body", ""):
             break
         classes = classes_of(el)
-        if classes:
-            place = 1 + sum(1 for sib in el.itersiblings(preceding=True) if sib.tag == el.tag)
-            found.append(f"{tag_of(el)}.{classes[0]}:nth-of-type({place})")
+        place = 1 + sum(1 for sib in el.itersiblings(preceding=True) if sib.tag == el.tag)
+        found.append(f"{tag_of(el)}{'.' + classes[0] if classes else ''}:nth-of-type({place})")
         el = el.getparent()
     return found
 

@@ -94,6 +94,8 @@ def _judged(root, listing: _Listing, ranking: Ranking, paths: Paths, page_url: s
 def _selectors_for(root, members: list, paths: Paths, page_url: str, set_apart=frozenset()) -> _Listing | None:
     """Item, headline, summary, link, date and pager selectors for one group of blocks."""
     chosen = choose_level(root, members, paths, avoid=set_apart)
+    if chosen is None and set_apart:  # no selector leaves the other boxes out: take them rather than nothing
+        chosen = choose_level(root, members, paths)
     if chosen is None:
         return None
     item, blocks = chosen.selector, chosen.blocks
