@@ -58,6 +58,7 @@ class _Node:
     content: bool  # inside <main> or an <article>
     depth: int
     main: bool = False  # inside <main>, role=main, or a container named main/content/primary
+    core: bool = False  # inside <main>, role=main, or a container named just "main", "primary"...
 
 
 TEXTS: ContextVar[dict | None] = ContextVar("tidings_autodetect_texts", default=None)
@@ -159,10 +160,34 @@ class Paths:
         tag = tag_of(el)
         role = el.get("role")
         sig, bad, main = _look(tag, el.get("class"), el.get("id"), role)
+        if bad and parent.core and _only_widget(tag, el.get("class"), el.get("id"), role):
+            bad = False  # a platform's "widget" holding the main column's posts (Blogger's div.widget.Blog in #main)
+        core = parent.core or _core(tag, el.get("class"), el.get("id"), role)
         key = self.keys.setdefault((parent.key, sig), len(self.keys) + 1)
         bad = parent.bad or bad or (tag == "header" and not parent.content)
         content = parent.content or tag in _CONTENT_TAGS or role == "main"
-        return _Node(key, bad, content, parent.depth + 1, parent.main or main)
+        return _Node(key, bad, content, parent.depth + 1, parent.main or main, core)
+
+
+# Not "content": WordPress's #content and Blogger's .content-outer wrap the sidebar too.
+_CORE_NAME = re.compile(r"^(main|primary|main-content|maincontent|primary-content|site-main)$", re.I)
+_WIDGET_NAME = re.compile(_BOUNDARY + r"widgets?(?=$|[\s_-])", re.I)
+
+
+@lru_cache(maxsize=4096)
+def _core(tag: str, names: str | None, ident: str | None, role: str | None) -> bool:
+    """The page's main column by a name of its own (not "content", often a wrapper of every column)."""
+    return tag == "main" or role == "main" or any(_CORE_NAME.match(n) for n in f"{names or ''} {ident or ''}".split())
+
+
+@lru_cache(maxsize=4096)
+def _only_widget(tag: str, names: str | None, ident: str | None, role: str | None) -> bool:
+    """Whether "widget" is all that makes an element a region around the content: blog
+    platforms and page builders call every box a widget, the main column's posts too."""
+    if tag in _BAD_TAGS or (role or "").lower() in _BAD_ROLES:
+        return False
+    bad = [n for n in f"{names or ''} {ident or ''}".split() if _bad_name(n)]
+    return all(_WIDGET_NAME.search(n) and not _bad_name(_WIDGET_NAME.sub(" ", n)) for n in bad)
 
 
 @lru_cache(maxsize=4096)
