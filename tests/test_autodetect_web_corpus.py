@@ -124,6 +124,19 @@ def test_a_news_home_page_leaves_out_the_boxes_of_other_sections_built_like_its_
     assert extraction.detection.unsure
 
 
+def test_a_news_home_page_gives_its_lead_boxes_not_the_run_of_sections_or_the_news_ticker():
+    """Die Welt's home page (1.8 MB): headlines, a box of more top stories and a "best of" box, then
+    a run of boxes each headed by a link to its section (Panorama, Kultur, Sport ...), all built as
+    article.c-teaser, and a news ticker of 60 lines at the bottom.  The lead boxes' stories come
+    out, named box by box; none of the sections' and none of the ticker's."""
+    extraction = _extraction("de-welt-home-2mb.html")
+    found = [url for _, url in _found("de-welt-home-2mb.html")]
+    labelled = [url for _, url in _labelled("de-welt-home-2mb.html")]
+    assert set(labelled[1:]) <= set(found)  # all but the hero story above them
+    assert len(found) <= len(labelled) + 6  # the "best of" box after the lead boxes
+    assert "newsticker" not in extraction.detection.selectors.item
+
+
 def _boxes(sections: list[tuple[str, str]], stories: int = 4) -> str:
     """A page of boxes of stories, each box headed by `(heading text, heading link)`."""
     boxes = []

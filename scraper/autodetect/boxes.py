@@ -138,10 +138,10 @@ def _nested(one: dict, other: dict) -> bool:
 
 
 def first_section_box(members: dict) -> dict:
-    """The group's first box when its blocks are boxes of sections, else the group.
+    """The group's lead boxes when its blocks end in a run of boxes of sections, else the group.
 
     Boxes are the children of the blocks' common container that hold them,
-    most of them two blocks or more.  Every box after the first must open with a
+    most of them two blocks or more.  A box of a section opens with a
     section title: its first link with text, leading to no story of the
     group, a name of one to three words, each box's its own, and no date
     or year ("March 2016" heads a month of one archive, not a section).  The title sits outside the blocks, or in the box's first block
@@ -164,20 +164,38 @@ def first_section_box(members: dict) -> dict:
         return members
     stories = {_story_href(b) for b in blocks}
     ordered = list(boxes.items())
-    titles = [_section_title(box, inside, stories) for box, inside in ordered[1:]]
-    if not all(titles) or len(set(titles)) < len(titles):  # sections have names of their own
+    lead = _lead_boxes([_section_title(box, inside, stories) for box, inside in ordered])
+    if lead is None:
         return members
-    first = set(ordered[0][1])
+    first = {block for _, inside in ordered[:lead] for block in inside}
     return {block: title for block, title in members.items() if block in first}
+
+
+def _lead_boxes(titles: list) -> int | None:
+    """How many boxes lead before the run of section boxes, or None when there is no such run.
+
+    The run starts at the first titled box after the first box; at least two
+    in three boxes from there on are titled, each with a name of its own
+    (a lead box, headlines, an untitled box of more top stories, then
+    "Panorama", "Kultur", "Sport" ...)."""
+    for start in range(1, len(titles)):
+        if not titles[start]:
+            continue
+        named = [t for t in titles[start:] if t]
+        if len(named) * 3 >= (len(titles) - start) * 2 and len(set(named)) == len(named):
+            return start
+        return None
+    return None
 
 
 def boxes_of(members: dict, sectioned: list[set]) -> bool:
     """Whether the blocks are boxes (or their insides) holding several stories each of
     one group known to be boxes of sections: the boxes, headed by their section
     names, are no listing either."""
-    sample = list(members)[:3]
-    return any(all(sum(1 for el in block.iterdescendants() if el in stories) >= 2 for block in sample)
-               for stories in sectioned)
+    blocks = list(members)
+    sample = blocks[:: max(1, len(blocks) // 8)]
+    return any(sum(1 for block in sample if sum(1 for el in block.iterdescendants() if el in stories) >= 2) * 2
+               > len(sample) for stories in sectioned)
 
 
 def container_of(blocks: list):

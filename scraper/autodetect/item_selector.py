@@ -122,6 +122,8 @@ def _item_selector(root, members: list, paths: Paths, avoid=frozenset()) -> tupl
     wanted = set(members)
     fallback = None
     candidates = [context + simple for context in contexts for simple in own]
+    if avoid:  # lead boxes among boxes of sections built alike: each by its place, as one union
+        candidates += _placed_union(members, own)
     candidates[len(own):len(own)] = _with_odd_ones(tag, members)
     if len(parents) == 1 and not parent_classes:  # an unnamed wrapper: its children by their path
         wrapper = _path_selector(next(iter(parents)), paths)
@@ -195,6 +197,23 @@ def _anchors(scope, limit: int = 6) -> list[str]:
             found.append(tag_of(el) + "." + classes[0])
         el = el.getparent()
     return found
+
+
+def _placed_union(members: list, own: list[str]) -> list[str]:
+    """Selectors naming the listing's blocks box by box ("section.c-stage:nth-of-type(4) div.item,
+    section.c-stage:nth-of-type(16) div.item"), when they lie in a few boxes of one container."""
+    container = container_of(members)
+    boxes: list = []
+    for block in members:
+        box = block
+        while box.getparent() is not container and box.getparent() is not None:
+            box = box.getparent()
+        if box is not block and box not in boxes:
+            boxes.append(box)
+    if not 2 <= len(boxes) <= 4:
+        return []
+    anchors = [_placed_anchors(box, limit=1)[0] for box in boxes]
+    return [", ".join(f"{anchor} {simple}" for anchor in anchors) for simple in own]
 
 
 def _placed_anchors(scope, limit: int = 6) -> list[str]:
