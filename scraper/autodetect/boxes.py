@@ -20,8 +20,6 @@ from __future__ import annotations
 import re
 from functools import cmp_to_key
 
-from lxml import etree
-
 from scraper.autodetect.elements import (
     Paths, classes_of, in_heading, is_title_text, link_text_of, tag_of,
 )
@@ -47,15 +45,44 @@ def _precedes(a, b) -> bool:
     return len(chain_a) < len(chain_b)
 
 
-_NEXT_HEADING = etree.XPath(
-    "following::*[self::h1 or self::h2 or self::h3 or self::h4 or self::h5 or self::h6][1]"
-)
+def _holds_heading(el) -> bool:
+    return tag_of(el) in _HEADING_TAGS or next(el.iter(*_HEADING_TAGS), None) is not None
+
+
+_HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 
 
 def _heading_between(last, first) -> bool:
-    """Whether a heading starts after `last` (outside it) and before `first` starts."""
-    found = _NEXT_HEADING(last)
-    return bool(found) and _precedes(found[0], first)
+    """Whether a heading starts after `last` (outside it) and before `first` starts
+    (an ancestor of `first` counts: it starts before it).
+
+    Only what lies between them is read: what follows `last` up to their
+    common ancestor, the children of that ancestor between the two, and what
+    precedes `first` below it (libxml2's following axis would read the rest of
+    the page when no heading follows)."""
+    above_last = {id(el) for el in last.iterancestors()}
+    down = [first]  # from the child of the common ancestor down to `first`
+    while down[0].getparent() is not None and id(down[0].getparent()) not in above_last:
+        down.insert(0, down[0].getparent())
+    common = down[0].getparent()
+    if common is None:
+        return False
+    node = last
+    while node.getparent() is not common:
+        if any(_holds_heading(sib) for sib in node.itersiblings()):
+            return True
+        node = node.getparent()
+    for sib in node.itersiblings():
+        if sib is down[0]:
+            break
+        if _holds_heading(sib):
+            return True
+    for el in down:
+        if el is not first and tag_of(el) in _HEADING_TAGS:
+            return True
+        if el is not down[0] and any(_holds_heading(sib) for sib in el.itersiblings(preceding=True)):
+            return True
+    return False
 
 
 _LEAD_PARTS = 2  # a lead story, or two stories below it, in a wrapper of their own
