@@ -110,7 +110,8 @@ def join_split_boxes(groups: dict, paths: Paths) -> dict:
         if not build.endswith("."):
             node, home = paths.of(first), paths.of(first.getparent())
             by_build.setdefault((build, node.bad, home.main), []).append(key)
-    by_build = {build: [k for k in keys if _one_story_each(groups[k])] for build, keys in by_build.items() if len(keys) > 1}
+    by_build = {build: [k for k in keys if _one_story_each(groups[k])] for build, keys in by_build.items()
+                if len(keys) > 1 and any(len(groups[k]) <= _LEAD_PARTS for k in keys)}  # else nothing can join
     joined = None
     for keys in by_build.values():
         if len(keys) < 2:

@@ -110,20 +110,23 @@ def _item_selector(root, members: list, paths: Paths, avoid=frozenset()) -> tupl
     for _ in range(2):  # a featured item sits next to the list, not far away
         if outer is not None and outer.getparent() is not None and tag_of(outer.getparent()) != "body":
             outer = outer.getparent()
-    contexts = [""] + [ctx + " " for ctx in _anchors(scope)]
-    placed = _placed_anchors(scope) if avoid else []  # boxes of sections built alike: the lead one by its place
-    contexts += [ctx + " " for ctx in placed]
+    holders = {id(anc) for el in avoid for anc in el.iterancestors()} if avoid else set()
+    contexts = [""] + [ctx + " " for ctx in _anchors(scope, holders)]
+    placed = _placed_anchors(scope, holders) if avoid else []
     parents = {m.getparent() for m in members}
     parent_classes = set.intersection(*(set(classes_of(p)) for p in parents)) if parents else set()
     parent_tag = tag_of(next(iter(parents)))
     if parent_classes:
         contexts.append(f"{parent_tag}.{sorted(parent_classes)[0]} > ")
-        contexts += [f"{ctx} {parent_tag}.{sorted(parent_classes)[0]} > " for ctx in placed]
     wanted = set(members)
     fallback = None
     candidates = [context + simple for context in contexts for simple in own]
-    if avoid:  # lead boxes among boxes of sections built alike: each by its place, as one union
-        candidates += _placed_union(members, own)
+    if avoid:  # boxes of sections built alike: the lead box by its place, or the lead boxes as a union
+        named = own[:2]  # each candidate costs a pass over the page: the block's own names only
+        candidates += [ctx + " " + simple for ctx in placed for simple in named]
+        if parent_classes:
+            candidates += [f"{ctx} {parent_tag}.{sorted(parent_classes)[0]} > {simple}" for ctx in placed for simple in named]
+        candidates += _placed_union(members, named)
     candidates[len(own):len(own)] = _with_odd_ones(tag, members)
     if len(parents) == 1 and not parent_classes:  # an unnamed wrapper: its children by their path
         wrapper = _path_selector(next(iter(parents)), paths)
@@ -182,12 +185,13 @@ def _shared_attributes(tag: str, members: list) -> list[str]:
     return names
 
 
-def _anchors(scope, limit: int = 6) -> list[str]:
-    """Names of the listing's container and its ancestors: '#id' or 'tag.class'."""
+def _anchors(scope, holders=frozenset(), limit: int = 6) -> list[str]:
+    """Names of the listing's container and its ancestors: '#id' or 'tag.class'
+    (up to one that holds blocks to leave out: `holders`, by id())."""
     found = []
     el = scope
     for _ in range(limit):
-        if el is None or tag_of(el) in ("html", "body", ""):
+        if el is None or tag_of(el) in ("html", "body", "") or id(el) in holders:
             break
         ident = el.get("id")
         if ident and CSS_IDENT.match(ident) and not re.search(r"\d", ident):
@@ -212,17 +216,17 @@ def _placed_union(members: list, own: list[str]) -> list[str]:
             boxes.append(box)
     if not 2 <= len(boxes) <= 4:
         return []
-    anchors = [_placed_anchors(box, limit=1)[0] for box in boxes]
+    anchors = [_placed_anchors(box, limit=1)[0] for box in boxes]  # boxes hold none of the others' stories
     return [", ".join(f"{anchor} {simple}" for anchor in anchors) for simple in own]
 
 
-def _placed_anchors(scope, limit: int = 6) -> list[str]:
+def _placed_anchors(scope, holders=frozenset(), limit: int = 6) -> list[str]:
     """The listing's container and its ancestors named by class (if any) and place
     among their siblings of one tag ("section.box:nth-of-type(1)", "div:nth-of-type(8)")."""
     found = []
     el = scope
     for _ in range(limit):
-        if el is None or tag_of(el) in ("html", "body", ""):
+        if el is None or tag_of(el) in ("html", "body", "") or id(el) in holders:
             break
         classes = classes_of(el)
         place = 1 + sum(1 for sib in el.itersiblings(preceding=True) if sib.tag == el.tag)
