@@ -60,6 +60,7 @@ def rank_groups(groups: dict, paths: Paths) -> Ranking:
     best_score, best_depth, best_items, best_titles, weighed = None, 0, None, 0.0, 0
     weighed_groups = []
     sectioned: list[set] = []  # the stories of boxes of sections, a set per group: their boxes are no listing either
+    other_boxes: set = set()  # ... of the boxes after the lead boxes
     for titles, depth, members, factor in scored:
         kept = _without_strays(members)
         if sectioned and boxes_of(kept, sectioned):
@@ -67,6 +68,7 @@ def rank_groups(groups: dict, paths: Paths) -> Ranking:
         first_box = first_section_box(kept) if factor > 0.15 else kept  # a sidebar's boxes are weighed down already
         if len(first_box) < len(kept):
             sectioned.append(set(kept))
+            other_boxes.update(b for b in kept if b not in first_box)
             kept = first_box
         if len(kept) < MIN_ITEMS or _page_sections(kept):
             continue
@@ -93,7 +95,7 @@ def rank_groups(groups: dict, paths: Paths) -> Ranking:
         best_items = outer
     runner = next(((score, items) for score, items in sorted(weighed_groups, key=lambda g: -g[0])
                    if not _overlap(items, best_items)), None)
-    apart = frozenset(set().union(*sectioned) - set(best_items)) if sectioned else frozenset()
+    apart = frozenset(other_boxes - set(best_items))
     return Ranking(best_items, best_score, runner[1] if runner else None, runner[0] if runner else 0.0, apart)
 
 
