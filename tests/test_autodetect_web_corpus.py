@@ -53,6 +53,8 @@ EXACT = {
     "news home page: the lead box, not the boxes of other sections": ["en-wired-home-1mb.html"],
     "the posts in a blog platform's 'widget' in the main column": ["en-googleblog-blogspot-home.html"],
     "posts nested in one another (tags left open)": ["en-danwin-articles-page5.html"],
+    "titles whose words are joined by no-break spaces": ["en-rumorfix-page4.html"],
+    "posts whose category names read like regions ('category-slideshow')": ["en-rumorfix-home-slider.html"],
 }
 
 
@@ -135,6 +137,16 @@ def test_a_news_home_page_gives_its_lead_boxes_not_the_run_of_sections_or_the_ne
     assert set(labelled[1:]) <= set(found)  # all but the hero story above them
     assert len(found) <= len(labelled) + 6  # the "best of" box after the lead boxes
     assert "newsticker" not in extraction.detection.selectors.item
+
+
+@pytest.mark.parametrize("name", ["en-flyordie-forum-table.html", "en-flyordie-forum-page6.html"])
+def test_forum_rows_of_a_title_cell_and_a_last_post_cell_are_one_item_each(name):
+    """A thread's title cell and its "last post by" cell are one table row: every thread comes out
+    once, by its title, short titles ("pop-up ads") too.  The row of page numbers below the threads
+    still comes out as one more item ("2"): extraction keeps headlines made of digits."""
+    found = _found(name)
+    assert _labelled(name) == [item for item in found if not item[0].isdigit()]
+    assert len(found) == len(_labelled(name)) + 1
 
 
 def _boxes(sections: list[tuple[str, str]], stories: int = 4) -> str:

@@ -104,9 +104,11 @@ def _cards_of_links(members: dict) -> dict:
     for their cards: the card is the item, not each of its links.
 
     A list's links each have a row of their own; when three or more parents
-    each hold several of the group's links, the parents are the items.
+    each hold several of the group's links, the parents are the items.  So
+    with table cells: a thread's title cell and its "last post by" cell are
+    one row, the item.
     """
-    if tag_of(next(iter(members))) != "a":
+    if tag_of(next(iter(members))) not in ("a", "td"):
         return members
     cards: dict = {}
     for link, title in members.items():
