@@ -305,3 +305,20 @@ def test_an_event_card_of_two_links_is_one_item():
     records = extract(page, "https://city.example/events", None).records
     assert [(r.headline, r.url) for r in records] == [
         (title, f"https://city.example/events/{n}") for n, (title, _) in enumerate(events)]
+
+
+def test_a_kicker_span_before_the_headline_span_in_a_card_link_is_not_the_headline():
+    """No dev page shows this class (the issue saw it on an unseen news home page): the whole card
+    is one link holding a kicker ("Exclusive", "Ukraine:") and the headline, unnamed spans both;
+    the headline is the headline span.  A short title above a code stays the title (fbo's rows)."""
+    stories = [("Exclusive", "Inside the race to build the first reusable moon lander"),
+               ("Ukraine:", "Grain ships leave Odesa under a new corridor agreement"),
+               ("War and Peace", "Give me propaganda or give me death, a reporter's choice"),
+               ("Covid-19", "Hospitals brace for a winter of three viruses at once")]
+    cards = "".join(f'<li><a href="/story/{n}"><span>{kicker}</span><span>{headline}</span><span>5 min read</span></a></li>'
+                    for n, (kicker, headline) in enumerate(stories))
+    page = f"<html><body><main><h1>Top stories</h1><ul class='stories'>{cards}</ul></main></body></html>"
+    records = extract(page, "https://news.example/", None).records
+    assert [(r.headline, r.url) for r in records] == [
+        (headline, f"https://news.example/story/{n}") for n, (_, headline) in enumerate(stories)]
+    assert _found("en-fbo-gov-opportunities-table.html") == _labelled("en-fbo-gov-opportunities-table.html")
