@@ -10,9 +10,13 @@ parent's path alone, and each rule here undoes one:
   small groups: groups of blocks built alike (same tag and classes) that
   follow each other with no heading between them are one listing;
 - the section boxes build theirs alike, so the stories of every section
-  fall into one big group: a group whose blocks lie in two or more boxes,
-  each box after the first headed by a link of its own to another page, is
-  boxes of sections, and only its first box stands for it.
+  fall into one big group, often with the lead box's: a group whose blocks
+  lie in several boxes that end in a run of boxes each headed by a link of
+  its own to its section's page is cut to the boxes before that run.
+
+Then the boxes themselves (headed by their section names) are no listing
+either (`boxes_of`), and the item selector is told which stories to leave
+out (scoring.Ranking.set_apart).
 """
 
 from __future__ import annotations
@@ -45,11 +49,11 @@ def _precedes(a, b) -> bool:
     return len(chain_a) < len(chain_b)
 
 
+_HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+
+
 def _holds_heading(el) -> bool:
     return tag_of(el) in _HEADING_TAGS or next(el.iter(*_HEADING_TAGS), None) is not None
-
-
-_HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 
 
 def _heading_between(last, first) -> bool:
@@ -165,16 +169,17 @@ def _nested(one: dict, other: dict) -> bool:
     return any(anc is b for anc in a.iterancestors()) or any(anc is a for anc in b.iterancestors())
 
 
-def first_section_box(members: dict) -> dict:
+def lead_boxes(members: dict) -> dict:
     """The group's lead boxes when its blocks end in a run of boxes of sections, else the group.
 
     Boxes are the children of the blocks' common container that hold them,
     most of them two blocks or more.  A box of a section opens with a
     section title: its first link with text, leading to no story of the
     group, a name of one to three words, each box's its own, and no date
-    or year ("March 2016" heads a month of one archive, not a section).  The title sits outside the blocks, or in the box's first block
-    only (where the other blocks open with their headline, so it is no
-    kicker repeated on every story).
+    or year ("March 2016" heads a month of one archive, not a section).
+    The title sits outside the blocks, or in the box's first block only
+    (where the other blocks open with their headline, so it is no kicker
+    repeated on every story).
     """
     if len(members) < 4:
         return members
@@ -192,14 +197,14 @@ def first_section_box(members: dict) -> dict:
         return members
     stories = {_story_href(b) for b in blocks}
     ordered = list(boxes.items())
-    lead = _lead_boxes([_section_title(box, inside, stories) for box, inside in ordered])
+    lead = _lead_count([_section_title(box, inside, stories) for box, inside in ordered])
     if lead is None:
         return members
     first = {block for _, inside in ordered[:lead] for block in inside}
     return {block: title for block, title in members.items() if block in first}
 
 
-def _lead_boxes(titles: list) -> int | None:
+def _lead_count(titles: list) -> int | None:
     """How many boxes lead before the run of section boxes, or None when there is no such run.
 
     The run starts at the first titled box after the first box; at least two

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from scraper.autodetect.boxes import boxes_of, first_section_box, join_split_boxes
+from scraper.autodetect.boxes import boxes_of, join_split_boxes, lead_boxes
 from scraper.autodetect.elements import FIRST_HREF, HEADINGS, Paths, classes_of, link_ancestor, link_text_of, tag_of
 from scraper.text import normalise_space
 
@@ -65,11 +65,11 @@ def rank_groups(groups: dict, paths: Paths) -> Ranking:
         kept = _without_strays(members)
         if sectioned and boxes_of(kept, sectioned):
             continue
-        first_box = first_section_box(kept) if factor > 0.15 else kept  # a sidebar's boxes are weighed down already
-        if len(first_box) < len(kept):
+        lead = lead_boxes(kept) if factor > 0.15 else kept  # a sidebar's boxes are weighed down already
+        if len(lead) < len(kept):
             sectioned.append(set(kept))
-            other_boxes.update(b for b in kept if b not in first_box)
-            kept = first_box
+            other_boxes.update(b for b in kept if b not in lead)
+            kept = lead
         if len(kept) < MIN_ITEMS or _page_sections(kept):
             continue
         if _taxonomy_links(kept):  # weighed here, not for every group: it reads the blocks' links
