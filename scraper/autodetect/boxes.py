@@ -63,7 +63,10 @@ def _heading_between(last, first) -> bool:
     Only what lies between them is read: what follows `last` up to their
     common ancestor, the children of that ancestor between the two, and what
     precedes `first` below it (libxml2's following axis would read the rest of
-    the page when no heading follows)."""
+    the page when no heading follows).  Nothing lies between them when `first`
+    comes before `last` (two groups whose blocks alternate)."""
+    if _precedes(first, last) or any(anc is last for anc in first.iterancestors()):
+        return False  # `first` before `last`, or inside it (and `last` inside `first` starts after it)
     above_last = {id(el) for el in last.iterancestors()}
     down = [first]  # from the child of the common ancestor down to `first`
     while down[0].getparent() is not None and id(down[0].getparent()) not in above_last:
