@@ -24,6 +24,8 @@ from __future__ import annotations
 import re
 from functools import cmp_to_key
 
+from lxml import etree
+
 from scraper.autodetect.elements import (
     Paths, classes_of, in_heading, is_title_text, link_text_of, tag_of,
 )
@@ -117,20 +119,25 @@ def join_split_boxes(groups: dict, paths: Paths) -> dict:
         if not build.endswith("."):
             node, home = paths.of(first), paths.of(first.getparent())
             by_build.setdefault((build, node.bad, home.main), []).append(key)
-    by_build = {build: [k for k in keys if _one_story_each(groups[k])] for build, keys in by_build.items()
-                if len(keys) > 1 and any(len(groups[k]) <= _LEAD_PARTS for k in keys)}  # else nothing can join
     joined = None
+    one_story: dict = {}  # key -> whether its blocks hold one story each, read when first needed
+
+    def single(key) -> bool:
+        if key not in one_story:
+            one_story[key] = _one_story_each(groups[key])
+        return one_story[key]
+
     for keys in by_build.values():
-        if len(keys) < 2:
-            continue
+        if len(keys) < 2 or all(len(groups[k]) > _LEAD_PARTS for k in keys) or sum(len(groups[k]) for k in keys) < 3:
+            continue  # nothing in it can join, or the join would be too small a listing
         if joined is None:
             joined = dict(groups)
         order = sorted(keys, key=cmp_to_key(lambda k1, k2: -1 if _precedes(_first(groups[k1]), _first(groups[k2])) else 1))
         current, small = order[0], len(groups[order[0]]) <= _LEAD_PARTS
         for key in order[1:]:
             here, there = joined[current], groups[key]
-            if (not small and len(there) > _LEAD_PARTS) or _nested(here, there) \
-                    or _heading_between(_last(here), _first(there)):
+            if (not small and len(there) > _LEAD_PARTS) or _nested(here, there) or not single(current) \
+                    or not single(key) or _heading_between(_last(here), _first(there)):
                 current, small = key, len(there) <= _LEAD_PARTS
                 continue
             joined[current] = {**here, **there}
@@ -139,10 +146,15 @@ def join_split_boxes(groups: dict, paths: Paths) -> dict:
     return groups if joined is None else joined
 
 
+_LINK_COUNT = etree.XPath("count(descendant-or-self::a[@href])")
+
+
 def _one_story_each(members: dict) -> bool:
-    """Whether every block (of a sample) holds one story: its title-like links all lead to one page."""
+    """Whether every block (of a sample) holds one story: its title-like links all lead to one page.
+    A block of more than 20 links is a layout box, whatever they read (counted by libxml2, not read)."""
     blocks = list(members)
-    return all(len(_story_hrefs(block)) == 1 for block in blocks[:: max(1, len(blocks) // 8)])
+    sample = blocks[:: max(1, len(blocks) // 8)]
+    return all(_LINK_COUNT(block) <= 20 and len(_story_hrefs(block)) == 1 for block in sample)
 
 
 def _story_hrefs(block, most: int = 2) -> set:
@@ -198,9 +210,12 @@ def lead_boxes(members: dict) -> dict:
         boxes.setdefault(box, []).append(block)
     if len(boxes) < 2 or sum(1 for inside in boxes.values() if len(inside) >= 2) * 2 <= len(boxes):
         return members
-    stories = {_story_href(b) for b in blocks}
     ordered = list(boxes.items())
-    lead = _lead_count([_section_title(box, inside, stories) for box, inside in ordered])
+    titles = [_section_title(box, inside) for box, inside in ordered]
+    if not any(name for name, _ in titles[1:]):
+        return members
+    stories = {_story_href(b) for b in blocks}  # a title leading to a story of the group is its headline
+    lead = _lead_count([name if name and href not in stories else None for name, href in titles])
     if lead is None:
         return members
     first = {block for _, inside in ordered[:lead] for block in inside}
@@ -248,18 +263,19 @@ def container_of(blocks: list):
 _YEAR = re.compile(r"\b(1[89]|20)\d\d\b")  # "March 2016", "2015": a period of one archive, no section
 
 
-def _section_title(box, inside: list, stories: set) -> str | None:
-    """The name of the section a box opens with ("Business", "WIRED Classics"), or None."""
+def _section_title(box, inside: list) -> tuple[str | None, str | None]:
+    """The name of the section a box opens with ("Business", "WIRED Classics") and
+    where it leads, or (None, None)."""
     title = next((a for a in box.iter("a") if a.get("href") and link_text_of(a)), None)
-    if title is None or title.get("href") in stories:
-        return None
+    if title is None:
+        return None, None
     name = link_text_of(title)
     if name.count(" ") > 2 or len(name) > 30 or is_navigation_text(name) or parse_date(name) or _YEAR.search(name):
-        return None
+        return None, None
     holder = next((b for b in inside if b is title or any(anc is b for anc in title.iterancestors())), None)
-    if holder is None or (holder is inside[0] and all(_opens_with_headline(b) for b in inside[1:])):
-        return name
-    return None
+    if holder is not None and not (holder is inside[0] and all(_opens_with_headline(b) for b in inside[1:])):
+        return None, None
+    return name, title.get("href")
 
 
 def _story_href(block) -> str | None:
