@@ -119,6 +119,9 @@ def join_split_boxes(groups: dict, paths: Paths) -> dict:
         if not build.endswith("."):
             node, home = paths.of(first), paths.of(first.getparent())
             by_build.setdefault((build, node.bad, home.main), []).append(key)
+    # Only a join that could rank among the groups weighed in full matters.
+    sums = sorted((sum(members.values()) for members in groups.values()), reverse=True)
+    floor = sums[min(5, len(sums) - 1)] / 2 if sums else 0
     joined = None
     one_story: dict = {}  # key -> whether its blocks hold one story each, read when first needed
 
@@ -128,8 +131,9 @@ def join_split_boxes(groups: dict, paths: Paths) -> dict:
         return one_story[key]
 
     for keys in by_build.values():
-        if len(keys) < 2 or all(len(groups[k]) > _LEAD_PARTS for k in keys) or sum(len(groups[k]) for k in keys) < 3:
-            continue  # nothing in it can join, or the join would be too small a listing
+        if len(keys) < 2 or all(len(groups[k]) > _LEAD_PARTS for k in keys) or sum(len(groups[k]) for k in keys) < 3 \
+                or sum(sum(groups[k].values()) for k in keys) < floor:
+            continue  # nothing in it can join, or the join would be too small a listing to count
         if joined is None:
             joined = dict(groups)
         order = sorted(keys, key=cmp_to_key(lambda k1, k2: -1 if _precedes(_first(groups[k1]), _first(groups[k2])) else 1))
