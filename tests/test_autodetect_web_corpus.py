@@ -55,6 +55,7 @@ EXACT = {
     "posts nested in one another (tags left open)": ["en-danwin-articles-page5.html"],
     "titles whose words are joined by no-break spaces": ["en-rumorfix-page4.html"],
     "posts whose category names read like regions ('category-slideshow')": ["en-rumorfix-home-slider.html"],
+    "a table's heading row built like its rows ('BLOG Entries')": ["en-pcbheaven-home-blog-table.html"],
 }
 
 

@@ -151,8 +151,21 @@ def _item_selector(root, members: list, paths: Paths, avoid=frozenset()) -> tupl
         if not extra or _acceptable_extras(extra, chosen, outer, paths):
             return candidate, len(wanted) + len(extra), True, candidate != path, chosen
         if fallback is None or len(extra) < fallback[0]:
-            fallback = (len(extra), candidate, chosen)
+            fallback = (len(extra), candidate, chosen, extra)
+    if fallback and _heading_rows(fallback[3], members):
+        candidate = fallback[1] + ":not(:first-child)"  # the list's heading row, built like its rows
+        chosen = [el for el in fallback[2] if el.getprevious() is not None or el not in fallback[3]]
+        if set(select(candidate, root)) == set(chosen):
+            return candidate, len(chosen), True, True, chosen
     return (fallback[1], len(members), False, False, fallback[2]) if fallback else None
+
+
+def _heading_rows(extra: list, members: list) -> bool:
+    """Whether what a selector picks beyond the listing is its heading row(s): each the first
+    child of its parent, no item among them, with no headline-like link ("BLOG Entries")."""
+    return bool(extra) and all(
+        el.getprevious() is None and not any(is_title_text(link_text_of(a)) for a in el.iter("a")) for el in extra
+    ) and not any(m.getprevious() is None for m in members)
 
 
 def _with_odd_ones(tag: str, members: list) -> list[str]:
