@@ -136,7 +136,8 @@ def join_split_boxes(groups: dict, paths: Paths) -> dict:
             continue  # nothing in it can join, or the join would be too small a listing to count
         if joined is None:
             joined = dict(groups)
-        order = sorted(keys, key=cmp_to_key(lambda k1, k2: -1 if _precedes(_first(groups[k1]), _first(groups[k2])) else 1))
+        order = sorted(keys, key=cmp_to_key(
+            lambda k1, k2: -1 if _precedes(_first(groups[k1]), _first(groups[k2])) else 1))
         current, small = order[0], len(groups[order[0]]) <= _LEAD_PARTS
         for key in order[1:]:
             here, there = joined[current], groups[key]

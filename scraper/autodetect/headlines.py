@@ -22,7 +22,8 @@ _OWN_TEXT = etree.XPath("text()", smart_strings=False)
 
 _TITLE_CLASS = re.compile(r"headline|title|heading", re.I)
 # A kicker above a headline, by the names sites give it ("Dachzeile", "surtitre", "occhiello"...).
-_KICKER = r"kicker|eyebrow|overline|rubric|topic|dachzeile|roofline|supertitle|pretitle|pre-title|surtitre|antetitulo|occhiello"
+_KICKER = (r"kicker|eyebrow|overline|rubric|topic|dachzeile|roofline|supertitle|pretitle|pre-title|"
+           r"surtitre|antetitulo|occhiello")
 _NOT_TITLE_CLASS = re.compile(rf"{_KICKER}|label|category|tag|date|time|container|wrap", re.I)
 
 
@@ -77,7 +78,8 @@ def _may_be_title(part) -> bool:
     return len(text) >= 3
 
 
-# A word or three starting with a letter, no list or code ("Exclusive", "Covid-19:", "War and Peace"; not "15--COVER,ACCESS").
+# A word or three starting with a letter, no list or code ("Exclusive", "Covid-19:",
+# "War and Peace"; not "15--COVER,ACCESS").
 _KICKER_TEXT = re.compile(r"[^\W\d_][\w'’&./ -]*:?")
 _TEASER_CLASS = re.compile(r"summary|teaser|excerpt|desc|dek|intro|lead|standfirst|abstract|snippet", re.I)
 

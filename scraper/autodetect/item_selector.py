@@ -125,7 +125,8 @@ def _item_selector(root, members: list, paths: Paths, avoid=frozenset()) -> tupl
         named = own[:2]  # each candidate costs a pass over the page: the block's own names only
         candidates += [ctx + " " + simple for ctx in placed for simple in named]
         if parent_classes:
-            candidates += [f"{ctx} {parent_tag}.{sorted(parent_classes)[0]} > {simple}" for ctx in placed for simple in named]
+            parent_name = f"{parent_tag}.{sorted(parent_classes)[0]}"
+            candidates += [f"{ctx} {parent_name} > {simple}" for ctx in placed for simple in named]
         candidates += _placed_union(members, named)
     candidates[len(own):len(own)] = _with_odd_ones(tag, members)
     if len(parents) == 1 and not parent_classes:  # an unnamed wrapper: its children by their path
