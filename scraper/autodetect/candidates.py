@@ -20,13 +20,13 @@ MAX_CLIMB = 8  # levels above a link at which its item block may start
 
 # Links whose text may be a headline, sieved by libxml2 (Python decides); not
 # those in menus, sidebars and site maps: they are never the main listing's headlines.
-# Three kinds pass: text with a space and 12 characters; any text of two in
+# Three kinds pass: text with a space (or a no-break space: "Emily&#160;Maynard") and 12 characters; any text of two in
 # or around a heading (a heading says "title"); five or more characters with
 # no Latin letter (Chinese, Japanese: no spaces between words).
 _HEADING = "self::h1 or self::h2 or self::h3 or self::h4 or self::h5 or self::h6"
 _TITLE_LINKS = etree.XPath(
     "descendant::a[@href][not(ancestor::nav or ancestor::aside or ancestor::footer)]"
-    "[(contains(normalize-space(), ' ') and string-length(normalize-space()) >= 12)"
+    "[(contains(translate(normalize-space(), '\u00a0', ' '), ' ') and string-length(normalize-space()) >= 12)"
     f" or (string-length(normalize-space()) >= 2 and (ancestor::*[position() <= 3][{_HEADING}] or descendant::*[{_HEADING}]))"
     " or (string-length(normalize-space()) >= 5 and translate(normalize-space(),"
     " 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ', '') = normalize-space())]"
@@ -73,7 +73,7 @@ def candidate_groups(scope, paths: Paths) -> dict[tuple[int, str], dict]:
 # clues of a listing whose links all read "Read more" (a Bootstrap card grid).
 _TITLE_HEADINGS = etree.XPath(
     "descendant::*[self::h2 or self::h3 or self::h4 or self::h5 or self::h6]"
-    "[contains(normalize-space(), ' ')][string-length(normalize-space()) >= 12]"
+    "[contains(translate(normalize-space(), '\u00a0', ' '), ' ')][string-length(normalize-space()) >= 12]"
     "[not(ancestor::nav or ancestor::aside or ancestor::footer)]"
 )
 _HAS_LINK = etree.XPath("boolean(descendant-or-self::a[@href])")

@@ -33,7 +33,7 @@ _BAD_REGION = re.compile(
     _BOUNDARY + r"(nav|navbar|navigation|menu|menus|menubar|submenu|subnav|footer|header|masthead|"
     r"sidebar|breadcrumb|breadcrumbs|pager|pagination|share|sharing|social|widget|widgets|skip|cookie|cookies|"
     r"trending|popular|most-read|mostread|sitemap|site-map|quicklinks|quick-links|toolbar|topbar|utility|related|see-also|comments?|newsletter|promo|ad|ads|advert|"
-    r"slider|sliders|slides|slideshow|carousel|flexslider|bxslider|swiper|ticker|marquee|tagcloud|tag-cloud|label-cloud|cloud-label)"
+    r"slider|sliders|slides|slideshow|carousel|flexslider|bxslider|swiper|ticker|newsticker|marquee|tagcloud|tag-cloud|label-cloud|cloud-label)"
     r"(?=$|[\s_-])",
     re.I,
 )
@@ -41,6 +41,9 @@ _MAIN_REGION = re.compile(_BOUNDARY + r"(main|content|primary|main-content|mainc
 # Not <form>: ASP.NET pages wrap everything in one.
 _BAD_TAGS = frozenset({"nav", "footer", "aside", "menu"})
 _STATE_PREFIX = re.compile(r"^(has|with|without|no|one|two|is|show|hide)-", re.I)
+# A blog platform's classes naming a post's category, tag or format ("category-slideshow",
+# "tag-social", "post_format-post-format-video"): what the post is about, not where it sits.
+_TAXONOMY_PREFIX = re.compile(r"^(category|tag|format|post_format|type|status|topic|cat)[-_]", re.I)
 _BAD_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", "search", "menu", "menubar"})
 _CONTENT_TAGS = frozenset({"main", "article"})
 
@@ -58,6 +61,7 @@ class _Node:
     content: bool  # inside <main> or an <article>
     depth: int
     main: bool = False  # inside <main>, role=main, or a container named main/content/primary
+    core: bool = False  # inside <main>, role=main, or a container named just "main", "primary"...
 
 
 TEXTS: ContextVar[dict | None] = ContextVar("tidings_autodetect_texts", default=None)
@@ -159,10 +163,34 @@ class Paths:
         tag = tag_of(el)
         role = el.get("role")
         sig, bad, main = _look(tag, el.get("class"), el.get("id"), role)
+        if bad and parent.core and _only_widget(tag, el.get("class"), el.get("id"), role):
+            bad = False  # a platform's "widget" holding the main column's posts (Blogger's div.widget.Blog in #main)
+        core = parent.core or _core(tag, el.get("class"), el.get("id"), role)
         key = self.keys.setdefault((parent.key, sig), len(self.keys) + 1)
         bad = parent.bad or bad or (tag == "header" and not parent.content)
         content = parent.content or tag in _CONTENT_TAGS or role == "main"
-        return _Node(key, bad, content, parent.depth + 1, parent.main or main)
+        return _Node(key, bad, content, parent.depth + 1, parent.main or main, core)
+
+
+# Not "content": WordPress's #content and Blogger's .content-outer wrap the sidebar too.
+_CORE_NAME = re.compile(r"^(main|primary|main-content|maincontent|primary-content|site-main)$", re.I)
+_WIDGET_NAME = re.compile(_BOUNDARY + r"widgets?(?=$|[\s_-])", re.I)
+
+
+@lru_cache(maxsize=4096)
+def _core(tag: str, names: str | None, ident: str | None, role: str | None) -> bool:
+    """The page's main column by a name of its own (not "content", often a wrapper of every column)."""
+    return tag == "main" or role == "main" or any(_CORE_NAME.match(n) for n in f"{names or ''} {ident or ''}".split())
+
+
+@lru_cache(maxsize=4096)
+def _only_widget(tag: str, names: str | None, ident: str | None, role: str | None) -> bool:
+    """Whether "widget" is all that makes an element a region around the content: blog
+    platforms and page builders call every box a widget, the main column's posts too."""
+    if tag in _BAD_TAGS or (role or "").lower() in _BAD_ROLES:
+        return False
+    bad = [n for n in f"{names or ''} {ident or ''}".split() if _bad_name(n)]
+    return all(_WIDGET_NAME.search(n) and not _bad_name(_WIDGET_NAME.sub(" ", n)) for n in bad)
 
 
 @lru_cache(maxsize=4096)
@@ -190,7 +218,7 @@ def _is_bad_region(tag: str, names: list[str], role: str | None) -> bool:
 @lru_cache(maxsize=4096)
 def _bad_name(name: str) -> bool:
     """A class or id naming a region around the content ("sidebar"), not a wrapper's state ("has-sidebar")."""
-    return not _STATE_PREFIX.match(name) and _BAD_REGION.search(name) is not None
+    return not _STATE_PREFIX.match(name) and not _TAXONOMY_PREFIX.match(name) and _BAD_REGION.search(name) is not None
 
 
 def link_text_of(a) -> str:

@@ -47,6 +47,10 @@ def _describe(el, relative_to=None, bare_first: bool = False) -> list[str]:
     if parent is not None and parent is not relative_to:
         names.extend(f"{tag_of(parent)}.{c} > {tag}" for c in classes_of(parent)[:2])
     names.extend(f"{tag}.{c}" for c in generated_classes_of(el))  # the last resort
+    if not classes and parent is not None:  # an unnamed part after others of its tag: by its place
+        place = 1 + sum(1 for sib in el.itersiblings(preceding=True) if sib.tag == el.tag)
+        if place > 1:
+            names.append(f"{tag}:nth-of-type({place})")
     return names
 
 

@@ -12,7 +12,7 @@ import re
 
 from lxml import etree
 
-from scraper.autodetect.elements import HEADINGS, SKIP_HREF, link_ancestor, link_text_of, tag_of, text_of
+from scraper.autodetect.elements import HEADINGS, SKIP_HREF, is_title_text, link_ancestor, link_text_of, tag_of, text_of
 from scraper.dates import parse_date
 from scraper.text import normalise_space
 
@@ -21,7 +21,10 @@ DATE_HINT = re.compile(r"\b(1[89]|2[01])\d\d\b|\b\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}
 _OWN_TEXT = etree.XPath("text()", smart_strings=False)
 
 _TITLE_CLASS = re.compile(r"headline|title|heading", re.I)
-_NOT_TITLE_CLASS = re.compile(r"kicker|eyebrow|label|category|tag|date|time|container|wrap", re.I)
+# A kicker above a headline, by the names sites give it ("Dachzeile", "surtitre", "occhiello"...).
+_KICKER = (r"kicker|eyebrow|overline|rubric|topic|dachzeile|roofline|supertitle|pretitle|pre-title|"
+           r"surtitre|antetitulo|occhiello")
+_NOT_TITLE_CLASS = re.compile(rf"{_KICKER}|label|category|tag|date|time|container|wrap", re.I)
 
 
 def headline_node(block):
@@ -43,7 +46,7 @@ def headline_node(block):
     return head
 
 
-_META_CLASS = re.compile(r"kicker|eyebrow|label|categor|tag|date|time|author|byline|meta|read|count|number|price|venue|place", re.I)
+_META_CLASS = re.compile(rf"{_KICKER}|label|categor|tag|date|time|author|byline|meta|read|count|number|price|venue|place", re.I)
 _READING_TIME = re.compile(r"^\d+\s*(min|minute|mins|minutes)\b", re.I)
 
 
@@ -58,15 +61,39 @@ def _title_part(link):
     parts = [c for c in link if isinstance(c.tag, str) and text_of(c)]
     if len(parts) < 2 or normalise_space("".join(_OWN_TEXT(link))):
         return None
-    for part in parts:
-        text = text_of(part)
-        if _META_CLASS.search(part.get("class") or "") or _READING_TIME.match(text):
-            continue
-        if not any(ch.isalpha() for ch in text) or (DATE_HINT.search(text) and parse_date(text)):
-            continue
-        if len(text) >= 3:
-            return part
-    return None
+    titles = [part for part in parts if _may_be_title(part)]
+    if not titles:
+        return None
+    if len(titles) > 1 and _kicker_before(text_of(titles[0]), titles[1]):
+        return titles[1]
+    return titles[0]
+
+
+def _may_be_title(part) -> bool:
+    text = text_of(part)
+    if _META_CLASS.search(part.get("class") or "") or _READING_TIME.match(text):
+        return False
+    if not any(ch.isalpha() for ch in text) or (DATE_HINT.search(text) and parse_date(text)):
+        return False
+    return len(text) >= 3
+
+
+# A word or three starting with a letter, no list or code ("Exclusive", "Covid-19:",
+# "War and Peace"; not "15--COVER,ACCESS").
+_KICKER_TEXT = re.compile(r"[^\W\d_][\w'’&./ -]*:?")
+_TEASER_CLASS = re.compile(r"summary|teaser|excerpt|desc|dek|intro|lead|standfirst|abstract|snippet", re.I)
+
+
+def _kicker_before(first: str, part) -> bool:
+    """Whether `first` is a kicker above the headline in `part` ("Ukraine:", "War and
+    Peace" above the story's title), not a short title above its details or its
+    teaser: a few words, then a headline-like text at least twice as long that
+    reads as a headline (no final full stop, not named as a teaser)."""
+    second = text_of(part)
+    return (first.count(" ") <= 2 and len(first) < 30 and _KICKER_TEXT.fullmatch(first) is not None
+            and is_title_text(second)
+            and 2 * len(first) <= len(second) <= 140 and not second.endswith(".")
+            and not _TEASER_CLASS.search(part.get("class") or ""))
 
 
 def _headline_element(block):

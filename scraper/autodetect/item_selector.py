@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from scraper.autodetect.boxes import container_of
 from scraper.autodetect.elements import (
     CSS_IDENT, Paths, classes_of, common_ancestor, is_title_text, link_text_of, tag_of,
 )
@@ -47,7 +48,7 @@ def _shape(el) -> tuple:
     return tuple((tag_of(c), c.get("class")) for c in el if isinstance(c.tag, str))
 
 
-def choose_level(root, members: list, paths: Paths, max_levels: int = 4) -> ItemChoice | None:
+def choose_level(root, members: list, paths: Paths, max_levels: int = 4, avoid=frozenset()) -> ItemChoice | None:
     """The item selector and the blocks it selects, trying the blocks and the wrappers inside them.
 
     An inner level wins only when its selector is cleaner or also takes in
@@ -57,7 +58,7 @@ def choose_level(root, members: list, paths: Paths, max_levels: int = 4) -> Item
     best, best_level = None, None
     level = members
     for _ in range(max_levels):
-        found = _item_selector(root, level, paths)
+        found = _item_selector(root, level, paths, avoid)
         if found is not None and (best is None or found[1:4] > best[1:4]):
             best, best_level = found, level
         level = _title_children(level, paths.credited)
@@ -86,12 +87,13 @@ def _title_child(el, credited: dict):
     return titled[0] if len(titled) == 1 else None
 
 
-def _item_selector(root, members: list, paths: Paths) -> tuple[str, int, bool, bool, list] | None:
+def _item_selector(root, members: list, paths: Paths, avoid=frozenset()) -> tuple[str, int, bool, bool, list] | None:
     """The simplest selector that picks the listing's blocks and no stray ones.
 
     Returns the selector, how many item-like blocks it picks, whether it
     picks nothing else, whether it names the blocks (not a bare path), and
-    the elements it selects.
+    the elements it selects.  Blocks in or around `avoid` (the stories of
+    other boxes of sections) are never acceptable extras.
     """
     tag = tag_of(members[0])
     common = set(classes_of(members[0]))
@@ -102,11 +104,15 @@ def _item_selector(root, members: list, paths: Paths) -> tuple[str, int, bool, b
     own += _shared_attributes(tag, members)
     own.append(tag)
     scope = common_ancestor(members)
+    if scope is None and avoid:
+        scope = container_of(members)  # a lead box's stories sit at several depths
     outer = scope
     for _ in range(2):  # a featured item sits next to the list, not far away
         if outer is not None and outer.getparent() is not None and tag_of(outer.getparent()) != "body":
             outer = outer.getparent()
-    contexts = [""] + [ctx + " " for ctx in _anchors(scope)]
+    holders = {id(anc) for el in avoid for anc in el.iterancestors()} if avoid else set()
+    contexts = [""] + [ctx + " " for ctx in _anchors(scope, holders)]
+    placed = _placed_anchors(scope, holders) if avoid else []
     parents = {m.getparent() for m in members}
     parent_classes = set.intersection(*(set(classes_of(p)) for p in parents)) if parents else set()
     parent_tag = tag_of(next(iter(parents)))
@@ -115,6 +121,13 @@ def _item_selector(root, members: list, paths: Paths) -> tuple[str, int, bool, b
     wanted = set(members)
     fallback = None
     candidates = [context + simple for context in contexts for simple in own]
+    if avoid:  # boxes of sections built alike: the lead box by its place, or the lead boxes as a union
+        named = own[:2]  # each candidate costs a pass over the page: the block's own names only
+        candidates += [ctx + " " + simple for ctx in placed for simple in named]
+        if parent_classes:
+            parent_name = f"{parent_tag}.{sorted(parent_classes)[0]}"
+            candidates += [f"{ctx} {parent_name} > {simple}" for ctx in placed for simple in named]
+        candidates += _placed_union(members, named)
     candidates[len(own):len(own)] = _with_odd_ones(tag, members)
     if len(parents) == 1 and not parent_classes:  # an unnamed wrapper: its children by their path
         wrapper = _path_selector(next(iter(parents)), paths)
@@ -131,14 +144,29 @@ def _item_selector(root, members: list, paths: Paths) -> tuple[str, int, bool, b
         if not wanted.issubset(chosen):
             continue
         extra = [el for el in chosen if el not in wanted]
+        if avoid and any(el in avoid or any(anc in avoid for anc in el.iterancestors()) for el in extra):
+            continue
         if tag == "tr":
             # Table rows without any link (the header row, spacers) give no record: harmless.
             extra = [el for el in extra if next(el.iter("a"), None) is not None]
         if not extra or _acceptable_extras(extra, chosen, outer, paths):
             return candidate, len(wanted) + len(extra), True, candidate != path, chosen
         if fallback is None or len(extra) < fallback[0]:
-            fallback = (len(extra), candidate, chosen)
+            fallback = (len(extra), candidate, chosen, extra)
+    if fallback and _heading_rows(fallback[3], members):
+        candidate = fallback[1] + ":not(:first-child)"  # the list's heading row, built like its rows
+        chosen = [el for el in fallback[2] if el.getprevious() is not None or el not in fallback[3]]
+        if set(select(candidate, root)) == set(chosen):
+            return candidate, len(chosen), True, True, chosen
     return (fallback[1], len(members), False, False, fallback[2]) if fallback else None
+
+
+def _heading_rows(extra: list, members: list) -> bool:
+    """Whether what a selector picks beyond the listing is its heading row(s): each the first
+    child of its parent, no item among them, with no headline-like link ("BLOG Entries")."""
+    return bool(extra) and all(
+        el.getprevious() is None and not any(is_title_text(link_text_of(a)) for a in el.iter("a")) for el in extra
+    ) and not any(m.getprevious() is None for m in members)
 
 
 def _with_odd_ones(tag: str, members: list) -> list[str]:
@@ -171,12 +199,13 @@ def _shared_attributes(tag: str, members: list) -> list[str]:
     return names
 
 
-def _anchors(scope, limit: int = 6) -> list[str]:
-    """Names of the listing's container and its ancestors: '#id' or 'tag.class'."""
+def _anchors(scope, holders=frozenset(), limit: int = 6) -> list[str]:
+    """Names of the listing's container and its ancestors: '#id' or 'tag.class'
+    (up to one that holds blocks to leave out: `holders`, by id())."""
     found = []
     el = scope
     for _ in range(limit):
-        if el is None or tag_of(el) in ("html", "body", ""):
+        if el is None or tag_of(el) in ("html", "body", "") or id(el) in holders:
             break
         ident = el.get("id")
         if ident and CSS_IDENT.match(ident) and not re.search(r"\d", ident):
@@ -184,6 +213,38 @@ def _anchors(scope, limit: int = 6) -> list[str]:
         classes = classes_of(el)
         if classes:
             found.append(tag_of(el) + "." + classes[0])
+        el = el.getparent()
+    return found
+
+
+def _placed_union(members: list, own: list[str]) -> list[str]:
+    """Selectors naming the listing's blocks box by box ("section.c-stage:nth-of-type(4) div.item,
+    section.c-stage:nth-of-type(16) div.item"), when they lie in a few boxes of one container."""
+    container = container_of(members)
+    boxes: list = []
+    for block in members:
+        box = block
+        while box.getparent() is not container and box.getparent() is not None:
+            box = box.getparent()
+        if box is not block and box not in boxes:
+            boxes.append(box)
+    if not 2 <= len(boxes) <= 4:
+        return []
+    anchors = [_placed_anchors(box, limit=1)[0] for box in boxes]  # boxes hold none of the others' stories
+    return [", ".join(f"{anchor} {simple}" for anchor in anchors) for simple in own]
+
+
+def _placed_anchors(scope, holders=frozenset(), limit: int = 6) -> list[str]:
+    """The listing's container and its ancestors named by class (if any) and place
+    among their siblings of one tag ("section.box:nth-of-type(1)", "div:nth-of-type(8)")."""
+    found = []
+    el = scope
+    for _ in range(limit):
+        if el is None or tag_of(el) in ("html", "body", "") or id(el) in holders:
+            break
+        classes = classes_of(el)
+        place = 1 + sum(1 for sib in el.itersiblings(preceding=True) if sib.tag == el.tag)
+        found.append(f"{tag_of(el)}{'.' + classes[0] if classes else ''}:nth-of-type({place})")
         el = el.getparent()
     return found
 

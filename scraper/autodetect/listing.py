@@ -73,7 +73,7 @@ def _detect(root, page_url: str) -> Detection | None:
         ranking = rank_groups(groups, paths)
     if ranking.best is None:
         return None
-    listing = _selectors_for(root, ranking.best, paths, page_url)
+    listing = _selectors_for(root, ranking.best, paths, page_url, ranking.set_apart)
     if listing is None:
         return None
     return _judged(root, listing, ranking, paths, page_url)
@@ -91,9 +91,11 @@ def _judged(root, listing: _Listing, ranking: Ranking, paths: Paths, page_url: s
     return Detection(listing.selectors, confidence, tuple(d.reason for d in found), runner_up, listing.blocks)
 
 
-def _selectors_for(root, members: list, paths: Paths, page_url: str) -> _Listing | None:
+def _selectors_for(root, members: list, paths: Paths, page_url: str, set_apart=frozenset()) -> _Listing | None:
     """Item, headline, summary, link, date and pager selectors for one group of blocks."""
-    chosen = choose_level(root, members, paths)
+    chosen = choose_level(root, members, paths, avoid=set_apart)
+    if chosen is None and set_apart:  # no selector leaves the other boxes out: take them rather than nothing
+        chosen = choose_level(root, members, paths)
     if chosen is None:
         return None
     item, blocks = chosen.selector, chosen.blocks

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from scraper.autodetect.boxes import boxes_of, join_split_boxes, lead_boxes
 from scraper.autodetect.elements import FIRST_HREF, HEADINGS, Paths, classes_of, link_ancestor, link_text_of, tag_of
 from scraper.text import normalise_space
 
@@ -30,6 +31,7 @@ class Ranking:
     score: float = 0.0
     runner_up: list | None = None
     runner_up_score: float = 0.0
+    set_apart: frozenset = frozenset()  # stories of other boxes of sections: the item selector must leave them out
 
 
 def best_group(groups: dict, paths: Paths) -> list | None:
@@ -44,6 +46,7 @@ def rank_groups(groups: dict, paths: Paths) -> Ranking:
     stray blocks, and not when they are the page's parts): the cost stays
     flat however many groups the links make.
     """
+    groups = join_split_boxes(groups, paths)
     scored = []
     for members in groups.values():
         if len(members) < MIN_ITEMS:
@@ -56,8 +59,17 @@ def rank_groups(groups: dict, paths: Paths) -> Ranking:
     scored.sort(key=lambda s: -s[0])
     best_score, best_depth, best_items, best_titles, weighed = None, 0, None, 0.0, 0
     weighed_groups = []
+    sectioned: list[set] = []  # the stories of boxes of sections, a set per group: their boxes are no listing either
+    other_boxes: set = set()  # ... of the boxes after the lead boxes
     for titles, depth, members, factor in scored:
         kept = _without_strays(members)
+        if sectioned and boxes_of(kept, sectioned):
+            continue
+        lead = lead_boxes(kept) if factor > 0.15 else kept  # a sidebar's boxes are weighed down already
+        if len(lead) < len(kept):
+            sectioned.append(set(kept))
+            other_boxes.update(b for b in kept if b not in lead)
+            kept = lead
         if len(kept) < MIN_ITEMS or _page_sections(kept):
             continue
         if _taxonomy_links(kept):  # weighed here, not for every group: it reads the blocks' links
@@ -83,7 +95,8 @@ def rank_groups(groups: dict, paths: Paths) -> Ranking:
         best_items = outer
     runner = next(((score, items) for score, items in sorted(weighed_groups, key=lambda g: -g[0])
                    if not _overlap(items, best_items)), None)
-    return Ranking(best_items, best_score, runner[1] if runner else None, runner[0] if runner else 0.0)
+    apart = frozenset(other_boxes - set(best_items))
+    return Ranking(best_items, best_score, runner[1] if runner else None, runner[0] if runner else 0.0, apart)
 
 
 def _cards_of_links(members: dict) -> dict:
@@ -91,9 +104,11 @@ def _cards_of_links(members: dict) -> dict:
     for their cards: the card is the item, not each of its links.
 
     A list's links each have a row of their own; when three or more parents
-    each hold several of the group's links, the parents are the items.
+    each hold several of the group's links, the parents are the items.  So
+    with table cells: a thread's title cell and its "last post by" cell are
+    one row, the item.
     """
-    if tag_of(next(iter(members))) != "a":
+    if tag_of(next(iter(members))) not in ("a", "td"):
         return members
     cards: dict = {}
     for link, title in members.items():

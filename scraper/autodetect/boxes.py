@@ -1,0 +1,297 @@
+"""Boxes of stories: a news home page's lead box, and the boxes of other sections.
+
+A news home page is a run of boxes: the lead box of top stories, then a box
+per section ("Business", "Longreads", "Reviews"), each headed by a link to
+its section's page.  Two mistakes follow from grouping blocks by their
+parent's path alone, and each rule here undoes one:
+
+- the lead box builds its stories in several wrappers (a lead story, two
+  below it, a column of five beside them), so its stories fall into several
+  small groups: groups of blocks built alike (same tag and classes) that
+  follow each other with no heading between them are one listing;
+- the section boxes build theirs alike, so the stories of every section
+  fall into one big group, often with the lead box's: a group whose blocks
+  lie in several boxes that end in a run of boxes each headed by a link of
+  its own to its section's page is cut to the boxes before that run.
+
+Then the boxes themselves (headed by their section names) are no listing
+either (`boxes_of`), and the item selector is told which stories to leave
+out (scoring.Ranking.set_apart).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cmp_to_key
+
+from lxml import etree
+
+from scraper.autodetect.elements import (
+    Paths, classes_of, in_heading, is_title_text, link_text_of, tag_of,
+)
+from scraper.dates import parse_date
+from scraper.text import is_navigation_text
+
+
+def _signature(block) -> str:
+    """A block's build, by tag and the classes that name it ("div.summary-item")."""
+    return tag_of(block) + "." + ".".join(sorted(c for c in classes_of(block) if "--" not in c))
+
+
+def _precedes(a, b) -> bool:
+    """Whether `a` starts before `b` in document order (an ancestor starts before its descendants)."""
+    if a is b:
+        return False
+    chain_a = [a, *a.iterancestors()][::-1]
+    chain_b = [b, *b.iterancestors()][::-1]
+    for x, y in zip(chain_a, chain_b):
+        if x is not y:
+            parent = x.getparent()
+            return parent is not None and parent.index(x) < parent.index(y)
+    return len(chain_a) < len(chain_b)
+
+
+_HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+
+
+def _holds_heading(el) -> bool:
+    return tag_of(el) in _HEADING_TAGS or next(el.iter(*_HEADING_TAGS), None) is not None
+
+
+def _heading_between(last, first) -> bool:
+    """Whether a heading starts after `last` (outside it) and before `first` starts
+    (an ancestor of `first` counts: it starts before it).
+
+    Only what lies between them is read: what follows `last` up to their
+    common ancestor, the children of that ancestor between the two, and what
+    precedes `first` below it (libxml2's following axis would read the rest of
+    the page when no heading follows).  Nothing lies between them when `first`
+    comes before `last` (two groups whose blocks alternate)."""
+    if _precedes(first, last) or any(anc is last for anc in first.iterancestors()):
+        return False  # `first` before `last`, or inside it (and `last` inside `first` starts after it)
+    above_last = {id(el) for el in last.iterancestors()}
+    down = [first]  # from the child of the common ancestor down to `first`
+    while down[0].getparent() is not None and id(down[0].getparent()) not in above_last:
+        down.insert(0, down[0].getparent())
+    common = down[0].getparent()
+    if common is None:
+        return False
+    node = last
+    while node.getparent() is not common:
+        if any(_holds_heading(sib) for sib in node.itersiblings()):
+            return True
+        node = node.getparent()
+    for sib in node.itersiblings():
+        if sib is down[0]:
+            break
+        if _holds_heading(sib):
+            return True
+    for el in down:
+        if el is not first and tag_of(el) in _HEADING_TAGS:
+            return True
+        if el is not down[0] and any(_holds_heading(sib) for sib in el.itersiblings(preceding=True)):
+            return True
+    return False
+
+
+_LEAD_PARTS = 2  # a lead story, or two stories below it, in a wrapper of their own
+
+
+def join_split_boxes(groups: dict, paths: Paths) -> dict:
+    """Groups of stories built alike that follow each other with no heading
+    between them, joined: one box's stories split over several wrappers.
+
+    A part of one or two stories joins the stories next to it (two lists
+    of many stay apart: they are two listings, or one already grouped).
+    Only blocks named by a class are joined (a bare <div> or <li> says
+    nothing of what it holds), only blocks that each hold one story (not
+    layout rows or columns holding many), and only within one kind of region
+    (a slider's slides never join the posts below it); a heading between two
+    groups starts another box, so the lead box never takes in the section
+    boxes after it.
+    """
+    by_build: dict[tuple, list] = {}
+    for key, members in groups.items():
+        if not members:
+            continue
+        first = next(iter(members))
+        build = _signature(first)
+        if not build.endswith("."):
+            node, home = paths.of(first), paths.of(first.getparent())
+            by_build.setdefault((build, node.bad, home.main), []).append(key)
+    # Only a join that could rank among the groups weighed in full matters.
+    sums = sorted((sum(members.values()) for members in groups.values()), reverse=True)
+    floor = sums[min(5, len(sums) - 1)] / 2 if sums else 0
+    joined = None
+    one_story: dict = {}  # key -> whether its blocks hold one story each, read when first needed
+
+    def single(key) -> bool:
+        if key not in one_story:
+            one_story[key] = _one_story_each(groups[key])
+        return one_story[key]
+
+    for keys in by_build.values():
+        if len(keys) < 2 or all(len(groups[k]) > _LEAD_PARTS for k in keys) or sum(len(groups[k]) for k in keys) < 3 \
+                or sum(sum(groups[k].values()) for k in keys) < floor:
+            continue  # nothing in it can join, or the join would be too small a listing to count
+        if joined is None:
+            joined = dict(groups)
+        order = sorted(keys, key=cmp_to_key(
+            lambda k1, k2: -1 if _precedes(_first(groups[k1]), _first(groups[k2])) else 1))
+        current, small = order[0], len(groups[order[0]]) <= _LEAD_PARTS
+        for key in order[1:]:
+            here, there = joined[current], groups[key]
+            if (not small and len(there) > _LEAD_PARTS) or _nested(here, there) or not single(current) \
+                    or not single(key) or _heading_between(_last(here), _first(there)):
+                current, small = key, len(there) <= _LEAD_PARTS
+                continue
+            joined[current] = {**here, **there}
+            small = small and len(there) <= _LEAD_PARTS
+            del joined[key]
+    return groups if joined is None else joined
+
+
+_LINK_COUNT = etree.XPath("count(descendant-or-self::a[@href])")
+
+
+def _one_story_each(members: dict) -> bool:
+    """Whether every block (of a sample) holds one story: its title-like links all lead to one page.
+    A block of more than 20 links is a layout box, whatever they read (counted by libxml2, not read)."""
+    blocks = list(members)
+    sample = blocks[:: max(1, len(blocks) // 8)]
+    return all(_LINK_COUNT(block) <= 20 and len(_story_hrefs(block)) == 1 for block in sample)
+
+
+def _story_hrefs(block, most: int = 2) -> set:
+    """Where a block's title-like links lead (up to `most` pages)."""
+    links = [block] if tag_of(block) == "a" else block.iter("a")
+    found = set()
+    for a in links:
+        text = link_text_of(a)
+        if a.get("href") and text and (is_title_text(text) or in_heading(a)):
+            found.add(a.get("href"))
+            if len(found) >= most:
+                break
+    return found
+
+
+def _first(members: dict):
+    return next(iter(members))
+
+
+def _last(members: dict):
+    return next(reversed(members))
+
+
+def _nested(one: dict, other: dict) -> bool:
+    """Whether a block of one group holds or sits in a block of the other (levels of one listing)."""
+    a, b = _first(one), _first(other)
+    return any(anc is b for anc in a.iterancestors()) or any(anc is a for anc in b.iterancestors())
+
+
+def lead_boxes(members: dict) -> dict:
+    """The group's lead boxes when its blocks end in a run of boxes of sections, else the group.
+
+    Boxes are the children of the blocks' common container that hold them,
+    most of them two blocks or more.  A box of a section opens with a
+    section title: its first link with text, leading to no story of the
+    group, a name of one to three words, each box's its own, and no date
+    or year ("March 2016" heads a month of one archive, not a section).
+    The title sits outside the blocks, or in the box's first block only
+    (where the other blocks open with their headline, so it is no kicker
+    repeated on every story).
+    """
+    if len(members) < 4:
+        return members
+    blocks = list(members)
+    container = container_of(blocks)
+    if container is None:
+        return members
+    boxes: dict = {}
+    for block in blocks:
+        box = block
+        while box.getparent() is not container:
+            box = box.getparent()
+        boxes.setdefault(box, []).append(block)
+    if len(boxes) < 2 or sum(1 for inside in boxes.values() if len(inside) >= 2) * 2 <= len(boxes):
+        return members
+    ordered = list(boxes.items())
+    titles = [_section_title(box, inside) for box, inside in ordered]
+    if not any(name for name, _ in titles[1:]):
+        return members
+    stories = {_story_href(b) for b in blocks}  # a title leading to a story of the group is its headline
+    lead = _lead_count([name if name and href not in stories else None for name, href in titles])
+    if lead is None:
+        return members
+    first = {block for _, inside in ordered[:lead] for block in inside}
+    return {block: title for block, title in members.items() if block in first}
+
+
+def _lead_count(titles: list) -> int | None:
+    """How many boxes lead before the run of section boxes, or None when there is no such run.
+
+    The run starts at the first titled box after the first box; at least two
+    in three boxes from there on are titled, each with a name of its own
+    (a lead box, headlines, an untitled box of more top stories, then
+    "Panorama", "Kultur", "Sport" ...)."""
+    for start in range(1, len(titles)):
+        if not titles[start]:
+            continue
+        named = [t for t in titles[start:] if t]
+        if len(named) * 3 >= (len(titles) - start) * 2 and len(set(named)) == len(named):
+            return start
+        return None
+    return None
+
+
+def boxes_of(members: dict, sectioned: list[set]) -> bool:
+    """Whether the blocks are boxes (or their insides) holding several stories each of
+    one group known to be boxes of sections: the boxes, headed by their section
+    names, are no listing either."""
+    blocks = list(members)
+    sample = blocks[:: max(1, len(blocks) // 8)]
+    return any(sum(1 for block in sample if sum(1 for el in block.iterdescendants() if el in stories) >= 2) * 2
+               > len(sample) for stories in sectioned)
+
+
+def container_of(blocks: list):
+    """The innermost element holding every block, at whatever depth each sits."""
+    chain = list(blocks[0].iterancestors())
+    level = 0
+    for block in blocks[1:]:
+        ancestors = set(block.iterancestors())
+        while level < len(chain) and chain[level] not in ancestors:
+            level += 1
+    return chain[level] if level < len(chain) else None
+
+
+_YEAR = re.compile(r"\b(1[89]|20)\d\d\b")  # "March 2016", "2015": a period of one archive, no section
+
+
+def _section_title(box, inside: list) -> tuple[str | None, str | None]:
+    """The name of the section a box opens with ("Business", "WIRED Classics") and
+    where it leads, or (None, None)."""
+    title = next((a for a in box.iter("a") if a.get("href") and link_text_of(a)), None)
+    if title is None:
+        return None, None
+    name = link_text_of(title)
+    if name.count(" ") > 2 or len(name) > 30 or is_navigation_text(name) or parse_date(name) or _YEAR.search(name):
+        return None, None
+    holder = next((b for b in inside if b is title or any(anc is b for anc in title.iterancestors())), None)
+    if holder is not None and not (holder is inside[0] and all(_opens_with_headline(b) for b in inside[1:])):
+        return None, None
+    return name, title.get("href")
+
+
+def _story_href(block) -> str | None:
+    """Where a block's headline leads: its first link that reads as a title (not a kicker's section link)."""
+    return next(iter(_story_hrefs(block, 1)), None)
+
+
+def _opens_with_headline(block) -> bool:
+    """Whether a block's first link with text is its headline (no kicker link before it)."""
+    first = next((a for a in block.iter("a") if a.get("href") and link_text_of(a)), None)
+    if first is None:
+        return False
+    text = link_text_of(first)
+    return is_title_text(text) or in_heading(first)
