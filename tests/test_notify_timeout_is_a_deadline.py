@@ -9,6 +9,7 @@ deadline on the whole send ends it.
 from __future__ import annotations
 
 import os
+import select
 import signal
 import socket
 import subprocess
@@ -163,3 +164,68 @@ def test_alerts_left_from_earlier_runs_never_hold_up_a_crawl_or_its_locks(tmp_pa
     finally:
         first.kill()
         first.wait()
+
+
+
+class HandshakeTrickler(Trickler):
+    """A receiver that trickles the TLS handshake, and notes how long each client held on.
+
+    `dialogue`: the steps before the handshake, each a line it sends and
+    whether it then reads one: an SMTP greeting and STARTTLS, or none
+    (implicit TLS).  It waits `pause` seconds before the last step, well
+    within a per-read timeout.  Then it sends the header of a TLS record
+    announcing 16 KiB, and the record one byte a second, until the client
+    goes: every byte well within a per-read timeout, the handshake never done."""
+
+    def __init__(self, dialogue: list[tuple[bytes, bool]], pause: float = 0.0):
+        self.dialogue, self.pause = dialogue, pause
+        self.held: list[float] = []  # seconds from each connection to the client's leaving
+        super().__init__(b"\x16\x03\x03\x40\x00" + b"\x00" * 16384, every=1.0, read_first=False)
+
+    def _trickle(self, conn: socket.socket) -> None:
+        came = time.monotonic()
+        try:
+            reader = conn.makefile("rb")
+            for n, (line, then_read) in enumerate(self.dialogue):
+                if n == len(self.dialogue) - 1 and self._stop.wait(self.pause):
+                    return
+                conn.sendall(line)
+                if then_read:
+                    reader.readline()
+            for byte in self.reply:
+                conn.sendall(bytes([byte]))
+                readable, _, _ = select.select([conn], [], [], self.every)
+                if readable and not conn.recv(65536):  # the client's hello, or its leaving
+                    break
+                if self._stop.is_set():
+                    return
+        except OSError:
+            pass
+        finally:
+            self.held.append(time.monotonic() - came)
+            conn.close()
+
+
+STARTTLS_DIALOGUE = [(b"220 smtp.example.org ESMTP\r\n", True),
+                     (b"250-smtp.example.org\r\n250 STARTTLS\r\n", True),
+                     (b"220 2.0.0 Ready to start TLS\r\n", False)]
+
+
+@pytest.mark.parametrize("security", ["starttls", "ssl"])
+def test_a_trickled_tls_handshake_is_bounded_by_timeout(tmp_path, security):
+    # STARTTLS is agreed 4 s into a 5 s timeout, each answer within a per-read timeout; the handshake
+    # then trickles.  Implicit TLS trickles its handshake from the start.
+    trickler = (HandshakeTrickler(STARTTLS_DIALOGUE, pause=4) if security == "starttls" else HandshakeTrickler([]))
+    table = notify_table(type="email", name="hook", smtp_host="127.0.0.1", smtp_port=trickler.port,
+                         security=security, **{"from": "t@example.org", "to": ["a@example.org"]}, timeout=5)
+    try:
+        config = tmp_path / "t.toml"
+        config.write_text('[[source]]\nname = "a"\nurl = "http://127.0.0.1:9/"\n\n' + table)
+        result = tidings("notify", "--test", "--config", str(config), timeout=60)
+        assert result.code == 1, result.stdout + result.stderr
+        assert "within 5 s" in result.stdout, result.stdout
+        wait_for(lambda: trickler.held, what="the receiver to see the client go")
+        # Measured at the receiver, so the CLI's start-up does not count.
+        assert trickler.held[0] < 5 + 1.5, f"a 5 s timeout held the connection {trickler.held[0]:.1f} s"
+    finally:
+        trickler.close()

@@ -134,6 +134,26 @@ class Notifier:
         TLS may replace) for `deliver`'s deadline to shut."""
         self._connections.append(connection)
 
+    def tls_context(self) -> ssl.SSLContext:
+        """The default client TLS context, its connections watched from their handshake on.
+
+        Wrapping a socket detaches the plain one (shutting it then does
+        nothing), and the wrapped one reaches the kind's connection object
+        only once the handshake is done: a receiver that agreed to STARTTLS
+        late and then trickled the handshake would outlive the deadline.
+        `sslsocket_class` is the documented hook for the sockets a context makes.
+        """
+        context = ssl.create_default_context()
+        watch = self.watch
+
+        class Watched(ssl.SSLSocket):
+            def do_handshake(self, block: bool = False) -> None:
+                watch(lambda: self)
+                super().do_handshake(block)
+
+        context.sslsocket_class = Watched
+        return context
+
     def timed_out(self) -> DeliveryError:
         """The error of a send that did not complete within `timeout`."""
         return DeliveryError(f"no answer from {self.receiver()} within {self.timeout:g} s",
