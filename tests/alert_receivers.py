@@ -61,6 +61,7 @@ class Receiver:
     hold: bool = False
     hits: list = field(default_factory=list)
     cert: tuple | None = None  # (certificate, key) PEM files: HTTPS
+    delay: float = 0.0  # seconds between taking a request in and answering it
 
     def __post_init__(self):
         self._lock = threading.Lock()
@@ -94,6 +95,8 @@ class Receiver:
                     receiver._release.wait(120)
                     self.close_connection = True
                     return
+                if receiver.delay:
+                    time.sleep(receiver.delay)
                 body = b'{"ok": true}' if status < 300 else b"receiver error"
                 self.send_response(status)
                 self.send_header("Content-Length", str(len(body)))
