@@ -2,13 +2,15 @@
 
     python tests/crash_browser_harness.py [--trials 4] [--seed N]
 
-Two sources render in real Chromium (scrapy-playwright): one whose listing
-arrives from a slow API (1 s) after the page has loaded, and one that
-renders at once.  Before each trial an item is added; the trial starts
-`tidings run`, or the daemon (whose batch child runs the browser), in a
-session of its own with a marker in its environment and a private TMPDIR,
-and SIGKILLs that one process (not its group) once the slow source's page
-has asked for its listing: the browser is mid-render.  After every kill:
+Two sources render in real Chromium (scrapy-playwright): "slow", whose
+page loads its listing from an API that, during a trial, does not answer,
+and "json", which renders at once.  Before each trial an item is added; the
+trial starts `tidings run`, or the daemon (whose batch child runs the
+browser), in a session of its own with a marker in its environment and a
+private TMPDIR, and SIGKILLs that one process (not its group) once the slow
+page has asked for its listing (the browser is mid-render) and "json" is
+recorded with its new item (its alert queued, not yet sent: sending waits
+for the crawl's end).  After every kill:
 
 - no process carrying the marker (Chromium, its helpers, the Playwright
   driver) and no process of the session is left (each exits when the pipe to
@@ -30,6 +32,7 @@ import os
 import random
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -58,7 +61,7 @@ class BrowserTrials:
         self.rng = random.Random(seed)
         self.site = Site()
         self.site._server.handle_error = lambda *args: None  # a killed browser resets its connections
-        self.pages = JsSite(self.site, slow=1.0)
+        self.pages = JsSite(self.site, slow=0.2)  # a trial makes it hang
         self.db = workdir / "archive.db"
         # Short: Chromium cannot start when its socket's path under TMPDIR passes 107 bytes.
         self.tmp = Path(tempfile.mkdtemp(prefix="tidings-crash-"))
@@ -95,11 +98,14 @@ class BrowserTrials:
         self.added += 1
         self.pages.items.insert(0, extra_item(100 + self.added))
         asked, hits = self.site.requests.count("/api/slow-news.json"), len(self.receiver.hits)
+        recorded = _crawls_of(self.db, "json")
         mark = new_mark()
+        self.pages.slow = 60  # the page waits for its listing until the kill
         proc = self.start(how, mark)
         problems: list[str] = []
         try:
-            rendering = wait_until(lambda: self.site.requests.count("/api/slow-news.json") > asked
+            rendering = wait_until(lambda: (self.site.requests.count("/api/slow-news.json") > asked
+                                            and _crawls_of(self.db, "json") > recorded)
                                    or proc.poll() is not None, 120, step=0.01)
             if proc.poll() is not None or not rendering:
                 return [f"{how}: ended before the slow page asked for its listing: {proc.stderr.read()[-1500:]}"]
@@ -109,7 +115,7 @@ class BrowserTrials:
             gone = wait_until(lambda: not marked(mark) and not session_processes(proc.pid), 15, step=0.05)
             time.sleep(0.3)  # a request the dead run had half sent is in by now
             self.killed_hits.update(range(hits, len(self.receiver.hits)))
-            self.outcomes[f"{how} killed mid-render ({browsers} browser processes running)"] += 1
+            self.outcomes[f"{how} killed mid-render, the other source recorded ({browsers} browser processes)"] += 1
             if not gone:
                 problems.append(f"left behind: {marked(mark) or session_processes(proc.pid)}")
             problems += check_archive(self.db)
@@ -120,6 +126,7 @@ class BrowserTrials:
             if left:
                 problems.append(f"left in TMPDIR: {left[:5]}")
         finally:
+            self.pages.slow = 0.2
             if proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
@@ -153,6 +160,18 @@ class BrowserTrials:
         self.pages.hold.set()
         self.site.close()
         self.receiver.stop()
+
+
+def _crawls_of(db: Path, source: str) -> int:
+    """How many crawls of `source` the archive holds (0 while it is being created)."""
+    if not db.exists():
+        return 0
+    try:
+        with sqlite3.connect(db, timeout=30) as conn:
+            return conn.execute("SELECT count(*) FROM crawls c JOIN sources s ON s.id = c.source_id"
+                                " WHERE s.name = ?", (source,)).fetchone()[0]
+    except sqlite3.Error:
+        return 0
 
 
 def main() -> None:
