@@ -14,7 +14,8 @@ for the crawl's end).  After every kill:
 
 - no process carrying the marker (Chromium, its helpers, the Playwright
   driver) and no process of the session is left (each exits when the pipe to
-  the process that started it closes, or with its parent);
+  the process that started it closes, or with its parent), and nothing is
+  written to the archive after the kill;
 - `PRAGMA integrity_check` is ok and the archive is consistent;
 - no source or sender lock is held, and the private TMPDIR is empty (no
   browser profile or `tidings-schedule-*` folder left behind).
@@ -44,7 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repositor
 
 from tests.alert_receivers import Receiver  # noqa: E402
 from tests.browser_processes import marked, new_mark  # noqa: E402
-from tests.crash_daemon_harness import held_locks, session_processes, wait_until  # noqa: E402
+from tests.crash_daemon_harness import archive_writes, held_locks, session_processes, wait_until  # noqa: E402
 from tests.crash_harness import archived, check_alerts, check_archive  # noqa: E402
 from tests.helpers import ROOT, Site, write_config  # noqa: E402
 from tests.js_pages import JsSite  # noqa: E402
@@ -112,12 +113,15 @@ class BrowserTrials:
             browsers = sum("chrom" in name for name in marked(mark).values())
             proc.kill()  # the one process, as the OOM killer or `kill -9 PID` would
             proc.wait(timeout=30)
+            written = archive_writes(self.db)
             gone = wait_until(lambda: not marked(mark) and not session_processes(proc.pid), 15, step=0.05)
             time.sleep(0.3)  # a request the dead run had half sent is in by now
             self.killed_hits.update(range(hits, len(self.receiver.hits)))
             self.outcomes[f"{how} killed mid-render, the other source recorded ({browsers} browser processes)"] += 1
             if not gone:
                 problems.append(f"left behind: {marked(mark) or session_processes(proc.pid)}")
+            if archive_writes(self.db) != written:
+                problems.append("the archive was written after the killed process died")
             problems += check_archive(self.db)
             held = held_locks(Path(f"{self.db}.locks"))
             if held:

@@ -24,7 +24,8 @@ is intact.  After the daemon's kill:
 - `PRAGMA integrity_check` is ok and the archive is consistent (as in
   tests/crash_harness.py);
 - no process of the daemon's session is left (the batch child dies with the
-  daemon), and the receiver gets nothing more;
+  daemon), nothing is written to the archive after its death (a crawl
+  recorded, a delivery sent or tried), and the receiver gets nothing more;
 - no source lock and no sender lock under `<db>.locks` is held, and the
   private TMPDIR is empty (no `tidings-schedule-*` folder);
 - the daemon started next never finds a source "being crawled by another
@@ -221,6 +222,8 @@ class DaemonTrials:
             return [f"the daemon ended (exit {daemon.poll()}): {self.logs[-1].read_text()[-1500:]}"]
         daemon.kill()
         daemon.wait(timeout=30)
+        # The kernel kills the batch child as the daemon dies: nothing may be written after this.
+        written = archive_writes(self.db)
         gone = wait_until(lambda: not session_processes(daemon.pid), 10, step=0.02)
         time.sleep(0.2)  # a request the dead processes had half sent is in by now
         self.killed_hits.update(range(hits, len(self.receiver.hits)))
@@ -229,6 +232,9 @@ class DaemonTrials:
         problems = check_archive(self.db)
         if not gone:
             problems.append(f"processes left in the daemon's session: {session_processes(daemon.pid)}")
+        if archive_writes(self.db) != written:
+            problems.append(f"the archive was written after the daemon died ({written} -> {archive_writes(self.db)}):"
+                            " its child outlived it")
         held = held_locks(Path(f"{self.db}.locks"))
         if held:
             problems.append(f"locks still held: {held}")
@@ -301,6 +307,12 @@ def _crawls(db: Path) -> int:
     """Crawls recorded by crawling (not the daemon's records of a child it saw die)."""
     rows = _query(db, "SELECT count(*) FROM crawls WHERE coalesce(error, '') NOT LIKE 'the crawl process died%'")
     return rows[0][0] if rows else 0
+
+
+def archive_writes(db: Path) -> tuple:
+    """What a crawl process changes in the archive: crawls recorded, deliveries marked sent or retried."""
+    return tuple(_query(db, "SELECT (SELECT count(*) FROM crawls), (SELECT count(*) FROM deliveries WHERE"
+                            " state = 'sent'), (SELECT coalesce(sum(attempts), 0) FROM deliveries)"))
 
 
 def _all_sent(db: Path) -> bool:
