@@ -64,6 +64,7 @@ class BrowserTrials:
         self.site._server.handle_error = lambda *args: None  # a killed browser resets its connections
         self.pages = JsSite(self.site, slow=0.2)  # a trial makes it hang
         self.db = workdir / "archive.db"
+        self.log = workdir / "trial.log"  # the stderr of the process on trial
         # Short: Chromium cannot start when its socket's path under TMPDIR passes 107 bytes.
         self.tmp = Path(tempfile.mkdtemp(prefix="tidings-crash-"))
         self.receiver = Receiver().start()
@@ -81,11 +82,12 @@ class BrowserTrials:
 
     def start(self, how: str, mark: dict) -> subprocess.Popen:
         command = "schedule" if how == "daemon" else "run"
-        return subprocess.Popen(
-            [sys.executable, "-m", "monitor", command, "--config", str(self.config), "--db", str(self.db)],
-            cwd=self.workdir, env={**self.env, **mark}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-            start_new_session=True,
-        )
+        with open(self.log, "w") as log:
+            return subprocess.Popen(
+                [sys.executable, "-m", "monitor", command, "--config", str(self.config), "--db", str(self.db)],
+                cwd=self.workdir, env={**self.env, **mark}, stdout=subprocess.DEVNULL, stderr=log,
+                start_new_session=True,
+            )
 
     def clean_run(self) -> None:
         proc = subprocess.run(
@@ -109,7 +111,8 @@ class BrowserTrials:
                                             and _crawls_of(self.db, "json") > recorded)
                                    or proc.poll() is not None, 120, step=0.01)
             if proc.poll() is not None or not rendering:
-                return [f"{how}: ended before the slow page asked for its listing: {proc.stderr.read()[-1500:]}"]
+                return [f"{how}: ended (exit {proc.poll()}) or stalled before the slow page asked for its listing"
+                        f" and the other source was recorded: {self.log.read_text()[-1500:]}"]
             browsers = sum("chrom" in name for name in marked(mark).values())
             proc.kill()  # the one process, as the OOM killer or `kill -9 PID` would
             proc.wait(timeout=30)
@@ -134,7 +137,6 @@ class BrowserTrials:
             if proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
-            proc.stderr.close()
         return problems
 
     def run(self, trials: int, log=print) -> None:
