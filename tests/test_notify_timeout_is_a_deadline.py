@@ -9,7 +9,9 @@ deadline on the whole send ends it.
 from __future__ import annotations
 
 import os
+import random
 import select
+import shutil
 import signal
 import socket
 import subprocess
@@ -228,4 +230,87 @@ def test_a_trickled_tls_handshake_is_bounded_by_timeout(tmp_path, security):
         # Measured at the receiver, so the CLI's start-up does not count.
         assert trickler.held[0] < 5 + 1.5, f"a 5 s timeout held the connection {trickler.held[0]:.1f} s"
     finally:
+        trickler.close()
+
+
+class SlowDns:
+    """A DNS server on a loopback address of its own (port 53) that answers every
+    query `delay` seconds late: an A query with 127.0.0.1, others with no record."""
+
+    def __init__(self, delay: float):
+        self.delay = delay
+        self.address = f"127.{random.randrange(1, 255)}.{random.randrange(1, 255)}.{random.randrange(2, 254)}"
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind((self.address, 53))
+        self.queries = 0
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                query, client = self.sock.recvfrom(512)
+            except OSError:
+                return
+            self.queries += 1
+            threading.Thread(target=self._answer, args=(query, client), daemon=True).start()
+
+    def _answer(self, query: bytes, client) -> None:
+        end = query.index(b"\0", 12) + 1  # the question's name
+        time.sleep(self.delay)
+        if query[end:end + 2] == b"\0\1":  # A
+            header = query[:2] + b"\x81\x80" + b"\0\1\0\1\0\0\0\0"
+            answer = b"\xc0\x0c\0\1\0\1\0\0\0\x3c\0\4" + socket.inet_aton("127.0.0.1")
+        else:  # AAAA and the rest: none
+            header, answer = query[:2] + b"\x81\x80" + b"\0\1\0\0\0\0\0\0", b""
+        try:
+            self.sock.sendto(header + query[12:end + 4] + answer, client)
+        except OSError:
+            pass
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def _can_mount_privately() -> bool:
+    if not shutil.which("unshare"):
+        return False
+    probe = subprocess.run(["unshare", "--mount", "--fork", "mount", "--bind", "/etc/hostname", "/etc/hostname"],
+                           capture_output=True)
+    return probe.returncode == 0
+
+
+@pytest.mark.skipif(not _can_mount_privately(), reason="needs `unshare --mount` (root) to give the CLI its own resolver")
+@pytest.mark.parametrize("kind", ["webhook", "email"])
+def test_a_slow_name_lookup_is_inside_the_timeout(tmp_path, kind):
+    """The receiver's host name takes 20 s to resolve: the send still ends at its 2 s timeout."""
+    dns = SlowDns(delay=20)
+    trickler = Trickler(b"220 smtp.example.org ESMTP ready\r\n" if kind == "email" else HTTP_REPLY,
+                        read_first=kind != "email")
+    try:
+        resolv = tmp_path / "resolv.conf"
+        resolv.write_text(f"nameserver {dns.address}\noptions timeout:30 attempts:1\n")
+        host = "receiver.tidings-test.example"
+        table = (notify_table(type="webhook", name="hook", url=f"http://{host}:{trickler.port}/hook", timeout=2)
+                 if kind == "webhook" else
+                 notify_table(type="email", name="hook", smtp_host=host, smtp_port=trickler.port, security="none",
+                              **{"from": "t@example.org", "to": ["a@example.org"]}, timeout=2))
+        config = tmp_path / "t.toml"
+        config.write_text('[[source]]\nname = "a"\nurl = "http://127.0.0.1:9/"\n\n' + table)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("TIDINGS_")}
+        # Its own mount namespace, where /etc/resolv.conf names the slow server.
+        command = ["unshare", "--mount", "--fork", "sh", "-c", 'mount --bind "$0" /etc/resolv.conf && exec "$@"',
+                   str(resolv), sys.executable, "-m", "monitor", "notify", "--test", "--config", str(config)]
+        start = time.monotonic()
+        try:
+            result = subprocess.run(command, cwd=ROOT, env={**env, "PYTHONPATH": str(ROOT)}, capture_output=True,
+                                    text=True, timeout=40)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"{kind}: a 2 s timeout still had not ended the send after 40 s")
+        took = time.monotonic() - start
+        assert dns.queries, "the name was never looked up"
+        assert result.returncode == 1, result.stdout + result.stderr
+        assert "within 2 s" in result.stdout, result.stdout + result.stderr
+        assert took < 12, f"{kind}: a 2 s timeout took {took:.0f} s (the lookup takes 20 s)"
+    finally:
+        dns.close()
         trickler.close()
