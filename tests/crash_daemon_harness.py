@@ -92,7 +92,8 @@ def _parent(pid: int) -> int | None:
 
 
 def held_locks(folder: Path) -> list[str]:
-    """Lock files under `folder` (source and sender locks) some process holds."""
+    """Lock files under `folder` some process holds a flock on: the token files of
+    live crawlers and senders (a source's lock names one), and the registry."""
     held = []
     for path in sorted(folder.rglob("*.lock")) if folder.exists() else []:
         try:
