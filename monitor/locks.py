@@ -239,8 +239,7 @@ class ProcessToken:
 
 def token_alive(folder: Path, token: str) -> bool:
     """Whether the process named by `token` is still running (holds its lock),
-    wherever it runs on this machine.  An owner that is no token (a process id
-    written by an older version) cannot be checked and counts as gone."""
+    wherever it runs on this machine.  Anything that is no token counts as gone."""
     if not _TOKEN.match(token or ""):
         return False
     try:
@@ -266,7 +265,15 @@ class SenderToken(ProcessToken):
 
 
 def sender_alive(db_path: str | os.PathLike, token: str) -> bool:
-    """Whether the sender named by `token` is still running."""
+    """Whether the sender named by `token` is still running.
+
+    A process id is what versions before sender tokens wrote.  During an
+    upgrade such a sender may still be sending (it opened the archive before
+    the new version migrated it), so its lease holds while a process of that
+    id exists here, as it did for that version; at worst (the id reused) it
+    holds until the lease runs out."""
+    if _PID.match(token or ""):
+        return _process_exists(int(token))
     return token_alive(Path(f"{db_path}.locks") / "senders", token)
 
 
@@ -286,4 +293,19 @@ def _sweep(folder: Path) -> None:
             os.close(fd)
 
 
+def _process_exists(pid: int) -> bool:
+    if pid == os.getpid():
+        return False  # this process never writes its id: the id is an older sender's, reused
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    except (OverflowError, OSError):
+        return False
+    return True
+
+
 _TOKEN = re.compile(r"^[0-9a-f]{32}$")
+_PID = re.compile(r"^[1-9][0-9]{0,9}$")

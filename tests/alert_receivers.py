@@ -60,6 +60,8 @@ class Receiver:
     default: int = 200
     hold: bool = False
     hits: list = field(default_factory=list)
+    cert: tuple | None = None  # (certificate, key) PEM files: HTTPS
+    delay: float = 0.0  # seconds between taking a request in and answering it
 
     def __post_init__(self):
         self._lock = threading.Lock()
@@ -68,7 +70,7 @@ class Receiver:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/hook"
+        return f"{'https' if self.cert else 'http'}://127.0.0.1:{self.port}/hook"
 
     @property
     def accepted(self) -> list[Hit]:
@@ -93,6 +95,8 @@ class Receiver:
                     receiver._release.wait(120)
                     self.close_connection = True
                     return
+                if receiver.delay:
+                    time.sleep(receiver.delay)
                 body = b'{"ok": true}' if status < 300 else b"receiver error"
                 self.send_response(status)
                 self.send_header("Content-Length", str(len(body)))
@@ -102,6 +106,10 @@ class Receiver:
         ThreadingHTTPServer.allow_reuse_address = True
         self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         self._server.daemon_threads = True
+        if self.cert:
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(*self.cert)
+            self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self
 

@@ -161,6 +161,41 @@ def processes_mentioning(marker: str) -> list[int]:
     return pids
 
 
+def check_alerts(db: Path, hits: list, killed_hits: set[int]) -> list[str]:
+    """Every item new in an ok crawl alerted under exactly one id; every
+    delivery sent; an id repeated only when its earlier arrivals came while a
+    process was killed (`killed_hits`: indexes into the receiver's `hits`)."""
+    problems = []
+    ids_by_item: dict[tuple[str, str], set[str]] = {}
+    arrivals: dict[str, list[int]] = {}
+    for index, hit in enumerate(hits):
+        document = hit.json
+        if hit.headers.get("X-Tidings-Delivery") != document["id"]:
+            problems.append(f"delivery header and body id differ: {document['id']}")
+        arrivals.setdefault(document["id"], []).append(index)
+        for item in document["items"]:
+            if item["change"] == "new":
+                ids_by_item.setdefault((document["source"], item["url"]), set()).add(document["id"])
+    with sqlite3.connect(db) as conn:
+        alertable = set(conn.execute(
+            "SELECT s.name, i.url FROM items i JOIN sources s ON s.id = i.source_id"
+            " JOIN crawls c ON c.id = i.first_crawl_id WHERE c.status = 'ok'"
+        ).fetchall())
+        states = dict(conn.execute("SELECT state, count(*) FROM deliveries GROUP BY state").fetchall())
+    if set(ids_by_item) != alertable:
+        problems.append(f"alerted items differ from items new in ok crawls: "
+                        f"{sorted(set(ids_by_item) ^ alertable)[:3]}")
+    several = {item: ids for item, ids in ids_by_item.items() if len(ids) != 1}
+    if several:
+        problems.append(f"items alerted under several ids: {list(several.items())[:3]}")
+    for delivery_id, indexes in arrivals.items():
+        if any(i not in killed_hits for i in indexes[:-1]):
+            problems.append(f"delivery {delivery_id} repeated without a kill during its delivery")
+    if set(states) - {"sent"}:
+        problems.append(f"deliveries not all sent: {states}")
+    return problems
+
+
 class Trials:
     def __init__(self, workdir: Path, seed: int):
         self.workdir = workdir
@@ -260,36 +295,7 @@ class Trials:
             f"{len(self.receiver.hits) - len(ids)} repeats (all after a kill during delivery); every new item alerted once")
 
     def check_alerts(self) -> list[str]:
-        """Every item new in an ok crawl alerted under exactly one id; repeats only after a kill."""
-        problems = []
-        ids_by_item: dict[tuple[str, str], set[str]] = {}
-        arrivals: dict[str, list[int]] = {}
-        for index, hit in enumerate(self.receiver.hits):
-            document = hit.json
-            if hit.headers.get("X-Tidings-Delivery") != document["id"]:
-                problems.append(f"delivery header and body id differ: {document['id']}")
-            arrivals.setdefault(document["id"], []).append(index)
-            for item in document["items"]:
-                if item["change"] == "new":
-                    ids_by_item.setdefault((document["source"], item["url"]), set()).add(document["id"])
-        with sqlite3.connect(self.db) as conn:
-            alertable = set(conn.execute(
-                "SELECT s.name, i.url FROM items i JOIN sources s ON s.id = i.source_id"
-                " JOIN crawls c ON c.id = i.first_crawl_id WHERE c.status = 'ok'"
-            ).fetchall())
-            states = dict(conn.execute("SELECT state, count(*) FROM deliveries GROUP BY state").fetchall())
-        if set(ids_by_item) != alertable:
-            problems.append(f"alerted items differ from items new in ok crawls: "
-                            f"{sorted(set(ids_by_item) ^ alertable)[:3]}")
-        several = {item: ids for item, ids in ids_by_item.items() if len(ids) != 1}
-        if several:
-            problems.append(f"items alerted under several ids: {list(several.items())[:3]}")
-        for delivery_id, indexes in arrivals.items():
-            if any(i not in self.killed_hits for i in indexes[:-1]):
-                problems.append(f"delivery {delivery_id} repeated without a kill during its delivery")
-        if set(states) - {"sent"}:
-            problems.append(f"deliveries not all sent: {states}")
-        return problems
+        return check_alerts(self.db, self.receiver.hits, self.killed_hits)
 
     def close(self) -> None:
         self.site.close()

@@ -325,3 +325,19 @@ def test_email_over_starttls_and_ssl_with_login(tmp_path, site):
     finally:
         for server in servers.values():
             server.stop()
+
+
+def test_webhook_over_https_checks_the_certificate(tmp_path, site):
+    cert = self_signed_cert(tmp_path)
+    receiver = Receiver(cert=cert).start()
+    try:
+        config, db, run = setup(tmp_path, site, webhook(receiver, "hook"))
+        result = tidings("notify", "--test", "--config", str(config), env={**ENV, "SSL_CERT_FILE": cert[0]})
+        assert result.stdout.splitlines() == ["hook (webhook): ok"], result.stdout + result.stderr
+        assert receiver.hits[0].json["kind"] == "test"
+        # Without trusting the certificate, TLS fails and says so; nothing arrives.
+        result = tidings("notify", "--test", "--config", str(config), env=ENV)
+        assert result.code == 1 and "hook (webhook): failed: TLS with webhook 127.0.0.1:" in result.stdout, result.stdout
+        assert len(receiver.hits) == 1
+    finally:
+        receiver.stop()

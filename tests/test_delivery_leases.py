@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 
@@ -87,4 +88,39 @@ def test_a_killed_senders_lease_is_taken_over_at_once(tmp_path, site):
         assert notify.returncode == 0, notify.stdout + notify.stderr
         assert [h.json["id"] for h in hook.accepted] == [leased["id"]]
     finally:
+        hook.stop()
+
+
+def test_a_lease_an_older_version_wrote_as_a_process_id_holds_while_that_process_lives(tmp_path, site):
+    """Upgrading: an older Tidings, still sending when the new one first runs, named its
+    leases by process id.  The new one must not send that delivery beside it (the same
+    alert twice at once); once that process is gone, the lease is free at once."""
+    hook = Receiver(statuses=[503] * 3).start()
+    old_sender = subprocess.Popen(["sleep", "120"])
+    try:
+        config, db, run = setup(tmp_path, site, notify_table(type="webhook", name="hook", url=hook.url, timeout=30))
+        run()
+        show(site, [extra_item(1)] + seed_items())
+        run()  # the receiver refuses every attempt of the run: the alert stays pending
+        (pending,) = rows(db)
+        assert pending["state"] == "pending"
+        tried = len(hook.hits)
+        with sqlite3.connect(db) as conn:  # what an older version's sender left while sending it
+            conn.execute("UPDATE deliveries SET lease_owner = ?, lease_until = '2999-01-01T00:00:00.000+00:00'",
+                         (str(old_sender.pid),))
+
+        def notify() -> subprocess.CompletedProcess:
+            return subprocess.run([sys.executable, "-m", "monitor", "notify", "--config", str(config), "--db", str(db)],
+                                  cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=60)
+
+        notify()
+        assert len(hook.hits) == tried, "sent beside the older version's sender"
+        old_sender.kill()
+        old_sender.wait()
+        result = notify()
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert [h.json["id"] for h in hook.accepted] == [pending["id"]]
+        assert rows(db)[0]["state"] == "sent"
+    finally:
+        old_sender.kill()
         hook.stop()

@@ -22,6 +22,10 @@ if TYPE_CHECKING:  # a type only: a notifier never needs the config parser
     from monitor.config.model import NotifierConfig
 
 
+CUT_GRACE_SECONDS = 1.0  # after the deadline, how long a cut send may take to give up
+CUT_EVERY_SECONDS = 0.05  # how often an expired send's new connections are looked for
+
+
 class DeliveryError(Exception):
     """A message was not accepted.  The text is one line saying why and where,
     never a secret (no passwords, tokens or full URLs with credentials).
@@ -47,7 +51,7 @@ class Notifier:
     KEYS: ClassVar[dict[str, Validator]] = {}
 
     def __init__(self, config: NotifierConfig):
-        self._connections = []
+        self._local = threading.local()  # the connections of the send running in this thread
         self.config = config
         self.name = config.name
         self.options = config.options
@@ -97,42 +101,69 @@ class Notifier:
         return set()
 
     def _send_by_deadline(self, payload: dict) -> None:
-        """`send`, bounded as a whole (connect, request, answer) by `timeout`.
+        """`send`, bounded as a whole (name lookup, connect, TLS, request, answer) by `timeout`.
 
         A per-socket timeout bounds each read, not the send: a receiver that
-        trickles a byte every few seconds would hold it for minutes.  At the
-        deadline every connection the send registered is shut down, which
-        ends any read or write in progress, and the send fails as timed out.
+        trickles a byte every few seconds would hold it for minutes, and a
+        name lookup or a connect to each of a host's addresses has a bound
+        of its own.  So the send runs in a thread of its own.  At the
+        deadline every connection it registered is shut down (which ends any
+        read or write in progress), and so is each one it opens later; the
+        send fails as timed out.  A send still busy (a name lookup no socket
+        can cut) is left to end on its own, its connections cut as they
+        appear (a message that lands anyway is sent again under its `id`).
         """
-        self._connections: list[Callable[[], socket.socket | None]] = []
-        expired = threading.Event()
+        connections: list[Callable[[], socket.socket | None]] = []
+        done = threading.Event()
+        outcome: list[BaseException | None] = []
 
-        def expire() -> None:
-            expired.set()
-            for current in list(self._connections):
-                sock = current()
-                if sock is not None:
-                    try:
-                        sock.shutdown(socket.SHUT_RDWR)
-                    except OSError:
-                        pass
+        def work() -> None:
+            self._local.connections = connections
+            try:
+                self.send(payload)
+                outcome.append(None)
+            except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+                outcome.append(exc)
+            finally:
+                done.set()
 
-        timer = threading.Timer(self.timeout, expire)
-        timer.daemon = True
-        timer.start()
-        try:
-            self.send(payload)
-        except Exception:  # a connection cut at the deadline may surface as any error
-            if expired.is_set():
-                raise self.timed_out() from None
-            raise
-        finally:
-            timer.cancel()
+        threading.Thread(target=work, name=f"send-{self.name}", daemon=True).start()
+        if done.wait(self.timeout):
+            if outcome[0] is not None:
+                raise outcome[0]
+            return
+        threading.Thread(target=_cut_until, args=(connections, done), name=f"cut-{self.name}", daemon=True).start()
+        done.wait(CUT_GRACE_SECONDS)  # a cut connection ends the send at once
+        if done.is_set() and outcome[0] is None:
+            return  # accepted just as the deadline passed
+        raise self.timed_out()
 
     def watch(self, connection: Callable[[], socket.socket | None]) -> None:
         """Register a connection (a callable giving its current socket, which
         TLS may replace) for `deliver`'s deadline to shut."""
-        self._connections.append(connection)
+        connections = getattr(self._local, "connections", None)
+        if connections is not None:  # None: `send` called without a deadline
+            connections.append(connection)
+
+    def tls_context(self) -> ssl.SSLContext:
+        """The default client TLS context, its connections watched from their handshake on.
+
+        Wrapping a socket detaches the plain one (shutting it then does
+        nothing), and the wrapped one reaches the kind's connection object
+        only once the handshake is done: a receiver that agreed to STARTTLS
+        late and then trickled the handshake would outlive the deadline.
+        `sslsocket_class` is the documented hook for the sockets a context makes.
+        """
+        context = ssl.create_default_context()
+        watch = self.watch
+
+        class Watched(ssl.SSLSocket):
+            def do_handshake(self, block: bool = False) -> None:
+                watch(lambda: self)
+                super().do_handshake(block)
+
+        context.sslsocket_class = Watched
+        return context
 
     def timed_out(self) -> DeliveryError:
         """The error of a send that did not complete within `timeout`."""
@@ -155,6 +186,20 @@ class Notifier:
         if not value:
             raise DeliveryError(f"environment variable {variable} (from {key!r}) is not set", retry_now=False)
         return value
+
+
+def _cut_until(connections: list, done: threading.Event) -> None:
+    """Shut every connection of an expired send, and each it opens later, until it ends."""
+    while True:
+        for current in list(connections):
+            sock = current()
+            if sock is not None:
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+        if done.wait(CUT_EVERY_SECONDS):
+            return
 
 
 def require(options: dict, *keys: str) -> None:

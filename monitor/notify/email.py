@@ -6,7 +6,6 @@ The text part is monitor.notify.payload's, the HTML part monitor.notify.email_ht
 from __future__ import annotations
 
 import smtplib
-import ssl
 from email.message import EmailMessage
 from datetime import datetime, timezone
 from email.utils import format_datetime, parseaddr
@@ -116,7 +115,7 @@ class EmailNotifier(Notifier):
 
     def _connect(self) -> smtplib.SMTP:
         host, port, security = self.options["smtp_host"], self.options["smtp_port"], self.options["security"]
-        context = ssl.create_default_context()
+        context = self.tls_context()  # the deadline can cut its handshake too
         # Made unconnected, so the deadline of the whole send (Notifier.deliver)
         # watches the socket from the start, greeting included; STARTTLS replaces it.
         if security == "ssl":

@@ -121,8 +121,12 @@ class WebhookNotifier(Notifier):
         parts = urlsplit(url)
         # Errors name the host, never the path or query: they may hold a token.
         where = _where(parts)
-        connection_class = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
-        conn = connection_class(parts.hostname, parts.port, timeout=self.timeout)
+        if parts.scheme == "https":
+            context = self.tls_context()  # the deadline can cut its handshake too
+            context.set_alpn_protocols(["http/1.1"])  # what http.client's own default context says
+            conn = http.client.HTTPSConnection(parts.hostname, parts.port, timeout=self.timeout, context=context)
+        else:
+            conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=self.timeout)
         self.watch(lambda: conn.sock)  # the deadline of the whole send (Notifier.deliver) shuts it
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         try:
