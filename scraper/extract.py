@@ -149,7 +149,7 @@ def _record(block, selectors: Selectors, absolute: "_Resolver") -> tuple | None:
     own = set(absolute(own_hrefs)) if own_hrefs else set()
     fragments = absolute.fragments(hrefs)
     if selectors.date:
-        published = next(filter(None, (_date(v) for v in _publication_first(select(selectors.date, block)))), None)
+        published = next(filter(None, (_date(v, text) for v, text in _publication_first(select(selectors.date, block)))), None)
     else:
         published = next(filter(None, (_date(v) for v in block.iter("time"))), None)
     return headline, summary, links, own, published, fragments
@@ -314,20 +314,25 @@ def _owner(value):
     return parent
 
 
-def _publication_first(values: list) -> list:
+def _publication_first(values: list) -> list[tuple[object, str | None]]:
     """Date selector results, any labelled as an update ("Updated: ...") last:
-    `published` is when the item was published."""
+    `published` is when the item was published.  Each with its text when it
+    was read to judge that (None when not), so _date need not read it again."""
     if len(values) < 2:
-        return values
-    updates = [is_update_date(element_text(v) if isinstance(v, etree._Element) else str(v)) for v in values]
-    return [v for v, u in zip(values, updates) if not u] + [v for v, u in zip(values, updates) if u]
+        return [(v, None) for v in values]
+    texts = [element_text(v) if isinstance(v, etree._Element) else str(v) for v in values]
+    updates = [is_update_date(t) for t in texts]
+    return ([(v, t) for v, t, u in zip(values, texts, updates) if not u]
+            + [(v, t) for v, t, u in zip(values, texts, updates) if u])
 
 
-def _date(value) -> str | None:
+def _date(value, text: str | None = None) -> str | None:
+    """The date a selector result gives: an element's datetime/content/title
+    attribute, else its visible text (`text`, when already read)."""
     if isinstance(value, etree._Element):
         for attr in ("datetime", "content", "title"):
             parsed = parse_date(value.get(attr))
             if parsed:
                 return parsed
-        return parse_date(element_text(value))
+        return parse_date(element_text(value) if text is None else text)
     return parse_date(str(value))
