@@ -128,10 +128,19 @@ def _date_of(el) -> str | None:
             parsed = parse_date(value)
             if parsed:
                 return parsed
+    if not _DIGIT.search(_STRING(el)):
+        # No digit anywhere in its text, hidden parts included: its visible text
+        # holds none either, so no date (DATE_HINT wants digits), and the costly
+        # reading of that text is skipped for the many elements without one.
+        return None
     text = text_of(el)
     if text and len(text) <= 80 and DATE_HINT.search(text):
         return parse_date(text)
     return None
+
+
+_DIGIT = re.compile(r"\d")
+_STRING = etree.XPath("string()", smart_strings=False)
 
 
 def _date_node(block, head):
