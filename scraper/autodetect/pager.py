@@ -21,12 +21,24 @@ _NEXT_TEXT = re.compile(
 )
 
 
-_LOWER = "translate(., 'NEXTOLDRM', 'nextoldrm')"
-_NEXT_LINKS = etree.XPath(  # a cheap first sieve, in C; _NEXT_TEXT decides
-    "descendant::a[@href][string-length(.) < 60][contains(translate(@class, 'NEXT', 'next'), 'next')"
-    f" or contains({_LOWER}, 'next') or contains({_LOWER}, 'older') or contains({_LOWER}, 'more')"
-    " or contains(., '›') or contains(., '»') or contains(., '→') or contains(., '>')]"
-)
+_STRING = etree.XPath("string()", smart_strings=False)
+# "next", "older", "more" with any of their ASCII letters in upper case, or an arrow.
+_SIEVE_TEXT = re.compile(r"[nN][eE][xX][tT]|[oO][lL][dD][eE][rR]|[mM][oO][rR][eE]|[›»→>]")
+_SIEVE_CLASS = re.compile(r"[nN][eE][xX][tT]")
+
+
+def _next_links(scope):
+    """Links that may be the pager's "next": a cheap first sieve (_NEXT_TEXT decides),
+    in page order: text under 60 characters that holds "next", "older", "more"
+    or an arrow, or a class holding "next".  Lazy, as only the first that
+    passes is wanted: a walk that stops there costs less than an XPath
+    reading every link's text."""
+    for a in scope.iterdescendants("a"):
+        if a.get("href") is None:
+            continue
+        text = _STRING(a) if len(a) else a.text or ""  # a bare text link: its text is all of it
+        if len(text) < 60 and (_SIEVE_TEXT.search(text) or _SIEVE_CLASS.search(a.get("class") or "")):
+            yield a
 
 
 def next_page_selector(root, page_url: str, scope=None) -> str | None:
@@ -38,7 +50,7 @@ def next_page_selector(root, page_url: str, scope=None) -> str | None:
                 return candidate
     target = None
     candidates = []
-    for a in _NEXT_LINKS(scope if scope is not None else root):
+    for a in _next_links(scope if scope is not None else root):
         href = a.get("href")
         if not href or SKIP_HREF.match(href):
             continue
