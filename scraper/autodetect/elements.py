@@ -139,7 +139,7 @@ class Paths:
         self.nodes: dict = {}
         self.keys: dict[tuple[int, str], int] = {}
         self.credited: dict = {}  # blocks on the way up from title links -> longest title
-        self.selected: dict[str, list] = {}  # whole-page selector -> the elements it picks
+        self.index = None  # the page's PageIndex (item_selector.page_index), made on first use
 
     def of(self, el) -> _Node:
         node = self.nodes.get(el)

@@ -17,7 +17,8 @@ from lxml import etree
 from scraper.autodetect.elements import (
     CSS_IDENT, Paths, classes_of, common_ancestor, is_title_text, link_text_of, tag_of,
 )
-from scraper.selectors import SelectorError, select
+from scraper.autodetect.page_index import PageIndex
+from scraper.selectors import SelectorError
 
 
 @dataclass(frozen=True)
@@ -106,28 +107,27 @@ def _item_selector(root, members: list, paths: Paths) -> tuple[str, int, bool, b
     for _ in range(2):  # a featured item sits next to the list, not far away
         if outer is not None and outer.getparent() is not None and tag_of(outer.getparent()) != "body":
             outer = outer.getparent()
-    contexts: list[tuple[str, str]] = [("", "")] + [(ctx, " ") for ctx in _anchors(scope)]
+    contexts = [""] + [ctx + " " for ctx in _anchors(scope)]
     parents = {m.getparent() for m in members}
     parent_classes = set.intersection(*(set(classes_of(p)) for p in parents)) if parents else set()
     parent_tag = tag_of(next(iter(parents)))
     if parent_classes:
-        contexts.append((f"{parent_tag}.{sorted(parent_classes)[0]}", " > "))
+        contexts.append(f"{parent_tag}.{sorted(parent_classes)[0]} > ")
     wanted = set(members)
     fallback = None
-    # (selector, its context, combinator and simple part): a scoped candidate is
-    # evaluated as its simple part filtered by its context (see _scoped).
-    candidates = [(ctx + comb + simple, ctx, comb, simple) for ctx, comb in contexts for simple in own]
-    candidates[len(own):len(own)] = [(odd, "", "", odd) for odd in _with_odd_ones(tag, members)]
+    candidates = [context + simple for context in contexts for simple in own]
+    candidates[len(own):len(own)] = _with_odd_ones(tag, members)
     if len(parents) == 1 and not parent_classes:  # an unnamed wrapper: its children by their path
         wrapper = _path_selector(next(iter(parents)), paths)
         if wrapper:
-            candidates.append((f"{wrapper} > {tag}", "", "", f"{wrapper} > {tag}"))
+            candidates.append(f"{wrapper} > {tag}")
     path = _path_selector(members[0], paths)
     if path:
-        candidates.append((path, "", "", path))
-    for candidate, ctx, comb, simple in candidates:
+        candidates.append(path)
+    index = page_index(root, paths)
+    for candidate in candidates:
         try:
-            chosen = _scoped(root, ctx, comb, simple, tag, paths) if ctx else selected(simple, root, paths)
+            chosen = index.select(candidate)  # answered from one walk of the page (page_index.py)
         except SelectorError:
             continue
         if not wanted.issubset(chosen):
@@ -143,40 +143,12 @@ def _item_selector(root, members: list, paths: Paths) -> tuple[str, int, bool, b
     return (fallback[1], len(members), False, False, fallback[2]) if fallback else None
 
 
-def selected(expr: str, root, paths: Paths) -> list:
-    """The elements a selector picks in the page, remembered for one detection:
-    every level and the runner-up try the same whole-page selectors again."""
-    found = paths.selected.get(expr)
-    if found is None:
-        found = paths.selected[expr] = [el for el in select(expr, root) if isinstance(el, etree._Element)]
-    return found
-
-
-def _scoped(root, ctx: str, comb: str, simple: str, tag: str, paths: Paths) -> list:
-    """What `ctx + comb + simple` picks ("#main div.item", "ul.news > li"), computed
-    from what `simple` and `ctx` pick alone: by CSS, the elements `simple` picks
-    that lie inside (" ") or directly under (" > ") an element `ctx` picks, in
-    page order.  A whole-page run of the scoped selector costs twice a plain
-    one in libxml2; this costs a walk of the context's subtree by tag."""
-    key = ctx + comb + simple
-    found = paths.selected.get(key)
-    if found is not None:
-        return found
-    picked = selected(simple, root, paths)
-    containers = selected(ctx, root, paths)
-    if comb == " > ":
-        homes = set(containers)
-        found = [el for el in picked if el.getparent() in homes]
-    else:
-        homes = set(containers)
-        inside: set = set()
-        for container in containers:
-            if any(anc in homes for anc in container.iterancestors()):
-                continue  # inside another container: its subtree is walked with that one
-            inside.update(container.iterdescendants(tag))
-        found = [el for el in picked if el in inside]
-    paths.selected[key] = found
-    return found
+def page_index(root, paths: Paths) -> PageIndex:
+    """The page's index for this detection: every level and the runner-up try the
+    same whole-page selectors again, and each is answered once."""
+    if paths.index is None or paths.index.root is not root:
+        paths.index = PageIndex(root)
+    return paths.index
 
 
 def _with_odd_ones(tag: str, members: list) -> list[str]:
