@@ -1,14 +1,16 @@
-"""What whole-page selectors pick, answered from one walk of the page.
+"""What whole-page selectors pick, answered without a libxml2 XPath run each.
 
 The item-selector search (item_selector.py) tries dozens of selectors on the
 whole page ("div.card", "#main div.card", "ul.news > li", "#form > div > div");
-each libxml2 run walks every element, and a scoped one walks the page twice.
-The forms detection writes are answered here instead, from one walk that
-lists the page's elements by tag and by id and numbers them in page order:
-"tag.class" reads only that tag's elements, and "A B" / "A > B" keep those of
-B inside / directly under an element of A (by CSS's definition, left to
-right), each step remembered.  Anything else goes to libxml2.  Every answer
-is the list libxml2 gives: the same elements, in page order.
+each XPath run walks every element, and a scoped one walks the page twice.
+The forms detection writes are answered here instead: a compound
+("li.item", "div#lead", "#main") from the page's elements of that tag (one
+libxml2 walk per tag, in C) or with that id, its classes tested in Python as
+libxml2 tests them; a chain left to right, "A > B" keeping B's elements whose
+parent A picks and "A B" those inside an element A picks (by CSS's
+definition); each compound and each step remembered for the detection.
+Anything else goes to libxml2.  Every answer is the list libxml2 gives: the
+same elements, in page order.
 """
 
 from __future__ import annotations
@@ -30,15 +32,14 @@ _WITH_ID = etree.XPath("descendant-or-self::*[@id]")
 
 
 class PageIndex:
-    """One page's elements by tag, by id and in page order, and what selectors
-    pick in it (each selector, and each step of a chain, answered once)."""
+    """What selectors pick in one page (each selector, and each step of a
+    chain, answered once), from its elements by tag and by id."""
 
     def __init__(self, root: etree._Element) -> None:
         self.root = root
         self.picked: dict[str, list] = {}
-        self._by_tag: dict[str, list] | None = None
+        self._by_tag: dict[str, list] = {}
         self._by_id: dict[str, list] | None = None
-        self._position: dict | None = None
 
     def select(self, expr: str) -> list:
         """The elements `expr` picks in the page, in page order (as
@@ -46,23 +47,26 @@ class PageIndex:
         found = self.picked.get(expr)
         if found is None:
             chains = [_chain_of(alternative) for alternative in expr.split(", ")]
-            if all(chains):
-                found = self._union([self._chain(chain) for chain in chains])
+            if all(chains) and (len(chains) == 1 or all(_TAG.match(chain[-1]) for chain in chains)):
+                found = self._union(chains)
             else:
                 found = [el for el in select(expr, self.root) if isinstance(el, etree._Element)]
             self.picked[expr] = found
         return found
 
-    def _union(self, answers: list[list]) -> list:
-        if len(answers) == 1:
-            return answers[0]
-        position = self._positions()
-        return sorted({el: None for answer in answers for el in answer}, key=position.__getitem__)
+    def _union(self, chains: list[list[str]]) -> list:
+        """The elements any chain picks, in page order: the page's elements of
+        their tags walked once (in libxml2), those picked kept."""
+        if len(chains) == 1:
+            return self._chain(chains[0])
+        picked = {el for chain in chains for el in self._chain(chain)}
+        tags = {_TAG.match(chain[-1]).group() for chain in chains}
+        return [el for el in self.root.iter(*tags) if el in picked]
 
     def _chain(self, chain: list[str]) -> list:
         """Compounds joined by " " and " > ", read left to right: each step keeps the
         elements of its compound that lie inside / directly under the last step's."""
-        key = " ".join(chain)
+        key = "".join(chain)
         found = self.picked.get(key)
         if found is not None:
             return found
@@ -70,33 +74,12 @@ class PageIndex:
             found = self._compound(chain[0])
         else:
             homes, picked = self._chain(chain[:-2]), self._compound(chain[-1])
-            found = self._children(homes, picked) if chain[-2] == ">" else self._descendants(homes, picked)
+            if chain[-2] == " > ":
+                home_set = set(homes)
+                found = [el for el in picked if el.getparent() in home_set]
+            else:
+                found = _inside(homes, picked, _TAG.match(chain[-1]))
         self.picked[key] = found
-        return found
-
-    def _children(self, homes: list, picked: list) -> list:
-        home_set = set(homes)
-        return [el for el in picked if el.getparent() in home_set]
-
-    def _descendants(self, homes: list, picked: list) -> list:
-        """The elements of `picked` inside an element of `homes`: a subtree's nodes
-        are numbered in one run, so one pass over both lists in page order."""
-        position = self._positions()
-        spans: list[tuple[int, int]] = []
-        for home in homes:  # in page order: a span starting inside the last one is nested in it
-            first = position[home]
-            if spans and first <= spans[-1][1]:
-                continue
-            spans.append((first, position[_last_descendant(home)]))
-        found, i = [], 0
-        for el in picked:
-            at = position[el]
-            while i < len(spans) and spans[i][1] < at:
-                i += 1
-            if i == len(spans):
-                break
-            if spans[i][0] < at:
-                found.append(el)
         return found
 
     def _compound(self, compound: str) -> list:
@@ -108,7 +91,9 @@ class PageIndex:
         parts = _PART.findall(compound[tag.end():] if tag else compound)
         ids = [name for kind, name in parts if kind == "#"]
         if tag:
-            found = self._tags().get(tag.group(), [])
+            found = self._by_tag.get(tag.group())
+            if found is None:
+                found = self._by_tag[tag.group()] = list(self.root.iter(tag.group()))
             if ids:
                 found = [el for el in found if all(el.get("id") == ident for ident in ids)]
         else:
@@ -118,19 +103,6 @@ class PageIndex:
         self.picked[compound] = found
         return found
 
-    def _tags(self) -> dict[str, list]:
-        if self._by_tag is None:
-            by_tag: dict[str, list] = {}
-            for el in self.root.iter():
-                tag = el.tag
-                if isinstance(tag, str):
-                    found = by_tag.get(tag)
-                    if found is None:
-                        found = by_tag[tag] = []
-                    found.append(el)
-            self._by_tag = by_tag
-        return self._by_tag
-
     def _ids(self) -> dict[str, list]:
         if self._by_id is None:
             by_id: dict[str, list] = {}
@@ -139,36 +111,39 @@ class PageIndex:
             self._by_id = by_id
         return self._by_id
 
-    def _positions(self) -> dict:
-        """Every node's number in page order."""
-        if self._position is None:
-            self._position = {el: i for i, el in enumerate(self.root.iter())}
-        return self._position
+
+def _inside(homes: list, picked: list, tag: re.Match | None) -> list:
+    """The elements of `picked` inside (not at) an element of `homes`, in page order:
+    the subtrees of the outermost homes walked for `picked`'s tag (in libxml2)."""
+    if not homes or not picked:
+        return []
+    home_set = set(homes)
+    if tag is None:  # an id alone: few elements, each climbs
+        return [el for el in picked if any(anc in home_set for anc in el.iterancestors())]
+    inside: set = set()
+    for home in homes:
+        if len(homes) > 1 and any(anc in home_set for anc in home.iterancestors()):
+            continue  # inside another home: walked with that one
+        inside.update(home.iterdescendants(tag.group()))
+    return [el for el in picked if el in inside]
 
 
 def _chain_of(selector: str) -> list[str] | None:
     """The compounds of a selector with the combinators between them
-    (["#main", " ", "ul.news", ">", "li"]), or None when it is not of that form."""
+    (["#main", " ", "ul.news", " > ", "li"]), or None when it is not of that form."""
     chain: list[str] = []
     for token in selector.split(" "):
         if token == ">":
-            if not chain or chain[-1] in (">", " "):
+            if not chain or chain[-1] in (" > ", " "):
                 return None
-            chain.append(">")
+            chain.append(" > ")
         elif _COMPOUND.match(token):
-            if chain and chain[-1] not in (">", " "):
+            if chain and chain[-1] not in (" > ", " "):
                 chain.append(" ")
             chain.append(token)
         else:
             return None
-    return chain if chain and chain[-1] not in (">", " ") else None
-
-
-def _last_descendant(el):
-    """The last node of an element's subtree in page order (itself when it has no children)."""
-    while len(el):
-        el = el[-1]
-    return el
+    return chain if chain and chain[-1] not in (" > ", " ") else None
 
 
 def _has_class(attribute: str | None, name: str) -> bool:
