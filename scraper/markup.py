@@ -8,6 +8,7 @@ for configured selectors and automatic detection alike.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from lxml import etree
 
@@ -35,10 +36,22 @@ def is_hidden(el: etree._Element) -> bool:
     if el.get("hidden") is not None:
         return True
     classes = el.get("class")
-    if classes and _HIDDEN_CLASS.search(classes):
+    if classes and _hiding_class(classes):
         return True
     style = el.get("style")
-    return bool(style) and _HIDDEN_STYLE.search(style) is not None
+    return bool(style) and _hiding_style(style)
+
+
+# Memoised: text reading asks about every element inside a block, and a page
+# repeats a few class and style attributes thousands of times.
+@lru_cache(maxsize=4096)
+def _hiding_class(classes: str) -> bool:
+    return _HIDDEN_CLASS.search(classes) is not None
+
+
+@lru_cache(maxsize=4096)
+def _hiding_style(style: str) -> bool:
+    return _HIDDEN_STYLE.search(style) is not None
 
 
 # Elements that start a new paragraph when flattening a teaser to text.
@@ -57,7 +70,15 @@ def local_tag(el: etree._Element) -> str:
     tag = el.tag
     if not isinstance(tag, str):  # comments, processing instructions
         return ""
-    return tag.rsplit("}", 1)[-1].lower()
+    local = _LOCAL_TAGS.get(tag)
+    if local is None:
+        local = tag.rsplit("}", 1)[-1].lower()
+        if len(_LOCAL_TAGS) < 4096:  # a page may invent tags: bounded
+            _LOCAL_TAGS[tag] = local
+    return local
+
+
+_LOCAL_TAGS: dict[str, str] = {}
 
 
 def element_paragraphs(el: etree._Element) -> list[str]:
