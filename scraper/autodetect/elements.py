@@ -3,8 +3,9 @@
 Its tag, the classes that say what it is (not its state or position), its
 place in the page (inside navigation, a footer or a sidebar? inside the main
 content?), its visible text and its link text.  Facts about an element's
-place are memoised top-down (`Paths`), and paragraphs are remembered for one
-detection (`TEXTS`), because every stage asks again about the same elements.
+place are memoised top-down (`Paths`), and paragraphs and link texts are
+remembered for one detection (`TEXTS`, `LINK_TEXTS`), because every stage
+asks again about the same elements.
 """
 
 from __future__ import annotations
@@ -194,8 +195,22 @@ def _bad_name(name: str) -> bool:
     return not _STATE_PREFIX.match(name) and _BAD_REGION.search(name) is not None
 
 
+LINK_TEXTS: ContextVar[dict | None] = ContextVar("tidings_autodetect_link_texts", default=None)
+
+
 def link_text_of(a) -> str:
-    """A link's text, whitespace collapsed as str.split() does."""
+    """A link's text, whitespace collapsed as str.split() does; remembered for one
+    detection (a link is read as a clue, then in every block around it that is scored)."""
+    memo = LINK_TEXTS.get()
+    if memo is None:
+        return _link_text(a)
+    found = memo.get(a)
+    if found is None:
+        found = memo[a] = _link_text(a)
+    return found
+
+
+def _link_text(a) -> str:
     text = _NORMALISED(a)
     if text.isascii() and text.isprintable():
         # libxml2 collapsed the only whitespace plain ASCII text can hold.
