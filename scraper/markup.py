@@ -87,6 +87,17 @@ def element_paragraphs(el: etree._Element) -> list[str]:
     A summary made of several <p> gives several paragraphs; inline markup
     (<a>, <em>, <span>) is flattened into its paragraph.
     """
+    return _paragraphs(el, None)
+
+
+def short_element_paragraphs(el: etree._Element, limit: int) -> list[str] | None:
+    """element_paragraphs, or None as soon as the visible text is sure to be longer
+    than `limit` characters: a date or a label is short, and the post or page
+    section around it need not be read whole to learn it is none."""
+    return _paragraphs(el, limit)
+
+
+def _paragraphs(el, limit: int | None) -> list[str] | None:
     if isinstance(el, str):
         text = normalise_space(el)
         return [text] if text else []
@@ -95,13 +106,14 @@ def element_paragraphs(el: etree._Element) -> list[str]:
         if not isinstance(tag, str) or local_tag(el) in INVISIBLE:
             return []
         text = normalise_space(el.text)
-        return [text] if text else []
+        return None if limit is not None and len(text) > limit else [text] if text else []
     if _is_flat(el):
         # The common case (a headline, one <p>): one paragraph, read in C.
         text = normalise_space("".join(el.itertext()))
-        return [text] if text else []
+        return None if limit is not None and len(text) > limit else [text] if text else []
     paragraphs: list[str] = []
     current: list[str] = []
+    solid = 0  # characters read that survive normalisation: the text is at least this long
 
     def flush() -> None:
         text = normalise_space("".join(current))
@@ -118,6 +130,10 @@ def element_paragraphs(el: etree._Element) -> list[str]:
             continue
         if isinstance(node, str):  # the tail text after an element
             current.append(node)
+            if limit is not None:
+                solid += _solid_length(node)
+                if solid > limit:
+                    return None
             continue
         tag = local_tag(node)
         if tag in INVISIBLE or (node is not el and tag and is_hidden(node)):
@@ -128,6 +144,10 @@ def element_paragraphs(el: etree._Element) -> list[str]:
             flush()
         if tag and node.text:
             current.append(node.text)
+            if limit is not None:
+                solid += _solid_length(node.text)
+                if solid > limit:
+                    return None
         if tag in BLOCK:
             stack.append(None)
         for child in reversed(node):
@@ -136,6 +156,12 @@ def element_paragraphs(el: etree._Element) -> list[str]:
             stack.append(child)
     flush()
     return paragraphs
+
+
+def _solid_length(text: str) -> int:
+    """How many characters of `text` normalise_space keeps whatever surrounds it (no
+    whitespace, no dropped character): the paragraph holding it is at least that long."""
+    return len(normalise_space(text).replace(" ", ""))
 
 
 _STRUCTURE = BLOCK | INVISIBLE | {"br"}

@@ -17,7 +17,7 @@ from functools import lru_cache
 
 from lxml import etree
 
-from scraper.markup import element_paragraphs
+from scraper.markup import element_paragraphs, short_element_paragraphs
 from scraper.text import is_navigation_text
 
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
@@ -73,6 +73,20 @@ def paragraphs_of(el) -> list[str]:
     if found is None:
         found = memo[el] = element_paragraphs(el)
     return found
+
+
+def short_text_of(el: etree._Element, limit: int) -> str | None:
+    """text_of, or None when the text is sure to be longer than `limit` characters
+    (then it is not read whole, nor remembered)."""
+    memo = TEXTS.get()
+    found = memo.get(el) if memo is not None else None
+    if found is None:
+        found = short_element_paragraphs(el, limit)
+        if found is None:
+            return None
+        if memo is not None:
+            memo[el] = found
+    return " ".join(found)
 
 
 def text_of(el: etree._Element) -> str:

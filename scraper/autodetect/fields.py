@@ -15,7 +15,8 @@ from functools import lru_cache
 from lxml import etree
 
 from scraper.autodetect.elements import (
-    HEADINGS, SKIP_HREF, classes_of, generated_classes_of, link_ancestor, link_text_of, paragraphs_of, tag_of, text_of,
+    HEADINGS, SKIP_HREF, classes_of, generated_classes_of, link_ancestor, link_text_of, paragraphs_of, short_text_of, tag_of,
+    text_of,
 )
 from scraper.autodetect.headlines import DATE_HINT, headline_node
 from scraper.dates import parse_date
@@ -133,7 +134,7 @@ def _date_of(el) -> str | None:
         # holds none either, so no date (DATE_HINT wants digits), and the costly
         # reading of that text is skipped for the many elements without one.
         return None
-    text = text_of(el)
+    text = short_text_of(el, 80)  # None for a long text (a post's body): no date line
     if text and len(text) <= 80 and DATE_HINT.search(text):
         return parse_date(text)
     return None
