@@ -126,8 +126,14 @@ def _shared_links(drafts: list[tuple]) -> set[str]:
 
 
 def _base_url(root, page_url: str) -> str:
-    for href in root.xpath("//head/base/@href"):
-        resolved = canonical_url(str(href), page_url)
+    """The page's <base href> (that of //head/base), else the page's own URL."""
+    # libxml2 walks the page for <base> elements only; "//head/base/@href" built
+    # a node-set of every node first (and root.xpath compiled it on every call).
+    for base in root.iter("base"):
+        href = base.get("href")
+        if href is None or base.getparent() is None or base.getparent().tag != "head":
+            continue
+        resolved = canonical_url(href, page_url)
         if resolved:
             return resolved
     return page_url
