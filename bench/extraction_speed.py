@@ -102,12 +102,12 @@ COLD = False  # --cold: empty the per-text caches before every timed run
 
 def clear_text_caches() -> None:
     """Forget every memoised URL, date and class name (not compiled selectors)."""
-    from scraper import dates, markup, urls
-    from scraper.autodetect import elements, page_index
+    from scraper import dates, markup, selectors, urls
+    from scraper.autodetect import elements
 
     for cached in (urls._canonical_url, urls._origin, dates._parse_date,
                    elements._stable_classes, elements._look, elements._bad_name,
-                   markup._hiding_class, markup._hiding_style, page_index._words):
+                   markup._hiding_class, markup._hiding_style, selectors._class_words):
         cached.cache_clear()
     markup._LOCAL_TAGS.clear()
 

@@ -16,18 +16,16 @@ same elements, in page order.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 from lxml import etree
 
-from scraper.selectors import select
+from scraper.selectors import has_class, select
 
 # One compound of the forms detection writes: a tag with classes and ids
 # ("div", "li.item.news", "div#lead"), or an id alone ("#main").
 _COMPOUND = re.compile(r"^(?:[a-z][a-z0-9]*(?:-[a-z0-9]+)*(?:[.#]-?[A-Za-z_][A-Za-z0-9_-]*)*|#-?[A-Za-z_][A-Za-z0-9_-]*)$")
 _TAG = re.compile(r"^[a-z][a-z0-9-]*")
 _PART = re.compile(r"([.#])(-?[A-Za-z_][A-Za-z0-9_-]*)")
-_XML_SPACE = re.compile(r"[ \t\n\r]+")  # what XPath's normalize-space() collapses
 _WITH_ID = etree.XPath("descendant-or-self::*[@id]")
 
 
@@ -99,7 +97,7 @@ class PageIndex:
         else:
             found = self._ids().get(ids[0], [])
         for name in (name for kind, name in parts if kind == "."):
-            found = [el for el in found if _has_class(el.get("class"), name)]
+            found = [el for el in found if has_class(el.get("class"), name)]
         self.picked[compound] = found
         return found
 
@@ -144,14 +142,3 @@ def _chain_of(selector: str) -> list[str] | None:
         else:
             return None
     return chain if chain and chain[-1] not in (" > ", " ") else None
-
-
-def _has_class(attribute: str | None, name: str) -> bool:
-    """CSS's class test as libxml2 runs it: `name` among the class attribute's
-    words split at XML whitespace (a Unicode space does not split them)."""
-    return bool(attribute) and name in attribute and name in _words(attribute)
-
-
-@lru_cache(maxsize=4096)
-def _words(attribute: str) -> frozenset[str]:
-    return frozenset(_XML_SPACE.split(attribute))
