@@ -19,6 +19,9 @@ _HAS_DIGIT = re.compile(r"\d")
 _YEAR_FIRST = re.compile(r"\b\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\b")
 
 
+MAX_DATE_TEXT = 80  # characters: a longer text (after whitespace is collapsed) is no date
+
+
 def parse_date(text: str | None) -> str | None:
     """ISO 8601 form of a date or date-time written in a page, else None.
 
@@ -33,7 +36,7 @@ def _parse_date(text: str) -> str | None:
     # Cached: a listing is crawled again and again with mostly the same dates,
     # and detection reads a sample's dates several times.
     text = normalise_space(text)
-    if not text or not _HAS_DIGIT.search(text) or len(text) > 80:
+    if not text or not _HAS_DIGIT.search(text) or len(text) > MAX_DATE_TEXT:
         return None
     if _WEEK_ONLY.fullmatch(text):  # "2024-W11" names a week, not the day something was published
         return None

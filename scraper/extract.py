@@ -14,9 +14,11 @@ from urllib.parse import quote, unquote
 
 from lxml import etree
 
-from scraper.dates import is_update_date, parse_date
+from scraper.dates import MAX_DATE_TEXT, is_update_date, parse_date
 from scraper.items import Record, item_key
-from scraper.markup import BLOCK, element_paragraphs, element_text, is_hidden, local_tag, parse_html_checked
+from scraper.markup import (
+    BLOCK, element_paragraphs, element_text, is_hidden, local_tag, parse_html_checked, short_element_paragraphs,
+)
 from scraper.selectors import SelectorError, Selectors, select
 from scraper.text import is_pager_text, normalise_space
 from scraper.urls import canonical_url
@@ -340,5 +342,12 @@ def _date(value, text: str | None = None) -> str | None:
             parsed = parse_date(value.get(attr))
             if parsed:
                 return parsed
-        return parse_date(element_text(value) if text is None else text)
+        if text is None:
+            # Read only as far as a date can go: a long text (a thread's whole info
+            # box) parses as no date, and need not be read whole to learn that.
+            paragraphs = short_element_paragraphs(value, MAX_DATE_TEXT)
+            if paragraphs is None:
+                return None
+            text = " ".join(paragraphs)
+        return parse_date(text)
     return parse_date(str(value))
