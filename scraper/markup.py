@@ -123,37 +123,44 @@ def _paragraphs(el, limit: int | None) -> list[str] | None:
 
     # An explicit stack, not recursion: a page may nest elements thousands deep.
     stack: list = [el]
+    push, pop, add = stack.append, stack.pop, current.append
     while stack:
-        node = stack.pop()
+        node = pop()
         if node is None:  # the end of a block element
-            flush()
+            if current:
+                flush()
             continue
         if isinstance(node, str):  # the tail text after an element
-            current.append(node)
+            add(node)
             if limit is not None:
                 solid += _solid_length(node)
                 if solid > limit:
                     return None
             continue
-        tag = local_tag(node)
+        tag = node.tag
+        tag = (_LOCAL_TAGS.get(tag) or local_tag(node)) if isinstance(tag, str) else ""
         if tag in INVISIBLE or (node is not el and tag and is_hidden(node)):
             continue
-        if tag == "br":
-            current.append(" ")
-        elif tag in BLOCK:
-            flush()
-        if tag and node.text:
-            current.append(node.text)
-            if limit is not None:
-                solid += _solid_length(node.text)
-                if solid > limit:
-                    return None
         if tag in BLOCK:
-            stack.append(None)
+            if current:
+                flush()
+        elif tag == "br":
+            add(" ")
+        if tag:
+            text = node.text
+            if text:
+                add(text)
+                if limit is not None:
+                    solid += _solid_length(text)
+                    if solid > limit:
+                        return None
+        if tag in BLOCK:
+            push(None)
         for child in reversed(node):
-            if child.tail:
-                stack.append(child.tail)
-            stack.append(child)
+            tail = child.tail
+            if tail:
+                push(tail)
+            push(child)
     flush()
     return paragraphs
 
@@ -161,6 +168,8 @@ def _paragraphs(el, limit: int | None) -> list[str] | None:
 def _solid_length(text: str) -> int:
     """How many characters of `text` normalise_space keeps whatever surrounds it (no
     whitespace, no dropped character): the paragraph holding it is at least that long."""
+    if text.isspace():  # the indentation between tags: most pieces of a page
+        return 0
     return len(normalise_space(text).replace(" ", ""))
 
 
