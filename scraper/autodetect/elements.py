@@ -250,14 +250,13 @@ def is_title_text(text: str) -> bool:
 
 
 def _wide_title(text: str) -> bool:
-    wide = sum(1 for ch in text if _is_wide(ch))
+    wide = len(_WIDE.findall(text))
     return wide >= 5 and wide * 2 >= len(text)
 
 
-def _is_wide(ch: str) -> bool:
-    """A character of a script written without spaces between words (CJK, kana, hangul, fullwidth forms)."""
-    code = ord(ch)
-    return 0x2E80 <= code <= 0x9FFF or 0xAC00 <= code <= 0xD7AF or 0xF900 <= code <= 0xFAFF or 0xFF00 <= code <= 0xFFEF
+# Characters of scripts written without spaces between words (CJK, kana,
+# hangul, fullwidth forms), counted in C.
+_WIDE = re.compile("[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
 
 
 def is_heading_title(text: str) -> bool:
