@@ -16,6 +16,7 @@ same elements, in page order.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 
 from lxml import etree
 
@@ -38,6 +39,7 @@ class PageIndex:
         self.picked: dict[str, list] = {}
         self._by_tag: dict[str, list] = {}
         self._by_id: dict[str, list] | None = None
+        self._numbered: dict[str, dict] = {}
 
     def select(self, expr: str) -> list:
         """The elements `expr` picks in the page, in page order (as
@@ -76,8 +78,57 @@ class PageIndex:
                 home_set = set(homes)
                 found = [el for el in picked if el.getparent() in home_set]
             else:
-                found = _inside(homes, picked, _TAG.match(chain[-1]))
+                found = self._inside(homes, chain[-1], picked)
         self.picked[key] = found
+        return found
+
+    def _inside(self, homes: list, compound: str, picked: list) -> list:
+        """The elements of `picked` (what `compound` picks) inside, not at, an element
+        of `homes`, in page order.
+
+        Those inside one home are a run of `picked` (a subtree is one stretch of
+        the page): it starts at the home's first element of the compound's tag,
+        found by its number among the page's elements of that tag, and ends
+        where the elements stop being inside the home, found by halving."""
+        if not homes or not picked:
+            return []
+        home_set = set(homes)
+        tag = _TAG.match(compound)
+        if tag is None:  # an id alone: few elements, each climbs
+            return [el for el in picked if any(anc in home_set for anc in el.iterancestors())]
+        numbers = self._numbers(tag.group())
+        at = [numbers[el] for el in picked]  # ascending: picked is in page order
+        runs = []
+        for home in homes:
+            if len(homes) > 1 and any(anc in home_set for anc in home.iterancestors()):
+                continue  # inside another home: its run lies in that one's
+            first = next(home.iterdescendants(tag.group()), None)
+            if first is None:
+                continue
+            start = bisect_left(at, numbers[first])
+            low, high = start, len(picked)
+            while low < high:  # the first of picked from `start` on that is not inside `home`
+                middle = (low + high) // 2
+                if any(anc is home for anc in picked[middle].iterancestors()):
+                    low = middle + 1
+                else:
+                    high = middle
+            if low > start:
+                runs.append((start, low))
+        runs.sort()
+        return [el for start, end in runs for el in picked[start:end]]
+
+    def _numbers(self, tag: str) -> dict:
+        """Each element of a tag's number among the page's elements of that tag."""
+        found = self._numbered.get(tag)
+        if found is None:
+            found = self._numbered[tag] = {el: i for i, el in enumerate(self._elements(tag))}
+        return found
+
+    def _elements(self, tag: str) -> list:
+        found = self._by_tag.get(tag)
+        if found is None:
+            found = self._by_tag[tag] = list(self.root.iter(tag))
         return found
 
     def _compound(self, compound: str) -> list:
@@ -89,9 +140,7 @@ class PageIndex:
         parts = _PART.findall(compound[tag.end():] if tag else compound)
         ids = [name for kind, name in parts if kind == "#"]
         if tag:
-            found = self._by_tag.get(tag.group())
-            if found is None:
-                found = self._by_tag[tag.group()] = list(self.root.iter(tag.group()))
+            found = self._elements(tag.group())
             if ids:
                 found = [el for el in found if all(el.get("id") == ident for ident in ids)]
         else:
@@ -108,22 +157,6 @@ class PageIndex:
                 by_id.setdefault(el.get("id"), []).append(el)
             self._by_id = by_id
         return self._by_id
-
-
-def _inside(homes: list, picked: list, tag: re.Match | None) -> list:
-    """The elements of `picked` inside (not at) an element of `homes`, in page order:
-    the subtrees of the outermost homes walked for `picked`'s tag (in libxml2)."""
-    if not homes or not picked:
-        return []
-    home_set = set(homes)
-    if tag is None:  # an id alone: few elements, each climbs
-        return [el for el in picked if any(anc in home_set for anc in el.iterancestors())]
-    inside: set = set()
-    for home in homes:
-        if len(homes) > 1 and any(anc in home_set for anc in home.iterancestors()):
-            continue  # inside another home: walked with that one
-        inside.update(home.iterdescendants(tag.group()))
-    return [el for el in picked if el in inside]
 
 
 def _chain_of(selector: str) -> list[str] | None:
