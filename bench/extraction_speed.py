@@ -107,7 +107,7 @@ def clear_text_caches() -> None:
 
     for cached in (urls._canonical_url, urls._origin, dates._parse_date,
                    elements._stable_classes, elements._look, elements._bad_name,
-                   markup._hiding_class, markup._hiding_style, selectors._class_words):
+                   markup._hiding_class, markup._hiding_style, selectors.class_words):
         cached.cache_clear()
     markup._LOCAL_TAGS.clear()
 

@@ -114,9 +114,10 @@ _XML_SPACE = re.compile(r"[ \t\n\r]+")  # what XPath's normalize-space() collaps
 def has_class(attribute: str | None, name: str) -> bool:
     """CSS's class test as libxml2 runs it (the XPath cssselect writes): `name` among
     the class attribute's words split at XML whitespace (not at a no-break space)."""
-    return bool(attribute) and name in attribute and name in _class_words(attribute)
+    return bool(attribute) and name in attribute and name in class_words(attribute)
 
 
 @lru_cache(maxsize=4096)
-def _class_words(attribute: str) -> frozenset[str]:
+def class_words(attribute: str) -> frozenset[str]:
+    """The words of a class attribute as libxml2's normalize-space() splits them (at XML whitespace only)."""
     return frozenset(_XML_SPACE.split(attribute))

@@ -20,7 +20,7 @@ from bisect import bisect_left
 
 from lxml import etree
 
-from scraper.selectors import has_class, select
+from scraper.selectors import class_words, has_class, select
 
 # One compound of the forms detection writes: a tag with classes and ids
 # ("div", "li.item.news", "div#lead"), or an id alone ("#main").
@@ -40,6 +40,7 @@ class PageIndex:
         self._by_tag: dict[str, list] = {}
         self._by_id: dict[str, list] | None = None
         self._numbered: dict[str, dict] = {}
+        self._classed: dict[str, dict[str, list]] = {}
 
     def select(self, expr: str) -> list:
         """The elements `expr` picks in the page, in page order (as
@@ -139,15 +140,30 @@ class PageIndex:
         tag = _TAG.match(compound)
         parts = _PART.findall(compound[tag.end():] if tag else compound)
         ids = [name for kind, name in parts if kind == "#"]
-        if tag:
-            found = self._elements(tag.group())
-            if ids:
-                found = [el for el in found if all(el.get("id") == ident for ident in ids)]
+        classes = [name for kind, name in parts if kind == "."]
+        if tag and classes:  # the tag's elements carrying the first class, from the tag's class index
+            found = self._by_class(tag.group()).get(classes[0], [])
+            classes = classes[1:]
         else:
-            found = self._ids().get(ids[0], [])
-        for name in (name for kind, name in parts if kind == "."):
+            found = self._elements(tag.group()) if tag else self._ids().get(ids[0], [])
+        if tag and ids:
+            found = [el for el in found if all(el.get("id") == ident for ident in ids)]
+        for name in classes:
             found = [el for el in found if has_class(el.get("class"), name)]
         self.picked[compound] = found
+        return found
+
+    def _by_class(self, tag: str) -> dict[str, list]:
+        """A tag's elements by each word of their class attribute (as libxml2 splits it), in page order."""
+        found = self._classed.get(tag)
+        if found is None:
+            found = self._classed[tag] = {}
+            for el in self._elements(tag):
+                attribute = el.get("class")
+                if attribute:
+                    for word in class_words(attribute):
+                        if word:
+                            found.setdefault(word, []).append(el)
         return found
 
     def _ids(self) -> dict[str, list]:
