@@ -105,7 +105,7 @@ def clear_text_caches() -> None:
     from scraper import dates, markup, selectors, urls
     from scraper.autodetect import elements
 
-    for cached in (urls._canonical_url, urls._origin, dates._parse_date,
+    for cached in (urls._canonical_url, urls._origin, dates._parse_date, dates._is_update_date,
                    elements._stable_classes, elements._look, elements._bad_name,
                    markup._hiding_class, markup._hiding_style, selectors.class_words):
         cached.cache_clear()

@@ -90,6 +90,13 @@ _UPDATE_LABEL = re.compile(
 
 def is_update_date(text: str) -> bool:
     """Whether `text` gives an update date ("Updated: 14 March 2024"), not a publication date."""
+    return _is_update_date(str(text)) if text else False  # str(): a smart string would keep its page alive
+
+
+@lru_cache(maxsize=8192)
+def _is_update_date(text: str) -> bool:
+    # Cached as _parse_date is: extraction asks it of every date selector result
+    # when a block has several, and the same rows come back on every crawl.
     match = _DATE_PART.search(text)
     return bool(match) and _UPDATE_LABEL.search(text[: match.start()]) is not None
 
