@@ -225,14 +225,12 @@ def link_text_of(a) -> str:
 
 
 def _link_text(a) -> str:
-    text = _NORMALISED(a)
-    if text.isascii() and text.isprintable():
-        # libxml2 collapsed the only whitespace plain ASCII text can hold.
-        return text
-    return " ".join("".join(a.itertext()).split())  # NBSP and friends: Python's rules
+    # The string value (a bare text link's own text, else one libxml2 call), with
+    # whitespace collapsed by Python's rules (NBSP and friends too).
+    return " ".join((_STRING(a) if len(a) else a.text or "").split())
 
 
-_NORMALISED = etree.XPath("normalize-space()", smart_strings=False)
+_STRING = etree.XPath("string()", smart_strings=False)
 
 
 def is_title_text(text: str) -> bool:
