@@ -27,7 +27,10 @@ from scraper.selectors import class_words, has_class, select
 _COMPOUND = re.compile(r"^(?:[a-z][a-z0-9]*(?:-[a-z0-9]+)*(?:[.#]-?[A-Za-z_][A-Za-z0-9_-]*)*|#-?[A-Za-z_][A-Za-z0-9_-]*)$")
 _TAG = re.compile(r"^[a-z][a-z0-9-]*")
 _PART = re.compile(r"([.#])(-?[A-Za-z_][A-Za-z0-9_-]*)")
-_WITH_ID = etree.XPath("descendant-or-self::*[@id]")
+# Every id attribute, as smart strings (each knows its element): libxml2 scans
+# attributes for "//@id" faster than it tests "[@id]" on every element.
+_IDS_OF_PAGE = etree.XPath("//@id")
+_IDS_BELOW = etree.XPath("descendant-or-self::*/@id")
 
 
 class PageIndex:
@@ -169,8 +172,9 @@ class PageIndex:
     def _ids(self) -> dict[str, list]:
         if self._by_id is None:
             by_id: dict[str, list] = {}
-            for el in _WITH_ID(self.root):
-                by_id.setdefault(el.get("id"), []).append(el)
+            ids = _IDS_OF_PAGE if self.root.getparent() is None else _IDS_BELOW
+            for value in ids(self.root):
+                by_id.setdefault(str(value), []).append(value.getparent())
             self._by_id = by_id
         return self._by_id
 
