@@ -278,7 +278,17 @@ def in_heading(a, levels: int = 3) -> bool:
     return next(a.iter(*HEADINGS), None) is not None
 
 
-FIRST_HREF = etree.XPath("string(descendant-or-self::a[@href][1]/@href)", smart_strings=False)
+def first_href(el) -> str:
+    """The href of the first link in (or at) `el`, "" if none: what the XPath
+    string(descendant-or-self::a[@href][1]/@href) gives, by a walk for <a> in libxml2."""
+    for a in el.iter("a"):
+        href = a.get("href")
+        if href is not None:
+            return href
+    return ""
+
+
+FIRST_HREF = first_href  # the name the stages use
 
 
 def common_ancestor(members: list) -> etree._Element | None:
