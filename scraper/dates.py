@@ -19,6 +19,9 @@ _HAS_DIGIT = re.compile(r"\d")
 _YEAR_FIRST = re.compile(r"\b\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\b")
 
 
+MAX_DATE_TEXT = 80  # characters: a longer text (after whitespace is collapsed) is no date
+
+
 def parse_date(text: str | None) -> str | None:
     """ISO 8601 form of a date or date-time written in a page, else None.
 
@@ -33,7 +36,7 @@ def _parse_date(text: str) -> str | None:
     # Cached: a listing is crawled again and again with mostly the same dates,
     # and detection reads a sample's dates several times.
     text = normalise_space(text)
-    if not text or not _HAS_DIGIT.search(text) or len(text) > 80:
+    if not text or not _HAS_DIGIT.search(text) or len(text) > MAX_DATE_TEXT:
         return None
     if _WEEK_ONLY.fullmatch(text):  # "2024-W11" names a week, not the day something was published
         return None
@@ -87,6 +90,13 @@ _UPDATE_LABEL = re.compile(
 
 def is_update_date(text: str) -> bool:
     """Whether `text` gives an update date ("Updated: 14 March 2024"), not a publication date."""
+    return _is_update_date(str(text)) if text else False  # str(): a smart string would keep its page alive
+
+
+@lru_cache(maxsize=8192)
+def _is_update_date(text: str) -> bool:
+    # Cached as _parse_date is: extraction asks it of every date selector result
+    # when a block has several, and the same rows come back on every crawl.
     match = _DATE_PART.search(text)
     return bool(match) and _UPDATE_LABEL.search(text[: match.start()]) is not None
 

@@ -9,15 +9,16 @@ wrapper objects are built.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from urllib.parse import quote, unquote
 
 from lxml import etree
 
-from scraper.dates import is_update_date, parse_date
+from scraper.dates import MAX_DATE_TEXT, is_update_date, parse_date
 from scraper.items import Record, item_key
-from scraper.markup import BLOCK, element_paragraphs, element_text, is_hidden, local_tag, parse_html_checked
-from scraper.selectors import SelectorError, Selectors, select
+from scraper.markup import (
+    BLOCK, element_paragraphs, element_text, is_hidden, local_tag, parse_html_checked, short_element_paragraphs,
+)
+from scraper.selectors import Selectors, select
 from scraper.text import is_pager_text, normalise_space
 from scraper.urls import canonical_url
 
@@ -126,8 +127,14 @@ def _shared_links(drafts: list[tuple]) -> set[str]:
 
 
 def _base_url(root, page_url: str) -> str:
-    for href in root.xpath("//head/base/@href"):
-        resolved = canonical_url(str(href), page_url)
+    """The page's <base href> (that of //head/base), else the page's own URL."""
+    # libxml2 walks the page for <base> elements only; "//head/base/@href" built
+    # a node-set of every node first (and root.xpath compiled it on every call).
+    for base in root.iter("base"):
+        href = base.get("href")
+        if href is None or base.getparent() is None or base.getparent().tag != "head":
+            continue
+        resolved = canonical_url(href, page_url)
         if resolved:
             return resolved
     return page_url
@@ -149,7 +156,7 @@ def _record(block, selectors: Selectors, absolute: "_Resolver") -> tuple | None:
     own = set(absolute(own_hrefs)) if own_hrefs else set()
     fragments = absolute.fragments(hrefs)
     if selectors.date:
-        published = next(filter(None, (_date(v) for v in _publication_first(select(selectors.date, block)))), None)
+        published = next(filter(None, (_date(v, text) for v, text in _publication_first(select(selectors.date, block)))), None)
     else:
         published = next(filter(None, (_date(v) for v in block.iter("time"))), None)
     return headline, summary, links, own, published, fragments
@@ -314,20 +321,32 @@ def _owner(value):
     return parent
 
 
-def _publication_first(values: list) -> list:
+def _publication_first(values: list) -> list[tuple[object, str | None]]:
     """Date selector results, any labelled as an update ("Updated: ...") last:
-    `published` is when the item was published."""
+    `published` is when the item was published.  Each with its text when it
+    was read to judge that (None when not), so _date need not read it again."""
     if len(values) < 2:
-        return values
-    updates = [is_update_date(element_text(v) if isinstance(v, etree._Element) else str(v)) for v in values]
-    return [v for v, u in zip(values, updates) if not u] + [v for v, u in zip(values, updates) if u]
+        return [(v, None) for v in values]
+    texts = [element_text(v) if isinstance(v, etree._Element) else str(v) for v in values]
+    updates = [is_update_date(t) for t in texts]
+    return ([(v, t) for v, t, u in zip(values, texts, updates) if not u]
+            + [(v, t) for v, t, u in zip(values, texts, updates) if u])
 
 
-def _date(value) -> str | None:
+def _date(value, text: str | None = None) -> str | None:
+    """The date a selector result gives: an element's datetime/content/title
+    attribute, else its visible text (`text`, when already read)."""
     if isinstance(value, etree._Element):
         for attr in ("datetime", "content", "title"):
             parsed = parse_date(value.get(attr))
             if parsed:
                 return parsed
-        return parse_date(element_text(value))
+        if text is None:
+            # Read only as far as a date can go: a long text (a thread's whole info
+            # box) parses as no date, and need not be read whole to learn that.
+            paragraphs = short_element_paragraphs(value, MAX_DATE_TEXT)
+            if paragraphs is None:
+                return None
+            text = " ".join(paragraphs)
+        return parse_date(text)
     return parse_date(str(value))

@@ -8,6 +8,7 @@ for configured selectors and automatic detection alike.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from lxml import etree
 
@@ -35,10 +36,22 @@ def is_hidden(el: etree._Element) -> bool:
     if el.get("hidden") is not None:
         return True
     classes = el.get("class")
-    if classes and _HIDDEN_CLASS.search(classes):
+    if classes and _hiding_class(classes):
         return True
     style = el.get("style")
-    return bool(style) and _HIDDEN_STYLE.search(style) is not None
+    return bool(style) and _hiding_style(style)
+
+
+# Memoised: text reading asks about every element inside a block, and a page
+# repeats a few class and style attributes thousands of times.
+@lru_cache(maxsize=4096)
+def _hiding_class(classes: str) -> bool:
+    return _HIDDEN_CLASS.search(classes) is not None
+
+
+@lru_cache(maxsize=4096)
+def _hiding_style(style: str) -> bool:
+    return _HIDDEN_STYLE.search(style) is not None
 
 
 # Elements that start a new paragraph when flattening a teaser to text.
@@ -57,7 +70,15 @@ def local_tag(el: etree._Element) -> str:
     tag = el.tag
     if not isinstance(tag, str):  # comments, processing instructions
         return ""
-    return tag.rsplit("}", 1)[-1].lower()
+    local = _LOCAL_TAGS.get(tag)
+    if local is None:
+        local = tag.rsplit("}", 1)[-1].lower()
+        if len(_LOCAL_TAGS) < 4096:  # a page may invent tags: bounded
+            _LOCAL_TAGS[tag] = local
+    return local
+
+
+_LOCAL_TAGS: dict[str, str] = {}
 
 
 def element_paragraphs(el: etree._Element) -> list[str]:
@@ -66,6 +87,17 @@ def element_paragraphs(el: etree._Element) -> list[str]:
     A summary made of several <p> gives several paragraphs; inline markup
     (<a>, <em>, <span>) is flattened into its paragraph.
     """
+    return _paragraphs(el, None)
+
+
+def short_element_paragraphs(el: etree._Element, limit: int) -> list[str] | None:
+    """element_paragraphs, or None as soon as the visible text is sure to be longer
+    than `limit` characters: a date or a label is short, and the post or page
+    section around it need not be read whole to learn it is none."""
+    return _paragraphs(el, limit)
+
+
+def _paragraphs(el, limit: int | None) -> list[str] | None:
     if isinstance(el, str):
         text = normalise_space(el)
         return [text] if text else []
@@ -74,13 +106,14 @@ def element_paragraphs(el: etree._Element) -> list[str]:
         if not isinstance(tag, str) or local_tag(el) in INVISIBLE:
             return []
         text = normalise_space(el.text)
-        return [text] if text else []
+        return None if limit is not None and len(text) > limit else [text] if text else []
     if _is_flat(el):
         # The common case (a headline, one <p>): one paragraph, read in C.
         text = normalise_space("".join(el.itertext()))
-        return [text] if text else []
+        return None if limit is not None and len(text) > limit else [text] if text else []
     paragraphs: list[str] = []
     current: list[str] = []
+    solid = 0  # characters read that survive normalisation: the text is at least this long
 
     def flush() -> None:
         text = normalise_space("".join(current))
@@ -90,31 +123,54 @@ def element_paragraphs(el: etree._Element) -> list[str]:
 
     # An explicit stack, not recursion: a page may nest elements thousands deep.
     stack: list = [el]
+    push, pop, add = stack.append, stack.pop, current.append
     while stack:
-        node = stack.pop()
+        node = pop()
         if node is None:  # the end of a block element
-            flush()
+            if current:
+                flush()
             continue
         if isinstance(node, str):  # the tail text after an element
-            current.append(node)
+            add(node)
+            if limit is not None:
+                solid += _solid_length(node)
+                if solid > limit:
+                    return None
             continue
-        tag = local_tag(node)
+        tag = node.tag
+        tag = (_LOCAL_TAGS.get(tag) or local_tag(node)) if isinstance(tag, str) else ""
         if tag in INVISIBLE or (node is not el and tag and is_hidden(node)):
             continue
-        if tag == "br":
-            current.append(" ")
-        elif tag in BLOCK:
-            flush()
-        if tag and node.text:
-            current.append(node.text)
         if tag in BLOCK:
-            stack.append(None)
+            if current:
+                flush()
+        elif tag == "br":
+            add(" ")
+        if tag:
+            text = node.text
+            if text:
+                add(text)
+                if limit is not None:
+                    solid += _solid_length(text)
+                    if solid > limit:
+                        return None
+        if tag in BLOCK:
+            push(None)
         for child in reversed(node):
-            if child.tail:
-                stack.append(child.tail)
-            stack.append(child)
+            tail = child.tail
+            if tail:
+                push(tail)
+            push(child)
     flush()
     return paragraphs
+
+
+def _solid_length(text: str) -> int:
+    """How many characters of `text` normalise_space keeps whatever surrounds it (no
+    whitespace, no dropped character): the paragraph holding it is at least that long."""
+    if text.isspace():  # the indentation between tags: most pieces of a page
+        return 0
+    return len(normalise_space(text).replace(" ", ""))
 
 
 _STRUCTURE = BLOCK | INVISIBLE | {"br"}

@@ -71,11 +71,19 @@ def candidate_groups(scope, paths: Paths) -> dict[tuple[int, str], dict]:
 
 # Headings with headline-like text outside menus, sidebars and footers: the
 # clues of a listing whose links all read "Read more" (a Bootstrap card grid).
-_TITLE_HEADINGS = etree.XPath(
-    "descendant::*[self::h2 or self::h3 or self::h4 or self::h5 or self::h6]"
-    "[contains(translate(normalize-space(), '\u00a0', ' '), ' ')][string-length(normalize-space()) >= 12]"
-    "[not(ancestor::nav or ancestor::aside or ancestor::footer)]"
+# The page's headings are found by tag (libxml2 walks the page for those
+# tags only), then each is tested: cheaper than one XPath testing every element.
+# Words spaced with no-break spaces count as spaced.
+_TITLE_HEADING = etree.XPath(
+    "boolean(self::*[contains(translate(normalize-space(), '\u00a0', ' '), ' ')][string-length(normalize-space()) >= 12]"
+    "[not(ancestor::nav or ancestor::aside or ancestor::footer)])"
 )
+
+
+def _title_headings(scope) -> list:
+    """h2-h6 inside `scope` (not itself) with headline-like text, outside menus, sidebars and footers, in page order."""
+    return [h for h in scope.iterdescendants("h2", "h3", "h4", "h5", "h6") if _TITLE_HEADING(h)]
+
 _HAS_LINK = etree.XPath("boolean(descendant-or-self::a[@href])")
 
 
@@ -88,7 +96,7 @@ def heading_groups(scope, paths: Paths) -> dict[tuple[int, str], dict]:
     exactly as before.
     """
     groups: dict[tuple[int, str], dict] = {}
-    for h in _TITLE_HEADINGS(scope):
+    for h in _title_headings(scope):
         text = link_text_of(h)
         if not is_title_text(text):
             continue

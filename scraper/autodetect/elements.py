@@ -3,8 +3,9 @@
 Its tag, the classes that say what it is (not its state or position), its
 place in the page (inside navigation, a footer or a sidebar? inside the main
 content?), its visible text and its link text.  Facts about an element's
-place are memoised top-down (`Paths`), and paragraphs are remembered for one
-detection (`TEXTS`), because every stage asks again about the same elements.
+place are memoised top-down (`Paths`), and paragraphs and link texts are
+remembered for one detection (`TEXTS`, `LINK_TEXTS`), because every stage
+asks again about the same elements.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from functools import lru_cache
 
 from lxml import etree
 
-from scraper.markup import element_paragraphs
+from scraper.markup import element_paragraphs, short_element_paragraphs
 from scraper.text import is_navigation_text
 
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
@@ -76,6 +77,20 @@ def paragraphs_of(el) -> list[str]:
     if found is None:
         found = memo[el] = element_paragraphs(el)
     return found
+
+
+def short_text_of(el: etree._Element, limit: int) -> str | None:
+    """text_of, or None when the text is sure to be longer than `limit` characters
+    (then it is not read whole, nor remembered)."""
+    memo = TEXTS.get()
+    found = memo.get(el) if memo is not None else None
+    if found is None:
+        found = short_element_paragraphs(el, limit)
+        if found is None:
+            return None
+        if memo is not None:
+            memo[el] = found
+    return " ".join(found)
 
 
 def text_of(el: etree._Element) -> str:
@@ -143,6 +158,7 @@ class Paths:
         self.nodes: dict = {}
         self.keys: dict[tuple[int, str], int] = {}
         self.credited: dict = {}  # blocks on the way up from title links -> longest title
+        self.index = None  # the page's PageIndex (item_selector.page_index), made on first use
 
     def of(self, el) -> _Node:
         node = self.nodes.get(el)
@@ -221,16 +237,28 @@ def _bad_name(name: str) -> bool:
     return not _STATE_PREFIX.match(name) and not _TAXONOMY_PREFIX.match(name) and _BAD_REGION.search(name) is not None
 
 
+LINK_TEXTS: ContextVar[dict | None] = ContextVar("tidings_autodetect_link_texts", default=None)
+
+
 def link_text_of(a) -> str:
-    """A link's text, whitespace collapsed as str.split() does."""
-    text = _NORMALISED(a)
-    if text.isascii() and text.isprintable():
-        # libxml2 collapsed the only whitespace plain ASCII text can hold.
-        return text
-    return " ".join("".join(a.itertext()).split())  # NBSP and friends: Python's rules
+    """A link's text, whitespace collapsed as str.split() does; remembered for one
+    detection (a link is read as a clue, then in every block around it that is scored)."""
+    memo = LINK_TEXTS.get()
+    if memo is None:
+        return _link_text(a)
+    found = memo.get(a)
+    if found is None:
+        found = memo[a] = _link_text(a)
+    return found
 
 
-_NORMALISED = etree.XPath("normalize-space()", smart_strings=False)
+def _link_text(a) -> str:
+    # The string value (a bare text link's own text, else one libxml2 call), with
+    # whitespace collapsed by Python's rules (NBSP and friends too).
+    return " ".join((_STRING(a) if len(a) else a.text or "").split())
+
+
+_STRING = etree.XPath("string()", smart_strings=False)
 
 
 def is_title_text(text: str) -> bool:
@@ -248,14 +276,13 @@ def is_title_text(text: str) -> bool:
 
 
 def _wide_title(text: str) -> bool:
-    wide = sum(1 for ch in text if _is_wide(ch))
+    wide = len(_WIDE.findall(text))
     return wide >= 5 and wide * 2 >= len(text)
 
 
-def _is_wide(ch: str) -> bool:
-    """A character of a script written without spaces between words (CJK, kana, hangul, fullwidth forms)."""
-    code = ord(ch)
-    return 0x2E80 <= code <= 0x9FFF or 0xAC00 <= code <= 0xD7AF or 0xF900 <= code <= 0xFAFF or 0xFF00 <= code <= 0xFFEF
+# Characters of scripts written without spaces between words (CJK, kana,
+# hangul, fullwidth forms), counted in C.
+_WIDE = re.compile("[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
 
 
 def is_heading_title(text: str) -> bool:
@@ -279,7 +306,17 @@ def in_heading(a, levels: int = 3) -> bool:
     return next(a.iter(*HEADINGS), None) is not None
 
 
-FIRST_HREF = etree.XPath("string(descendant-or-self::a[@href][1]/@href)", smart_strings=False)
+def first_href(el) -> str:
+    """The href of the first link in (or at) `el`, "" if none: what the XPath
+    string(descendant-or-self::a[@href][1]/@href) gives, by a walk for <a> in libxml2."""
+    for a in el.iter("a"):
+        href = a.get("href")
+        if href is not None:
+            return href
+    return ""
+
+
+FIRST_HREF = first_href  # the name the stages use
 
 
 def common_ancestor(members: list) -> etree._Element | None:

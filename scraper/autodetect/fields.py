@@ -15,7 +15,8 @@ from functools import lru_cache
 from lxml import etree
 
 from scraper.autodetect.elements import (
-    HEADINGS, SKIP_HREF, classes_of, generated_classes_of, link_ancestor, link_text_of, paragraphs_of, tag_of, text_of,
+    HEADINGS, SKIP_HREF, classes_of, generated_classes_of, link_ancestor, link_text_of, paragraphs_of, short_text_of, tag_of,
+    text_of,
 )
 from scraper.autodetect.headlines import DATE_HINT, headline_node
 from scraper.dates import parse_date
@@ -132,10 +133,19 @@ def _date_of(el) -> str | None:
             parsed = parse_date(value)
             if parsed:
                 return parsed
-    text = text_of(el)
+    if not _DIGIT.search(_STRING(el)):
+        # No digit anywhere in its text, hidden parts included: its visible text
+        # holds none either, so no date (DATE_HINT wants digits), and the costly
+        # reading of that text is skipped for the many elements without one.
+        return None
+    text = short_text_of(el, 80)  # None for a long text (a post's body): no date line
     if text and len(text) <= 80 and DATE_HINT.search(text):
         return parse_date(text)
     return None
+
+
+_DIGIT = re.compile(r"\d")
+_STRING = etree.XPath("string()", smart_strings=False)
 
 
 def _date_node(block, head):

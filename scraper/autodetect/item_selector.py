@@ -12,13 +12,13 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from lxml import etree
 
 from scraper.autodetect.boxes import container_of
 from scraper.autodetect.elements import (
     CSS_IDENT, Paths, classes_of, common_ancestor, is_title_text, link_text_of, tag_of,
 )
-from scraper.selectors import SelectorError, select
+from scraper.autodetect.page_index import PageIndex
+from scraper.selectors import SelectorError
 
 
 @dataclass(frozen=True)
@@ -136,9 +136,10 @@ def _item_selector(root, members: list, paths: Paths, avoid=frozenset()) -> tupl
     path = _path_selector(members[0], paths)
     if path:
         candidates.append(path)
+    index = page_index(root, paths)
     for candidate in candidates:
         try:
-            chosen = [el for el in select(candidate, root) if isinstance(el, etree._Element)]
+            chosen = index.select(candidate)  # answered from one walk of the page (page_index.py)
         except SelectorError:
             continue
         if not wanted.issubset(chosen):
@@ -156,7 +157,7 @@ def _item_selector(root, members: list, paths: Paths, avoid=frozenset()) -> tupl
     if fallback and _heading_rows(fallback[3], members):
         candidate = fallback[1] + ":not(:first-child)"  # the list's heading row, built like its rows
         chosen = [el for el in fallback[2] if el.getprevious() is not None or el not in fallback[3]]
-        if set(select(candidate, root)) == set(chosen):
+        if set(index.select(candidate)) == set(chosen):
             return candidate, len(chosen), True, True, chosen
     return (fallback[1], len(members), False, False, fallback[2]) if fallback else None
 
@@ -167,6 +168,14 @@ def _heading_rows(extra: list, members: list) -> bool:
     return bool(extra) and all(
         el.getprevious() is None and not any(is_title_text(link_text_of(a)) for a in el.iter("a")) for el in extra
     ) and not any(m.getprevious() is None for m in members)
+
+
+def page_index(root, paths: Paths) -> PageIndex:
+    """The page's index for this detection: every level and the runner-up try the
+    same whole-page selectors again, and each is answered once."""
+    if paths.index is None or paths.index.root is not root:
+        paths.index = PageIndex(root)
+    return paths.index
 
 
 def _with_odd_ones(tag: str, members: list) -> list[str]:

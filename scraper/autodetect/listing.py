@@ -12,7 +12,7 @@ from lxml import etree
 
 from scraper.autodetect.candidates import candidate_groups, heading_groups
 from scraper.autodetect.confidence import CLOSE_RUNNER_UP, Detection, confidence_of, doubts
-from scraper.autodetect.elements import TEXTS, Paths, common_ancestor, text_of
+from scraper.autodetect.elements import LINK_TEXTS, TEXTS, Paths, common_ancestor, text_of
 from scraper.autodetect.fields import date_selector, headline_selector, link_selector, summary_selector
 from scraper.autodetect.item_selector import choose_level
 from scraper.autodetect.pager import next_page_selector
@@ -40,9 +40,11 @@ def detect_listing(root: etree._Element, page_url: str) -> Detection | None:
     if root is None:
         return None
     token = TEXTS.set({})  # candidate selectors ask for the same blocks' text again and again
+    links = LINK_TEXTS.set({})
     try:
         return _detect(root, page_url)
     finally:
+        LINK_TEXTS.reset(links)
         TEXTS.reset(token)
 
 

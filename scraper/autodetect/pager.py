@@ -11,7 +11,7 @@ import re
 from lxml import etree
 
 from scraper.autodetect.elements import SKIP_HREF, classes_of, link_text_of, tag_of
-from scraper.selectors import select
+from scraper.selectors import has_class, select
 from scraper.urls import canonical_url
 
 _NEXT_TEXT = re.compile(
@@ -21,24 +21,48 @@ _NEXT_TEXT = re.compile(
 )
 
 
-_LOWER = "translate(., 'NEXTOLDRM', 'nextoldrm')"
-_NEXT_LINKS = etree.XPath(  # a cheap first sieve, in C; _NEXT_TEXT decides
-    "descendant::a[@href][string-length(.) < 60][contains(translate(@class, 'NEXT', 'next'), 'next')"
-    f" or contains({_LOWER}, 'next') or contains({_LOWER}, 'older') or contains({_LOWER}, 'more')"
-    " or contains(., '›') or contains(., '»') or contains(., '→') or contains(., '>')]"
-)
+_STRING = etree.XPath("string()", smart_strings=False)
+# "next", "older", "more" with any of their ASCII letters in upper case, or an arrow.
+_SIEVE_TEXT = re.compile(r"[nN][eE][xX][tT]|[oO][lL][dD][eE][rR]|[mM][oO][rR][eE]|[›»→>]")
+_SIEVE_CLASS = re.compile(r"[nN][eE][xX][tT]")
+
+
+def _next_links(scope):
+    """Links that may be the pager's "next": a cheap first sieve (_NEXT_TEXT decides),
+    in page order: text under 60 characters that holds "next", "older", "more"
+    or an arrow, or a class holding "next".  Lazy, as only the first that
+    passes is wanted: a walk that stops there costs less than an XPath
+    reading every link's text."""
+    for a in scope.iterdescendants("a"):
+        if a.get("href") is None:
+            continue
+        text = _STRING(a) if len(a) else a.text or ""  # a bare text link: its text is all of it
+        if len(text) < 60 and (_SIEVE_TEXT.search(text) or _SIEVE_CLASS.search(a.get("class") or "")):
+            yield a
+
+
+def _first_rel_next_href(root, tag: str) -> str | None:
+    """The first href that "{tag}[rel~=next]::attr(href)" selects in the page (None if
+    none): a walk for that tag with CSS's word test on rel, cheaper than the XPath."""
+    for el in root.iter(tag):
+        if has_class(el.get("rel"), "next"):  # [rel~=next]: a word of rel, as for class
+            href = el.get("href")
+            if href is not None:
+                return href
+    return None
 
 
 def next_page_selector(root, page_url: str, scope=None) -> str | None:
     """A selector for the pager's "next" link (rel=next, else near the listing), verified to find it."""
-    for candidate in ("a[rel~=next]::attr(href)", "link[rel~=next]::attr(href)"):
-        for value in select(candidate, root)[:1]:
-            url = canonical_url(str(value), page_url)
+    for tag in ("a", "link"):
+        value = _first_rel_next_href(root, tag)
+        if value is not None:
+            url = canonical_url(value, page_url)
             if url and url != canonical_url(page_url, page_url):
-                return candidate
+                return f"{tag}[rel~=next]::attr(href)"
     target = None
     candidates = []
-    for a in _NEXT_LINKS(scope if scope is not None else root):
+    for a in _next_links(scope if scope is not None else root):
         href = a.get("href")
         if not href or SKIP_HREF.match(href):
             continue

@@ -137,7 +137,7 @@ def _enclosing_items(blocks: list, groups: dict, titles: float) -> list | None:
     heading of the inner list (the post's <h1> over the list's <h2>).  Then the
     posts are the listing.
     """
-    inner_rank = min((tag_of(h) for b in blocks for h in b.iter(*HEADINGS)), default="h9")
+    inner_rank = None  # the inner list's highest heading: read (all its blocks) only once needed
     first = blocks[0]
     for anc in first.iterancestors():
         if tag_of(anc) in ("body", "html"):
@@ -151,6 +151,8 @@ def _enclosing_items(blocks: list, groups: dict, titles: float) -> list | None:
                 return None
             outer = list(members)
             ranks = [_title_rank(b) for b in outer]
+            if all(ranks) and inner_rank is None:
+                inner_rank = min((tag_of(h) for b in blocks for h in b.iter(*HEADINGS)), default="h9")
             if all(ranks) and max(ranks) < inner_rank and _before(_title_heading(anc), first, anc):
                 kept = _without_strays(members)
                 return list(kept) if len(kept) >= MIN_ITEMS and not _page_sections(kept) else None

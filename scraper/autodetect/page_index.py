@@ -1,0 +1,197 @@
+"""What whole-page selectors pick, answered without a libxml2 XPath run each.
+
+The item-selector search (item_selector.py) tries dozens of selectors on the
+whole page ("div.card", "#main div.card", "ul.news > li", "#form > div > div");
+each XPath run walks every element, and a scoped one walks the page twice.
+The forms detection writes are answered here instead: a compound
+("li.item", "div#lead", "#main") from the page's elements of that tag (one
+libxml2 walk per tag, in C) or with that id, its classes tested in Python as
+libxml2 tests them; a chain left to right, "A > B" keeping B's elements whose
+parent A picks and "A B" those inside an element A picks (by CSS's
+definition); each compound and each step remembered for the detection.
+Anything else goes to libxml2.  Every answer is the list libxml2 gives: the
+same elements, in page order.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+
+from lxml import etree
+
+from scraper.selectors import class_words, has_class, select
+
+# One compound of the forms detection writes: a tag with classes and ids
+# ("div", "li.item.news", "div#lead"), or an id alone ("#main").
+_COMPOUND = re.compile(r"^(?:[a-z][a-z0-9]*(?:-[a-z0-9]+)*(?:[.#]-?[A-Za-z_][A-Za-z0-9_-]*)*|#-?[A-Za-z_][A-Za-z0-9_-]*)$")
+_TAG = re.compile(r"^[a-z][a-z0-9-]*")
+_PART = re.compile(r"([.#])(-?[A-Za-z_][A-Za-z0-9_-]*)")
+# Every id attribute, as smart strings (each knows its element): libxml2 scans
+# attributes for "//@id" faster than it tests "[@id]" on every element.
+_IDS_OF_PAGE = etree.XPath("//@id")
+_IDS_BELOW = etree.XPath("descendant-or-self::*/@id")
+
+
+class PageIndex:
+    """What selectors pick in one page (each selector, and each step of a
+    chain, answered once), from its elements by tag and by id."""
+
+    def __init__(self, root: etree._Element) -> None:
+        self.root = root
+        self.picked: dict[str, list] = {}
+        self._by_tag: dict[str, list] = {}
+        self._by_id: dict[str, list] | None = None
+        self._numbered: dict[str, dict] = {}
+        self._classed: dict[str, dict[str, list]] = {}
+
+    def select(self, expr: str) -> list:
+        """The elements `expr` picks in the page, in page order (as
+        scraper.selectors.select gives them); SelectorError when it is invalid."""
+        found = self.picked.get(expr)
+        if found is None:
+            chains = [_chain_of(alternative) for alternative in expr.split(", ")]
+            if all(chains) and (len(chains) == 1 or all(_TAG.match(chain[-1]) for chain in chains)):
+                found = self._union(chains)
+            else:
+                found = [el for el in select(expr, self.root) if isinstance(el, etree._Element)]
+            self.picked[expr] = found
+        return found
+
+    def _union(self, chains: list[list[str]]) -> list:
+        """The elements any chain picks, in page order: the page's elements of
+        their tags walked once (in libxml2), those picked kept."""
+        if len(chains) == 1:
+            return self._chain(chains[0])
+        picked = {el for chain in chains for el in self._chain(chain)}
+        tags = {_TAG.match(chain[-1]).group() for chain in chains}
+        return [el for el in self.root.iter(*tags) if el in picked]
+
+    def _chain(self, chain: list[str]) -> list:
+        """Compounds joined by " " and " > ", read left to right: each step keeps the
+        elements of its compound that lie inside / directly under the last step's."""
+        key = "".join(chain)
+        found = self.picked.get(key)
+        if found is not None:
+            return found
+        if len(chain) == 1:
+            found = self._compound(chain[0])
+        else:
+            homes, picked = self._chain(chain[:-2]), self._compound(chain[-1])
+            if chain[-2] == " > ":
+                home_set = set(homes)
+                found = [el for el in picked if el.getparent() in home_set]
+            else:
+                found = self._inside(homes, chain[-1], picked)
+        self.picked[key] = found
+        return found
+
+    def _inside(self, homes: list, compound: str, picked: list) -> list:
+        """The elements of `picked` (what `compound` picks) inside, not at, an element
+        of `homes`, in page order.
+
+        Those inside one home are a run of `picked` (a subtree is one stretch of
+        the page): it starts at the home's first element of the compound's tag,
+        found by its number among the page's elements of that tag, and ends
+        where the elements stop being inside the home, found by halving."""
+        if not homes or not picked:
+            return []
+        home_set = set(homes)
+        tag = _TAG.match(compound)
+        if tag is None:  # an id alone: few elements, each climbs
+            return [el for el in picked if any(anc in home_set for anc in el.iterancestors())]
+        numbers = self._numbers(tag.group())
+        at = [numbers[el] for el in picked]  # ascending: picked is in page order
+        runs = []
+        for home in homes:
+            if len(homes) > 1 and any(anc in home_set for anc in home.iterancestors()):
+                continue  # inside another home: its run lies in that one's
+            first = next(home.iterdescendants(tag.group()), None)
+            if first is None:
+                continue
+            start = bisect_left(at, numbers[first])
+            low, high = start, len(picked)
+            while low < high:  # the first of picked from `start` on that is not inside `home`
+                middle = (low + high) // 2
+                if any(anc is home for anc in picked[middle].iterancestors()):
+                    low = middle + 1
+                else:
+                    high = middle
+            if low > start:
+                runs.append((start, low))
+        runs.sort()
+        return [el for start, end in runs for el in picked[start:end]]
+
+    def _numbers(self, tag: str) -> dict:
+        """Each element of a tag's number among the page's elements of that tag."""
+        found = self._numbered.get(tag)
+        if found is None:
+            found = self._numbered[tag] = {el: i for i, el in enumerate(self._elements(tag))}
+        return found
+
+    def _elements(self, tag: str) -> list:
+        found = self._by_tag.get(tag)
+        if found is None:
+            found = self._by_tag[tag] = list(self.root.iter(tag))
+        return found
+
+    def _compound(self, compound: str) -> list:
+        """Elements of one tag (or with one id) with every class and id named, in page order."""
+        found = self.picked.get(compound)
+        if found is not None:
+            return found
+        tag = _TAG.match(compound)
+        parts = _PART.findall(compound[tag.end():] if tag else compound)
+        ids = [name for kind, name in parts if kind == "#"]
+        classes = [name for kind, name in parts if kind == "."]
+        if tag and classes:  # the tag's elements carrying the first class, from the tag's class index
+            found = self._by_class(tag.group()).get(classes[0], [])
+            classes = classes[1:]
+        else:
+            found = self._elements(tag.group()) if tag else self._ids().get(ids[0], [])
+        if tag and ids:
+            found = [el for el in found if all(el.get("id") == ident for ident in ids)]
+        for name in classes:
+            found = [el for el in found if has_class(el.get("class"), name)]
+        self.picked[compound] = found
+        return found
+
+    def _by_class(self, tag: str) -> dict[str, list]:
+        """A tag's elements by each word of their class attribute (as libxml2 splits it), in page order."""
+        found = self._classed.get(tag)
+        if found is None:
+            found = self._classed[tag] = {}
+            for el in self._elements(tag):
+                attribute = el.get("class")
+                if attribute:
+                    for word in class_words(attribute):
+                        if word:
+                            found.setdefault(word, []).append(el)
+        return found
+
+    def _ids(self) -> dict[str, list]:
+        if self._by_id is None:
+            by_id: dict[str, list] = {}
+            ids = _IDS_OF_PAGE if self.root.getparent() is None else _IDS_BELOW
+            for value in ids(self.root):
+                by_id.setdefault(str(value), []).append(value.getparent())
+            self._by_id = by_id
+        return self._by_id
+
+
+def _chain_of(selector: str) -> list[str] | None:
+    """The compounds of a selector with the combinators between them
+    (["#main", " ", "ul.news", " > ", "li"]), or None when it is not of that form."""
+    chain: list[str] = []
+    for token in selector.split(" "):
+        if token == ">":
+            if not chain or chain[-1] in (" > ", " "):
+                return None
+            chain.append(" > ")
+        elif _COMPOUND.match(token):
+            if chain and chain[-1] not in (" > ", " "):
+                chain.append(" ")
+            chain.append(token)
+        else:
+            return None
+    return chain if chain and chain[-1] not in (" > ", " ") else None
