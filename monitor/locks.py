@@ -12,8 +12,10 @@ it crawls (one descriptor per source ran out at about a thousand sources
 under the usual limit of 1,024 open files, and at 20,000 under this
 machine's), and a crashed crawl still never leaves a stale lock behind:
 the kernel drops its token's flock, and its sources count as free.  Reading
-and writing holders happens under `<db>.locks/registry.lock`, held for
-microseconds at a time.  A source file flocked by an older version of
+and writing holders happens under `<db>.locks/.registry` (a name no source
+can have), always waited for and held for at most a few hundred sources'
+files at a time, so a run taking 50,000 locks never shuts out a batch
+taking a hundred.  A source file flocked by an older version of
 Tidings counts as held.
 """
 
@@ -30,6 +32,7 @@ from typing import Iterable, TypeVar
 from monitor.errors import ArchiveError
 
 POLL_SECONDS = 0.2
+SLICE = 256  # source files read or written per hold of the registry
 TOKEN_BYTES = 32
 
 T = TypeVar("T")
@@ -79,7 +82,8 @@ class SourceLocks:
         if name in self._held:
             return True
         while True:
-            if registry.enter(deadline) and registry.claim(name, self._token.token):
+            registry.enter()
+            if registry.claim(name, self._token.token):
                 self._held.add(name)
                 return True
             left = deadline - time.monotonic()
@@ -94,8 +98,8 @@ class SourceLocks:
         if self._held:
             registry = _Registry(self.dir)
             try:
-                registry.enter(None)
                 for name in self._held:
+                    registry.enter()
                     registry.clear(name, self._token.token)
             finally:
                 registry.close()
@@ -111,33 +115,33 @@ class _Registry:
     def __init__(self, folder: Path):
         self.dir = folder
         self._fd: int | None = None
+        self._uses = 0
         self._alive: dict[str, bool] = {}  # per entry: a token's liveness, asked once while the registry is held
 
-    def enter(self, deadline: float | None) -> bool:
-        """Hold the registry (already held: True); wait for it until `deadline` (None: as long as it takes)."""
+    def enter(self) -> None:
+        """Hold the registry, waiting for it: others hold it only to read and
+        write a few hundred files.  Held already for SLICE operations, it is
+        let go and taken again, so nobody waits behind a whole long pass."""
         if self._fd is not None:
-            return True
-        path = self.dir / "registry.lock"
+            self._uses += 1
+            if self._uses < SLICE:
+                return
+            self.leave()
+            os.sched_yield()  # a process woken by the release gets its turn
+        path = self.dir / ".registry"
         try:
             self.dir.mkdir(parents=True, exist_ok=True)
             fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as exc:
             raise ArchiveError(f"{path}: cannot create the source locks' file: {exc.strerror or exc}") from None
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | (fcntl.LOCK_NB if deadline is not None else 0))
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    os.close(fd)
-                    return False
-                time.sleep(0.005)
-                continue
-            except OSError as exc:
-                os.close(fd)
-                raise ArchiveError(f"{path}: cannot lock: {exc.strerror or exc}") from None
-            self._fd = fd
-            self._alive.clear()
-            return True
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except OSError as exc:
+            os.close(fd)
+            raise ArchiveError(f"{path}: cannot lock: {exc.strerror or exc}") from None
+        self._fd = fd
+        self._uses = 0
+        self._alive.clear()
 
     def leave(self) -> None:
         if self._fd is not None:
