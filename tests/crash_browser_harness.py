@@ -28,7 +28,6 @@ skips it without Chromium unless TIDINGS_REQUIRE_BROWSER=1.
 
 from __future__ import annotations
 
-import argparse
 import os
 import random
 import shutil
@@ -45,8 +44,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repositor
 
 from tests.alert_receivers import Receiver  # noqa: E402
 from tests.browser_processes import marked, new_mark  # noqa: E402
-from tests.crash_daemon_harness import archive_writes, held_locks, session_processes, wait_until  # noqa: E402
-from tests.crash_harness import archived, check_alerts, check_archive  # noqa: E402
+from tests.crash_daemon_harness import archive_writes, leftovers, session_processes, wait_until  # noqa: E402
+from tests.crash_harness import archived, check_alerts, check_archive, run_trials  # noqa: E402
 from tests.helpers import ROOT, Site, write_config  # noqa: E402
 from tests.js_pages import JsSite  # noqa: E402
 from tests.pages import extra_item  # noqa: E402
@@ -126,12 +125,7 @@ class BrowserTrials:
             if archive_writes(self.db) != written:
                 problems.append("the archive was written after the killed process died")
             problems += check_archive(self.db)
-            held = held_locks(Path(f"{self.db}.locks"))
-            if held:
-                problems.append(f"locks still held: {held}")
-            left = sorted(p.name for p in self.tmp.iterdir())
-            if left:
-                problems.append(f"left in TMPDIR: {left[:5]}")
+            problems += leftovers(self.db, self.tmp)
         finally:
             self.pages.slow = 0.2
             if proc.poll() is None:
@@ -183,19 +177,8 @@ def _crawls_of(db: Path, source: str) -> int:
 def main() -> None:
     from scraper.browser import find_browser, require_browser_support
 
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--trials", type=int, default=4)
-    parser.add_argument("--seed", type=int, default=None)
-    args = parser.parse_args()
-    require_browser_support()
-    seed = args.seed if args.seed is not None else random.randrange(1 << 30)
-    print(f"seed {seed}")
-    with tempfile.TemporaryDirectory(prefix="tidings-crash-browser-") as tmp:
-        trials = BrowserTrials(Path(tmp), seed, find_browser())
-        try:
-            trials.run(args.trials)
-        finally:
-            trials.close()
+    run_trials(lambda folder, seed: BrowserTrials(folder, seed, find_browser()), 4, "tidings-crash-browser-",
+               before=require_browser_support)
 
 
 if __name__ == "__main__":

@@ -39,7 +39,6 @@ cut by a kill.  tests/test_crash.py runs a reduced form of this.
 
 from __future__ import annotations
 
-import argparse
 import fcntl
 import os
 import random
@@ -47,7 +46,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import time
 from collections import Counter
 from pathlib import Path
@@ -55,7 +53,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repository root: tests.* and the packages
 
 from tests.alert_receivers import Receiver  # noqa: E402
-from tests.crash_harness import SOURCES, ChangingSite, archived, check_alerts, check_archive  # noqa: E402
+from tests.crash_harness import SOURCES, ChangingSite, archived, check_alerts, check_archive, run_trials  # noqa: E402
 from tests.helpers import ROOT, Site, write_config  # noqa: E402
 from tests.pages import DRUPAL_SOURCE  # noqa: E402
 
@@ -93,9 +91,9 @@ def _parent(pid: int) -> int | None:
 
 def held_locks(folder: Path) -> list[str]:
     """Lock files under `folder` some process holds a flock on: the token files of
-    live crawlers and senders (a source's lock names one), and the registry."""
+    live crawlers and senders (a source's lock names one), and the registry (.registry)."""
     held = []
-    for path in sorted(folder.rglob("*.lock")) if folder.exists() else []:
+    for path in sorted([*folder.rglob("*.lock"), *folder.glob(".registry")]) if folder.exists() else []:
         try:
             fd = os.open(path, os.O_RDWR)
         except OSError:
@@ -107,6 +105,18 @@ def held_locks(folder: Path) -> list[str]:
         finally:
             os.close(fd)
     return held
+
+
+def leftovers(db: Path, tmp: Path) -> list[str]:
+    """What a killed process must not leave: a lock held (by a survivor), files in its TMPDIR."""
+    problems = []
+    held = held_locks(Path(f"{db}.locks"))
+    if held:
+        problems.append(f"locks still held: {held}")
+    left = sorted(p.name for p in tmp.iterdir())
+    if left:
+        problems.append(f"left in TMPDIR: {left[:5]}")
+    return problems
 
 
 def wait_until(condition, timeout: float, step: float = 0.005):
@@ -236,12 +246,7 @@ class DaemonTrials:
         if archive_writes(self.db) != written:
             problems.append(f"the archive was written after the daemon died ({written} -> {archive_writes(self.db)}):"
                             " its child outlived it")
-        held = held_locks(Path(f"{self.db}.locks"))
-        if held:
-            problems.append(f"locks still held: {held}")
-        left = sorted(p.name for p in self.tmp.iterdir())
-        if left:
-            problems.append(f"left in TMPDIR: {left[:5]}")
+        problems += leftovers(self.db, self.tmp)
         text = self.logs[-1].read_text()
         if "another process is crawling" in text:
             problems.append("a restarted daemon found a source locked by a dead process")
@@ -340,18 +345,7 @@ def _query(db: Path, sql: str) -> list[tuple]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--trials", type=int, default=12)
-    parser.add_argument("--seed", type=int, default=None)
-    args = parser.parse_args()
-    seed = args.seed if args.seed is not None else random.randrange(1 << 30)
-    print(f"seed {seed}")
-    with tempfile.TemporaryDirectory(prefix="tidings-crash-daemon-") as tmp:
-        trials = DaemonTrials(Path(tmp), seed)
-        try:
-            trials.run(args.trials)
-        finally:
-            trials.close()
+    run_trials(DaemonTrials, 12, "tidings-crash-daemon-")
 
 
 if __name__ == "__main__":

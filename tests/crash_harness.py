@@ -302,19 +302,27 @@ class Trials:
         self.receiver.stop()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--trials", type=int, default=60)
+def run_trials(make, trials: int, prefix: str, before=None) -> None:
+    """The command line of a harness: `--trials N --seed S`, then N trials of
+    `make(folder, seed)` in a temporary folder (`before()` first, if given)."""
+    parser = argparse.ArgumentParser(description=(sys.modules["__main__"].__doc__ or "").split("\n\n")[0])
+    parser.add_argument("--trials", type=int, default=trials)
     parser.add_argument("--seed", type=int, default=None)
     args = parser.parse_args()
+    if before is not None:
+        before()
     seed = args.seed if args.seed is not None else random.randrange(1 << 30)
     print(f"seed {seed}")
-    with tempfile.TemporaryDirectory(prefix="tidings-crash-") as tmp:
-        trials = Trials(Path(tmp), seed)
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        harness = make(Path(tmp), seed)
         try:
-            trials.run(args.trials)
+            harness.run(args.trials)
         finally:
-            trials.close()
+            harness.close()
+
+
+def main() -> None:
+    run_trials(Trials, 60, "tidings-crash-")
 
 
 if __name__ == "__main__":

@@ -68,15 +68,20 @@ class _Node:
 TEXTS: ContextVar[dict | None] = ContextVar("tidings_autodetect_texts", default=None)
 
 
-def paragraphs_of(el) -> list[str]:
-    """element_paragraphs, remembered for the duration of one detection."""
-    memo = TEXTS.get()
+def remembered(memo_var: ContextVar, el, read):
+    """`read(el)`, remembered in the detection's memo `memo_var` (none outside a detection)."""
+    memo = memo_var.get()
     if memo is None:
-        return element_paragraphs(el)
+        return read(el)
     found = memo.get(el)
     if found is None:
-        found = memo[el] = element_paragraphs(el)
+        found = memo[el] = read(el)
     return found
+
+
+def paragraphs_of(el) -> list[str]:
+    """element_paragraphs, remembered for the duration of one detection."""
+    return remembered(TEXTS, el, element_paragraphs)
 
 
 def short_text_of(el: etree._Element, limit: int) -> str | None:
@@ -243,13 +248,7 @@ LINK_TEXTS: ContextVar[dict | None] = ContextVar("tidings_autodetect_link_texts"
 def link_text_of(a) -> str:
     """A link's text, whitespace collapsed as str.split() does; remembered for one
     detection (a link is read as a clue, then in every block around it that is scored)."""
-    memo = LINK_TEXTS.get()
-    if memo is None:
-        return _link_text(a)
-    found = memo.get(a)
-    if found is None:
-        found = memo[a] = _link_text(a)
-    return found
+    return remembered(LINK_TEXTS, a, _link_text)
 
 
 def _link_text(a) -> str:
