@@ -9,28 +9,102 @@ headline-like text are clues too.
 
 from __future__ import annotations
 
+import re
+
 from lxml import etree
 
 from scraper.autodetect.elements import (
-    FIRST_HREF, SKIP_HREF, Paths, in_heading, is_heading_title, is_title_text, link_text_of,
+    FIRST_HREF, HEADINGS, LINK_TEXTS, SKIP_HREF, Paths, in_heading, is_heading_title, is_title_text, link_text_of, tag_of,
 )
 
 MAX_CLIMB = 8  # levels above a link at which its item block may start
 
 
-# Links whose text may be a headline, sieved by libxml2 (Python decides); not
-# those in menus, sidebars and site maps: they are never the main listing's headlines.
+# Links whose text may be a headline, sieved before Python decides; not those
+# in menus, sidebars and site maps: they are never the main listing's headlines.
 # Three kinds pass: text with a space (or a no-break space: "Emily&#160;Maynard") and 12 characters; any text of two in
 # or around a heading (a heading says "title"); five or more characters with
-# no Latin letter (Chinese, Japanese: no spaces between words).
+# no Latin letter (Chinese, Japanese: no spaces between words).  The text is
+# measured as XPath's normalize-space() gives it (only ASCII blanks collapse):
+# the sieve was one XPath over the page once, and detection keeps its answers.
 _HEADING = "self::h1 or self::h2 or self::h3 or self::h4 or self::h5 or self::h6"
-_TITLE_LINKS = etree.XPath(
-    "descendant::a[@href][not(ancestor::nav or ancestor::aside or ancestor::footer)]"
-    "[(contains(translate(normalize-space(), '\u00a0', ' '), ' ') and string-length(normalize-space()) >= 12)"
+_SIEVE = etree.XPath(
+    "boolean(self::*[(contains(translate(normalize-space(), '\u00a0', ' '), ' ') and string-length(normalize-space()) >= 12)"
     f" or (string-length(normalize-space()) >= 2 and (ancestor::*[position() <= 3][{_HEADING}] or descendant::*[{_HEADING}]))"
     " or (string-length(normalize-space()) >= 5 and translate(normalize-space(),"
-    " 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ', '') = normalize-space())]"
+    " 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ', '') = normalize-space())])"
 )
+# The blanks str.split() collapses but normalize-space() keeps: in a text
+# without them the two agree, and the sieve is run in Python on the text
+# already read; a text with them (rare) is sieved by libxml2 as before.
+_OTHER_BLANKS = re.compile("[\x0b\x0c\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")
+_LATIN_LETTER = re.compile(r"[A-Za-z]")
+_STRING = etree.XPath("string()", smart_strings=False)
+_OUTSIDE_LISTINGS = ("nav", "aside", "footer")
+
+
+def _title_links(scope) -> list:
+    """The links inside `scope` (not itself) that pass the sieve above, in page order.
+
+    One walk for <a>, less the links of menus, sidebars and footers (collected
+    by a walk of those regions, not tested ancestor by ancestor); each link's
+    string value is read once and remembered as its link text (every later
+    stage asks for it), and the costly test (a heading around or inside the
+    link) comes last, only for short texts that need it.
+    """
+    if any(tag_of(el) in _OUTSIDE_LISTINGS for el in (scope, *scope.iterancestors())):
+        return []
+    outside = set()
+    for region in scope.iterdescendants(*_OUTSIDE_LISTINGS):
+        outside.update(region.iterdescendants("a"))
+    headed = _links_by_headings(scope)
+    texts = LINK_TEXTS.get()
+    found = []
+    for a in scope.iterdescendants("a"):
+        if a.get("href") is None or a in outside:
+            continue
+        value = _STRING(a) if len(a) else a.text or ""
+        text = " ".join(value.split())  # what link_text_of reads
+        if texts is not None and a not in texts:
+            texts[a] = text
+        if _passes(a, value, text, headed):
+            found.append(a)
+    return found
+
+
+def _links_by_headings(scope) -> set | None:
+    """The links of `scope` that in_heading() holds true of, found from the page's
+    few headings rather than asked of every link; None when a heading holds the scope."""
+    if any(tag_of(el) in HEADINGS for el in (scope, *scope.iterancestors())):
+        return None
+    found = set()
+    for h in scope.iterdescendants(*HEADINGS):
+        for a in h.iterdescendants("a"):
+            if a not in found and in_heading(a):  # a heading at most three levels up
+                found.add(a)
+        found.update(h.iterancestors("a"))  # a link holding a heading
+    return found
+
+
+def _passes(a, value: str, text: str, headed: set | None) -> bool:
+    """Whether a link passes the sieve, given its string value, that value's words
+    joined by spaces, and the links in or around headings (None: ask each link)."""
+    if _OTHER_BLANKS.search(value) is None:
+        spaced = text  # normalize-space() gives the same text here
+    elif len(value) < _LONG:
+        spaced = _XML_BLANKS.sub(" ", value).strip(" ")
+    else:
+        return _SIEVE(a)  # a link around a page's worth of text: libxml2 measures it faster
+    length = len(spaced)
+    if length < 2:
+        return False
+    return ((length >= 12 and (" " in spaced or "\u00a0" in spaced))
+            or (length >= 5 and _LATIN_LETTER.search(spaced) is None)
+            or (a in headed if headed is not None else in_heading(a)))
+
+
+_LONG = 1000
+_XML_BLANKS = re.compile(r"[ \t\n\r]+")
 
 
 def candidate_groups(scope, paths: Paths) -> dict[tuple[int, str], dict]:
@@ -43,7 +117,7 @@ def candidate_groups(scope, paths: Paths) -> dict[tuple[int, str], dict]:
     groups: dict[tuple[int, str], dict] = {}
     credited = paths.credited
     nodes = paths.nodes
-    for a in _TITLE_LINKS(scope):
+    for a in _title_links(scope):
         if SKIP_HREF.match(a.get("href")):
             continue
         text = link_text_of(a)

@@ -300,9 +300,13 @@ def in_heading(a, levels: int = 3) -> bool:
         node = node.getparent()
         if node is None:
             break
-        if tag_of(node) in HEADINGS:
+        tag = node.tag  # tag_of, inlined: asked of most links of a page
+        if isinstance(tag, str) and tag.lower() in _HEADING_SET:
             return True
-    return next(a.iter(*HEADINGS), None) is not None
+    return len(a) > 0 and next(a.iter(*HEADINGS), None) is not None
+
+
+_HEADING_SET = frozenset(HEADINGS)
 
 
 def first_href(el) -> str:
