@@ -24,8 +24,6 @@ from __future__ import annotations
 import re
 from functools import cmp_to_key
 
-from lxml import etree
-
 from scraper.autodetect.elements import (
     Paths, classes_of, in_heading, is_title_text, link_text_of, tag_of,
 )
@@ -127,7 +125,7 @@ def join_split_boxes(groups: dict, paths: Paths) -> dict:
 
     def single(key) -> bool:
         if key not in one_story:
-            one_story[key] = _one_story_each(groups[key])
+            one_story[key] = _one_story_each(groups[key], paths.one_story)
         return one_story[key]
 
     for keys in by_build.values():
@@ -151,15 +149,45 @@ def join_split_boxes(groups: dict, paths: Paths) -> dict:
     return groups if joined is None else joined
 
 
-_LINK_COUNT = etree.XPath("count(descendant-or-self::a[@href])")
-
-
-def _one_story_each(members: dict) -> bool:
+def _one_story_each(members: dict, known: dict) -> bool:
     """Whether every block (of a sample) holds one story: its title-like links all lead to one page.
-    A block of more than 20 links is a layout box, whatever they read (counted by libxml2, not read)."""
+    A block of more than 20 links is a layout box, whatever they read.  Each
+    block's answer is kept in `known` for the detection (scoring may join twice)."""
     blocks = list(members)
     sample = blocks[:: max(1, len(blocks) // 8)]
-    return all(_LINK_COUNT(block) <= 20 and len(_story_hrefs(block)) == 1 for block in sample)
+    for block in sample:
+        one = known.get(block)
+        if one is None:
+            one = known[block] = _one_story(block)
+        if not one:
+            return False
+    return True
+
+
+_MOST_LINKS = 20
+
+
+def _one_story(block) -> bool:
+    """Whether a block holds at most 20 links and its title-like links lead to one page
+    (one walk for its links, stopped as soon as the answer is no)."""
+    own = tag_of(block) == "a"  # a card link: its own text is its story's title
+    count = 0
+    found = set()
+    for a in block.iter("a"):
+        if a.get("href") is None:
+            continue
+        count += 1
+        if count > _MOST_LINKS:
+            return False
+        if own and a is not block:
+            continue
+        href = a.get("href")
+        text = link_text_of(a) if href else ""
+        if text and (is_title_text(text) or in_heading(a)):
+            found.add(href)
+            if len(found) >= 2:
+                return False
+    return len(found) == 1
 
 
 def _story_hrefs(block, most: int = 2) -> set:

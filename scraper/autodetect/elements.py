@@ -163,6 +163,7 @@ class Paths:
         self.nodes: dict = {}
         self.keys: dict[tuple[int, str], int] = {}
         self.credited: dict = {}  # blocks on the way up from title links -> longest title
+        self.one_story: dict = {}  # blocks -> whether they hold one story (boxes.join_split_boxes)
         self.index = None  # the page's PageIndex (item_selector.page_index), made on first use
 
     def of(self, el) -> _Node:
@@ -181,16 +182,16 @@ class Paths:
         return parent
 
     def _make(self, el, parent: _Node) -> _Node:
-        tag = tag_of(el)
-        role = el.get("role")
-        sig, bad, main = _look(tag, el.get("class"), el.get("id"), role)
-        if bad and parent.core and _only_widget(tag, el.get("class"), el.get("id"), role):
-            bad = False  # a platform's "widget" holding the main column's posts (Blogger's div.widget.Blog in #main)
-        core = parent.core or _core(tag, el.get("class"), el.get("id"), role)
-        key = self.keys.setdefault((parent.key, sig), len(self.keys) + 1)
+        tag = el.tag  # tag_of, inlined: the climb from every title link makes hundreds of these
+        tag = tag.lower() if isinstance(tag, str) else ""
+        get = el.get
+        look = _look(tag, get("class"), get("id"), get("role"))
+        bad = look.bad and not (parent.core and look.only_widget)
+        # not bad: a platform's "widget" holding the main column's posts (Blogger's div.widget.Blog in #main)
+        key = self.keys.setdefault((parent.key, look.sig), len(self.keys) + 1)
         bad = parent.bad or bad or (tag == "header" and not parent.content)
-        content = parent.content or tag in _CONTENT_TAGS or role == "main"
-        return _Node(key, bad, content, parent.depth + 1, parent.main or main, core)
+        return _Node(key, bad, parent.content or look.content, parent.depth + 1, parent.main or look.main,
+                     parent.core or look.core)
 
 
 # Not "content": WordPress's #content and Blogger's .content-outer wrap the sidebar too.
@@ -214,14 +215,29 @@ def _only_widget(tag: str, names: str | None, ident: str | None, role: str | Non
     return all(_WIDGET_NAME.search(n) and not _bad_name(_WIDGET_NAME.sub(" ", n)) for n in bad)
 
 
+@dataclass(frozen=True, slots=True)
+class _Look:
+    """What an element's tag and names alone say of its place (Paths adds its ancestors')."""
+
+    sig: str  # tag and stable classes: the step of its path
+    bad: bool  # names a region around the content (navigation, sidebar...)
+    main: bool  # names the main region (main, content, primary)
+    core: bool  # names the main column itself (see _core)
+    only_widget: bool  # bad only for being called a widget (see _only_widget)
+    content: bool  # <main>, <article> or role=main
+
+
 @lru_cache(maxsize=4096)
-def _look(tag: str, names: str | None, ident: str | None, role: str | None) -> tuple[str, bool, bool]:
-    """(signature, a bad region?, a main region?) of an element, from its tag and names alone."""
+def _look(tag: str, names: str | None, ident: str | None, role: str | None) -> _Look:
+    """What an element says of its place by its tag and names alone: one memoised
+    answer per look, as a page repeats a few looks thousands of times."""
     # Modifier classes ("slice--wide") vary between rows of one listing.
     sig = tag + "." + ".".join(sorted(c for c in _stable_classes(names or "") if "--" not in c))
     words = f"{names or ''} {ident or ''}"
     main = tag == "main" or role == "main" or _MAIN_REGION.search(words) is not None
-    return sig, _is_bad_region(tag, words.split(), role), main
+    bad = _is_bad_region(tag, words.split(), role)
+    return _Look(sig, bad, main, _core(tag, names, ident, role), bad and _only_widget(tag, names, ident, role),
+                 tag in _CONTENT_TAGS or role == "main")
 
 
 def _is_bad_region(tag: str, names: list[str], role: str | None) -> bool:

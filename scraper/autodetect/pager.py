@@ -10,7 +10,7 @@ import re
 
 from lxml import etree
 
-from scraper.autodetect.elements import SKIP_HREF, classes_of, link_text_of, tag_of
+from scraper.autodetect.elements import LINK_TEXTS, SKIP_HREF, classes_of, link_text_of, tag_of
 from scraper.selectors import has_class, select
 from scraper.urls import canonical_url
 
@@ -32,19 +32,29 @@ def _next_links(scope):
     in page order: text under 60 characters that holds "next", "older", "more"
     or an arrow, or a class holding "next".  Lazy, as only the first that
     passes is wanted: a walk that stops there costs less than an XPath
-    reading every link's text."""
+    reading every link's text.  A link whose text this detection has read
+    already is tested on that (the words are the same; only a link that holds
+    one of them is measured again, for its raw length)."""
+    known = LINK_TEXTS.get() or {}
     for a in scope.iterdescendants("a"):
         if a.get("href") is None:
+            continue
+        words = known.get(a)
+        if words is not None and not (_SIEVE_TEXT.search(words) or _SIEVE_CLASS.search(a.get("class") or "")):
             continue
         text = _STRING(a) if len(a) else a.text or ""  # a bare text link: its text is all of it
         if len(text) < 60 and (_SIEVE_TEXT.search(text) or _SIEVE_CLASS.search(a.get("class") or "")):
             yield a
 
 
+_WITH_REL = {tag: etree.XPath(f"descendant-or-self::{tag}[@rel]") for tag in ("a", "link")}
+
+
 def _first_rel_next_href(root, tag: str) -> str | None:
     """The first href that "{tag}[rel~=next]::attr(href)" selects in the page (None if
-    none): a walk for that tag with CSS's word test on rel, cheaper than the XPath."""
-    for el in root.iter(tag):
+    none): libxml2 finds the elements of that tag with a rel (few), then CSS's
+    word test on rel, cheaper than the whole selector's XPath."""
+    for el in _WITH_REL[tag](root):
         if has_class(el.get("rel"), "next"):  # [rel~=next]: a word of rel, as for class
             href = el.get("href")
             if href is not None:
