@@ -25,7 +25,7 @@ import re
 from functools import cmp_to_key
 
 from scraper.autodetect.elements import (
-    Paths, classes_of, in_heading, is_title_text, link_text_of, tag_of,
+    Paths, classes_of, is_title_text, link_text_of, tag_of,
 )
 from scraper.dates import parse_date
 from scraper.text import is_navigation_text
@@ -52,11 +52,7 @@ def _precedes(a, b) -> bool:
 _HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 
 
-def _holds_heading(el) -> bool:
-    return tag_of(el) in _HEADING_TAGS or next(el.iter(*_HEADING_TAGS), None) is not None
-
-
-def _heading_between(last, first) -> bool:
+def _heading_between(last, first, holders: set) -> bool:
     """Whether a heading starts after `last` (outside it) and before `first` starts
     (an ancestor of `first` counts: it starts before it).
 
@@ -64,7 +60,8 @@ def _heading_between(last, first) -> bool:
     common ancestor, the children of that ancestor between the two, and what
     precedes `first` below it (libxml2's following axis would read the rest of
     the page when no heading follows).  Nothing lies between them when `first`
-    comes before `last` (two groups whose blocks alternate)."""
+    comes before `last` (two groups whose blocks alternate).  `holders` are the
+    page's headings and the elements holding one (Headings.holders)."""
     if _precedes(first, last) or any(anc is last for anc in first.iterancestors()):
         return False  # `first` before `last`, or inside it (and `last` inside `first` starts after it)
     above_last = {id(el) for el in last.iterancestors()}
@@ -76,18 +73,18 @@ def _heading_between(last, first) -> bool:
         return False
     node = last
     while node.getparent() is not common:
-        if any(_holds_heading(sib) for sib in node.itersiblings()):
+        if any(sib in holders for sib in node.itersiblings()):
             return True
         node = node.getparent()
     for sib in node.itersiblings():
         if sib is down[0]:
             break
-        if _holds_heading(sib):
+        if sib in holders:
             return True
     for el in down:
         if el is not first and tag_of(el) in _HEADING_TAGS:
             return True
-        if el is not down[0] and any(_holds_heading(sib) for sib in el.itersiblings(preceding=True)):
+        if el is not down[0] and any(sib in holders for sib in el.itersiblings(preceding=True)):
             return True
     return False
 
@@ -125,7 +122,7 @@ def join_split_boxes(groups: dict, paths: Paths) -> dict:
 
     def single(key) -> bool:
         if key not in one_story:
-            one_story[key] = _one_story_each(groups[key], paths.one_story)
+            one_story[key] = _one_story_each(groups[key], paths)
         return one_story[key]
 
     for keys in by_build.values():
@@ -139,8 +136,8 @@ def join_split_boxes(groups: dict, paths: Paths) -> dict:
         current, small = order[0], len(groups[order[0]]) <= _LEAD_PARTS
         for key in order[1:]:
             here, there = joined[current], groups[key]
-            if (not small and len(there) > _LEAD_PARTS) or _nested(here, there) or not single(current) \
-                    or not single(key) or _heading_between(_last(here), _first(there)):
+            if (not small and len(there) > _LEAD_PARTS) or _nested(here, there, paths) or not single(current) \
+                    or not single(key) or _heading_between(_last(here), _first(there), paths.headings(here).holders):
                 current, small = key, len(there) <= _LEAD_PARTS
                 continue
             joined[current] = {**here, **there}
@@ -149,16 +146,18 @@ def join_split_boxes(groups: dict, paths: Paths) -> dict:
     return groups if joined is None else joined
 
 
-def _one_story_each(members: dict, known: dict) -> bool:
+def _one_story_each(members: dict, paths: Paths) -> bool:
     """Whether every block (of a sample) holds one story: its title-like links all lead to one page.
     A block of more than 20 links is a layout box, whatever they read.  Each
-    block's answer is kept in `known` for the detection (scoring may join twice)."""
+    block's answer is kept for the detection (scoring may join twice)."""
     blocks = list(members)
     sample = blocks[:: max(1, len(blocks) // 8)]
+    known = paths.one_story
+    headed = paths.headings(blocks[0]).links
     for block in sample:
         one = known.get(block)
         if one is None:
-            one = known[block] = _one_story(block)
+            one = known[block] = _one_story(block, headed)
         if not one:
             return False
     return True
@@ -167,9 +166,10 @@ def _one_story_each(members: dict, known: dict) -> bool:
 _MOST_LINKS = 20
 
 
-def _one_story(block) -> bool:
+def _one_story(block, headed: set) -> bool:
     """Whether a block holds at most 20 links and its title-like links lead to one page
-    (one walk for its links, stopped as soon as the answer is no)."""
+    (one walk for its links, stopped as soon as the answer is no); `headed`: the
+    links in or around a heading (Headings.links)."""
     own = tag_of(block) == "a"  # a card link: its own text is its story's title
     count = 0
     found = set()
@@ -183,20 +183,21 @@ def _one_story(block) -> bool:
             continue
         href = a.get("href")
         text = link_text_of(a) if href else ""
-        if text and (is_title_text(text) or in_heading(a)):
+        if text and (is_title_text(text) or a in headed):
             found.add(href)
             if len(found) >= 2:
                 return False
     return len(found) == 1
 
 
-def _story_hrefs(block, most: int = 2) -> set:
-    """Where a block's title-like links lead (up to `most` pages)."""
+def _story_hrefs(block, headed: set, most: int = 2) -> set:
+    """Where a block's title-like links lead (up to `most` pages); `headed`: the
+    links in or around a heading (Headings.links)."""
     links = [block] if tag_of(block) == "a" else block.iter("a")
     found = set()
     for a in links:
         text = link_text_of(a)
-        if a.get("href") and text and (is_title_text(text) or in_heading(a)):
+        if a.get("href") and text and (is_title_text(text) or a in headed):
             found.add(a.get("href"))
             if len(found) >= most:
                 break
@@ -211,13 +212,18 @@ def _last(members: dict):
     return next(reversed(members))
 
 
-def _nested(one: dict, other: dict) -> bool:
-    """Whether a block of one group holds or sits in a block of the other (levels of one listing)."""
+def _nested(one: dict, other: dict, paths: Paths) -> bool:
+    """Whether a block of one group holds or sits in a block of the other (levels of one listing):
+    the deeper first block is climbed to the other's depth (Paths knows both)."""
     a, b = _first(one), _first(other)
-    return any(anc is b for anc in a.iterancestors()) or any(anc is a for anc in b.iterancestors())
+    rise = paths.of(a).depth - paths.of(b).depth
+    lower, upper = (a, b) if rise >= 0 else (b, a)
+    for _ in range(abs(rise)):
+        lower = lower.getparent()
+    return lower is upper and a is not b
 
 
-def lead_boxes(members: dict) -> dict:
+def lead_boxes(members: dict, paths: Paths) -> dict:
     """The group's lead boxes when its blocks end in a run of boxes of sections, else the group.
 
     Boxes are the children of the blocks' common container that hold them,
@@ -227,7 +233,8 @@ def lead_boxes(members: dict) -> dict:
     or year ("March 2016" heads a month of one archive, not a section).
     The title sits outside the blocks, or in the box's first block only
     (where the other blocks open with their headline, so it is no kicker
-    repeated on every story).
+    repeated on every story).  Where blocks' headlines lead is remembered for
+    the detection (groups are ranked again when headings become clues).
     """
     if len(members) < 4:
         return members
@@ -244,10 +251,11 @@ def lead_boxes(members: dict) -> dict:
     if len(boxes) < 2 or sum(1 for inside in boxes.values() if len(inside) >= 2) * 2 <= len(boxes):
         return members
     ordered = list(boxes.items())
-    titles = [_section_title(box, inside) for box, inside in ordered]
+    headed = paths.headings(container).links
+    titles = [_section_title(box, inside, headed) for box, inside in ordered]
     if not any(name for name, _ in titles[1:]):
         return members
-    stories = {_story_href(b) for b in blocks}  # a title leading to a story of the group is its headline
+    stories = {_remembered_story_href(b, paths.story_href, headed) for b in blocks}  # a title leading to a story of the group is its headline
     lead = _lead_count([name if name and href not in stories else None for name, href in titles])
     if lead is None:
         return members
@@ -296,7 +304,7 @@ def container_of(blocks: list):
 _YEAR = re.compile(r"\b(1[89]|20)\d\d\b")  # "March 2016", "2015": a period of one archive, no section
 
 
-def _section_title(box, inside: list) -> tuple[str | None, str | None]:
+def _section_title(box, inside: list, headed: set) -> tuple[str | None, str | None]:
     """The name of the section a box opens with ("Business", "WIRED Classics") and
     where it leads, or (None, None)."""
     title = next((a for a in box.iter("a") if a.get("href") and link_text_of(a)), None)
@@ -306,20 +314,26 @@ def _section_title(box, inside: list) -> tuple[str | None, str | None]:
     if name.count(" ") > 2 or len(name) > 30 or is_navigation_text(name) or parse_date(name) or _YEAR.search(name):
         return None, None
     holder = next((b for b in inside if b is title or any(anc is b for anc in title.iterancestors())), None)
-    if holder is not None and not (holder is inside[0] and all(_opens_with_headline(b) for b in inside[1:])):
+    if holder is not None and not (holder is inside[0] and all(_opens_with_headline(b, headed) for b in inside[1:])):
         return None, None
     return name, title.get("href")
 
 
-def _story_href(block) -> str | None:
+def _remembered_story_href(block, known: dict, headed: set) -> str | None:
+    if block not in known:
+        known[block] = _story_href(block, headed)
+    return known[block]
+
+
+def _story_href(block, headed: set) -> str | None:
     """Where a block's headline leads: its first link that reads as a title (not a kicker's section link)."""
-    return next(iter(_story_hrefs(block, 1)), None)
+    return next(iter(_story_hrefs(block, headed, 1)), None)
 
 
-def _opens_with_headline(block) -> bool:
+def _opens_with_headline(block, headed: set) -> bool:
     """Whether a block's first link with text is its headline (no kicker link before it)."""
     first = next((a for a in block.iter("a") if a.get("href") and link_text_of(a)), None)
     if first is None:
         return False
     text = link_text_of(first)
-    return is_title_text(text) or in_heading(first)
+    return is_title_text(text) or first in headed

@@ -14,7 +14,7 @@ import re
 from lxml import etree
 
 from scraper.autodetect.elements import (
-    FIRST_HREF, HEADINGS, LINK_TEXTS, SKIP_HREF, Paths, in_heading, is_heading_title, is_title_text, link_text_of, tag_of,
+    FIRST_HREF, LINK_TEXTS, SKIP_HREF, Paths, is_heading_title, is_title_text, link_text_of, tag_of,
 )
 
 MAX_CLIMB = 8  # levels above a link at which its item block may start
@@ -43,21 +43,21 @@ _STRING = etree.XPath("string()", smart_strings=False)
 _OUTSIDE_LISTINGS = ("nav", "aside", "footer")
 
 
-def _title_links(scope) -> list:
+def _title_links(scope, paths: Paths) -> list:
     """The links inside `scope` (not itself) that pass the sieve above, in page order.
 
     One walk for <a>, less the links of menus, sidebars and footers (collected
     by a walk of those regions, not tested ancestor by ancestor); each link's
     string value is read once and remembered as its link text (every later
-    stage asks for it), and the costly test (a heading around or inside the
-    link) comes last, only for short texts that need it.
+    stage asks for it), and whether a heading is around or inside a link is
+    answered from the page's headings (Paths.headings).
     """
     if any(tag_of(el) in _OUTSIDE_LISTINGS for el in (scope, *scope.iterancestors())):
         return []
     outside = set()
     for region in scope.iterdescendants(*_OUTSIDE_LISTINGS):
         outside.update(region.iterdescendants("a"))
-    headed = _links_by_headings(scope)
+    headed = paths.headings(scope).links
     texts = LINK_TEXTS.get()
     found = []
     for a in scope.iterdescendants("a"):
@@ -72,23 +72,9 @@ def _title_links(scope) -> list:
     return found
 
 
-def _links_by_headings(scope) -> set | None:
-    """The links of `scope` that in_heading() holds true of, found from the page's
-    few headings rather than asked of every link; None when a heading holds the scope."""
-    if any(tag_of(el) in HEADINGS for el in (scope, *scope.iterancestors())):
-        return None
-    found = set()
-    for h in scope.iterdescendants(*HEADINGS):
-        for a in h.iterdescendants("a"):
-            if a not in found and in_heading(a):  # a heading at most three levels up
-                found.add(a)
-        found.update(h.iterancestors("a"))  # a link holding a heading
-    return found
-
-
-def _passes(a, value: str, text: str, headed: set | None) -> bool:
+def _passes(a, value: str, text: str, headed: set) -> bool:
     """Whether a link passes the sieve, given its string value, that value's words
-    joined by spaces, and the links in or around headings (None: ask each link)."""
+    joined by spaces, and the links in or around headings (Headings.links)."""
     if _OTHER_BLANKS.search(value) is None:
         spaced = text  # normalize-space() gives the same text here
     elif len(value) < _LONG:
@@ -100,7 +86,7 @@ def _passes(a, value: str, text: str, headed: set | None) -> bool:
         return False
     return ((length >= 12 and (" " in spaced or "\u00a0" in spaced))
             or (length >= 5 and _LATIN_LETTER.search(spaced) is None)
-            or (a in headed if headed is not None else in_heading(a)))
+            or a in headed)
 
 
 _LONG = 1000
@@ -117,11 +103,12 @@ def candidate_groups(scope, paths: Paths) -> dict[tuple[int, str], dict]:
     groups: dict[tuple[int, str], dict] = {}
     credited = paths.credited
     nodes = paths.nodes
-    for a in _title_links(scope):
+    headed = paths.headings(scope).links
+    for a in _title_links(scope, paths):
         if SKIP_HREF.match(a.get("href")):
             continue
         text = link_text_of(a)
-        if not is_title_text(text) and not (is_heading_title(text) and in_heading(a)):
+        if not is_title_text(text) and not (is_heading_title(text) and a in headed):
             continue
         title = 20 + min(len(text), 80)  # every item counts, long titles a little more
         node = a

@@ -163,8 +163,18 @@ class Paths:
         self.nodes: dict = {}
         self.keys: dict[tuple[int, str], int] = {}
         self.credited: dict = {}  # blocks on the way up from title links -> longest title
-        self.one_story: dict = {}  # blocks -> whether they hold one story (boxes.join_split_boxes)
+        # Answers scoring needs again when it ranks the groups a second time (headings as clues):
+        self.one_story: dict = {}  # block -> whether it holds one story (boxes.join_split_boxes)
+        self.story_href: dict = {}  # block -> where its headline leads (boxes.lead_boxes)
+        self.other_text: dict = {}  # element -> length of its text outside links (scoring)
+        self._headings: Headings | None = None
         self.index = None  # the page's PageIndex (item_selector.page_index), made on first use
+
+    def headings(self, el) -> Headings:
+        """What the headings of `el`'s page hold, found once per detection (see Headings)."""
+        if self._headings is None:
+            self._headings = headings_of(el.getroottree().getroot())
+        return self._headings
 
     def of(self, el) -> _Node:
         node = self.nodes.get(el)
@@ -323,6 +333,35 @@ def in_heading(a, levels: int = 3) -> bool:
 
 
 _HEADING_SET = frozenset(HEADINGS)
+
+
+@dataclass(frozen=True, slots=True)
+class Headings:
+    """The page's headings seen from their side: every stage asks of links and
+    boxes whether a heading is around or inside them, and a page has far fewer
+    headings than links and boxes."""
+
+    links: set  # the links in_heading() holds true of
+    holders: set  # headings and the elements holding one
+
+
+def headings_of(root) -> Headings:
+    """Headings facts of the page under `root`: each heading's links (three levels
+    down at most, as in_heading() looks up) and the links around it, and each
+    heading with its ancestors."""
+    links: set = set()
+    holders: set = set()
+    for h in root.iter(*HEADINGS):
+        for a in h.iterdescendants("a"):
+            if a not in links and in_heading(a):
+                links.add(a)
+        links.update(h.iterancestors("a"))  # a link holding a heading
+        holders.add(h)
+        for anc in h.iterancestors():
+            if anc in holders:
+                break  # and its ancestors: added with an earlier heading
+            holders.add(anc)
+    return Headings(links, holders)
 
 
 def first_href(el) -> str:

@@ -65,7 +65,7 @@ def rank_groups(groups: dict, paths: Paths) -> Ranking:
         kept = _without_strays(members)
         if sectioned and boxes_of(kept, sectioned):
             continue
-        lead = lead_boxes(kept) if factor > 0.15 else kept  # a sidebar's boxes are weighed down already
+        lead = lead_boxes(kept, paths) if factor > 0.15 else kept  # a sidebar's boxes are weighed down already
         if len(lead) < len(kept):
             sectioned.append(set(kept))
             other_boxes.update(b for b in kept if b not in lead)
@@ -255,10 +255,14 @@ _STRING = etree.XPath("string()", smart_strings=False)  # compiled once: el.xpat
 
 
 def _other_text(el, paths: Paths) -> int:
-    """Length of an element's text outside links: summaries, dates."""
-    total = len(normalise_space(_STRING(el)))
-    links = sum(len(link_text_of(a)) for a in el.iter("a"))
-    return max(total - links, 0) * (0.15 if paths.of(el).bad else 1.0)
+    """Length of an element's text outside links: summaries, dates (remembered for
+    the detection: groups are ranked again when headings become clues)."""
+    found = paths.other_text.get(el)
+    if found is None:
+        total = len(normalise_space(_STRING(el)))
+        links = sum(len(link_text_of(a)) for a in el.iter("a"))
+        found = paths.other_text[el] = max(total - links, 0) * (0.15 if paths.of(el).bad else 1.0)
+    return found
 
 
 def sample_blocks(blocks: list) -> list:
