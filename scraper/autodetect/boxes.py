@@ -22,7 +22,6 @@ out (scoring.Ranking.set_apart).
 from __future__ import annotations
 
 import re
-from functools import cmp_to_key
 
 from scraper.autodetect.elements import (
     Paths, classes_of, is_title_text, link_text_of, tag_of,
@@ -47,6 +46,18 @@ def _precedes(a, b) -> bool:
             parent = x.getparent()
             return parent is not None and parent.index(x) < parent.index(y)
     return len(chain_a) < len(chain_b)
+
+
+def _page_place(el) -> tuple[int, ...]:
+    """Where an element sits in the page: its index among its siblings at every
+    level from the root.  Sorting by it is sorting in document order (an
+    ancestor, a prefix, comes first), as _precedes tells it pair by pair."""
+    place = []
+    parent = el.getparent()
+    while parent is not None:
+        place.append(parent.index(el))
+        el, parent = parent, parent.getparent()
+    return tuple(reversed(place))
 
 
 _HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")
@@ -131,8 +142,7 @@ def join_split_boxes(groups: dict, paths: Paths) -> dict:
             continue  # nothing in it can join, or the join would be too small a listing to count
         if joined is None:
             joined = dict(groups)
-        order = sorted(keys, key=cmp_to_key(
-            lambda k1, k2: -1 if _precedes(_first(groups[k1]), _first(groups[k2])) else 1))
+        order = sorted(keys, key=lambda k: _page_place(_first(groups[k])))
         current, small = order[0], len(groups[order[0]]) <= _LEAD_PARTS
         for key in order[1:]:
             here, there = joined[current], groups[key]
