@@ -33,14 +33,15 @@ def _next_links(scope):
     or an arrow, or a class holding "next".  Lazy, as only the first that
     passes is wanted: a walk that stops there costs less than an XPath
     reading every link's text.  A link whose text this detection has read
-    already is tested on that (the words are the same; only a link that holds
-    one of them is measured again, for its raw length)."""
+    already is tested on that (the words are the same, and the raw text no
+    shorter; only a link that passes is measured again, for its raw length)."""
     known = LINK_TEXTS.get() or {}
     for a in scope.iterdescendants("a"):
         if a.get("href") is None:
             continue
         words = known.get(a)
-        if words is not None and not (_SIEVE_TEXT.search(words) or _SIEVE_CLASS.search(a.get("class") or "")):
+        if words is not None and (len(words) >= 60  # the raw text is no shorter
+                                  or not (_SIEVE_TEXT.search(words) or _SIEVE_CLASS.search(a.get("class") or ""))):
             continue
         text = _STRING(a) if len(a) else a.text or ""  # a bare text link: its text is all of it
         if len(text) < 60 and (_SIEVE_TEXT.search(text) or _SIEVE_CLASS.search(a.get("class") or "")):
