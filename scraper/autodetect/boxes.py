@@ -301,13 +301,21 @@ def boxes_of(members: dict, sectioned: list[set]) -> bool:
 
 
 def container_of(blocks: list):
-    """The innermost element holding every block, at whatever depth each sits."""
+    """The innermost element holding every block, at whatever depth each sits.
+
+    Each block is climbed only to where it meets the first block's ancestors
+    (for the rows of one list, a step or two), not to the root."""
     chain = list(blocks[0].iterancestors())
+    place = {el: level for level, el in enumerate(chain)}
     level = 0
     for block in blocks[1:]:
-        ancestors = set(block.iterancestors())
-        while level < len(chain) and chain[level] not in ancestors:
-            level += 1
+        for anc in block.iterancestors():
+            met = place.get(anc)
+            if met is not None:
+                level = max(level, met)
+                break
+        else:
+            return None  # no ancestor in common
     return chain[level] if level < len(chain) else None
 
 
@@ -323,7 +331,12 @@ def _section_title(box, inside: list, headed: set) -> tuple[str | None, str | No
     name = link_text_of(title)
     if name.count(" ") > 2 or len(name) > 30 or is_navigation_text(name) or parse_date(name) or _YEAR.search(name):
         return None, None
-    holder = next((b for b in inside if b is title or any(anc is b for anc in title.iterancestors())), None)
+    around = {title}  # the title and what holds it, up to the box
+    node = title
+    while node is not box and node is not None:
+        node = node.getparent()
+        around.add(node)
+    holder = next((b for b in inside if b in around), None)
     if holder is not None and not (holder is inside[0] and all(_opens_with_headline(b, headed) for b in inside[1:])):
         return None, None
     return name, title.get("href")
