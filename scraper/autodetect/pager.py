@@ -48,25 +48,29 @@ def _next_links(scope):
             yield a
 
 
-_WITH_REL = {tag: etree.XPath(f"descendant-or-self::{tag}[@rel]") for tag in ("a", "link")}
-
-
-def _first_rel_next_href(root, tag: str) -> str | None:
-    """The first href that "{tag}[rel~=next]::attr(href)" selects in the page (None if
-    none): libxml2 finds the elements of that tag with a rel (few), then CSS's
-    word test on rel, cheaper than the whole selector's XPath."""
-    for el in _WITH_REL[tag](root):
-        if has_class(el.get("rel"), "next"):  # [rel~=next]: a word of rel, as for class
+def _first_rel_next_hrefs(root) -> dict[str, str]:
+    """The first href that "a[rel~=next]::attr(href)" and "link[rel~=next]::attr(href)"
+    each select in the page (a tag absent when none): one walk for both tags,
+    with CSS's word test on rel, cheaper than the selectors' XPaths."""
+    found: dict[str, str] = {}
+    for el in root.iter("a", "link"):
+        rel = el.get("rel")
+        if rel is None or el.tag in found:
+            continue
+        if has_class(rel, "next"):  # [rel~=next]: a word of rel, as for class
             href = el.get("href")
             if href is not None:
-                return href
-    return None
+                found[el.tag] = href
+                if len(found) == 2:
+                    break
+    return found
 
 
 def next_page_selector(root, page_url: str, scope=None) -> str | None:
     """A selector for the pager's "next" link (rel=next, else near the listing), verified to find it."""
+    firsts = _first_rel_next_hrefs(root)
     for tag in ("a", "link"):
-        value = _first_rel_next_href(root, tag)
+        value = firsts.get(tag)
         if value is not None:
             url = canonical_url(value, page_url)
             if url and url != canonical_url(page_url, page_url):
