@@ -14,7 +14,8 @@ import re
 from lxml import etree
 
 from scraper.autodetect.elements import (
-    FIRST_HREF, LINK_TEXTS, SKIP_HREF, Paths, is_heading_title, is_title_text, link_text_of, tag_of,
+    FIRST_HREF, LINK_TEXTS, SKIP_HREF, Paths, is_heading_title, is_title_text, link_text_of, string_value, tag_of,
+    xpath_normalized,
 )
 
 MAX_CLIMB = 8  # levels above a link at which its item block may start
@@ -39,7 +40,6 @@ _SIEVE = etree.XPath(
 # already read; a text with them (rare) is sieved by libxml2 as before.
 _OTHER_BLANKS = re.compile("[\x0b\x0c\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")
 _LATIN_LETTER = re.compile(r"[A-Za-z]")
-_STRING = etree.XPath("string()", smart_strings=False)
 _OUTSIDE_LISTINGS = ("nav", "aside", "footer")
 
 
@@ -63,7 +63,7 @@ def _title_links(scope, paths: Paths) -> list:
     for a in scope.iterdescendants("a"):
         if a.get("href") is None or a in outside:
             continue
-        value = _STRING(a) if len(a) else a.text or ""
+        value = string_value(a)
         text = " ".join(value.split())  # what link_text_of reads
         if texts is not None and a not in texts:
             texts[a] = text
@@ -78,7 +78,7 @@ def _passes(a, value: str, text: str, headed: set) -> bool:
     if _OTHER_BLANKS.search(value) is None:
         spaced = text  # normalize-space() gives the same text here
     elif len(value) < _LONG:
-        spaced = _XML_BLANKS.sub(" ", value).strip(" ")
+        spaced = xpath_normalized(value)
     else:
         return _SIEVE(a)  # a link around a page's worth of text: libxml2 measures it faster
     length = len(spaced)
@@ -90,7 +90,6 @@ def _passes(a, value: str, text: str, headed: set) -> bool:
 
 
 _LONG = 1000
-_XML_BLANKS = re.compile(r"[ \t\n\r]+")
 
 
 def candidate_groups(scope, paths: Paths) -> dict[tuple[int, str], dict]:

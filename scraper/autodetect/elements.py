@@ -284,6 +284,17 @@ def _link_text(a) -> str:
 
 
 _STRING = etree.XPath("string()", smart_strings=False)
+_XML_BLANKS = re.compile(r"[ \t\n\r]+")
+
+
+def string_value(el) -> str:
+    """An element's XPath string value (all the text inside it), a bare text element's own text read directly."""
+    return _STRING(el) if len(el) else el.text or ""
+
+
+def xpath_normalized(value: str) -> str:
+    """`value` as XPath's normalize-space() gives it: runs of ASCII blanks (only those) made one space, ends trimmed."""
+    return _XML_BLANKS.sub(" ", value).strip(" ")
 
 
 def is_title_text(text: str) -> bool:

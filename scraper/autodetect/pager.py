@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 
-from lxml import etree
-
-from scraper.autodetect.elements import LINK_TEXTS, SKIP_HREF, classes_of, link_text_of, tag_of
+from scraper.autodetect.elements import (
+    LINK_TEXTS, SKIP_HREF, classes_of, link_text_of, string_value, tag_of, xpath_normalized,
+)
 from scraper.selectors import has_class, select
 from scraper.urls import canonical_url
 
@@ -21,7 +21,8 @@ _NEXT_TEXT = re.compile(
 )
 
 
-_STRING = etree.XPath("string()", smart_strings=False)
+# Characters lxml refuses in an XPath's text (control characters, U+FFFE, U+FFFF).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 # "next", "older", "more" with any of their ASCII letters in upper case, or an arrow.
 _SIEVE_TEXT = re.compile(r"[nN][eE][xX][tT]|[oO][lL][dD][eE][rR]|[mM][oO][rR][eE]|[›»→>]")
 _SIEVE_CLASS = re.compile(r"[nN][eE][xX][tT]")
@@ -43,7 +44,7 @@ def _next_links(scope):
         if words is not None and (len(words) >= 60  # the raw text is no shorter
                                   or not (_SIEVE_TEXT.search(words) or _SIEVE_CLASS.search(a.get("class") or ""))):
             continue
-        text = _STRING(a) if len(a) else a.text or ""  # a bare text link: its text is all of it
+        text = string_value(a)
         if len(text) < 60 and (_SIEVE_TEXT.search(text) or _SIEVE_CLASS.search(a.get("class") or "")):
             yield a
 
@@ -75,7 +76,7 @@ def next_page_selector(root, page_url: str, scope=None) -> str | None:
             url = canonical_url(value, page_url)
             if url and url != canonical_url(page_url, page_url):
                 return f"{tag}[rel~=next]::attr(href)"
-    target = None
+    target = text = None
     candidates = []
     for a in _next_links(scope if scope is not None else root):
         href = a.get("href")
@@ -93,12 +94,39 @@ def next_page_selector(root, page_url: str, scope=None) -> str | None:
         if "'" not in text and text:
             candidates.append(f"xpath://a[normalize-space()='{text}']/@href")
         break
+    by_text = f"xpath://a[normalize-space()='{text}']/@href" if target is not None else None
     for candidate in candidates:
-        found = select(candidate, root)
-        if not found:
+        if candidate == by_text and _NOT_XML.search(text) is None:
+            first = _first_href_by_text(root, text)
+        else:  # (a text lxml refuses in an XPath fails here as before)
+            first = _first_selected(candidate, root)
+        if first is None:
             continue
-        url = canonical_url(str(found[0]), page_url)
+        url = canonical_url(first, page_url)
         if url and (target is None or url == target) and url != canonical_url(page_url, page_url):
             return candidate
     return None
 
+
+
+def _first_selected(selector: str, root) -> str | None:
+    found = select(selector, root)
+    return str(found[0]) if found else None
+
+
+def _first_href_by_text(root, text: str) -> str | None:
+    """What "xpath://a[normalize-space()='{text}']/@href" selects first, found by a
+    walk: libxml2 would read every link's text; a link whose words detection
+    has read already is passed over unless they are `text` (normalize-space()
+    only collapses blanks, so its words are the same)."""
+    known = LINK_TEXTS.get() or {}
+    for a in root.iter("a"):
+        href = a.get("href")
+        if href is None:
+            continue
+        words = known.get(a)
+        if words is not None and words != text:
+            continue
+        if xpath_normalized(string_value(a)) == text:
+            return href
+    return None
