@@ -80,7 +80,7 @@ def rank_groups(groups: dict, paths: Paths) -> Ranking:
             titles = sum(kept.values()) * factor
         items = list(kept)
         sample = sample_blocks(items)
-        other = sum(min(_other_text(el, paths), 300) for el in sample) * len(items) / len(sample) * factor
+        other = sum(_other_text(el, paths) for el in sample) * len(items) / len(sample) * factor
         score = titles + 0.6 * other
         weighed_groups.append((score, items))
         if best_score is None or score > best_score * 1.0001 or (score >= best_score * 0.9999 and depth < best_depth):
@@ -254,15 +254,34 @@ def _without_strays(members: dict) -> dict:
 _STRING = etree.XPath("string()", smart_strings=False)  # compiled once: el.xpath() compiles on every call
 
 
-def _other_text(el, paths: Paths) -> int:
-    """Length of an element's text outside links: summaries, dates (remembered for
-    the detection: groups are ranked again when headings become clues)."""
+_OTHER_CAP = 300  # characters of other text that count for a block: a teaser's worth
+
+
+def _other_text(el, paths: Paths) -> float:
+    """Length of an element's text outside links (summaries, dates), up to _OTHER_CAP;
+    remembered for the detection (groups are ranked again when headings become clues)."""
     found = paths.other_text.get(el)
     if found is None:
-        total = len(normalise_space(_STRING(el)))
-        links = sum(len(link_text_of(a)) for a in el.iter("a"))
-        found = paths.other_text[el] = max(total - links, 0) * (0.15 if paths.of(el).bad else 1.0)
+        found = paths.other_text[el] = _capped_other_text(el, paths)
     return found
+
+
+def _capped_other_text(el, paths: Paths) -> float:
+    """min(text outside links, weighed down in a sidebar, _OTHER_CAP).
+
+    A container's text may run to a whole listing's, while only whether it
+    passes the cap matters: when the start of its text, less all its link
+    text, passes the cap already, the rest is not measured (the measured
+    length of a text's start is never more than the text's).
+    """
+    factor = 0.15 if paths.of(el).bad else 1.0
+    links = sum(len(link_text_of(a)) for a in el.iter("a"))
+    text = _STRING(el)
+    start = 2 * links + 4000  # characters enough, most often, to pass the cap with room for the links and blanks
+    if len(text) > 2 * start:
+        if max(len(normalise_space(text[:start])) - links, 0) * factor >= _OTHER_CAP:
+            return _OTHER_CAP
+    return min(max(len(normalise_space(text)) - links, 0) * factor, _OTHER_CAP)
 
 
 def sample_blocks(blocks: list) -> list:
