@@ -22,9 +22,10 @@ out (scoring.Ranking.set_apart).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from scraper.autodetect.elements import (
-    Paths, classes_of, is_title_text, link_text_of, tag_of,
+    Paths, is_title_text, link_text_of, stable_classes, tag_of,
 )
 from scraper.dates import parse_date
 from scraper.text import is_navigation_text
@@ -32,7 +33,13 @@ from scraper.text import is_navigation_text
 
 def _signature(block) -> str:
     """A block's build, by tag and the classes that name it ("div.summary-item")."""
-    return tag_of(block) + "." + ".".join(sorted(c for c in classes_of(block) if "--" not in c))
+    return _build(tag_of(block), block.get("class") or "")
+
+
+@lru_cache(maxsize=4096)
+def _build(tag: str, names: str) -> str:
+    # Memoised: a page repeats a few class attributes thousands of times.
+    return tag + "." + ".".join(sorted(c for c in stable_classes(names) if "--" not in c))
 
 
 def _precedes(a, b) -> bool:
@@ -71,19 +78,31 @@ def _heading_between(last, first, holders: set) -> bool:
     common ancestor, the children of that ancestor between the two, and what
     precedes `first` below it (libxml2's following axis would read the rest of
     the page when no heading follows).  Nothing lies between them when `first`
-    comes before `last` (two groups whose blocks alternate).  `holders` are the
-    page's headings and the elements holding one (Headings.holders)."""
-    if _precedes(first, last) or any(anc is last for anc in first.iterancestors()):
-        return False  # `first` before `last`, or inside it (and `last` inside `first` starts after it)
-    above_last = {id(el) for el in last.iterancestors()}
+    comes before `last` (two groups whose blocks alternate) or either holds
+    the other.  `holders` are the page's headings and the elements holding
+    one (Headings.holders)."""
+    if first is last:  # nothing between: what follows it in its parent is read (as the general walk does)
+        return last.getparent() is not None and any(sib in holders for sib in last.itersiblings())
+    ancestors = list(last.iterancestors())
+    above_last = {el: level for level, el in enumerate(ancestors)}
+    if first in above_last:
+        return False  # `first` holds `last`: it starts before it
     down = [first]  # from the child of the common ancestor down to `first`
-    while down[0].getparent() is not None and id(down[0].getparent()) not in above_last:
-        down.insert(0, down[0].getparent())
-    common = down[0].getparent()
+    common = first.getparent()
+    while common is not None and common not in above_last:
+        if common is last:
+            return False  # `last` holds `first`
+        down.append(common)
+        common = common.getparent()
     if common is None:
         return False
+    down.reverse()
+    level = above_last[common]
+    side = ancestors[level - 1] if level else last  # common's child toward `last`
+    if not any(sib is down[0] for sib in side.itersiblings()):
+        return False  # `first` comes before `last`
     node = last
-    while node.getparent() is not common:
+    while node is not side:
         if any(sib in holders for sib in node.itersiblings()):
             return True
         node = node.getparent()

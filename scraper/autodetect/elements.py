@@ -114,6 +114,11 @@ def classes_of(el) -> tuple[str, ...]:
     return _stable_classes(el.get("class") or "")
 
 
+def stable_classes(names: str) -> tuple[str, ...]:
+    """classes_of for a class attribute's value (memoised)."""
+    return _stable_classes(names)
+
+
 def generated_classes_of(el) -> tuple[str, ...]:
     """Classes a CSS-in-JS build generated: the last resort to name a part inside
     a block (a date in <div class="kZMuLp">), never an item or a group."""
