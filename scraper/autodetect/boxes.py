@@ -182,11 +182,10 @@ def _one_story_each(members: dict, paths: Paths) -> bool:
     blocks = list(members)
     sample = blocks[:: max(1, len(blocks) // 8)]
     known = paths.one_story
-    headed = paths.headings(blocks[0]).links
     for block in sample:
         one = known.get(block)
         if one is None:
-            one = known[block] = _one_story(block, headed)
+            one = known[block] = _one_story(block, paths)
         if not one:
             return False
     return True
@@ -195,42 +194,48 @@ def _one_story_each(members: dict, paths: Paths) -> bool:
 _MOST_LINKS = 20
 
 
-def _one_story(block, headed: set) -> bool:
+def _one_story(block, paths: Paths) -> bool:
     """Whether a block holds at most 20 links and its title-like links lead to one page
-    (one walk for its links, stopped as soon as the answer is no); `headed`: the
-    links in or around a heading (Headings.links)."""
+    (one walk for its links, stopped as soon as the answer is no)."""
     own = tag_of(block) == "a"  # a card link: its own text is its story's title
     count = 0
     found = set()
     for a in block.iter("a"):
-        if a.get("href") is None:
+        href = a.get("href")
+        if href is None:
             continue
         count += 1
         if count > _MOST_LINKS:
             return False
         if own and a is not block:
             continue
-        href = a.get("href")
-        text = link_text_of(a) if href else ""
-        if text and (is_title_text(text) or a in headed):
+        if _title_like(a, paths):
             found.add(href)
             if len(found) >= 2:
                 return False
     return len(found) == 1
 
 
-def _story_hrefs(block, headed: set, most: int = 2) -> set:
-    """Where a block's title-like links lead (up to `most` pages); `headed`: the
-    links in or around a heading (Headings.links)."""
+def _story_hrefs(block, paths: Paths, most: int = 2) -> set:
+    """Where a block's title-like links lead (up to `most` pages)."""
     links = [block] if tag_of(block) == "a" else block.iter("a")
     found = set()
     for a in links:
-        text = link_text_of(a)
-        if a.get("href") and text and (is_title_text(text) or a in headed):
+        if _title_like(a, paths):
             found.add(a.get("href"))
             if len(found) >= most:
                 break
     return found
+
+
+def _title_like(a, paths: Paths) -> bool:
+    """Whether a link leads somewhere with a title's text (or sits in or holds a
+    heading); remembered for the detection, as the boxes around a link ask again."""
+    known = paths.title_like.get(a)
+    if known is None:
+        text = link_text_of(a) if a.get("href") else ""
+        known = paths.title_like[a] = bool(text) and (is_title_text(text) or a in paths.headings(a).links)
+    return known
 
 
 def _first(members: dict):
@@ -280,11 +285,10 @@ def lead_boxes(members: dict, paths: Paths) -> dict:
     if len(boxes) < 2 or sum(1 for inside in boxes.values() if len(inside) >= 2) * 2 <= len(boxes):
         return members
     ordered = list(boxes.items())
-    headed = paths.headings(container).links
-    titles = [_section_title(box, inside, headed) for box, inside in ordered]
+    titles = [_section_title(box, inside, paths) for box, inside in ordered]
     if not any(name for name, _ in titles[1:]):
         return members
-    stories = {_remembered_story_href(b, paths.story_href, headed) for b in blocks}  # a title leading to a story of the group is its headline
+    stories = {_remembered_story_href(b, paths) for b in blocks}  # a title leading to a story of the group is its headline
     lead = _lead_count([name if name and href not in stories else None for name, href in titles])
     if lead is None:
         return members
@@ -341,7 +345,7 @@ def container_of(blocks: list):
 _YEAR = re.compile(r"\b(1[89]|20)\d\d\b")  # "March 2016", "2015": a period of one archive, no section
 
 
-def _section_title(box, inside: list, headed: set) -> tuple[str | None, str | None]:
+def _section_title(box, inside: list, paths: Paths) -> tuple[str | None, str | None]:
     """The name of the section a box opens with ("Business", "WIRED Classics") and
     where it leads, or (None, None)."""
     title = next((a for a in box.iter("a") if a.get("href") and link_text_of(a)), None)
@@ -356,26 +360,27 @@ def _section_title(box, inside: list, headed: set) -> tuple[str | None, str | No
         node = node.getparent()
         around.add(node)
     holder = next((b for b in inside if b in around), None)
-    if holder is not None and not (holder is inside[0] and all(_opens_with_headline(b, headed) for b in inside[1:])):
+    if holder is not None and not (holder is inside[0] and all(_opens_with_headline(b, paths) for b in inside[1:])):
         return None, None
     return name, title.get("href")
 
 
-def _remembered_story_href(block, known: dict, headed: set) -> str | None:
+def _remembered_story_href(block, paths: Paths) -> str | None:
+    known = paths.story_href
     if block not in known:
-        known[block] = _story_href(block, headed)
+        known[block] = _story_href(block, paths)
     return known[block]
 
 
-def _story_href(block, headed: set) -> str | None:
+def _story_href(block, paths: Paths) -> str | None:
     """Where a block's headline leads: its first link that reads as a title (not a kicker's section link)."""
-    return next(iter(_story_hrefs(block, headed, 1)), None)
+    return next(iter(_story_hrefs(block, paths, 1)), None)
 
 
-def _opens_with_headline(block, headed: set) -> bool:
+def _opens_with_headline(block, paths: Paths) -> bool:
     """Whether a block's first link with text is its headline (no kicker link before it)."""
     first = next((a for a in block.iter("a") if a.get("href") and link_text_of(a)), None)
     if first is None:
         return False
     text = link_text_of(first)
-    return is_title_text(text) or first in headed
+    return is_title_text(text) or first in paths.headings(first).links

@@ -171,6 +171,7 @@ class Paths:
         # Answers scoring needs again when it ranks the groups a second time (headings as clues):
         self.one_story: dict = {}  # block -> whether it holds one story (boxes.join_split_boxes)
         self.story_href: dict = {}  # block -> where its headline leads (boxes.lead_boxes)
+        self.title_like: dict = {}  # link -> whether it reads as a story's title (boxes)
         self.other_text: dict = {}  # element -> length of its text outside links (scoring)
         self._headings: Headings | None = None
         self.index = None  # the page's PageIndex (item_selector.page_index), made on first use
