@@ -167,6 +167,8 @@ class Paths:
     def __init__(self) -> None:
         self.nodes: dict = {}
         self.keys: dict[tuple[int, str], int] = {}
+        self._alike: dict = {}  # (id of the parent's _Node, tag, class, id, role) -> _Node
+        self._above_root = _Node(0, False, False, -1, False)  # kept: _alike's keys hold its id
         self.credited: dict = {}  # blocks on the way up from title links -> longest title
         # Answers scoring needs again when it ranks the groups a second time (headings as clues):
         self.one_story: dict = {}  # block -> whether it holds one story (boxes.join_split_boxes)
@@ -191,7 +193,7 @@ class Paths:
         while cur is not None and cur not in self.nodes:
             chain.append(cur)
             cur = cur.getparent()
-        parent = self.nodes[cur] if cur is not None else _Node(0, False, False, -1, False)
+        parent = self.nodes[cur] if cur is not None else self._above_root
         for el_ in reversed(chain):
             parent = self._make(el_, parent)
             self.nodes[el_] = parent
@@ -201,7 +203,15 @@ class Paths:
         tag = el.tag  # tag_of, inlined: the climb from every title link makes hundreds of these
         tag = tag.lower() if isinstance(tag, str) else ""
         get = el.get
-        look = _look(tag, get("class"), get("id"), get("role"))
+        names, ident, role = get("class"), get("id"), get("role")
+        # The rows of a list look alike under one parent: their facts are one _Node (never changed).
+        alike = (id(parent), tag, names, ident, role)
+        node = self._alike.get(alike)
+        if node is None:
+            node = self._alike[alike] = self._new_node(tag, _look(tag, names, ident, role), parent)
+        return node
+
+    def _new_node(self, tag: str, look: _Look, parent: _Node) -> _Node:
         bad = look.bad and not (parent.core and look.only_widget)
         # not bad: a platform's "widget" holding the main column's posts (Blogger's div.widget.Blog in #main)
         key = self.keys.setdefault((parent.key, look.sig), len(self.keys) + 1)
