@@ -17,10 +17,10 @@ from functools import lru_cache
 
 from lxml import etree
 
+from scraper.autodetect.headings import HEADINGS, Headings, headings_of  # noqa: F401 (HEADINGS: the stages import it from here)
 from scraper.markup import element_paragraphs, short_element_paragraphs
 from scraper.text import is_navigation_text
 
-HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 
 _VOLATILE_CLASS = re.compile(
     r"\d|^(css|sc|jsx|svelte|emotion)-|^(first|last|odd|even|active|is-active|current|selected|clearfix|new|hidden|"
@@ -344,51 +344,6 @@ def is_heading_title(text: str) -> bool:
     if len(text) < 2 or _RELATIVE_TIME.match(text) or is_navigation_text(text):
         return False
     return any(ch.isalpha() for ch in text)
-
-
-def in_heading(a, levels: int = 3) -> bool:
-    """Whether a link sits in a heading (a few levels up) or holds one."""
-    node = a
-    for _ in range(levels):
-        node = node.getparent()
-        if node is None:
-            break
-        tag = node.tag  # tag_of, inlined: asked of most links of a page
-        if isinstance(tag, str) and tag.lower() in _HEADING_SET:
-            return True
-    return len(a) > 0 and next(a.iter(*HEADINGS), None) is not None
-
-
-_HEADING_SET = frozenset(HEADINGS)
-
-
-@dataclass(frozen=True, slots=True)
-class Headings:
-    """The page's headings seen from their side: every stage asks of links and
-    boxes whether a heading is around or inside them, and a page has far fewer
-    headings than links and boxes."""
-
-    links: set  # the links in_heading() holds true of
-    holders: set  # headings and the elements holding one
-
-
-def headings_of(root) -> Headings:
-    """Headings facts of the page under `root`: each heading's links (three levels
-    down at most, as in_heading() looks up) and the links around it, and each
-    heading with its ancestors."""
-    links: set = set()
-    holders: set = set()
-    for h in root.iter(*HEADINGS):
-        for a in h.iterdescendants("a"):
-            if a not in links and in_heading(a):
-                links.add(a)
-        links.update(h.iterancestors("a"))  # a link holding a heading
-        holders.add(h)
-        for anc in h.iterancestors():
-            if anc in holders:
-                break  # and its ancestors: added with an earlier heading
-            holders.add(anc)
-    return Headings(links, holders)
 
 
 def first_href(el) -> str:
