@@ -30,7 +30,8 @@ def _says_next(text: str) -> bool:
     upper case) or an arrow.  Tested on the text in lower case: no character but
     those ASCII letters lowers to one of theirs, and `in` is cheaper than a regex."""
     lower = text.lower()
-    return "next" in lower or "older" in lower or "more" in lower or any(arrow in text for arrow in "›»→>")
+    return ("next" in lower or "older" in lower or "more" in lower
+            or "›" in text or "»" in text or "→" in text or ">" in text)
 
 
 def _class_says_next(a) -> bool:
