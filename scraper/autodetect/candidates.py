@@ -43,33 +43,37 @@ _LATIN_LETTER = re.compile(r"[A-Za-z]")
 _OUTSIDE_LISTINGS = ("nav", "aside", "footer")
 
 
-def _title_links(scope, paths: Paths) -> list:
-    """The links inside `scope` (not itself) that pass the sieve above, in page order.
+def _clue_links(scope, paths: Paths):
+    """(link, its text) for every clue inside `scope` (not itself), in page order:
+    a link that leads somewhere, passes the sieve above and reads as a title
+    (or, in or around a heading, as a short one).
 
     One walk for <a>, less the links of menus, sidebars and footers (collected
-    by a walk of those regions, not tested ancestor by ancestor); each link's
-    string value is read once and remembered as its link text (every later
-    stage asks for it), and whether a heading is around or inside a link is
-    answered from the page's headings (Paths.headings).
+    by a walk of those regions, not tested ancestor by ancestor); a link to
+    "#" or "javascript:" is passed over unread; each other link's string value
+    is read once and remembered as its link text (every later stage asks for
+    it), and whether a heading is around or inside a link is answered from the
+    page's headings (Paths.headings).
     """
     if any(tag_of(el) in _OUTSIDE_LISTINGS for el in (scope, *scope.iterancestors())):
-        return []
+        return
     outside = set()
     for region in scope.iterdescendants(*_OUTSIDE_LISTINGS):
         outside.update(region.iterdescendants("a"))
     headed = paths.headings(scope).links
     texts = LINK_TEXTS.get()
-    found = []
     for a in scope.iterdescendants("a"):
-        if a.get("href") is None or a in outside:
+        href = a.get("href")
+        if href is None or a in outside or SKIP_HREF.match(href):
             continue
         value = string_value(a)
         text = " ".join(value.split())  # what link_text_of reads
         if texts is not None and a not in texts:
             texts[a] = text
-        if _passes(a, value, text, headed):
-            found.append(a)
-    return found
+        if not _passes(a, value, text, headed):
+            continue
+        if is_title_text(text) or (is_heading_title(text) and a in headed):
+            yield a, text
 
 
 def _passes(a, value: str, text: str, headed: set) -> bool:
@@ -102,13 +106,7 @@ def candidate_groups(scope, paths: Paths) -> dict[tuple[int, str], dict]:
     groups: dict[tuple[int, str], dict] = {}
     credited = paths.credited
     nodes = paths.nodes
-    headed = paths.headings(scope).links
-    for a in _title_links(scope, paths):
-        if SKIP_HREF.match(a.get("href")):
-            continue
-        text = link_text_of(a)
-        if not is_title_text(text) and not (is_heading_title(text) and a in headed):
-            continue
+    for a, text in _clue_links(scope, paths):
         title = 20 + min(len(text), 80)  # every item counts, long titles a little more
         node = a
         for _ in range(MAX_CLIMB):  # the hot loop of detection: kept plain
