@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from lxml import etree
 
 from scraper.autodetect.boxes import boxes_of, join_split_boxes, lead_boxes
-from scraper.autodetect.elements import FIRST_HREF, HEADINGS, Paths, classes_of, link_ancestor, link_text_of, tag_of
+from scraper.autodetect.elements import (
+    FIRST_HREF, HEADINGS, LINK_TEXTS, Paths, classes_of, link_ancestor, link_text_of, tag_of,
+)
 from scraper.text import normalise_space
 
 SAMPLE = 8  # blocks examined to infer headline, summary, link and date
@@ -216,7 +218,10 @@ def headed(blocks: list) -> bool:
 def _alike(blocks) -> bool:
     """All blocks carry the same class attribute (the common case, checked first as it is cheap)."""
     first = next(iter(blocks)).get("class")
-    return all(b.get("class") == first for b in blocks)
+    for block in blocks:  # a plain loop: asked of every group weighed, some of hundreds of blocks
+        if block.get("class") != first:
+            return False
+    return True
 
 
 def _page_sections(blocks) -> bool:
@@ -275,13 +280,24 @@ def _capped_other_text(el, paths: Paths) -> float:
     length of a text's start is never more than the text's).
     """
     factor = 0.15 if paths.of(el).bad else 1.0
-    links = sum(len(link_text_of(a)) for a in el.iter("a"))
+    links = _link_text_length(el)
     text = _STRING(el)
     start = 2 * links + 4000  # characters enough, most often, to pass the cap with room for the links and blanks
     if len(text) > 2 * start:
         if max(len(normalise_space(text[:start])) - links, 0) * factor >= _OTHER_CAP:
             return _OTHER_CAP
     return min(max(len(normalise_space(text)) - links, 0) * factor, _OTHER_CAP)
+
+
+def _link_text_length(el) -> int:
+    """The length of all link texts inside `el` (a container's may be hundreds),
+    read from the detection's memo directly."""
+    known = LINK_TEXTS.get() or {}
+    total = 0
+    for a in el.iter("a"):
+        text = known.get(a)
+        total += len(text if text is not None else link_text_of(a))
+    return total
 
 
 def sample_blocks(blocks: list) -> list:
