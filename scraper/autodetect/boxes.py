@@ -42,23 +42,11 @@ def _build(tag: str, names: str) -> str:
     return tag + "." + ".".join(sorted(c for c in stable_classes(names) if "--" not in c))
 
 
-def _precedes(a, b) -> bool:
-    """Whether `a` starts before `b` in document order (an ancestor starts before its descendants)."""
-    if a is b:
-        return False
-    chain_a = [a, *a.iterancestors()][::-1]
-    chain_b = [b, *b.iterancestors()][::-1]
-    for x, y in zip(chain_a, chain_b):
-        if x is not y:
-            parent = x.getparent()
-            return parent is not None and parent.index(x) < parent.index(y)
-    return len(chain_a) < len(chain_b)
-
-
 def _page_place(el) -> tuple[int, ...]:
     """Where an element sits in the page: its index among its siblings at every
     level from the root.  Sorting by it is sorting in document order (an
-    ancestor, a prefix, comes first), as _precedes tells it pair by pair."""
+    ancestor, a prefix, comes first), each element's place computed once
+    rather than two ancestor chains compared for every pair."""
     place = []
     parent = el.getparent()
     while parent is not None:
@@ -163,10 +151,11 @@ def join_split_boxes(groups: dict, paths: Paths) -> dict:
             joined = dict(groups)
         order = sorted(keys, key=lambda k: _page_place(_first(groups[k])))
         current, small = order[0], len(groups[order[0]]) <= _LEAD_PARTS
+        holders = paths.headings(_first(groups[order[0]])).holders
         for key in order[1:]:
             here, there = joined[current], groups[key]
             if (not small and len(there) > _LEAD_PARTS) or _nested(here, there, paths) or not single(current) \
-                    or not single(key) or _heading_between(_last(here), _first(there), paths.headings(here).holders):
+                    or not single(key) or _heading_between(_last(here), _first(there), holders):
                 current, small = key, len(there) <= _LEAD_PARTS
                 continue
             joined[current] = {**here, **there}
@@ -288,7 +277,7 @@ def lead_boxes(members: dict, paths: Paths) -> dict:
     titles = [_section_title(box, inside, paths) for box, inside in ordered]
     if not any(name for name, _ in titles[1:]):
         return members
-    stories = {_remembered_story_href(b, paths) for b in blocks}  # a title leading to a story of the group is its headline
+    stories = {_remembered_story_href(b, paths) for b in blocks}  # a title leading to one of them is its headline
     lead = _lead_count([name if name and href not in stories else None for name, href in titles])
     if lead is None:
         return members

@@ -17,7 +17,8 @@ from functools import lru_cache
 
 from lxml import etree
 
-from scraper.autodetect.headings import HEADINGS, Headings, headings_of  # noqa: F401 (HEADINGS: the stages import it from here)
+# HEADINGS: the stages import it from here.
+from scraper.autodetect.headings import HEADINGS, Headings, headings_of  # noqa: F401
 from scraper.markup import element_paragraphs, short_element_paragraphs
 from scraper.text import is_navigation_text
 

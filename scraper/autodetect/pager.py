@@ -119,8 +119,8 @@ def next_page_selector(root, page_url: str, scope=None) -> str | None:
     return None
 
 
-
 def _first_selected(selector: str, root) -> str | None:
+    """The first value a selector gives in the page (as a string), or None."""
     found = select(selector, root)
     return str(found[0]) if found else None
 
