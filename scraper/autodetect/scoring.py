@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
+from functools import partial
+from operator import eq, methodcaller
 
 from lxml import etree
 
@@ -147,7 +149,7 @@ def _enclosing_items(blocks: list, groups: dict, titles: float) -> list | None:
         for members in groups.values():
             if anc not in members or len(members) < MIN_ITEMS:
                 continue
-            if not all(_is_inside(b, anc) for b in blocks):
+            if not _all_inside(blocks, anc):
                 return None
             if sum(members.values()) < titles / 2:
                 return None
@@ -186,8 +188,21 @@ def _before(el, other, container) -> bool:
     return False
 
 
-def _is_inside(el, container) -> bool:
-    return any(anc is container for anc in el.iterancestors())
+def _all_inside(blocks: list, container) -> bool:
+    """Whether `container` holds every block (each strictly inside it): each block is
+    climbed only to an element already known to be inside, so the thousand
+    rows of one list cost a step each."""
+    inside = {container}  # the container, and elements found strictly inside it
+    for block in blocks:
+        path = []
+        node = block.getparent()
+        while node is not None and node not in inside:
+            path.append(node)
+            node = node.getparent()
+        if node is None:
+            return False
+        inside.update(path)
+    return True
 
 
 # Pages that list other pages, never an item's own: labels, tags, categories,
@@ -215,13 +230,14 @@ def headed(blocks: list) -> bool:
     return sum(map(linked_heading, blocks)) * 2 > len(blocks)
 
 
+_CLASS_OF = methodcaller("get", "class")
+
+
 def _alike(blocks) -> bool:
-    """All blocks carry the same class attribute (the common case, checked first as it is cheap)."""
+    """All blocks carry the same class attribute (the common case, checked first as it is cheap:
+    compared in C, stopping at the first that differs, as a listing may hold thousands)."""
     first = next(iter(blocks)).get("class")
-    for block in blocks:  # a plain loop: asked of every group weighed, some of hundreds of blocks
-        if block.get("class") != first:
-            return False
-    return True
+    return all(map(partial(eq, first), map(_CLASS_OF, blocks)))
 
 
 def _page_sections(blocks) -> bool:
