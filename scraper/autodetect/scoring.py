@@ -66,7 +66,8 @@ def rank_groups(groups: dict, paths: Paths) -> Ranking:
     sectioned: list[set] = []  # the stories of boxes of sections, a set per group: their boxes are no listing either
     other_boxes: set = set()  # ... of the boxes after the lead boxes
     for titles, depth, members, factor in scored:
-        kept = _without_strays(members)
+        same_class = _alike(members)  # asked twice below: a listing may hold thousands of blocks
+        kept = _without_strays(members, same_class)
         if sectioned and boxes_of(kept, sectioned):
             continue
         lead = lead_boxes(kept, paths) if factor > 0.15 else kept  # a sidebar's boxes are weighed down already
@@ -74,7 +75,7 @@ def rank_groups(groups: dict, paths: Paths) -> Ranking:
             sectioned.append(set(kept))
             other_boxes.update(b for b in kept if b not in lead)
             kept = lead
-        if len(kept) < MIN_ITEMS or _page_sections(kept):
+        if len(kept) < MIN_ITEMS or _page_sections(kept, same_class if kept is members else None):
             continue
         if _taxonomy_links(kept):  # weighed here, not for every group: it reads the blocks' links
             factor *= 0.15
@@ -240,11 +241,11 @@ def _alike(blocks) -> bool:
     return all(map(partial(eq, first), map(_CLASS_OF, blocks)))
 
 
-def _page_sections(blocks) -> bool:
+def _page_sections(blocks, alike: bool | None = None) -> bool:
     """Blocks that share no class and mostly differ in class are a page's
     parts (cookie banner, top strip, navbar, body, footer), not the rows of a
-    listing, which share a class or have none at all."""
-    if _alike(blocks):
+    listing, which share a class or have none at all.  `alike`: _alike(blocks), if known."""
+    if _alike(blocks) if alike is None else alike:
         return False
     looks = Counter(classes_of(b) for b in blocks)
     if looks.most_common(1)[0][1] * 2 > len(blocks):
@@ -252,15 +253,16 @@ def _page_sections(blocks) -> bool:
     return not set.intersection(*(set(look) for look in looks))
 
 
-def _without_strays(members: dict) -> dict:
+def _without_strays(members: dict, alike: bool | None = None) -> dict:
     """The group less a block or two of another kind that shares its place.
 
     Grid columns whose classes carry digits (col-md-8, col-md-4) all look
     alike, so a sidebar box lands in the group of the press releases beside
     it; when most blocks share a class, the few without it are strays, unless
     they sit beside the others (a featured first card styled apart is an item).
+    `alike`: _alike(members), if known.
     """
-    if len(members) < 3 or _alike(members):
+    if len(members) < 3 or (_alike(members) if alike is None else alike):
         return members
     counts = Counter(c for block in members for c in set(classes_of(block)))
     if not counts:
