@@ -22,12 +22,10 @@ out (scoring.Ranking.set_apart).
 from __future__ import annotations
 
 import re
-from functools import cmp_to_key
-
-from lxml import etree
+from functools import lru_cache
 
 from scraper.autodetect.elements import (
-    Paths, classes_of, in_heading, is_title_text, link_text_of, tag_of,
+    Paths, is_title_text, link_text_of, stable_classes, tag_of,
 )
 from scraper.dates import parse_date
 from scraper.text import is_navigation_text
@@ -35,30 +33,32 @@ from scraper.text import is_navigation_text
 
 def _signature(block) -> str:
     """A block's build, by tag and the classes that name it ("div.summary-item")."""
-    return tag_of(block) + "." + ".".join(sorted(c for c in classes_of(block) if "--" not in c))
+    return _build(tag_of(block), block.get("class") or "")
 
 
-def _precedes(a, b) -> bool:
-    """Whether `a` starts before `b` in document order (an ancestor starts before its descendants)."""
-    if a is b:
-        return False
-    chain_a = [a, *a.iterancestors()][::-1]
-    chain_b = [b, *b.iterancestors()][::-1]
-    for x, y in zip(chain_a, chain_b):
-        if x is not y:
-            parent = x.getparent()
-            return parent is not None and parent.index(x) < parent.index(y)
-    return len(chain_a) < len(chain_b)
+@lru_cache(maxsize=4096)
+def _build(tag: str, names: str) -> str:
+    # Memoised: a page repeats a few class attributes thousands of times.
+    return tag + "." + ".".join(sorted(c for c in stable_classes(names) if "--" not in c))
+
+
+def _page_place(el) -> tuple[int, ...]:
+    """Where an element sits in the page: its index among its siblings at every
+    level from the root.  Sorting by it is sorting in document order (an
+    ancestor, a prefix, comes first), each element's place computed once
+    rather than two ancestor chains compared for every pair."""
+    place = []
+    parent = el.getparent()
+    while parent is not None:
+        place.append(parent.index(el))
+        el, parent = parent, parent.getparent()
+    return tuple(reversed(place))
 
 
 _HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 
 
-def _holds_heading(el) -> bool:
-    return tag_of(el) in _HEADING_TAGS or next(el.iter(*_HEADING_TAGS), None) is not None
-
-
-def _heading_between(last, first) -> bool:
+def _heading_between(last, first, holders: set) -> bool:
     """Whether a heading starts after `last` (outside it) and before `first` starts
     (an ancestor of `first` counts: it starts before it).
 
@@ -66,30 +66,43 @@ def _heading_between(last, first) -> bool:
     common ancestor, the children of that ancestor between the two, and what
     precedes `first` below it (libxml2's following axis would read the rest of
     the page when no heading follows).  Nothing lies between them when `first`
-    comes before `last` (two groups whose blocks alternate)."""
-    if _precedes(first, last) or any(anc is last for anc in first.iterancestors()):
-        return False  # `first` before `last`, or inside it (and `last` inside `first` starts after it)
-    above_last = {id(el) for el in last.iterancestors()}
+    comes before `last` (two groups whose blocks alternate) or either holds
+    the other.  `holders` are the page's headings and the elements holding
+    one (Headings.holders)."""
+    if first is last:  # nothing between: what follows it in its parent is read (as the general walk does)
+        return last.getparent() is not None and any(sib in holders for sib in last.itersiblings())
+    ancestors = list(last.iterancestors())
+    above_last = {el: level for level, el in enumerate(ancestors)}
+    if first in above_last:
+        return False  # `first` holds `last`: it starts before it
     down = [first]  # from the child of the common ancestor down to `first`
-    while down[0].getparent() is not None and id(down[0].getparent()) not in above_last:
-        down.insert(0, down[0].getparent())
-    common = down[0].getparent()
+    common = first.getparent()
+    while common is not None and common not in above_last:
+        if common is last:
+            return False  # `last` holds `first`
+        down.append(common)
+        common = common.getparent()
     if common is None:
         return False
+    down.reverse()
+    level = above_last[common]
+    side = ancestors[level - 1] if level else last  # common's child toward `last`
+    if not any(sib is down[0] for sib in side.itersiblings()):
+        return False  # `first` comes before `last`
     node = last
-    while node.getparent() is not common:
-        if any(_holds_heading(sib) for sib in node.itersiblings()):
+    while node is not side:
+        if any(sib in holders for sib in node.itersiblings()):
             return True
         node = node.getparent()
     for sib in node.itersiblings():
         if sib is down[0]:
             break
-        if _holds_heading(sib):
+        if sib in holders:
             return True
     for el in down:
         if el is not first and tag_of(el) in _HEADING_TAGS:
             return True
-        if el is not down[0] and any(_holds_heading(sib) for sib in el.itersiblings(preceding=True)):
+        if el is not down[0] and any(sib in holders for sib in el.itersiblings(preceding=True)):
             return True
     return False
 
@@ -127,7 +140,7 @@ def join_split_boxes(groups: dict, paths: Paths) -> dict:
 
     def single(key) -> bool:
         if key not in one_story:
-            one_story[key] = _one_story_each(groups[key])
+            one_story[key] = _one_story_each(groups[key], paths)
         return one_story[key]
 
     for keys in by_build.values():
@@ -136,13 +149,13 @@ def join_split_boxes(groups: dict, paths: Paths) -> dict:
             continue  # nothing in it can join, or the join would be too small a listing to count
         if joined is None:
             joined = dict(groups)
-        order = sorted(keys, key=cmp_to_key(
-            lambda k1, k2: -1 if _precedes(_first(groups[k1]), _first(groups[k2])) else 1))
+        order = sorted(keys, key=lambda k: _page_place(_first(groups[k])))
         current, small = order[0], len(groups[order[0]]) <= _LEAD_PARTS
+        holders = paths.headings(_first(groups[order[0]])).holders
         for key in order[1:]:
             here, there = joined[current], groups[key]
-            if (not small and len(there) > _LEAD_PARTS) or _nested(here, there) or not single(current) \
-                    or not single(key) or _heading_between(_last(here), _first(there)):
+            if (not small and len(there) > _LEAD_PARTS) or _nested(here, there, paths) or not single(current) \
+                    or not single(key) or _heading_between(_last(here), _first(there), holders):
                 current, small = key, len(there) <= _LEAD_PARTS
                 continue
             joined[current] = {**here, **there}
@@ -151,28 +164,67 @@ def join_split_boxes(groups: dict, paths: Paths) -> dict:
     return groups if joined is None else joined
 
 
-_LINK_COUNT = etree.XPath("count(descendant-or-self::a[@href])")
-
-
-def _one_story_each(members: dict) -> bool:
+def _one_story_each(members: dict, paths: Paths) -> bool:
     """Whether every block (of a sample) holds one story: its title-like links all lead to one page.
-    A block of more than 20 links is a layout box, whatever they read (counted by libxml2, not read)."""
+    A block of more than 20 links is a layout box, whatever they read.  Each
+    block's answer is kept for the detection (scoring may join twice)."""
     blocks = list(members)
     sample = blocks[:: max(1, len(blocks) // 8)]
-    return all(_LINK_COUNT(block) <= 20 and len(_story_hrefs(block)) == 1 for block in sample)
+    known = paths.one_story
+    for block in sample:
+        one = known.get(block)
+        if one is None:
+            one = known[block] = _one_story(block, paths)
+        if not one:
+            return False
+    return True
 
 
-def _story_hrefs(block, most: int = 2) -> set:
+_MOST_LINKS = 20
+
+
+def _one_story(block, paths: Paths) -> bool:
+    """Whether a block holds at most 20 links and its title-like links lead to one page
+    (one walk for its links, stopped as soon as the answer is no)."""
+    own = tag_of(block) == "a"  # a card link: its own text is its story's title
+    count = 0
+    found = set()
+    for a in block.iter("a"):
+        href = a.get("href")
+        if href is None:
+            continue
+        count += 1
+        if count > _MOST_LINKS:
+            return False
+        if own and a is not block:
+            continue
+        if _title_like(a, paths):
+            found.add(href)
+            if len(found) >= 2:
+                return False
+    return len(found) == 1
+
+
+def _story_hrefs(block, paths: Paths, most: int = 2) -> set:
     """Where a block's title-like links lead (up to `most` pages)."""
     links = [block] if tag_of(block) == "a" else block.iter("a")
     found = set()
     for a in links:
-        text = link_text_of(a)
-        if a.get("href") and text and (is_title_text(text) or in_heading(a)):
+        if _title_like(a, paths):
             found.add(a.get("href"))
             if len(found) >= most:
                 break
     return found
+
+
+def _title_like(a, paths: Paths) -> bool:
+    """Whether a link leads somewhere with a title's text (or sits in or holds a
+    heading); remembered for the detection, as the boxes around a link ask again."""
+    known = paths.title_like.get(a)
+    if known is None:
+        text = link_text_of(a) if a.get("href") else ""
+        known = paths.title_like[a] = bool(text) and (is_title_text(text) or a in paths.headings(a).links)
+    return known
 
 
 def _first(members: dict):
@@ -183,13 +235,18 @@ def _last(members: dict):
     return next(reversed(members))
 
 
-def _nested(one: dict, other: dict) -> bool:
-    """Whether a block of one group holds or sits in a block of the other (levels of one listing)."""
+def _nested(one: dict, other: dict, paths: Paths) -> bool:
+    """Whether a block of one group holds or sits in a block of the other (levels of one listing):
+    the deeper first block is climbed to the other's depth (Paths knows both)."""
     a, b = _first(one), _first(other)
-    return any(anc is b for anc in a.iterancestors()) or any(anc is a for anc in b.iterancestors())
+    rise = paths.of(a).depth - paths.of(b).depth
+    lower, upper = (a, b) if rise >= 0 else (b, a)
+    for _ in range(abs(rise)):
+        lower = lower.getparent()
+    return lower is upper and a is not b
 
 
-def lead_boxes(members: dict) -> dict:
+def lead_boxes(members: dict, paths: Paths) -> dict:
     """The group's lead boxes when its blocks end in a run of boxes of sections, else the group.
 
     Boxes are the children of the blocks' common container that hold them,
@@ -199,7 +256,8 @@ def lead_boxes(members: dict) -> dict:
     or year ("March 2016" heads a month of one archive, not a section).
     The title sits outside the blocks, or in the box's first block only
     (where the other blocks open with their headline, so it is no kicker
-    repeated on every story).
+    repeated on every story).  Where blocks' headlines lead is remembered for
+    the detection (groups are ranked again when headings become clues).
     """
     if len(members) < 4:
         return members
@@ -216,10 +274,10 @@ def lead_boxes(members: dict) -> dict:
     if len(boxes) < 2 or sum(1 for inside in boxes.values() if len(inside) >= 2) * 2 <= len(boxes):
         return members
     ordered = list(boxes.items())
-    titles = [_section_title(box, inside) for box, inside in ordered]
+    titles = [_section_title(box, inside, paths) for box, inside in ordered]
     if not any(name for name, _ in titles[1:]):
         return members
-    stories = {_story_href(b) for b in blocks}  # a title leading to a story of the group is its headline
+    stories = {_remembered_story_href(b, paths) for b in blocks}  # a title leading to one of them is its headline
     lead = _lead_count([name if name and href not in stories else None for name, href in titles])
     if lead is None:
         return members
@@ -255,20 +313,28 @@ def boxes_of(members: dict, sectioned: list[set]) -> bool:
 
 
 def container_of(blocks: list):
-    """The innermost element holding every block, at whatever depth each sits."""
+    """The innermost element holding every block, at whatever depth each sits.
+
+    Each block is climbed only to where it meets the first block's ancestors
+    (for the rows of one list, a step or two), not to the root."""
     chain = list(blocks[0].iterancestors())
+    place = {el: level for level, el in enumerate(chain)}
     level = 0
     for block in blocks[1:]:
-        ancestors = set(block.iterancestors())
-        while level < len(chain) and chain[level] not in ancestors:
-            level += 1
+        for anc in block.iterancestors():
+            met = place.get(anc)
+            if met is not None:
+                level = max(level, met)
+                break
+        else:
+            return None  # no ancestor in common
     return chain[level] if level < len(chain) else None
 
 
 _YEAR = re.compile(r"\b(1[89]|20)\d\d\b")  # "March 2016", "2015": a period of one archive, no section
 
 
-def _section_title(box, inside: list) -> tuple[str | None, str | None]:
+def _section_title(box, inside: list, paths: Paths) -> tuple[str | None, str | None]:
     """The name of the section a box opens with ("Business", "WIRED Classics") and
     where it leads, or (None, None)."""
     title = next((a for a in box.iter("a") if a.get("href") and link_text_of(a)), None)
@@ -277,21 +343,33 @@ def _section_title(box, inside: list) -> tuple[str | None, str | None]:
     name = link_text_of(title)
     if name.count(" ") > 2 or len(name) > 30 or is_navigation_text(name) or parse_date(name) or _YEAR.search(name):
         return None, None
-    holder = next((b for b in inside if b is title or any(anc is b for anc in title.iterancestors())), None)
-    if holder is not None and not (holder is inside[0] and all(_opens_with_headline(b) for b in inside[1:])):
+    around = {title}  # the title and what holds it, up to the box
+    node = title
+    while node is not box and node is not None:
+        node = node.getparent()
+        around.add(node)
+    holder = next((b for b in inside if b in around), None)
+    if holder is not None and not (holder is inside[0] and all(_opens_with_headline(b, paths) for b in inside[1:])):
         return None, None
     return name, title.get("href")
 
 
-def _story_href(block) -> str | None:
+def _remembered_story_href(block, paths: Paths) -> str | None:
+    known = paths.story_href
+    if block not in known:
+        known[block] = _story_href(block, paths)
+    return known[block]
+
+
+def _story_href(block, paths: Paths) -> str | None:
     """Where a block's headline leads: its first link that reads as a title (not a kicker's section link)."""
-    return next(iter(_story_hrefs(block, 1)), None)
+    return next(iter(_story_hrefs(block, paths, 1)), None)
 
 
-def _opens_with_headline(block) -> bool:
+def _opens_with_headline(block, paths: Paths) -> bool:
     """Whether a block's first link with text is its headline (no kicker link before it)."""
     first = next((a for a in block.iter("a") if a.get("href") and link_text_of(a)), None)
     if first is None:
         return False
     text = link_text_of(first)
-    return is_title_text(text) or in_heading(first)
+    return is_title_text(text) or first in paths.headings(first).links

@@ -9,28 +9,91 @@ headline-like text are clues too.
 
 from __future__ import annotations
 
+import re
+
 from lxml import etree
 
 from scraper.autodetect.elements import (
-    FIRST_HREF, SKIP_HREF, Paths, in_heading, is_heading_title, is_title_text, link_text_of,
+    FIRST_HREF, LINK_TEXTS, SKIP_HREF, Paths, is_heading_title, is_title_text, link_text_of, string_value, tag_of,
+    xpath_normalized,
 )
 
 MAX_CLIMB = 8  # levels above a link at which its item block may start
 
 
-# Links whose text may be a headline, sieved by libxml2 (Python decides); not
-# those in menus, sidebars and site maps: they are never the main listing's headlines.
+# Links whose text may be a headline, sieved before Python decides; not those
+# in menus, sidebars and site maps: they are never the main listing's headlines.
 # Three kinds pass: text with a space (or a no-break space: "Emily&#160;Maynard") and 12 characters; any text of two in
 # or around a heading (a heading says "title"); five or more characters with
-# no Latin letter (Chinese, Japanese: no spaces between words).
+# no Latin letter (Chinese, Japanese: no spaces between words).  The text is
+# measured as XPath's normalize-space() gives it (only ASCII blanks collapse):
+# the sieve was one XPath over the page once, and detection keeps its answers.
 _HEADING = "self::h1 or self::h2 or self::h3 or self::h4 or self::h5 or self::h6"
-_TITLE_LINKS = etree.XPath(
-    "descendant::a[@href][not(ancestor::nav or ancestor::aside or ancestor::footer)]"
-    "[(contains(translate(normalize-space(), '\u00a0', ' '), ' ') and string-length(normalize-space()) >= 12)"
+_SIEVE = etree.XPath(
+    "boolean(self::*[(contains(translate(normalize-space(), '\u00a0', ' '), ' ') and string-length(normalize-space()) >= 12)"
     f" or (string-length(normalize-space()) >= 2 and (ancestor::*[position() <= 3][{_HEADING}] or descendant::*[{_HEADING}]))"
     " or (string-length(normalize-space()) >= 5 and translate(normalize-space(),"
-    " 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ', '') = normalize-space())]"
+    " 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ', '') = normalize-space())])"
 )
+# The blanks str.split() collapses but normalize-space() keeps: in a text
+# without them the two agree, and the sieve is run in Python on the text
+# already read; a text with them (rare) is sieved by libxml2 as before.
+_OTHER_BLANKS = re.compile("[\x0b\x0c\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")
+_LATIN_LETTER = re.compile(r"[A-Za-z]")
+_OUTSIDE_LISTINGS = ("nav", "aside", "footer")
+
+
+def _clue_links(scope, paths: Paths):
+    """(link, its text) for every clue inside `scope` (not itself), in page order:
+    a link that leads somewhere, passes the sieve above and reads as a title
+    (or, in or around a heading, as a short one).
+
+    One walk for <a>, less the links of menus, sidebars and footers (collected
+    by a walk of those regions, not tested ancestor by ancestor); a link to
+    "#" or "javascript:" is passed over unread; each other link's string value
+    is read once and remembered as its link text (every later stage asks for
+    it), and whether a heading is around or inside a link is answered from the
+    page's headings (Paths.headings).
+    """
+    if any(tag_of(el) in _OUTSIDE_LISTINGS for el in (scope, *scope.iterancestors())):
+        return
+    outside = set()
+    for region in scope.iterdescendants(*_OUTSIDE_LISTINGS):
+        outside.update(region.iterdescendants("a"))
+    headed = paths.headings(scope).links
+    texts = LINK_TEXTS.get()
+    for a in scope.iterdescendants("a"):
+        href = a.get("href")
+        if href is None or a in outside or SKIP_HREF.match(href):
+            continue
+        value = string_value(a)
+        text = " ".join(value.split())  # what link_text_of reads
+        if texts is not None and a not in texts:
+            texts[a] = text
+        if not _passes(a, value, text, headed):
+            continue
+        if is_title_text(text) or (is_heading_title(text) and a in headed):
+            yield a, text
+
+
+def _passes(a, value: str, text: str, headed: set) -> bool:
+    """Whether a link passes the sieve, given its string value, that value's words
+    joined by spaces, and the links in or around headings (Headings.links)."""
+    if _OTHER_BLANKS.search(value) is None:
+        spaced = text  # normalize-space() gives the same text here
+    elif len(value) < _LONG:
+        spaced = xpath_normalized(value)
+    else:
+        return _SIEVE(a)  # a link around a page's worth of text: libxml2 measures it faster
+    length = len(spaced)
+    if length < 2:
+        return False
+    return ((length >= 12 and (" " in spaced or "\u00a0" in spaced))
+            or (length >= 5 and _LATIN_LETTER.search(spaced) is None)
+            or a in headed)
+
+
+_LONG = 1000
 
 
 def candidate_groups(scope, paths: Paths) -> dict[tuple[int, str], dict]:
@@ -43,12 +106,7 @@ def candidate_groups(scope, paths: Paths) -> dict[tuple[int, str], dict]:
     groups: dict[tuple[int, str], dict] = {}
     credited = paths.credited
     nodes = paths.nodes
-    for a in _TITLE_LINKS(scope):
-        if SKIP_HREF.match(a.get("href")):
-            continue
-        text = link_text_of(a)
-        if not is_title_text(text) and not (is_heading_title(text) and in_heading(a)):
-            continue
+    for a, text in _clue_links(scope, paths):
         title = 20 + min(len(text), 80)  # every item counts, long titles a little more
         node = a
         for _ in range(MAX_CLIMB):  # the hot loop of detection: kept plain

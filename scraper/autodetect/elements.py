@@ -17,10 +17,11 @@ from functools import lru_cache
 
 from lxml import etree
 
+# HEADINGS: the stages import it from here.
+from scraper.autodetect.headings import HEADINGS, Headings, headings_of  # noqa: F401
 from scraper.markup import element_paragraphs, short_element_paragraphs
 from scraper.text import is_navigation_text
 
-HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 
 _VOLATILE_CLASS = re.compile(
     r"\d|^(css|sc|jsx|svelte|emotion)-|^(first|last|odd|even|active|is-active|current|selected|clearfix|new|hidden|"
@@ -114,6 +115,11 @@ def classes_of(el) -> tuple[str, ...]:
     return _stable_classes(el.get("class") or "")
 
 
+def stable_classes(names: str) -> tuple[str, ...]:
+    """classes_of for a class attribute's value (memoised)."""
+    return _stable_classes(names)
+
+
 def generated_classes_of(el) -> tuple[str, ...]:
     """Classes a CSS-in-JS build generated: the last resort to name a part inside
     a block (a date in <div class="kZMuLp">), never an item or a group."""
@@ -162,8 +168,22 @@ class Paths:
     def __init__(self) -> None:
         self.nodes: dict = {}
         self.keys: dict[tuple[int, str], int] = {}
+        self._alike: dict = {}  # (id of the parent's _Node, tag, class, id, role) -> _Node
+        self._above_root = _Node(0, False, False, -1, False)  # kept: _alike's keys hold its id
         self.credited: dict = {}  # blocks on the way up from title links -> longest title
+        # Answers scoring needs again when it ranks the groups a second time (headings as clues):
+        self.one_story: dict = {}  # block -> whether it holds one story (boxes.join_split_boxes)
+        self.story_href: dict = {}  # block -> where its headline leads (boxes.lead_boxes)
+        self.title_like: dict = {}  # link -> whether it reads as a story's title (boxes)
+        self.other_text: dict = {}  # element -> length of its text outside links (scoring)
+        self._headings: Headings | None = None
         self.index = None  # the page's PageIndex (item_selector.page_index), made on first use
+
+    def headings(self, el) -> Headings:
+        """What the headings of `el`'s page hold, found once per detection (see Headings)."""
+        if self._headings is None:
+            self._headings = headings_of(el.getroottree().getroot())
+        return self._headings
 
     def of(self, el) -> _Node:
         node = self.nodes.get(el)
@@ -174,23 +194,31 @@ class Paths:
         while cur is not None and cur not in self.nodes:
             chain.append(cur)
             cur = cur.getparent()
-        parent = self.nodes[cur] if cur is not None else _Node(0, False, False, -1, False)
+        parent = self.nodes[cur] if cur is not None else self._above_root
         for el_ in reversed(chain):
             parent = self._make(el_, parent)
             self.nodes[el_] = parent
         return parent
 
     def _make(self, el, parent: _Node) -> _Node:
-        tag = tag_of(el)
-        role = el.get("role")
-        sig, bad, main = _look(tag, el.get("class"), el.get("id"), role)
-        if bad and parent.core and _only_widget(tag, el.get("class"), el.get("id"), role):
-            bad = False  # a platform's "widget" holding the main column's posts (Blogger's div.widget.Blog in #main)
-        core = parent.core or _core(tag, el.get("class"), el.get("id"), role)
-        key = self.keys.setdefault((parent.key, sig), len(self.keys) + 1)
+        tag = el.tag  # tag_of, inlined: the climb from every title link makes hundreds of these
+        tag = tag.lower() if isinstance(tag, str) else ""
+        get = el.get
+        names, ident, role = get("class"), get("id"), get("role")
+        # The rows of a list look alike under one parent: their facts are one _Node (never changed).
+        alike = (id(parent), tag, names, ident, role)
+        node = self._alike.get(alike)
+        if node is None:
+            node = self._alike[alike] = self._new_node(tag, _look(tag, names, ident, role), parent)
+        return node
+
+    def _new_node(self, tag: str, look: _Look, parent: _Node) -> _Node:
+        bad = look.bad and not (parent.core and look.only_widget)
+        # not bad: a platform's "widget" holding the main column's posts (Blogger's div.widget.Blog in #main)
+        key = self.keys.setdefault((parent.key, look.sig), len(self.keys) + 1)
         bad = parent.bad or bad or (tag == "header" and not parent.content)
-        content = parent.content or tag in _CONTENT_TAGS or role == "main"
-        return _Node(key, bad, content, parent.depth + 1, parent.main or main, core)
+        return _Node(key, bad, parent.content or look.content, parent.depth + 1, parent.main or look.main,
+                     parent.core or look.core)
 
 
 # Not "content": WordPress's #content and Blogger's .content-outer wrap the sidebar too.
@@ -214,14 +242,29 @@ def _only_widget(tag: str, names: str | None, ident: str | None, role: str | Non
     return all(_WIDGET_NAME.search(n) and not _bad_name(_WIDGET_NAME.sub(" ", n)) for n in bad)
 
 
+@dataclass(frozen=True, slots=True)
+class _Look:
+    """What an element's tag and names alone say of its place (Paths adds its ancestors')."""
+
+    sig: str  # tag and stable classes: the step of its path
+    bad: bool  # names a region around the content (navigation, sidebar...)
+    main: bool  # names the main region (main, content, primary)
+    core: bool  # names the main column itself (see _core)
+    only_widget: bool  # bad only for being called a widget (see _only_widget)
+    content: bool  # <main>, <article> or role=main
+
+
 @lru_cache(maxsize=4096)
-def _look(tag: str, names: str | None, ident: str | None, role: str | None) -> tuple[str, bool, bool]:
-    """(signature, a bad region?, a main region?) of an element, from its tag and names alone."""
+def _look(tag: str, names: str | None, ident: str | None, role: str | None) -> _Look:
+    """What an element says of its place by its tag and names alone: one memoised
+    answer per look, as a page repeats a few looks thousands of times."""
     # Modifier classes ("slice--wide") vary between rows of one listing.
     sig = tag + "." + ".".join(sorted(c for c in _stable_classes(names or "") if "--" not in c))
     words = f"{names or ''} {ident or ''}"
     main = tag == "main" or role == "main" or _MAIN_REGION.search(words) is not None
-    return sig, _is_bad_region(tag, words.split(), role), main
+    bad = _is_bad_region(tag, words.split(), role)
+    return _Look(sig, bad, main, _core(tag, names, ident, role), bad and _only_widget(tag, names, ident, role),
+                 tag in _CONTENT_TAGS or role == "main")
 
 
 def _is_bad_region(tag: str, names: list[str], role: str | None) -> bool:
@@ -258,6 +301,17 @@ def _link_text(a) -> str:
 
 
 _STRING = etree.XPath("string()", smart_strings=False)
+_XML_BLANKS = re.compile(r"[ \t\n\r]+")
+
+
+def string_value(el) -> str:
+    """An element's XPath string value (all the text inside it), a bare text element's own text read directly."""
+    return _STRING(el) if len(el) else el.text or ""
+
+
+def xpath_normalized(value: str) -> str:
+    """`value` as XPath's normalize-space() gives it: runs of ASCII blanks (only those) made one space, ends trimmed."""
+    return _XML_BLANKS.sub(" ", value).strip(" ")
 
 
 def is_title_text(text: str) -> bool:
@@ -291,18 +345,6 @@ def is_heading_title(text: str) -> bool:
     if len(text) < 2 or _RELATIVE_TIME.match(text) or is_navigation_text(text):
         return False
     return any(ch.isalpha() for ch in text)
-
-
-def in_heading(a, levels: int = 3) -> bool:
-    """Whether a link sits in a heading (a few levels up) or holds one."""
-    node = a
-    for _ in range(levels):
-        node = node.getparent()
-        if node is None:
-            break
-        if tag_of(node) in HEADINGS:
-            return True
-    return next(a.iter(*HEADINGS), None) is not None
 
 
 def first_href(el) -> str:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 
-from lxml import etree
-
-from scraper.autodetect.elements import SKIP_HREF, classes_of, link_text_of, tag_of
+from scraper.autodetect.elements import (
+    LINK_TEXTS, SKIP_HREF, classes_of, link_text_of, string_value, tag_of, xpath_normalized,
+)
 from scraper.selectors import has_class, select
 from scraper.urls import canonical_url
 
@@ -21,10 +21,22 @@ _NEXT_TEXT = re.compile(
 )
 
 
-_STRING = etree.XPath("string()", smart_strings=False)
-# "next", "older", "more" with any of their ASCII letters in upper case, or an arrow.
-_SIEVE_TEXT = re.compile(r"[nN][eE][xX][tT]|[oO][lL][dD][eE][rR]|[mM][oO][rR][eE]|[›»→>]")
-_SIEVE_CLASS = re.compile(r"[nN][eE][xX][tT]")
+# Characters lxml refuses in an XPath's text (control characters, U+FFFE, U+FFFF).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _says_next(text: str) -> bool:
+    """Whether a text holds "next", "older" or "more" (any of their ASCII letters in
+    upper case) or an arrow.  Tested on the text in lower case: no character but
+    those ASCII letters lowers to one of theirs, and `in` is cheaper than a regex."""
+    lower = text.lower()
+    return ("next" in lower or "older" in lower or "more" in lower
+            or "›" in text or "»" in text or "→" in text or ">" in text)
+
+
+def _class_says_next(a) -> bool:
+    """Whether a link's class attribute holds "next" (any of its letters in upper case)."""
+    return "next" in (a.get("class") or "").lower()
 
 
 def _next_links(scope):
@@ -32,35 +44,50 @@ def _next_links(scope):
     in page order: text under 60 characters that holds "next", "older", "more"
     or an arrow, or a class holding "next".  Lazy, as only the first that
     passes is wanted: a walk that stops there costs less than an XPath
-    reading every link's text."""
+    reading every link's text.  A link whose text this detection has read
+    already is tested on that (the words are the same, and the raw text no
+    shorter; only a link that passes is measured again, for its raw length)."""
+    known = LINK_TEXTS.get() or {}
     for a in scope.iterdescendants("a"):
         if a.get("href") is None:
             continue
-        text = _STRING(a) if len(a) else a.text or ""  # a bare text link: its text is all of it
-        if len(text) < 60 and (_SIEVE_TEXT.search(text) or _SIEVE_CLASS.search(a.get("class") or "")):
+        words = known.get(a)
+        if words is not None and (len(words) >= 60  # the raw text is no shorter
+                                  or not (_says_next(words) or _class_says_next(a))):
+            continue
+        text = string_value(a)
+        if len(text) < 60 and (_says_next(text) or _class_says_next(a)):
             yield a
 
 
-def _first_rel_next_href(root, tag: str) -> str | None:
-    """The first href that "{tag}[rel~=next]::attr(href)" selects in the page (None if
-    none): a walk for that tag with CSS's word test on rel, cheaper than the XPath."""
-    for el in root.iter(tag):
-        if has_class(el.get("rel"), "next"):  # [rel~=next]: a word of rel, as for class
+def _first_rel_next_hrefs(root) -> dict[str, str]:
+    """The first href that "a[rel~=next]::attr(href)" and "link[rel~=next]::attr(href)"
+    each select in the page (a tag absent when none): one walk for both tags,
+    with CSS's word test on rel, cheaper than the selectors' XPaths."""
+    found: dict[str, str] = {}
+    for el in root.iter("a", "link"):
+        rel = el.get("rel")
+        if rel is None or el.tag in found:
+            continue
+        if has_class(rel, "next"):  # [rel~=next]: a word of rel, as for class
             href = el.get("href")
             if href is not None:
-                return href
-    return None
+                found[el.tag] = href
+                if len(found) == 2:
+                    break
+    return found
 
 
 def next_page_selector(root, page_url: str, scope=None) -> str | None:
     """A selector for the pager's "next" link (rel=next, else near the listing), verified to find it."""
+    firsts = _first_rel_next_hrefs(root)
     for tag in ("a", "link"):
-        value = _first_rel_next_href(root, tag)
+        value = firsts.get(tag)
         if value is not None:
             url = canonical_url(value, page_url)
             if url and url != canonical_url(page_url, page_url):
                 return f"{tag}[rel~=next]::attr(href)"
-    target = None
+    target = text = None
     candidates = []
     for a in _next_links(scope if scope is not None else root):
         href = a.get("href")
@@ -78,12 +105,39 @@ def next_page_selector(root, page_url: str, scope=None) -> str | None:
         if "'" not in text and text:
             candidates.append(f"xpath://a[normalize-space()='{text}']/@href")
         break
+    by_text = f"xpath://a[normalize-space()='{text}']/@href" if target is not None else None
     for candidate in candidates:
-        found = select(candidate, root)
-        if not found:
+        if candidate == by_text and _NOT_XML.search(text) is None:
+            first = _first_href_by_text(root, text)
+        else:  # (a text lxml refuses in an XPath fails here as before)
+            first = _first_selected(candidate, root)
+        if first is None:
             continue
-        url = canonical_url(str(found[0]), page_url)
+        url = canonical_url(first, page_url)
         if url and (target is None or url == target) and url != canonical_url(page_url, page_url):
             return candidate
     return None
 
+
+def _first_selected(selector: str, root) -> str | None:
+    """The first value a selector gives in the page (as a string), or None."""
+    found = select(selector, root)
+    return str(found[0]) if found else None
+
+
+def _first_href_by_text(root, text: str) -> str | None:
+    """What "xpath://a[normalize-space()='{text}']/@href" selects first, found by a
+    walk: libxml2 would read every link's text; a link whose words detection
+    has read already is passed over unless they are `text` (normalize-space()
+    only collapses blanks, so its words are the same)."""
+    known = LINK_TEXTS.get() or {}
+    for a in root.iter("a"):
+        href = a.get("href")
+        if href is None:
+            continue
+        words = known.get(a)
+        if words is not None and words != text:
+            continue
+        if xpath_normalized(string_value(a)) == text:
+            return href
+    return None

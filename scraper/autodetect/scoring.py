@@ -11,11 +11,15 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
+from functools import partial
+from operator import eq, methodcaller
 
 from lxml import etree
 
 from scraper.autodetect.boxes import boxes_of, join_split_boxes, lead_boxes
-from scraper.autodetect.elements import FIRST_HREF, HEADINGS, Paths, classes_of, link_ancestor, link_text_of, tag_of
+from scraper.autodetect.elements import (
+    FIRST_HREF, HEADINGS, LINK_TEXTS, Paths, classes_of, link_ancestor, link_text_of, tag_of,
+)
 from scraper.text import normalise_space
 
 SAMPLE = 8  # blocks examined to infer headline, summary, link and date
@@ -62,15 +66,16 @@ def rank_groups(groups: dict, paths: Paths) -> Ranking:
     sectioned: list[set] = []  # the stories of boxes of sections, a set per group: their boxes are no listing either
     other_boxes: set = set()  # ... of the boxes after the lead boxes
     for titles, depth, members, factor in scored:
-        kept = _without_strays(members)
+        same_class = _alike(members)  # asked twice below: a listing may hold thousands of blocks
+        kept = _without_strays(members, same_class)
         if sectioned and boxes_of(kept, sectioned):
             continue
-        lead = lead_boxes(kept) if factor > 0.15 else kept  # a sidebar's boxes are weighed down already
+        lead = lead_boxes(kept, paths) if factor > 0.15 else kept  # a sidebar's boxes are weighed down already
         if len(lead) < len(kept):
             sectioned.append(set(kept))
             other_boxes.update(b for b in kept if b not in lead)
             kept = lead
-        if len(kept) < MIN_ITEMS or _page_sections(kept):
+        if len(kept) < MIN_ITEMS or _page_sections(kept, same_class if kept is members else None):
             continue
         if _taxonomy_links(kept):  # weighed here, not for every group: it reads the blocks' links
             factor *= 0.15
@@ -80,7 +85,7 @@ def rank_groups(groups: dict, paths: Paths) -> Ranking:
             titles = sum(kept.values()) * factor
         items = list(kept)
         sample = sample_blocks(items)
-        other = sum(min(_other_text(el, paths), 300) for el in sample) * len(items) / len(sample) * factor
+        other = sum(_other_text(el, paths) for el in sample) * len(items) / len(sample) * factor
         score = titles + 0.6 * other
         weighed_groups.append((score, items))
         if best_score is None or score > best_score * 1.0001 or (score >= best_score * 0.9999 and depth < best_depth):
@@ -145,7 +150,7 @@ def _enclosing_items(blocks: list, groups: dict, titles: float) -> list | None:
         for members in groups.values():
             if anc not in members or len(members) < MIN_ITEMS:
                 continue
-            if not all(_is_inside(b, anc) for b in blocks):
+            if not _all_inside(blocks, anc):
                 return None
             if sum(members.values()) < titles / 2:
                 return None
@@ -184,8 +189,21 @@ def _before(el, other, container) -> bool:
     return False
 
 
-def _is_inside(el, container) -> bool:
-    return any(anc is container for anc in el.iterancestors())
+def _all_inside(blocks: list, container) -> bool:
+    """Whether `container` holds every block (each strictly inside it): each block is
+    climbed only to an element already known to be inside, so the thousand
+    rows of one list cost a step each."""
+    inside = {container}  # the container, and elements found strictly inside it
+    for block in blocks:
+        path = []
+        node = block.getparent()
+        while node is not None and node not in inside:
+            path.append(node)
+            node = node.getparent()
+        if node is None:
+            return False
+        inside.update(path)
+    return True
 
 
 # Pages that list other pages, never an item's own: labels, tags, categories,
@@ -213,17 +231,21 @@ def headed(blocks: list) -> bool:
     return sum(map(linked_heading, blocks)) * 2 > len(blocks)
 
 
+_CLASS_OF = methodcaller("get", "class")
+
+
 def _alike(blocks) -> bool:
-    """All blocks carry the same class attribute (the common case, checked first as it is cheap)."""
+    """All blocks carry the same class attribute (the common case, checked first as it is cheap:
+    compared in C, stopping at the first that differs, as a listing may hold thousands)."""
     first = next(iter(blocks)).get("class")
-    return all(b.get("class") == first for b in blocks)
+    return all(map(partial(eq, first), map(_CLASS_OF, blocks)))
 
 
-def _page_sections(blocks) -> bool:
+def _page_sections(blocks, alike: bool | None = None) -> bool:
     """Blocks that share no class and mostly differ in class are a page's
     parts (cookie banner, top strip, navbar, body, footer), not the rows of a
-    listing, which share a class or have none at all."""
-    if _alike(blocks):
+    listing, which share a class or have none at all.  `alike`: _alike(blocks), if known."""
+    if _alike(blocks) if alike is None else alike:
         return False
     looks = Counter(classes_of(b) for b in blocks)
     if looks.most_common(1)[0][1] * 2 > len(blocks):
@@ -231,15 +253,16 @@ def _page_sections(blocks) -> bool:
     return not set.intersection(*(set(look) for look in looks))
 
 
-def _without_strays(members: dict) -> dict:
+def _without_strays(members: dict, alike: bool | None = None) -> dict:
     """The group less a block or two of another kind that shares its place.
 
     Grid columns whose classes carry digits (col-md-8, col-md-4) all look
     alike, so a sidebar box lands in the group of the press releases beside
     it; when most blocks share a class, the few without it are strays, unless
     they sit beside the others (a featured first card styled apart is an item).
+    `alike`: _alike(members), if known.
     """
-    if len(members) < 3 or _alike(members):
+    if len(members) < 3 or (_alike(members) if alike is None else alike):
         return members
     counts = Counter(c for block in members for c in set(classes_of(block)))
     if not counts:
@@ -254,11 +277,45 @@ def _without_strays(members: dict) -> dict:
 _STRING = etree.XPath("string()", smart_strings=False)  # compiled once: el.xpath() compiles on every call
 
 
-def _other_text(el, paths: Paths) -> int:
-    """Length of an element's text outside links: summaries, dates."""
-    total = len(normalise_space(_STRING(el)))
-    links = sum(len(link_text_of(a)) for a in el.iter("a"))
-    return max(total - links, 0) * (0.15 if paths.of(el).bad else 1.0)
+_OTHER_CAP = 300  # characters of other text that count for a block: a teaser's worth
+
+
+def _other_text(el, paths: Paths) -> float:
+    """Length of an element's text outside links (summaries, dates), up to _OTHER_CAP;
+    remembered for the detection (groups are ranked again when headings become clues)."""
+    found = paths.other_text.get(el)
+    if found is None:
+        found = paths.other_text[el] = _capped_other_text(el, paths)
+    return found
+
+
+def _capped_other_text(el, paths: Paths) -> float:
+    """min(text outside links, weighed down in a sidebar, _OTHER_CAP).
+
+    A container's text may run to a whole listing's, while only whether it
+    passes the cap matters: when the start of its text, less all its link
+    text, passes the cap already, the rest is not measured (the measured
+    length of a text's start is never more than the text's).
+    """
+    factor = 0.15 if paths.of(el).bad else 1.0
+    links = _link_text_length(el)
+    text = _STRING(el)
+    start = 2 * links + 4000  # characters enough, most often, to pass the cap with room for the links and blanks
+    if len(text) > 2 * start:
+        if max(len(normalise_space(text[:start])) - links, 0) * factor >= _OTHER_CAP:
+            return _OTHER_CAP
+    return min(max(len(normalise_space(text)) - links, 0) * factor, _OTHER_CAP)
+
+
+def _link_text_length(el) -> int:
+    """The length of all link texts inside `el` (a container's may be hundreds),
+    read from the detection's memo directly."""
+    known = LINK_TEXTS.get() or {}
+    total = 0
+    for a in el.iter("a"):
+        text = known.get(a)
+        total += len(text if text is not None else link_text_of(a))
+    return total
 
 
 def sample_blocks(blocks: list) -> list:
