@@ -4,9 +4,10 @@ The item-selector search (item_selector.py) tries dozens of selectors on the
 whole page ("div.card", "#main div.card", "ul.news > li", "#form > div > div");
 each XPath run walks every element, and a scoped one walks the page twice.
 The forms detection writes are answered here instead: a compound
-("li.item", "div#lead", "#main") from the page's elements of that tag (one
-libxml2 walk per tag, in C) or with that id, its classes tested in Python as
-libxml2 tests them; a chain left to right, "A > B" keeping B's elements whose
+("li.item", "div#lead", "#main", "section.box:nth-of-type(4)") from the
+page's elements of that tag (one libxml2 walk per tag, in C) or with that id,
+its classes tested in Python as libxml2 tests them, its place among its
+siblings of that tag numbered once per tag; a chain left to right, "A > B" keeping B's elements whose
 parent A picks and "A B" those inside an element A picks (by CSS's
 definition); each compound and each step remembered for the detection.
 Anything else goes to libxml2.  Every answer is the list libxml2 gives: the
@@ -24,7 +25,14 @@ from scraper.selectors import class_words, has_class, select
 
 # One compound of the forms detection writes: a tag with classes and ids
 # ("div", "li.item.news", "div#lead"), or an id alone ("#main").
-_COMPOUND = re.compile(r"^(?:[a-z][a-z0-9]*(?:-[a-z0-9]+)*(?:[.#]-?[A-Za-z_][A-Za-z0-9_-]*)*|#-?[A-Za-z_][A-Za-z0-9_-]*)$")
+# A tag's compound may end in its place among its siblings of that tag
+# ("section.box:nth-of-type(4)"), as the item selector names the boxes of a
+# page of sections.
+_COMPOUND = re.compile(
+    r"^(?:[a-z][a-z0-9]*(?:-[a-z0-9]+)*(?:[.#]-?[A-Za-z_][A-Za-z0-9_-]*)*(?::nth-of-type\([1-9][0-9]*\))?"
+    r"|#-?[A-Za-z_][A-Za-z0-9_-]*)$"
+)
+_PLACE = re.compile(r":nth-of-type\(([0-9]+)\)$")
 _TAG = re.compile(r"^[a-z][a-z0-9-]*")
 _PART = re.compile(r"([.#])(-?[A-Za-z_][A-Za-z0-9_-]*)")
 # Every id attribute, as smart strings (each knows its element): libxml2 scans
@@ -44,6 +52,7 @@ class PageIndex:
         self._by_id: dict[str, list] | None = None
         self._numbered: dict[str, dict] = {}
         self._classed: dict[str, dict[str, list]] = {}
+        self._placed: dict[str, dict] = {}
 
     def select(self, expr: str) -> list:
         """The elements `expr` picks in the page, in page order (as
@@ -140,6 +149,9 @@ class PageIndex:
         found = self.picked.get(compound)
         if found is not None:
             return found
+        place = _PLACE.search(compound)
+        if place:
+            compound = compound[: place.start()]
         tag = _TAG.match(compound)
         parts = _PART.findall(compound[tag.end():] if tag else compound)
         ids = [name for kind, name in parts if kind == "#"]
@@ -153,7 +165,25 @@ class PageIndex:
             found = [el for el in found if all(el.get("id") == ident for ident in ids)]
         for name in classes:
             found = [el for el in found if has_class(el.get("class"), name)]
+        if place:  # count(preceding-sibling::TAG) = n - 1, as cssselect writes it
+            places, wanted = self._places(tag.group()), int(place.group(1))
+            found = [el for el in found if places[el] == wanted]
+            compound += place.group()
         self.picked[compound] = found
+        return found
+
+    def _places(self, tag: str) -> dict:
+        """Each element of a tag's place among its parent's children of that tag (1 for the first)."""
+        found = self._placed.get(tag)
+        if found is None:
+            found = self._placed[tag] = {}
+            counts: dict = {}
+            for el in self._elements(tag):  # page order: a parent's children of the tag come in order
+                parent = el.getparent()
+                if parent is None or el is self.root:  # its siblings (if any) lie outside the index's page
+                    found[el] = 1 + sum(1 for sib in el.itersiblings(preceding=True) if sib.tag == tag)
+                    continue
+                counts[parent] = found[el] = counts.get(parent, 0) + 1
         return found
 
     def _by_class(self, tag: str) -> dict[str, list]:
