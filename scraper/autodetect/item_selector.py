@@ -17,7 +17,7 @@ from scraper.autodetect.boxes import container_of
 from scraper.autodetect.elements import (
     CSS_IDENT, Paths, classes_of, common_ancestor, is_title_text, link_text_of, tag_of,
 )
-from scraper.autodetect.page_index import PageIndex
+from scraper.autodetect.page_index import PageIndex, Within
 from scraper.selectors import SelectorError
 
 
@@ -137,6 +137,7 @@ def _item_selector(root, members: list, paths: Paths, avoid=frozenset()) -> tupl
     if path:
         candidates.append(path)
     index = page_index(root, paths)
+    in_avoided = Within(avoid)
     for candidate in candidates:
         try:
             chosen = index.select(candidate)  # answered from one walk of the page (page_index.py)
@@ -145,7 +146,7 @@ def _item_selector(root, members: list, paths: Paths, avoid=frozenset()) -> tupl
         if not wanted.issubset(chosen):
             continue
         extra = [el for el in chosen if el not in wanted]
-        if avoid and any(el in avoid or any(anc in avoid for anc in el.iterancestors()) for el in extra):
+        if avoid and any(in_avoided(el) for el in extra):
             continue
         if tag == "tr":
             # Table rows without any link (the header row, spacers) give no record: harmless.

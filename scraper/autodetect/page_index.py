@@ -109,11 +109,12 @@ class PageIndex:
         tag = _TAG.match(compound)
         if tag is None:  # an id alone: few elements, each climbs
             return [el for el in picked if any(anc in home_set for anc in el.iterancestors())]
+        in_home = Within(home_set)
         numbers = self._numbers(tag.group())
         at = [numbers[el] for el in picked]  # ascending: picked is in page order
         runs = []
         for home in homes:
-            if len(homes) > 1 and any(anc in home_set for anc in home.iterancestors()):
+            if len(homes) > 1 and in_home(home.getparent()):
                 continue  # inside another home: its run lies in that one's
             first = next(home.iterdescendants(tag.group()), None)
             if first is None:
@@ -225,3 +226,32 @@ def _chain_of(selector: str) -> list[str] | None:
         else:
             return None
     return chain if chain and chain[-1] not in (" > ", " ") else None
+
+
+class Within:
+    """Whether an element is one of `boxes` or inside one (False for None): each
+    element climbed once however many ask (the homes of a chain step, the extras
+    of the item selector's candidates, share their ancestors)."""
+
+    __slots__ = ("boxes", "known")
+
+    def __init__(self, boxes) -> None:
+        self.boxes, self.known = boxes, {}
+
+    def __call__(self, el) -> bool:
+        known, boxes = self.known, self.boxes
+        climbed = []
+        found = False
+        while el is not None:
+            if el in boxes:
+                found = True
+                break
+            seen = known.get(el)
+            if seen is not None:
+                found = seen
+                break
+            climbed.append(el)
+            el = el.getparent()
+        for step in climbed:
+            known[step] = found
+        return found
