@@ -96,9 +96,7 @@ def _item_selector(root, members: list, paths: Paths, avoid=frozenset()) -> tupl
     other boxes of sections) are never acceptable extras.
     """
     tag = tag_of(members[0])
-    common = set(classes_of(members[0]))
-    for el in members[1:]:
-        common &= set(classes_of(el))
+    common = set.intersection(*(set(classes_of(el)) for el in _alike(members)))
     own = [f"{tag}.{c}" for c in sorted(common, key=lambda c: (len(c), c))]  # short names first
     own += [tag + "".join("." + c for c in sorted(common))] if len(common) > 1 else []
     own += _shared_attributes(tag, members)
@@ -114,7 +112,7 @@ def _item_selector(root, members: list, paths: Paths, avoid=frozenset()) -> tupl
     contexts = [""] + [ctx + " " for ctx in _anchors(scope, holders)]
     placed = _placed_anchors(scope, holders) if avoid else []
     parents = {m.getparent() for m in members}
-    parent_classes = set.intersection(*(set(classes_of(p)) for p in parents)) if parents else set()
+    parent_classes = set.intersection(*(set(classes_of(p)) for p in _alike(parents))) if parents else set()
     parent_tag = tag_of(next(iter(parents)))
     if parent_classes:
         contexts.append(f"{parent_tag}.{sorted(parent_classes)[0]} > ")
@@ -143,9 +141,11 @@ def _item_selector(root, members: list, paths: Paths, avoid=frozenset()) -> tupl
             chosen = index.select(candidate)  # answered from one walk of the page (page_index.py)
         except SelectorError:
             continue
-        if not wanted.issubset(chosen):
+        if len(chosen) < len(wanted):
             continue
         extra = [el for el in chosen if el not in wanted]
+        if len(chosen) - len(extra) < len(wanted):  # chosen holds no element twice: not every block
+            continue
         if avoid and any(in_avoided(el) for el in extra):
             continue
         if tag == "tr":
@@ -183,7 +183,10 @@ def _with_odd_ones(tag: str, members: list) -> list[str]:
     """A union naming the blocks when most share a class and one or two others have
     an id of their own: a featured first post (<div class="Block" id="NewsContent">)
     above the <div class="BlogPostContent"> rows."""
-    counts = Counter(c for m in members for c in set(classes_of(m)))
+    counts: Counter = Counter()
+    for el, many in _alike(members).items():  # each class in the order the members first show it
+        for c in set(classes_of(el)):
+            counts[c] += many
     if not counts:
         return []
     name, count = counts.most_common(1)[0]
@@ -196,6 +199,16 @@ def _with_odd_ones(tag: str, members: list) -> list[str]:
             return []
         parts.append(f"{tag_of(odd)}#{ident}")
     return [", ".join(parts)]
+
+
+def _alike(elements) -> dict:
+    """One element for each class attribute among `elements` (the first with it), and
+    how many have it: a listing's thousand rows share a few, and what is read off
+    the classes is read once per attribute."""
+    first: dict = {}
+    for el in elements:
+        first.setdefault(el.get("class"), []).append(el)
+    return {same[0]: len(same) for same in first.values()}
 
 
 def _shared_attributes(tag: str, members: list) -> list[str]:

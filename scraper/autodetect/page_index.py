@@ -53,6 +53,7 @@ class PageIndex:
         self._numbered: dict[str, dict] = {}
         self._classed: dict[str, dict[str, list]] = {}
         self._placed: dict[str, dict] = {}
+        self._at: dict[str, list[int]] = {}  # a compound's elements' numbers among their tag's
 
     def select(self, expr: str) -> list:
         """The elements `expr` picks in the page, in page order (as
@@ -111,7 +112,9 @@ class PageIndex:
             return [el for el in picked if any(anc in home_set for anc in el.iterancestors())]
         in_home = Within(home_set)
         numbers = self._numbers(tag.group())
-        at = [numbers[el] for el in picked]  # ascending: picked is in page order
+        at = self._at.get(compound)
+        if at is None:  # ascending: picked is in page order
+            at = self._at[compound] = [numbers[el] for el in picked]
         runs = []
         for home in homes:
             if len(homes) > 1 and in_home(home.getparent()):
