@@ -205,10 +205,13 @@ def _alike(elements) -> dict:
     """One element for each class attribute among `elements` (the first with it), and
     how many have it: a listing's thousand rows share a few, and what is read off
     the classes is read once per attribute."""
+    counts = Counter([el.get("class") for el in elements])  # first-seen order
     first: dict = {}
     for el in elements:
-        first.setdefault(el.get("class"), []).append(el)
-    return {same[0]: len(same) for same in first.values()}
+        first.setdefault(el.get("class"), el)
+        if len(first) == len(counts):
+            break
+    return {first[attribute]: many for attribute, many in counts.items()}
 
 
 def _shared_attributes(tag: str, members: list) -> list[str]:

@@ -53,6 +53,7 @@ class PageIndex:
         self._numbered: dict[str, dict] = {}
         self._classed: dict[str, dict[str, list]] = {}
         self._placed: dict[str, dict] = {}
+        self._sets: dict[str, set] = {}  # what a compound picks, as a set
         self._at: dict[str, list[int]] = {}  # a compound's elements' numbers among their tag's
 
     def select(self, expr: str) -> list:
@@ -89,11 +90,27 @@ class PageIndex:
         else:
             homes, picked = self._chain(chain[:-2]), self._compound(chain[-1])
             if chain[-2] == " > ":
-                home_set = set(homes)
-                found = [el for el in picked if el.getparent() in home_set]
+                found = self._children(homes, chain[-1], picked)
             else:
                 found = self._inside(homes, chain[-1], picked)
         self.picked[key] = found
+        return found
+
+    def _children(self, homes: list, compound: str, picked: list) -> list:
+        """The elements of `picked` (what `compound` picks) whose parent is one of
+        `homes`, in page order: from the homes' children when they are fewer (a few
+        lists among the page's thousand divs), else by each element's parent."""
+        tag = _TAG.match(compound)
+        if tag is None or sum(len(home) for home in homes) * 2 >= len(picked):
+            home_set = set(homes)
+            return [el for el in picked if el.getparent() in home_set]
+        members = self._sets.get(compound)
+        if members is None:
+            members = self._sets[compound] = set(picked)
+        found = [child for home in homes for child in home if child in members]
+        if len(homes) > 1:  # a home inside another: its children come amid the other's
+            numbers = self._numbers(tag.group())
+            found.sort(key=numbers.__getitem__)
         return found
 
     def _inside(self, homes: list, compound: str, picked: list) -> list:
