@@ -136,6 +136,7 @@ def _item_selector(root, members: list, paths: Paths, avoid=frozenset()) -> tupl
         candidates.append(path)
     index = page_index(root, paths)
     in_avoided = Within(avoid)
+    judged: dict[int, list[list]] = {}  # what earlier candidates picked, by its size
     for candidate in candidates:
         try:
             chosen = index.select(candidate)  # answered from one walk of the page (page_index.py)
@@ -143,6 +144,13 @@ def _item_selector(root, members: list, paths: Paths, avoid=frozenset()) -> tupl
             continue
         if len(chosen) < len(wanted):
             continue
+        # Many candidates pick the very same elements ("td", "#app td", "table td"):
+        # an earlier one that did was turned down, and so is this one (the verdict
+        # depends on the elements alone, and a fallback is only replaced by fewer extras).
+        same_size = judged.setdefault(len(chosen), [])
+        if any(chosen == earlier for earlier in same_size):  # lists of elements compared by identity, in C
+            continue
+        same_size.append(chosen)
         extra = [el for el in chosen if el not in wanted]
         if len(chosen) - len(extra) < len(wanted):  # chosen holds no element twice: not every block
             continue
