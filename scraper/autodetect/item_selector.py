@@ -108,7 +108,7 @@ def _item_selector(root, members: list, paths: Paths, avoid=frozenset()) -> tupl
     for _ in range(2):  # a featured item sits next to the list, not far away
         if outer is not None and outer.getparent() is not None and tag_of(outer.getparent()) != "body":
             outer = outer.getparent()
-    holders = {id(anc) for el in avoid for anc in el.iterancestors()} if avoid else set()
+    holders = _ancestors_of(avoid) if avoid else set()
     contexts = [""] + [ctx + " " for ctx in _anchors(scope, holders)]
     placed = _placed_anchors(scope, holders) if avoid else []
     parents = {m.getparent() for m in members}
@@ -233,13 +233,25 @@ def _shared_attributes(tag: str, members: list) -> list[str]:
     return names
 
 
+def _ancestors_of(elements) -> set:
+    """Every ancestor of the elements: each climb stops at one met before (its
+    ancestors are in already), so boxes of one page share their climb."""
+    found: set = set()
+    for el in elements:
+        anc = el.getparent()
+        while anc is not None and anc not in found:
+            found.add(anc)
+            anc = anc.getparent()
+    return found
+
+
 def _anchors(scope, holders=frozenset(), limit: int = 6) -> list[str]:
     """Names of the listing's container and its ancestors: '#id' or 'tag.class'
-    (up to one that holds blocks to leave out: `holders`, by id())."""
+    (up to one that holds blocks to leave out: `holders`)."""
     found = []
     el = scope
     for _ in range(limit):
-        if el is None or tag_of(el) in ("html", "body", "") or id(el) in holders:
+        if el is None or tag_of(el) in ("html", "body", "") or el in holders:
             break
         ident = el.get("id")
         if ident and CSS_IDENT.match(ident) and not re.search(r"\d", ident):
@@ -274,7 +286,7 @@ def _placed_anchors(scope, holders=frozenset(), limit: int = 6) -> list[str]:
     found = []
     el = scope
     for _ in range(limit):
-        if el is None or tag_of(el) in ("html", "body", "") or id(el) in holders:
+        if el is None or tag_of(el) in ("html", "body", "") or el in holders:
             break
         classes = classes_of(el)
         place = 1 + sum(1 for sib in el.itersiblings(preceding=True) if sib.tag == el.tag)

@@ -76,6 +76,8 @@ class PageIndex:
             return self._chain(chains[0])
         picked = {el for chain in chains for el in self._chain(chain)}
         tags = {_TAG.match(chain[-1]).group() for chain in chains}
+        if len(tags) == 1:  # one tag: sorted by the elements' numbers among the tag's
+            return sorted(picked, key=self._numbers(tags.pop()).__getitem__)
         return [el for el in self.root.iter(*tags) if el in picked]
 
     def _chain(self, chain: list[str]) -> list:
@@ -177,8 +179,8 @@ class PageIndex:
         parts = _PART.findall(compound[tag.end():] if tag else compound)
         ids = [name for kind, name in parts if kind == "#"]
         classes = [name for kind, name in parts if kind == "."]
-        if tag and classes:  # the tag's elements carrying the first class, from the tag's class index
-            found = self._by_class(tag.group()).get(classes[0], [])
+        if tag and classes:  # the tag's elements carrying the first class, from the tag's class attributes
+            found = self._with_class(tag.group(), classes[0])
             classes = classes[1:]
         else:
             found = self._elements(tag.group()) if tag else self._ids().get(ids[0], [])
@@ -207,17 +209,25 @@ class PageIndex:
                 counts[parent] = found[el] = counts.get(parent, 0) + 1
         return found
 
-    def _by_class(self, tag: str) -> dict[str, list]:
-        """A tag's elements by each word of their class attribute (as libxml2 splits it), in page order."""
+    def _with_class(self, tag: str, name: str) -> list:
+        """A tag's elements with the class `name` (a word of their class attribute, as
+        libxml2 splits it), in page order: each distinct attribute tested once."""
+        groups = [els for attribute, els in self._by_attribute(tag).items() if has_class(attribute, name)]
+        if len(groups) < 2:
+            return groups[0] if groups else []
+        numbers = self._numbers(tag)
+        return sorted((el for els in groups for el in els), key=numbers.__getitem__)
+
+    def _by_attribute(self, tag: str) -> dict[str, list]:
+        """A tag's elements by their class attribute, each list in page order (a page
+        repeats a few hundred attributes over its thousands of elements)."""
         found = self._classed.get(tag)
         if found is None:
             found = self._classed[tag] = {}
             for el in self._elements(tag):
                 attribute = el.get("class")
                 if attribute:
-                    for word in class_words(attribute):
-                        if word:
-                            found.setdefault(word, []).append(el)
+                    found.setdefault(attribute, []).append(el)
         return found
 
     def _ids(self) -> dict[str, list]:
