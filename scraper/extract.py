@@ -363,10 +363,13 @@ def _published(values: list) -> str | None:
 
 def _attribute_date(element) -> str | None:
     """The date an element gives in its datetime, content or title attribute."""
+    get = element.get
     for attr in ("datetime", "content", "title"):
-        parsed = parse_date(element.get(attr))
-        if parsed:
-            return parsed
+        value = get(attr)
+        if value:  # most elements have none of them: parse_date is not asked
+            parsed = parse_date(value)
+            if parsed:
+                return parsed
     return None
 
 
