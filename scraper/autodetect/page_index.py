@@ -21,7 +21,7 @@ from bisect import bisect_left
 
 from lxml import etree
 
-from scraper.selectors import class_words, has_class, select
+from scraper.selectors import has_class, select
 
 # One compound of the forms detection writes: a tag with classes and ids
 # ("div", "li.item.news", "div#lead"), or an id alone ("#main").
