@@ -156,7 +156,7 @@ def _record(block, selectors: Selectors, absolute: "_Resolver") -> tuple | None:
     own = set(absolute(own_hrefs)) if own_hrefs else set()
     fragments = absolute.fragments(hrefs)
     if selectors.date:
-        published = next(filter(None, (_date(v, text) for v, text in _publication_first(select(selectors.date, block)))), None)
+        published = _published(select(selectors.date, block))
     else:
         published = next(filter(None, (_date(v) for v in block.iter("time"))), None)
     return headline, summary, links, own, published, fragments
@@ -321,32 +321,63 @@ def _owner(value):
     return parent
 
 
-def _publication_first(values: list) -> list[tuple[object, str | None]]:
-    """Date selector results, any labelled as an update ("Updated: ...") last:
-    `published` is when the item was published.  Each with its text when it
-    was read to judge that (None when not), so _date need not read it again."""
-    if len(values) < 2:
-        return [(v, None) for v in values]
-    texts = [element_text(v) if isinstance(v, etree._Element) else str(v) for v in values]
-    updates = [is_update_date(t) for t in texts]
-    return ([(v, t) for v, t, u in zip(values, texts, updates) if not u]
-            + [(v, t) for v, t, u in zip(values, texts, updates) if u])
+def _published(values: list) -> str | None:
+    """The first date the date selector's results give, one labelled as an update
+    ("Updated: ...") only when no other gives one: `published` is when the item
+    was published.
+
+    Read in page order and no further than needed: a result that gives no date
+    (most, when the selector is a bare `div`) is not judged as an update, and
+    its text is read only as far as a date can go; the first date not labelled
+    an update ends the search."""
+    fallback = None
+    last = len(values) - 1
+    for i, value in enumerate(values):
+        if isinstance(value, etree._Element):
+            parsed = _attribute_date(value)
+            text = None  # read only if needed to judge an update
+            if not parsed:
+                # Read only as far as a date can go: a long text (a thread's whole
+                # info box) parses as no date, and need not be read whole to learn that.
+                paragraphs = short_element_paragraphs(value, MAX_DATE_TEXT)
+                if paragraphs is None:
+                    continue
+                text = " ".join(paragraphs)
+                parsed = parse_date(text)
+                if not parsed:
+                    continue
+        else:
+            text = str(value)
+            parsed = parse_date(text)
+            if not parsed:
+                continue
+        if i == last and fallback is None:  # the only date found: an update or not, it is the answer
+            return parsed
+        if text is None:
+            text = element_text(value)
+        if not is_update_date(text):
+            return parsed
+        fallback = fallback or parsed
+    return fallback
 
 
-def _date(value, text: str | None = None) -> str | None:
-    """The date a selector result gives: an element's datetime/content/title
-    attribute, else its visible text (`text`, when already read)."""
-    if isinstance(value, etree._Element):
-        for attr in ("datetime", "content", "title"):
-            parsed = parse_date(value.get(attr))
+def _attribute_date(element) -> str | None:
+    """The date an element gives in its datetime, content or title attribute."""
+    get = element.get
+    for attr in ("datetime", "content", "title"):
+        value = get(attr)
+        if value:  # most elements have none of them: parse_date is not asked
+            parsed = parse_date(value)
             if parsed:
                 return parsed
-        if text is None:
-            # Read only as far as a date can go: a long text (a thread's whole info
-            # box) parses as no date, and need not be read whole to learn that.
-            paragraphs = short_element_paragraphs(value, MAX_DATE_TEXT)
-            if paragraphs is None:
-                return None
-            text = " ".join(paragraphs)
-        return parse_date(text)
-    return parse_date(str(value))
+    return None
+
+
+def _date(value) -> str | None:
+    """The date a <time> element gives: its datetime/content/title attribute, else its visible text."""
+    parsed = _attribute_date(value)
+    if parsed:
+        return parsed
+    # Read only as far as a date can go (see _published).
+    paragraphs = short_element_paragraphs(value, MAX_DATE_TEXT)
+    return parse_date(" ".join(paragraphs)) if paragraphs is not None else None

@@ -85,6 +85,10 @@ def select(expr: str, node: etree._Element) -> list:
         for name in classes:
             found = [el for el in found if has_class(el.get("class"), name)]
         return found
+    if isinstance(node, etree._Element) and node.getparent() is not None:
+        chain = _chain(expr)
+        if chain is not None:  # ".summary p" inside one block: see _chained
+            return _chained(chain, node)
     try:
         result = compile_selector(expr)(node)
     except etree.XPathEvalError as exc:
@@ -106,6 +110,72 @@ def _simple(expr: str) -> tuple[str, tuple[str, ...]] | None:
         return None
     tag, *classes = expr.split(".")
     return tag, tuple(classes)
+
+
+_COMPOUND = re.compile(r"([a-z][a-z0-9]*)?((?:\.-?[A-Za-z_][A-Za-z0-9_-]*)*)")
+
+
+@lru_cache(maxsize=1024)
+def _chain(expr: str) -> tuple | None:
+    """((tag or None, classes), combinator, (tag or None, classes), ...) of a selector
+    made of compounds ("td.title", ".summary") joined by single spaces or " > ",
+    whose last compound names a tag and another names classes only (".summary p":
+    its XPath tests every element of the block for the class); else None."""
+    steps: list = []
+    for token in expr.split(" "):
+        if token == ">":
+            if not steps or steps[-1] in (">", " "):
+                return None
+            steps.append(">")
+            continue
+        match = _COMPOUND.fullmatch(token)
+        if not token or match is None:
+            return None
+        if steps and steps[-1] not in (">", " "):
+            steps.append(" ")
+        steps.append((match.group(1), tuple(match.group(2).split(".")[1:])))
+    if len(steps) < 3 or steps[-1] in (">", " ") or steps[-1][0] is None:
+        return None
+    if all(tag is not None for tag, _classes in steps[::2]):
+        return None  # "div.meta > span": libxml2 runs the XPath of tags faster than Python climbs
+    return tuple(steps)
+
+
+def _chained(chain: tuple, block: etree._Element) -> list:
+    """What a chain of compounds picks inside `block`, as libxml2 runs the XPath
+    cssselect writes for it ("A B": descendant-or-self::A/descendant::B, "A > B":
+    descendant-or-self::A/B): the block's descendants of the last compound's tag
+    with its classes, in page order, each kept when its ancestors up to the block
+    match the rest of the chain (every way tried, as a child step may need a
+    farther ancestor).  Walked in libxml2 and climbed in Python: no XPath run per
+    block and field."""
+    tag, classes = chain[-1]
+    return [el for el in block.iterdescendants(tag)
+            if _has_classes(el, classes) and _above(el, chain, len(chain) - 3, block)]
+
+
+def _has_classes(el, classes: tuple) -> bool:
+    attribute = el.get("class")
+    return all(has_class(attribute, name) for name in classes)
+
+
+def _above(el, chain: tuple, step: int, block) -> bool:
+    """Whether the ancestors of `el` (a descendant of `block`) match chain[:step + 1],
+    chain[step + 1] the combinator between that compound and `el`'s; the first
+    compound may match the block itself, the others only elements inside it."""
+    tag, classes = chain[step]
+    anc = el.getparent()
+    while anc is not None:
+        if anc is block and step:  # only the first compound may be the block
+            return False
+        if (tag is None or anc.tag == tag) and _has_classes(anc, classes) and (
+            step == 0 or _above(anc, chain, step - 2, block)
+        ):
+            return True
+        if chain[step + 1] == ">" or anc is block:
+            return False
+        anc = anc.getparent()
+    return False
 
 
 _XML_SPACE = re.compile(r"[ \t\n\r]+")  # what XPath's normalize-space() collapses

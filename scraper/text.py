@@ -25,9 +25,13 @@ def normalise_space(text: str | None) -> str:
     space, and drop control and zero-width characters."""
     if not text:
         return ""
-    text = _DROPPED.sub("", text)
     # str.split() splits on every Unicode space (NBSP, thin and ideographic spaces...).
-    return " ".join(text.split())
+    joined = " ".join(text.split())
+    if joined.isprintable():
+        # Every dropped character is a control or format character, never a space,
+        # so none hides in the text: the common case, without a regex pass.
+        return joined
+    return " ".join(_DROPPED.sub("", text).split())
 
 
 # Link texts of pagers: "More", "Next »", "Older posts".  Never an item's

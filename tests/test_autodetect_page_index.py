@@ -4,8 +4,8 @@ Detection's item-selector search asks scraper/autodetect/page_index.py, not
 libxml2, what its candidate selectors pick (for speed); a single element
 more or less, or another order, would change which item selector a page
 gets.  So on real pages, every selector of the forms the search writes
-(tag, tag.class, tag#id, #id, unions, "A B" and "A > B" chains, paths from
-the nearest id) must give the very list scraper.selectors.select gives.
+(tag, tag.class, tag#id, #id, tag:nth-of-type(n), unions, "A B" and "A > B"
+chains, paths from the nearest id) must give the very list scraper.selectors.select gives.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import pytest
 from lxml import etree
 
 from scraper.autodetect.elements import CSS_IDENT, Paths, classes_of
-from scraper.autodetect.item_selector import _anchors, _path_selector
+from scraper.autodetect.item_selector import _anchors, _path_selector, _placed_anchors
 from scraper.autodetect.page_index import PageIndex
 from scraper.markup import parse_html
 from scraper.selectors import SelectorError, select
@@ -50,6 +50,11 @@ def _selectors_around(el, paths: Paths) -> list[str]:
     if parent is not None:
         for anchor in _anchors(parent)[:3]:
             scoped += [f"{anchor} {names[-1]}", f"{anchor} > {tag}"]
+        # Boxes named by their place among their siblings ("section.box:nth-of-type(4) div.item"), alone and as a union.
+        placed = _placed_anchors(parent, limit=2)
+        if placed:
+            scoped += [placed[0]] + [f"{anchor} {names[-1]}" for anchor in placed] + [f"{placed[0]} > {tag}"]
+            scoped.append(", ".join(f"{anchor} {tag}" for anchor in placed))
     path = _path_selector(el, paths)
     unions = [f"{names[0]}, {names[-1]}"] + ([f"{path}, {tag}"] if path else [])
     return names + scoped + ([path] if path else []) + unions + [f"{c} {tag}" for c in classes_of(el)[:1]]

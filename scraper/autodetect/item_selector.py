@@ -17,7 +17,7 @@ from scraper.autodetect.boxes import container_of
 from scraper.autodetect.elements import (
     CSS_IDENT, Paths, classes_of, common_ancestor, is_title_text, link_text_of, tag_of,
 )
-from scraper.autodetect.page_index import PageIndex
+from scraper.autodetect.page_index import PageIndex, Within
 from scraper.selectors import SelectorError
 
 
@@ -96,9 +96,7 @@ def _item_selector(root, members: list, paths: Paths, avoid=frozenset()) -> tupl
     other boxes of sections) are never acceptable extras.
     """
     tag = tag_of(members[0])
-    common = set(classes_of(members[0]))
-    for el in members[1:]:
-        common &= set(classes_of(el))
+    common = set.intersection(*(set(classes_of(el)) for el in _alike(members)))
     own = [f"{tag}.{c}" for c in sorted(common, key=lambda c: (len(c), c))]  # short names first
     own += [tag + "".join("." + c for c in sorted(common))] if len(common) > 1 else []
     own += _shared_attributes(tag, members)
@@ -110,11 +108,11 @@ def _item_selector(root, members: list, paths: Paths, avoid=frozenset()) -> tupl
     for _ in range(2):  # a featured item sits next to the list, not far away
         if outer is not None and outer.getparent() is not None and tag_of(outer.getparent()) != "body":
             outer = outer.getparent()
-    holders = {id(anc) for el in avoid for anc in el.iterancestors()} if avoid else set()
+    holders = _ancestors_of(avoid) if avoid else set()
     contexts = [""] + [ctx + " " for ctx in _anchors(scope, holders)]
     placed = _placed_anchors(scope, holders) if avoid else []
     parents = {m.getparent() for m in members}
-    parent_classes = set.intersection(*(set(classes_of(p)) for p in parents)) if parents else set()
+    parent_classes = set.intersection(*(set(classes_of(p)) for p in _alike(parents))) if parents else set()
     parent_tag = tag_of(next(iter(parents)))
     if parent_classes:
         contexts.append(f"{parent_tag}.{sorted(parent_classes)[0]} > ")
@@ -137,15 +135,26 @@ def _item_selector(root, members: list, paths: Paths, avoid=frozenset()) -> tupl
     if path:
         candidates.append(path)
     index = page_index(root, paths)
+    in_avoided = Within(avoid)
+    judged: dict[int, list[list]] = {}  # what earlier candidates picked, by its size
     for candidate in candidates:
         try:
             chosen = index.select(candidate)  # answered from one walk of the page (page_index.py)
         except SelectorError:
             continue
-        if not wanted.issubset(chosen):
+        if len(chosen) < len(wanted):
             continue
+        # Many candidates pick the very same elements ("td", "#app td", "table td"):
+        # an earlier one that did was turned down, and so is this one (the verdict
+        # depends on the elements alone, and a fallback is only replaced by fewer extras).
+        same_size = judged.setdefault(len(chosen), [])
+        if any(chosen == earlier for earlier in same_size):  # lists of elements compared by identity, in C
+            continue
+        same_size.append(chosen)
         extra = [el for el in chosen if el not in wanted]
-        if avoid and any(el in avoid or any(anc in avoid for anc in el.iterancestors()) for el in extra):
+        if len(chosen) - len(extra) < len(wanted):  # chosen holds no element twice: not every block
+            continue
+        if avoid and any(in_avoided(el) for el in extra):
             continue
         if tag == "tr":
             # Table rows without any link (the header row, spacers) give no record: harmless.
@@ -182,7 +191,10 @@ def _with_odd_ones(tag: str, members: list) -> list[str]:
     """A union naming the blocks when most share a class and one or two others have
     an id of their own: a featured first post (<div class="Block" id="NewsContent">)
     above the <div class="BlogPostContent"> rows."""
-    counts = Counter(c for m in members for c in set(classes_of(m)))
+    counts: Counter = Counter()
+    for el, many in _alike(members).items():  # each class in the order the members first show it
+        for c in set(classes_of(el)):
+            counts[c] += many
     if not counts:
         return []
     name, count = counts.most_common(1)[0]
@@ -197,6 +209,19 @@ def _with_odd_ones(tag: str, members: list) -> list[str]:
     return [", ".join(parts)]
 
 
+def _alike(elements) -> dict:
+    """One element for each class attribute among `elements` (the first with it), and
+    how many have it: a listing's thousand rows share a few, and what is read off
+    the classes is read once per attribute."""
+    counts = Counter([el.get("class") for el in elements])  # first-seen order
+    first: dict = {}
+    for el in elements:
+        first.setdefault(el.get("class"), el)
+        if len(first) == len(counts):
+            break
+    return {first[attribute]: many for attribute, many in counts.items()}
+
+
 def _shared_attributes(tag: str, members: list) -> list[str]:
     """Names the blocks share besides classes: a schema.org type
     (itemtype=".../Article"), or one id repeated on every block by a template loop."""
@@ -208,13 +233,25 @@ def _shared_attributes(tag: str, members: list) -> list[str]:
     return names
 
 
+def _ancestors_of(elements) -> set:
+    """Every ancestor of the elements: each climb stops at one met before (its
+    ancestors are in already), so boxes of one page share their climb."""
+    found: set = set()
+    for el in elements:
+        anc = el.getparent()
+        while anc is not None and anc not in found:
+            found.add(anc)
+            anc = anc.getparent()
+    return found
+
+
 def _anchors(scope, holders=frozenset(), limit: int = 6) -> list[str]:
     """Names of the listing's container and its ancestors: '#id' or 'tag.class'
-    (up to one that holds blocks to leave out: `holders`, by id())."""
+    (up to one that holds blocks to leave out: `holders`)."""
     found = []
     el = scope
     for _ in range(limit):
-        if el is None or tag_of(el) in ("html", "body", "") or id(el) in holders:
+        if el is None or tag_of(el) in ("html", "body", "") or el in holders:
             break
         ident = el.get("id")
         if ident and CSS_IDENT.match(ident) and not re.search(r"\d", ident):
@@ -249,7 +286,7 @@ def _placed_anchors(scope, holders=frozenset(), limit: int = 6) -> list[str]:
     found = []
     el = scope
     for _ in range(limit):
-        if el is None or tag_of(el) in ("html", "body", "") or id(el) in holders:
+        if el is None or tag_of(el) in ("html", "body", "") or el in holders:
             break
         classes = classes_of(el)
         place = 1 + sum(1 for sib in el.itersiblings(preceding=True) if sib.tag == el.tag)

@@ -4,9 +4,10 @@ The item-selector search (item_selector.py) tries dozens of selectors on the
 whole page ("div.card", "#main div.card", "ul.news > li", "#form > div > div");
 each XPath run walks every element, and a scoped one walks the page twice.
 The forms detection writes are answered here instead: a compound
-("li.item", "div#lead", "#main") from the page's elements of that tag (one
-libxml2 walk per tag, in C) or with that id, its classes tested in Python as
-libxml2 tests them; a chain left to right, "A > B" keeping B's elements whose
+("li.item", "div#lead", "#main", "section.box:nth-of-type(4)") from the
+page's elements of that tag (one libxml2 walk per tag, in C) or with that id,
+its classes tested in Python as libxml2 tests them, its place among its
+siblings of that tag numbered once per tag; a chain left to right, "A > B" keeping B's elements whose
 parent A picks and "A B" those inside an element A picks (by CSS's
 definition); each compound and each step remembered for the detection.
 Anything else goes to libxml2.  Every answer is the list libxml2 gives: the
@@ -20,11 +21,18 @@ from bisect import bisect_left
 
 from lxml import etree
 
-from scraper.selectors import class_words, has_class, select
+from scraper.selectors import has_class, select
 
 # One compound of the forms detection writes: a tag with classes and ids
 # ("div", "li.item.news", "div#lead"), or an id alone ("#main").
-_COMPOUND = re.compile(r"^(?:[a-z][a-z0-9]*(?:-[a-z0-9]+)*(?:[.#]-?[A-Za-z_][A-Za-z0-9_-]*)*|#-?[A-Za-z_][A-Za-z0-9_-]*)$")
+# A tag's compound may end in its place among its siblings of that tag
+# ("section.box:nth-of-type(4)"), as the item selector names the boxes of a
+# page of sections.
+_COMPOUND = re.compile(
+    r"^(?:[a-z][a-z0-9]*(?:-[a-z0-9]+)*(?:[.#]-?[A-Za-z_][A-Za-z0-9_-]*)*(?::nth-of-type\([1-9][0-9]*\))?"
+    r"|#-?[A-Za-z_][A-Za-z0-9_-]*)$"
+)
+_PLACE = re.compile(r":nth-of-type\(([0-9]+)\)$")
 _TAG = re.compile(r"^[a-z][a-z0-9-]*")
 _PART = re.compile(r"([.#])(-?[A-Za-z_][A-Za-z0-9_-]*)")
 # Every id attribute, as smart strings (each knows its element): libxml2 scans
@@ -44,6 +52,9 @@ class PageIndex:
         self._by_id: dict[str, list] | None = None
         self._numbered: dict[str, dict] = {}
         self._classed: dict[str, dict[str, list]] = {}
+        self._placed: dict[str, dict] = {}
+        self._sets: dict[str, set] = {}  # what a compound picks, as a set
+        self._at: dict[str, list[int]] = {}  # a compound's elements' numbers among their tag's
 
     def select(self, expr: str) -> list:
         """The elements `expr` picks in the page, in page order (as
@@ -65,6 +76,8 @@ class PageIndex:
             return self._chain(chains[0])
         picked = {el for chain in chains for el in self._chain(chain)}
         tags = {_TAG.match(chain[-1]).group() for chain in chains}
+        if len(tags) == 1:  # one tag: sorted by the elements' numbers among the tag's
+            return sorted(picked, key=self._numbers(tags.pop()).__getitem__)
         return [el for el in self.root.iter(*tags) if el in picked]
 
     def _chain(self, chain: list[str]) -> list:
@@ -79,11 +92,27 @@ class PageIndex:
         else:
             homes, picked = self._chain(chain[:-2]), self._compound(chain[-1])
             if chain[-2] == " > ":
-                home_set = set(homes)
-                found = [el for el in picked if el.getparent() in home_set]
+                found = self._children(homes, chain[-1], picked)
             else:
                 found = self._inside(homes, chain[-1], picked)
         self.picked[key] = found
+        return found
+
+    def _children(self, homes: list, compound: str, picked: list) -> list:
+        """The elements of `picked` (what `compound` picks) whose parent is one of
+        `homes`, in page order: from the homes' children when they are fewer (a few
+        lists among the page's thousand divs), else by each element's parent."""
+        tag = _TAG.match(compound)
+        if tag is None or sum(len(home) for home in homes) * 2 >= len(picked):
+            home_set = set(homes)
+            return [el for el in picked if el.getparent() in home_set]
+        members = self._sets.get(compound)
+        if members is None:
+            members = self._sets[compound] = set(picked)
+        found = [child for home in homes for child in home if child in members]
+        if len(homes) > 1:  # a home inside another: its children come amid the other's
+            numbers = self._numbers(tag.group())
+            found.sort(key=numbers.__getitem__)
         return found
 
     def _inside(self, homes: list, compound: str, picked: list) -> list:
@@ -100,11 +129,14 @@ class PageIndex:
         tag = _TAG.match(compound)
         if tag is None:  # an id alone: few elements, each climbs
             return [el for el in picked if any(anc in home_set for anc in el.iterancestors())]
+        in_home = Within(home_set)
         numbers = self._numbers(tag.group())
-        at = [numbers[el] for el in picked]  # ascending: picked is in page order
+        at = self._at.get(compound)
+        if at is None:  # ascending: picked is in page order
+            at = self._at[compound] = [numbers[el] for el in picked]
         runs = []
         for home in homes:
-            if len(homes) > 1 and any(anc in home_set for anc in home.iterancestors()):
+            if len(homes) > 1 and in_home(home.getparent()):
                 continue  # inside another home: its run lies in that one's
             first = next(home.iterdescendants(tag.group()), None)
             if first is None:
@@ -140,12 +172,15 @@ class PageIndex:
         found = self.picked.get(compound)
         if found is not None:
             return found
+        place = _PLACE.search(compound)
+        if place:
+            compound = compound[: place.start()]
         tag = _TAG.match(compound)
         parts = _PART.findall(compound[tag.end():] if tag else compound)
         ids = [name for kind, name in parts if kind == "#"]
         classes = [name for kind, name in parts if kind == "."]
-        if tag and classes:  # the tag's elements carrying the first class, from the tag's class index
-            found = self._by_class(tag.group()).get(classes[0], [])
+        if tag and classes:  # the tag's elements carrying the first class, from the tag's class attributes
+            found = self._with_class(tag.group(), classes[0])
             classes = classes[1:]
         else:
             found = self._elements(tag.group()) if tag else self._ids().get(ids[0], [])
@@ -153,20 +188,46 @@ class PageIndex:
             found = [el for el in found if all(el.get("id") == ident for ident in ids)]
         for name in classes:
             found = [el for el in found if has_class(el.get("class"), name)]
+        if place:  # count(preceding-sibling::TAG) = n - 1, as cssselect writes it
+            places, wanted = self._places(tag.group()), int(place.group(1))
+            found = [el for el in found if places[el] == wanted]
+            compound += place.group()
         self.picked[compound] = found
         return found
 
-    def _by_class(self, tag: str) -> dict[str, list]:
-        """A tag's elements by each word of their class attribute (as libxml2 splits it), in page order."""
+    def _places(self, tag: str) -> dict:
+        """Each element of a tag's place among its parent's children of that tag (1 for the first)."""
+        found = self._placed.get(tag)
+        if found is None:
+            found = self._placed[tag] = {}
+            counts: dict = {}
+            for el in self._elements(tag):  # page order: a parent's children of the tag come in order
+                parent = el.getparent()
+                if parent is None or el is self.root:  # its siblings (if any) lie outside the index's page
+                    found[el] = 1 + sum(1 for sib in el.itersiblings(preceding=True) if sib.tag == tag)
+                    continue
+                counts[parent] = found[el] = counts.get(parent, 0) + 1
+        return found
+
+    def _with_class(self, tag: str, name: str) -> list:
+        """A tag's elements with the class `name` (a word of their class attribute, as
+        libxml2 splits it), in page order: each distinct attribute tested once."""
+        groups = [els for attribute, els in self._by_attribute(tag).items() if has_class(attribute, name)]
+        if len(groups) < 2:
+            return groups[0] if groups else []
+        numbers = self._numbers(tag)
+        return sorted((el for els in groups for el in els), key=numbers.__getitem__)
+
+    def _by_attribute(self, tag: str) -> dict[str, list]:
+        """A tag's elements by their class attribute, each list in page order (a page
+        repeats a few hundred attributes over its thousands of elements)."""
         found = self._classed.get(tag)
         if found is None:
             found = self._classed[tag] = {}
             for el in self._elements(tag):
                 attribute = el.get("class")
                 if attribute:
-                    for word in class_words(attribute):
-                        if word:
-                            found.setdefault(word, []).append(el)
+                    found.setdefault(attribute, []).append(el)
         return found
 
     def _ids(self) -> dict[str, list]:
@@ -195,3 +256,32 @@ def _chain_of(selector: str) -> list[str] | None:
         else:
             return None
     return chain if chain and chain[-1] not in (" > ", " ") else None
+
+
+class Within:
+    """Whether an element is one of `boxes` or inside one (False for None): each
+    element climbed once however many ask (the homes of a chain step, the extras
+    of the item selector's candidates, share their ancestors)."""
+
+    __slots__ = ("boxes", "known")
+
+    def __init__(self, boxes) -> None:
+        self.boxes, self.known = boxes, {}
+
+    def __call__(self, el) -> bool:
+        known, boxes = self.known, self.boxes
+        climbed = []
+        found = False
+        while el is not None:
+            if el in boxes:
+                found = True
+                break
+            seen = known.get(el)
+            if seen is not None:
+                found = seen
+                break
+            climbed.append(el)
+            el = el.getparent()
+        for step in climbed:
+            known[step] = found
+        return found
