@@ -45,7 +45,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.extraction_quality import (  # noqa: E402
-    CORPORA, PageResult, load_corpus, page_result, page_text, print_summary, score_page, summarise,
+    CORPORA, PAGE_TARGET, PageResult, load_corpus, page_result, page_text, print_summary, score_page, summarise,
 )
 from bench.urlwatch_runner import cache_dir  # noqa: E402
 
@@ -82,11 +82,11 @@ def peer_result(name: str, label: dict, output: PeerOutput) -> PageResult:
 
 def ensure_runtime(directory: Path) -> None:
     """Check node and rss-proxy's compiled core are there; install the driver's npm packages if missing."""
-    if shutil.which("node") is None:
-        raise SystemExit("node not found on PATH: the rss-proxy side of this bench needs Node.js")
     if not (directory / "core" / "index.js").is_file():
         raise SystemExit(f"rss-proxy's compiled core not found at {directory / 'core' / 'index.js'} "
                          f"(rss-proxy {RSS_PROXY_COMMIT[:7]}, packages/core as JavaScript; see --rss-proxy)")
+    if shutil.which("node") is None:
+        raise SystemExit("node not found on PATH: the rss-proxy side of this bench needs Node.js")
     missing = [p for p in RUNTIME_PACKAGES if not (directory / "node_modules" / p.rsplit("@", 1)[0]).is_dir()]
     if missing:
         if shutil.which("npm") is None:
@@ -135,6 +135,11 @@ def print_row(row: SideBySide, verbose: bool) -> None:
 
 
 def print_wins(title: str, rows: list[SideBySide]) -> None:
+    """Per page, which detector scored higher; and how many pages each leaves below 0.80 or at 0."""
+    for name, results in (("Tidings", [r.tidings for r in rows]), ("rss-proxy", [r.peer for r in rows])):
+        heads = [r.headlines.f1 for r in results]
+        print(f"{title} {name}: headline F1 below {PAGE_TARGET} on {sum(f < PAGE_TARGET for f in heads)} "
+              f"of {len(rows)} pages, 0 on {sum(f == 0 for f in heads)}")
     for what in ("headlines", "links"):
         ours = [getattr(r.tidings, what).f1 for r in rows]
         theirs = [getattr(r.peer, what).f1 for r in rows]
@@ -150,6 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--split", choices=("dev", "holdout", "all"), default="all")
     parser.add_argument("--rss-proxy", type=Path, default=cache_dir() / "rss-proxy", metavar="DIR",
                         help="directory holding rss-proxy's core compiled to JavaScript (DIR/core/index.js)")
+    parser.add_argument("--page", action="append", metavar="NAME", help="only this page (may be repeated)")
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds allowed to rss-proxy per page")
     parser.add_argument("--jobs", type=int, default=1, help="rss-proxy pages run at once")
     parser.add_argument("--verbose", action="store_true", help="rss-proxy's rule and items for pages below 1.0")
@@ -158,7 +164,10 @@ def main(argv: list[str] | None = None) -> int:
     ensure_runtime(directory)
     corpus = CORPORA[args.corpus]
     labels = {name: label for name, label in load_corpus(corpus).items()
-              if args.split == "all" or label.get("split", "all") == args.split}
+              if (args.split == "all" or label.get("split", "all") == args.split)
+              and (not args.page or name in args.page)}
+    if not labels:
+        raise SystemExit(f"no page of the {args.corpus} corpus matches --split {args.split} and --page {args.page}")
     rows = compare(corpus, labels, directory, args.timeout, max(1, args.jobs))
     print(f"rss-proxy {RSS_PROXY_COMMIT[:7]} (1.0.3) from {directory}")
     print(f"{'page':46} {'split':7} {'T head':>8} {'RP head':>8} {'T link':>8} {'RP link':>8} {'RP n':>6} {'RP s':>6}")
