@@ -156,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rss-proxy", type=Path, default=cache_dir() / "rss-proxy", metavar="DIR",
                         help="directory holding rss-proxy's core compiled to JavaScript (DIR/core/index.js)")
     parser.add_argument("--page", action="append", metavar="NAME", help="only this page (may be repeated)")
-    parser.add_argument("--timeout", type=float, default=600.0, help="seconds allowed to rss-proxy per page")
+    parser.add_argument("--timeout", type=float, default=3600.0, help="seconds allowed to rss-proxy per page")
     parser.add_argument("--jobs", type=int, default=1, help="rss-proxy pages run at once")
     parser.add_argument("--verbose", action="store_true", help="rss-proxy's rule and items for pages below 1.0")
     args = parser.parse_args(argv)
