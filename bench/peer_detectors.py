@@ -129,7 +129,7 @@ def print_row(row: SideBySide, verbose: bool) -> None:
     print(f"{row.name:46} {row.split:7} {t.headlines.f1:8.2f} {p.headlines.f1:8.2f} {t.links.f1:8.2f} "
           f"{p.links.f1:8.2f} {len(out.items):6} {out.seconds:6.1f}" + (f"  [{out.error}]" if out.error else ""))
     if verbose and min(p.headlines.f1, p.links.f1) < 1:
-        print(f"    rss-proxy rule ({out.rules} ranked): {out.rule}")
+        print(f"    rss-proxy rule ({out.rules} ranked): {out.rule}; runner-up {out.runner_up}")
         for item in out.items:
             print(f"    - {item.get('title')!r} {item.get('link')}")
 
