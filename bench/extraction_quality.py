@@ -123,12 +123,23 @@ def same_spelling(url: str | None) -> str:
     return re.sub(r"%[0-9a-f]{2}", lambda m: m.group(0).upper(), urlunsplit(parts))
 
 
+def page_result(name: str, label: dict, headlines: list[str], links: list[str | None], extraction: object) -> PageResult:
+    """Score one detector's headlines and links (in page order) against a page's labels.
+
+    The one scoring definition: Tidings (`score_page`) and the peer detectors
+    of bench/peer_detectors.py both go through it.
+    """
+    return PageResult(
+        name, label.get("split", "all"),
+        score([normalise_space(h) for h in headlines], [normalise_space(i["headline"]) for i in label["items"]]),
+        score([same_spelling(u) for u in links], [same_spelling(i["url"]) for i in label["items"]]),
+        extraction,
+    )
+
+
 def score_page(name: str, label: dict, corpus: Path = CORPUS) -> PageResult:
     result = extract(page_text(corpus, name, label), label["url"], None)
-    headlines = score([normalise_space(r.headline) for r in result.records],
-                      [normalise_space(i["headline"]) for i in label["items"]])
-    links = score([same_spelling(r.url) for r in result.records], [same_spelling(i["url"]) for i in label["items"]])
-    return PageResult(name, label.get("split", "all"), headlines, links, result)
+    return page_result(name, label, [r.headline for r in result.records], [r.url for r in result.records], result)
 
 
 def summarise(rows: list[PageResult]) -> Summary:
