@@ -46,7 +46,9 @@ def items_for(entry: dict, tree) -> list[dict]:
         if url in seen or url in rule.get("exclude", []):
             continue
         node = anchor.xpath(rule["headline"])[0] if rule.get("headline") else anchor
-        headline = visible(node)
+        # A headline XPath may end in text() when the title element also
+        # holds a count or a type marker (a comment count span in an <h3>).
+        headline = " ".join(node.split()) if isinstance(node, str) else visible(node)
         if not headline:
             continue
         seen.add(url)
