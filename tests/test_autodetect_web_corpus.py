@@ -321,3 +321,15 @@ def test_a_kicker_span_before_the_headline_span_in_a_card_link_is_not_the_headli
     assert [(r.headline, r.url) for r in records] == [
         (headline, f"https://news.example/story/{n}") for n, (_, headline) in enumerate(stories)]
     assert _found("en-fbo-gov-opportunities-table.html") == _labelled("en-fbo-gov-opportunities-table.html")
+
+
+def test_a_news_home_stream_with_promos_and_a_box_among_its_teasers_is_the_stream():
+    """Le Figaro's home page: 50-odd teasers (section.fig-profil, each with modifier classes of its
+    own), with an ad promo, a flash widget and two boxes of three stories among them, all children of
+    one column.  That column's teasers are the listing, not the one box of six stories nested in it:
+    the few blocks without the teasers' class each hold a headline, so they are no page parts."""
+    found = _found("fr-lefigaro-home-390kb.html")
+    labelled = _labelled("fr-lefigaro-home-390kb.html")
+    assert found[0] == labelled[0]
+    assert len(set(found) & set(labelled)) >= 0.8 * len(labelled)
+    assert len(set(found) - set(labelled)) <= 2
