@@ -18,6 +18,7 @@ from scraper.autodetect.elements import (
     CSS_IDENT, FIRST_HREF, HEADINGS, SKIP_HREF, Paths, classes_of, common_ancestor, is_title_text, link_ancestor,
     link_text_of, tag_of, text_of,
 )
+from scraper.autodetect.item_selector import path_selector
 from scraper.autodetect.scoring import MIN_ITEMS
 from scraper.selectors import select
 from scraper.urls import canonical_url
@@ -103,10 +104,16 @@ def with_more_headlines(root, item: str, blocks: list, listing: list, paths: Pat
 
 
 # Headings of boxes of other stories than the section's latest ("Most read",
-# "Related news", "Trending"): older stories, each of which would be reported new.
+# "Related news", "Trending", "Meistgelesen", "Les plus lus"): older stories,
+# each of which would be reported new.
 _ASIDE_LABEL = re.compile(
     r"\b(?:most\s+(?:read|viewed|popular|shared|emailed|commented|watched)|popular|trending|related"
-    r"|see\s+also|recommended|(?:you|also)\s+(?:may|might)\s+(?:also\s+)?like|editors?'?\s+picks?|read\s+next)\b",
+    r"|see\s+also|recommended|(?:you|also)\s+(?:may|might)\s+(?:also\s+)?like|editors?'?\s+picks?|read\s+next)\b"
+    # ... and in the other languages of the corpus's sites: German, French, Spanish, Italian, Portuguese.
+    r"|\b(?:meistgelesen|meistgesehen|meistkommentiert|beliebteste?n?|am\s+meisten\s+gelesen"
+    r"|les\s+plus\s+(?:lus|vus|partag[ée]s|comment[ée]s)|populaires?"
+    r"|m[áa]s\s+(?:le[íi]d[oa]s|vist[oa]s|populares)|pi[ùu]\s+(?:lett[ie]|vist[ie]|popolari)"
+    r"|mais\s+(?:lid[oa]s|vist[oa]s))",
     re.I,
 )
 
@@ -168,3 +175,97 @@ def _lead_names(el) -> list[str]:
         names.append("#" + ident)
     return names
 
+
+
+_FEATURED_MAX = 8  # cards of a featured box: a few, never a listing of its own
+_FEATURED_LEVELS = 5  # wrappers between the listing and the box's section (page builders nest deep)
+
+
+def with_featured_cards(root, item: str, blocks: list, listing: list, paths: Paths, page_url: str) -> tuple[str, list]:
+    """The item selector widened to a box of featured cards set above the listing.
+
+    Newsrooms put their latest few stories in a grid of cards (one big, a few
+    small) above the full list, in a section of its own that no selector of
+    the list's rows picks.  Such a box is part of the listing when it repeats
+    one of the listing's own stories (a featured copy): a "most read" or
+    campaign box above a listing has stories of its own or lies in a region
+    around the content.  A box of copies only adds nothing (and its titles
+    may be worded apart from the rows'), so the box must also hold a story
+    the listing lacks.  Each card is a link that holds a heading, or a
+    heading's link; they join when selectors name the cards alone.
+    """
+    scope = common_ancestor(listing)
+    if scope is None:
+        return item, blocks
+    own = {canonical_url(href, page_url) for href in map(FIRST_HREF, blocks) if href}
+    inside = set(blocks)
+    for _ in range(_FEATURED_LEVELS):
+        if scope is None or tag_of(scope) in ("body", "html", "main"):
+            break
+        for seen, sibling in enumerate(scope.itersiblings(preceding=True)):
+            if seen >= _LEAD_SIBLINGS or not isinstance(sibling.tag, str) or paths.of(sibling).bad:
+                break
+            cards = _featured_cards(sibling, page_url)
+            if not cards or any(anc in inside for anc in cards[0][0].iterancestors()):
+                continue
+            urls = {url for _, url in cards}
+            if not own & urls:
+                return item, blocks  # the nearest box of stories is another list's: stop there
+            if urls <= own:
+                return item, blocks  # copies of the listing's stories only: nothing to add, and their titles may differ
+            names = _card_names([card for card, _ in cards], root, paths)
+            if names is None:
+                return item, blocks
+            widened = ", ".join([item, *names])
+            return widened, [el for el in select(widened, root) if isinstance(el, etree._Element)]
+        scope = scope.getparent()
+    return item, blocks
+
+
+def _featured_cards(box, page_url: str) -> list[tuple]:
+    """(card, its story's URL) for each story card in a box: a link holding a
+    heading, or the link of a heading (the card is then the heading's parent)."""
+    cards, urls = [], set()
+    for h in box.iter(*HEADINGS):
+        link = link_ancestor(h, box)
+        card = link if link is not None else h.getparent()
+        if link is None:
+            link = h.find(".//a[@href]")
+        href = link.get("href") if link is not None else None
+        if not href or SKIP_HREF.match(href) or card is None or card is box:
+            continue
+        url = canonical_url(href, page_url)
+        if url and url not in urls:
+            urls.add(url)
+            cards.append((card, url))
+        if len(cards) > _FEATURED_MAX:
+            return []
+    return cards if len(cards) >= MIN_ITEMS else []
+
+
+def _card_names(cards: list, root, paths: Paths) -> list[str] | None:
+    """Selectors (`tag.class`, else a path from the nearest id, one per build of
+    card) that pick the cards and nothing else, or None."""
+    names: list[str] = []
+    picked: set = set()
+    wanted = set(cards)
+    for card in cards:
+        if card in picked:
+            continue
+        for name in [f"{tag_of(card)}.{c}" for c in classes_of(card)] + [path_selector(card, paths)]:
+            if name is None:
+                continue
+            found = [el for el in select(name, root) if isinstance(el, etree._Element)]
+            if found and all(el in wanted or _inert(el) for el in found):
+                names.append(name)
+                picked.update(found)
+                break
+        else:
+            return None
+    return names
+
+
+def _inert(el) -> bool:
+    """A link that leads nowhere ("#", "javascript:"): a button, never an item (extraction skips it)."""
+    href = el.get("href") if tag_of(el) == "a" else None
+    return href is not None and SKIP_HREF.match(href) is not None
