@@ -9,6 +9,8 @@ headline-like text are clues too.
 
 from __future__ import annotations
 
+import re
+
 from lxml import etree
 
 from scraper.autodetect.elements import (
@@ -44,7 +46,7 @@ def candidate_groups(scope, paths: Paths) -> dict[tuple[int, str], dict]:
     credited = paths.credited
     nodes = paths.nodes
     for a in _TITLE_LINKS(scope):
-        if SKIP_HREF.match(a.get("href")):
+        if SKIP_HREF.match(a.get("href")) or _taxonomy_page(a.get("href")):
             continue
         text = link_text_of(a)
         if not is_title_text(text) and not (is_heading_title(text) and in_heading(a)):
@@ -67,6 +69,20 @@ def candidate_groups(scope, paths: Paths) -> dict[tuple[int, str], dict]:
                 break
             node = parent
     return groups
+
+
+# The page of one category, tag or author ("/category/public-reports/",
+# "/category/research/crypto/", "/tag/ai",
+# "?cat=3"): a post's metadata link, never a listing's headline, however many
+# words the category's name has.
+_TAXONOMY_PAGE = re.compile(
+    r"/(?:category|categories|tags?|authors?|labels?|search/label)/[^?#]+(?:[?#].*)?$|[?&](?:cat|tag|author)=[^&]*$",
+    re.I,
+)
+
+
+def _taxonomy_page(href: str) -> bool:
+    return ("/" in href or "=" in href) and _TAXONOMY_PAGE.search(href) is not None
 
 
 # Headings with headline-like text outside menus, sidebars and footers: the

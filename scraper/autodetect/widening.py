@@ -66,7 +66,8 @@ def with_more_headlines(root, item: str, blocks: list, listing: list, paths: Pat
     navigation or "most read" box, and each of its rows is one headline-like
     link to the same part of the site as the listing's items (a "most
     popular" list mixes sections: sport, news, lifestyle; a blog column
-    beside press releases leads to /blog/).
+    beside press releases leads to /blog/), none of them one of the
+    listing's own (a "Most recent posts" box repeats the newest).
     """
     scope = common_ancestor(listing)
     if scope is None:
@@ -93,6 +94,8 @@ def with_more_headlines(root, item: str, blocks: list, listing: list, paths: Pat
                 continue
             if not {_site_section(u) for u in urls} <= _site_sections(listing, page_url):
                 continue
+            if _repeats_listing(urls, listing, page_url):
+                continue
             for name in _list_names(links):
                 found = [el for el in select(name, root) if isinstance(el, etree._Element)]
                 if found == rows:
@@ -116,6 +119,13 @@ _ASIDE_LABEL = re.compile(
     r"|mais\s+(?:lid[oa]s|vist[oa]s))",
     re.I,
 )
+
+
+def _repeats_listing(urls: list, listing: list, page_url: str) -> bool:
+    """Whether a list after the listing repeats stories of the listing itself: a
+    blog's "Most recent posts" box (the newest posts again), not more headlines."""
+    own = {canonical_url(href, page_url) for href in map(FIRST_HREF, listing) if href}
+    return any(url in own for url in urls)
 
 
 def _headline_row(li, page_url: str) -> str | None:
