@@ -358,3 +358,13 @@ def test_a_most_recent_posts_box_after_the_posts_is_no_more_headlines_list():
     selectors = _extraction("en-nccgroup-research-blog-770kb.html").detection.selectors
     assert "posts-by-date" not in selectors.item
     assert selectors.headline != "a"
+
+
+def test_a_wrappers_state_class_names_no_region_around_the_content():
+    """8world's world section: the page wrapper around <main> says "skinner-ads-enabled" (a state:
+    ads are on), which named it an ad region and weighed every card down, so the cards' inner parts
+    won (one record per title, per category link "国际", per time).  Every card is one item now."""
+    found = _found("zh-8world-world-cards.html")
+    assert set(_labelled("zh-8world-world-cards.html")) <= set(found)
+    assert "国际" not in [headline for headline, _ in found]
+    assert _extraction("zh-8world-world-cards.html").detection.selectors.item == "article.article"
