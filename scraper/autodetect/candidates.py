@@ -10,6 +10,7 @@ headline-like text are clues too.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from lxml import etree
 
@@ -81,8 +82,10 @@ _TAXONOMY_PAGE = re.compile(
 )
 
 
+@lru_cache(maxsize=8192)
 def _taxonomy_page(href: str) -> bool:
-    return ("/" in href or "=" in href) and _TAXONOMY_PAGE.search(href) is not None
+    # Memoised: a monitor reads the same links again and again.
+    return _TAXONOMY_PAGE.search(href) is not None
 
 
 # Headings with headline-like text outside menus, sidebars and footers: the

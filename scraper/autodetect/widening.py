@@ -207,7 +207,7 @@ def with_featured_cards(root, item: str, blocks: list, listing: list, paths: Pat
     scope = common_ancestor(listing)
     if scope is None:
         return item, blocks
-    own = {canonical_url(href, page_url) for href in map(FIRST_HREF, blocks) if href}
+    own = None  # the listing's story URLs: read only once a box of cards is met
     inside = set(blocks)
     for _ in range(_FEATURED_LEVELS):
         if scope is None or tag_of(scope) in ("body", "html", "main"):
@@ -219,6 +219,8 @@ def with_featured_cards(root, item: str, blocks: list, listing: list, paths: Pat
             if not cards or any(anc in inside for anc in cards[0][0].iterancestors()):
                 continue
             urls = {url for _, url in cards}
+            if own is None:
+                own = {canonical_url(href, page_url) for href in map(FIRST_HREF, blocks) if href}
             if not own & urls:
                 return item, blocks  # the nearest box of stories is another list's: stop there
             if urls <= own:
