@@ -154,12 +154,39 @@ def _item_selector(root, members: list, paths: Paths, avoid=frozenset()) -> tupl
             return candidate, len(wanted) + len(extra), True, candidate != path, chosen
         if fallback is None or len(extra) < fallback[0]:
             fallback = (len(extra), candidate, chosen, extra)
+    if fallback:
+        for candidate in _fenced(scope, fallback[3], own):
+            chosen = index.select(candidate)
+            if wanted.issubset(chosen) and len(chosen) == len(wanted):
+                return candidate, len(wanted), True, True, chosen
     if fallback and _heading_rows(fallback[3], members):
         candidate = fallback[1] + ":not(:first-child)"  # the list's heading row, built like its rows
         chosen = [el for el in fallback[2] if el.getprevious() is not None or el not in fallback[3]]
         if set(index.select(candidate)) == set(chosen):
             return candidate, len(chosen), True, True, chosen
     return (fallback[1], len(members), False, False, fallback[2]) if fallback else None
+
+
+def _fenced(scope, extra: list, own: list[str]) -> list[str]:
+    """Selectors that fence the listing off from a box beside it built alike
+    (a "Video picks" box of the same cards below the listing): the listing's
+    outermost container that holds none of the other box's blocks, named by
+    any of its classes or its id (the first class is often a layout word both
+    boxes share: "module", "wrapper"), or by its place."""
+    if scope is None or not extra:
+        return []
+    around = {id(anc) for el in extra for anc in el.iterancestors()}
+    box = scope
+    while box.getparent() is not None and id(box.getparent()) not in around:
+        box = box.getparent()
+    if tag_of(box) in ("html", "body") or box.getparent() is None:
+        return []
+    names = [f"{tag_of(box)}.{c}" for c in classes_of(box)]
+    ident = box.get("id")
+    if ident and CSS_IDENT.match(ident) and not re.search(r"\d", ident):
+        names.insert(0, "#" + ident)
+    names += _placed_anchors(box, limit=1)
+    return [f"{name} {simple}" for name in names for simple in own[:2]]
 
 
 def _heading_rows(extra: list, members: list) -> bool:
