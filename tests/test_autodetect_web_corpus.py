@@ -62,6 +62,9 @@ EXACT = {
     "a box below the listing of the very same cards ('Video picks'), named apart only high up": [
         "zh-8world-world-cards.html",
     ],
+    "a box of the newest stories above the day's list, in the rows' very build (an ad strip between)": [
+        "ja-yomiuri-national-featured.html",
+    ],
     "a box of featured cards above the list, titled in headings where the rows title in a span": [
         "en-anthropic-newsroom-cards.html",
     ],

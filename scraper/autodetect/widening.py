@@ -212,9 +212,19 @@ def with_featured_cards(root, item: str, blocks: list, listing: list, paths: Pat
     for _ in range(_FEATURED_LEVELS):
         if scope is None or tag_of(scope) in ("body", "html", "main"):
             break
-        for seen, sibling in enumerate(scope.itersiblings(preceding=True)):
-            if seen >= _LEAD_SIBLINGS or not isinstance(sibling.tag, str) or paths.of(sibling).bad:
+        siblings = (el for el in scope.itersiblings(preceding=True) if isinstance(el.tag, str))  # not comments
+        for seen, sibling in enumerate(siblings):
+            if seen >= _LEAD_SIBLINGS:
                 break
+            if paths.of(sibling).bad:
+                continue  # an ad strip between the box and the listing
+            rows = _rows_built_alike(sibling, listing)
+            if rows:  # the listing's own build: more of its rows, set in a box of their own
+                names = _in_box(sibling, rows, root) or _card_names(rows, root, paths)
+                if names is None:
+                    return item, blocks
+                widened = ", ".join([item, *names])
+                return widened, [el for el in select(widened, root) if isinstance(el, etree._Element)]
             cards = _featured_cards(sibling, page_url)
             if not cards or any(anc in inside for anc in cards[0][0].iterancestors()):
                 continue
@@ -232,6 +242,39 @@ def with_featured_cards(root, item: str, blocks: list, listing: list, paths: Pat
             return widened, [el for el in select(widened, root) if isinstance(el, etree._Element)]
         scope = scope.getparent()
     return item, blocks
+
+
+def _rows_built_alike(box, listing: list) -> list:
+    """The few rows of a box built exactly like the listing's rows (same tag and
+    classes, same parts), each with a headline: a box of the newest stories
+    above the day's list, in the very build of its rows."""
+    first = listing[0]
+    shapes = {_shape(b) for b in listing[:8]}
+    names = classes_of(first)
+    rows = []
+    for el in box.iter(tag_of(first)):
+        if classes_of(el) != names or not any(is_title_text(link_text_of(a)) for a in el.iter("a")):
+            continue
+        rows.append(el)
+        if len(rows) > _FEATURED_MAX:
+            return []
+    if len(rows) < MIN_ITEMS or sum(1 for r in rows if _shape(r) in shapes) * 2 <= len(rows):
+        return []
+    return rows
+
+
+def _in_box(box, rows: list, root) -> list[str] | None:
+    """One selector for a box's rows by the box's name ("div.news-box article"), if one picks them alone."""
+    for name in [f"{tag_of(box)}.{c}" for c in classes_of(box)]:
+        selector = f"{name} {tag_of(rows[0])}" + "".join(f".{c}" for c in classes_of(rows[0]))
+        if [el for el in select(selector, root) if isinstance(el, etree._Element)] == rows:
+            return [selector]
+    return None
+
+
+def _shape(el) -> tuple:
+    """An element's children by tag and class: the build of a row."""
+    return tuple((tag_of(c), c.get("class")) for c in el if isinstance(c.tag, str))
 
 
 def _featured_cards(box, page_url: str) -> list[tuple]:
