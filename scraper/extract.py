@@ -100,11 +100,12 @@ def _without_page_numbers(drafts: list[tuple], page_url: str | None) -> list[tup
     leading to another page of this very listing (the page's own path, another
     query): the row of page links below a forum's threads, built like a thread
     row, is the listing's pager, not an item."""
-    own_path = _without_query(page_url)
+    numbers = [d for d in drafts if len(d[0]) <= 9 and is_page_number(d[0])]  # short headlines only: cheap
+    own_path = _without_query(page_url) if numbers else ""
     if not own_path:
         return drafts
-    return [d for d in drafts
-            if not (is_page_number(d[0]) and d[2] and all(_without_query(u) == own_path for u in d[2]))]
+    pager = {id(d) for d in numbers if d[2] and all(_without_query(u) == own_path for u in d[2])}
+    return [d for d in drafts if id(d) not in pager] if pager else drafts
 
 
 def _without_query(url: str | None) -> str:

@@ -154,7 +154,7 @@ def _item_selector(root, members: list, paths: Paths, avoid=frozenset()) -> tupl
             return candidate, len(wanted) + len(extra), True, candidate != path, chosen
         if fallback is None or len(extra) < fallback[0]:
             fallback = (len(extra), candidate, chosen, extra)
-    if fallback:
+    if fallback and len(fallback[3]) <= len(members):  # a box beside the listing, not a selector picking half the page
         for candidate in _fenced(scope, fallback[3], own):
             chosen = index.select(candidate)
             if wanted.issubset(chosen) and len(chosen) == len(wanted):
