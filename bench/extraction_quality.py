@@ -83,6 +83,24 @@ def page_text(corpus: Path, name: str, label: dict) -> str:
     return (corpus / name).read_bytes().decode(label.get("encoding", "utf-8"), errors="replace")
 
 
+_SECOND_LEVEL = {"co", "com", "ac", "edu", "gov", "go", "ne", "or", "org", "net"}  # co.uk, com.au, ac.in, ne.jp ...
+_HOSTING = ("blogspot.com", "wordpress.com", "github.io", "tumblr.com")  # one site per subdomain
+
+
+def site_of(url: str) -> str:
+    """The site a page was saved from: its registered domain ("news.163.com" -> "163.com",
+    "www.yomiuri.co.jp" -> "yomiuri.co.jp"), or the whole host on blog hosting.
+
+    Two pages of one site share their markup, so a hold-out page of a site
+    that also has dev pages is not truly unseen; the report says so."""
+    host = (urlsplit(url).hostname or "").removeprefix("www.")
+    labels = host.split(".")
+    if host.endswith(_HOSTING):
+        return host
+    keep = 3 if len(labels) > 2 and len(labels[-1]) == 2 and labels[-2] in _SECOND_LEVEL else 2
+    return ".".join(labels[-keep:])
+
+
 def score(found: list, expected: list) -> Score:
     """Set precision and recall; an empty extraction of a non-empty page scores 0."""
     found_set, expected_set = set(found), set(expected)
@@ -146,6 +164,12 @@ def print_summary(title: str, summary: Summary) -> None:
           f"targets {'met' if summary.met else 'MISSED'}")
 
 
+def unseen_sites(holdout: list[PageResult], labels: dict[str, dict]) -> list[PageResult]:
+    """The hold-out pages of sites with no page in dev: the figure nearest to pages never seen."""
+    dev_sites = {site_of(label["url"]) for label in labels.values() if label.get("split") == "dev"}
+    return [row for row in holdout if site_of(labels[row.name]["url"]) not in dev_sites]
+
+
 def option(argv: list[str], name: str, default: str, choices: tuple[str, ...]) -> str:
     if name not in argv:
         return default
@@ -171,6 +195,9 @@ def main(argv: list[str]) -> int:
     groups = {s: [r for r in rows if r.split == s] for s in ("dev", "holdout")}
     groups = {s: members for s, members in groups.items() if members}
     summaries = {s: summarise(members) for s, members in groups.items()}
+    unseen = unseen_sites(groups.get("holdout", []), load_corpus(corpus))
+    if unseen and len(unseen) < len(groups["holdout"]):
+        summaries["holdout, sites not in dev"] = summarise(unseen)
     for name, summary in summaries.items():
         print_summary(name, summary)
     if len(groups) != 1:

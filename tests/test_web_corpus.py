@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from bench.extraction_quality import same_spelling
+from bench.extraction_quality import same_spelling, site_of
 
 WEB = Path(__file__).parent / "corpus" / "web"
 LABELS = json.loads((WEB / "labels.json").read_text(encoding="utf-8"))
@@ -30,11 +30,6 @@ def _materialise():
     return module
 
 
-def _site(url: str) -> str:
-    host = urlsplit(url).hostname or ""
-    return ".".join(host.split(".")[-2:]) if not host.endswith((".co.uk", ".com.au", ".co.in", ".ac.in")) else host
-
-
 def test_every_page_is_labelled_and_every_label_has_its_page():
     pages = {p.name for p in WEB.glob("*.html")}
     assert pages == set(LABELS)
@@ -42,7 +37,7 @@ def test_every_page_is_labelled_and_every_label_has_its_page():
 
 def test_the_corpus_is_as_wide_as_issue_13_asks():
     assert len(LABELS) >= 60
-    assert len({_site(label["url"]) for label in LABELS.values()}) >= 50
+    assert len({site_of(label["url"]) for label in LABELS.values()}) >= 50
     holdout = sum(label["split"] == "holdout" for label in LABELS.values())
     assert 0.2 <= holdout / len(LABELS) <= 0.35
     kinds_held_out = {label["kind"] for label in LABELS.values() if label["split"] == "holdout"}
