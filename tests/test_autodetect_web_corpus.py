@@ -65,6 +65,9 @@ EXACT = {
     "a box of the newest stories above the day's list, in the rows' very build (an ad strip between)": [
         "ja-yomiuri-national-featured.html",
     ],
+    "whole-card links wrapping one unnamed box of title, teaser and date line boxes": [
+        "en-vlr-esports-news-cards.html", "en-vlr-esports-news-page2.html",
+    ],
     "a box of featured cards above the list, titled in headings where the rows title in a span": [
         "en-anthropic-newsroom-cards.html",
     ],

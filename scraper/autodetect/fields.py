@@ -52,6 +52,8 @@ def _describe(el, relative_to=None, bare_first: bool = False) -> list[str]:
         place = 1 + sum(1 for sib in el.itersiblings(preceding=True) if sib.tag == el.tag)
         if place > 1:
             names.append(f"{tag}:nth-of-type({place})")
+        if parent is not relative_to and not parent.get("class"):  # ... inside an unnamed wrapper
+            names.append(f"{tag_of(parent)} > {tag}:nth-of-type({place})")
     return names
 
 
