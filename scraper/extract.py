@@ -8,6 +8,8 @@ wrapper objects are built.
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, replace
 from urllib.parse import quote, unquote
 
@@ -104,8 +106,25 @@ def _without_page_numbers(drafts: list[tuple], page_url: str | None) -> list[tup
     own_path = _without_query(page_url) if numbers else ""
     if not own_path:
         return drafts
-    pager = {id(d) for d in numbers if d[2] and all(_without_query(u) == own_path for u in d[2])}
+    pager = {id(d) for d in numbers if d[2] and all(_same_listing(_without_query(u), own_path) for u in d[2])}
     return [d for d in drafts if id(d) not in pager] if pager else drafts
+
+
+def _same_listing(path: str, own_path: str) -> bool:
+    """Whether a link leads to another page of the listing at `own_path`: the same
+    path (another query: "?start=15"), a numbered sibling file ("index.html" ->
+    "index_1.html", static sites' pagers) or a numbered page below it ("/news/page/2/")."""
+    if path == own_path:
+        return True
+    head, _, name = own_path.rpartition("/")
+    other_head, _, other_name = path.rpartition("/")
+    if head == other_head and name and _NUMBERED.sub("", other_name) == name:
+        return True
+    return _PAGE_BELOW.fullmatch(path[len(own_path):]) is not None if path.startswith(own_path.rstrip("/") + "/") else False
+
+
+_NUMBERED = re.compile(r"[_-]\d+(?=\.\w+$|$)")  # "index_1.html" -> "index.html"
+_PAGE_BELOW = re.compile(r"/?(?:page/)?\d+/?")  # "/news/" -> "/news/page/2/", "/news/2/"
 
 
 def _without_query(url: str | None) -> str:

@@ -65,6 +65,9 @@ EXACT = {
     "a box of the newest stories above the day's list, in the rows' very build (an ad strip between)": [
         "ja-yomiuri-national-featured.html",
     ],
+    "a static site's notice table: header rows of bare cells, a pager row '2' to index_1.html": [
+        "zh-pmodlh-cas-observatory-notices-table.html",
+    ],
     "whole-card links wrapping one unnamed box of title, teaser and date line boxes": [
         "en-vlr-esports-news-cards.html", "en-vlr-esports-news-page2.html",
     ],

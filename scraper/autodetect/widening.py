@@ -249,8 +249,9 @@ def _rows_built_alike(box, listing: list) -> list:
     classes, same parts), each with a headline: a box of the newest stories
     above the day's list, in the very build of its rows."""
     first = listing[0]
-    shapes = {_shape(b) for b in listing[:8]}
     names = classes_of(first)
+    # Only a named build says "the same kind of row": a bare <tr> of bare cells is every table's.
+    shapes = {shape for shape in map(_shape, listing[:8]) if names or any(cls for _, cls in shape)}
     rows = []
     for el in box.iter(tag_of(first)):
         if classes_of(el) != names or not any(is_title_text(link_text_of(a)) for a in el.iter("a")):
@@ -258,7 +259,7 @@ def _rows_built_alike(box, listing: list) -> list:
         rows.append(el)
         if len(rows) > _FEATURED_MAX:
             return []
-    if len(rows) < MIN_ITEMS or sum(1 for r in rows if _shape(r) in shapes) * 2 <= len(rows):
+    if not shapes or len(rows) < MIN_ITEMS or sum(1 for r in rows if _shape(r) in shapes) * 2 <= len(rows):
         return []
     return rows
 
