@@ -380,3 +380,24 @@ def test_a_wrappers_state_class_names_no_region_around_the_content():
     assert set(_labelled("zh-8world-world-cards.html")) <= set(found)
     assert "国际" not in [headline for headline, _ in found]
     assert not _extraction("zh-8world-world-cards.html").detection.selectors.item.endswith("> div")
+
+
+def _rows(prefix: str, count: int) -> str:
+    return "".join(
+        f'<li class="row"><article><div class="row__text"><h3><a href="/{prefix}/{i}">Story number {i} of the'
+        f' {prefix} list, told at length</a></h3></div><div class="row__meta">3 June 2024</div></article></li>'
+        for i in range(count))
+
+
+def test_a_most_read_box_above_the_listing_built_like_its_rows_stays_out():
+    """Yomiuri's rule (a box of the newest stories above the day's list, in the rows' very build,
+    joins it) stops at a box whose heading names another kind of list: "Most read" stories are old
+    ones, each reported new if taken."""
+    page = ("<html><body><main>"
+            f'<div class="box-top"><section><h2>Most read</h2><ul class="list">{_rows("popular", 3)}</ul></section></div>'
+            f'<div class="box-main"><section><h2>Latest</h2><ul class="list" id="latest">{_rows("news", 8)}</ul>'
+            "</section></div></main></body></html>")
+    headlines = [r.headline for r in extract(page, "https://news.example/", None).records]
+    assert len(headlines) == 8 and all("news list" in h for h in headlines)
+    newest = page.replace("Most read", "Newest")
+    assert len(extract(newest, "https://news.example/", None).records) == 11  # the rule itself

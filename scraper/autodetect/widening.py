@@ -218,6 +218,8 @@ def with_featured_cards(root, item: str, blocks: list, listing: list, paths: Pat
                 break
             if paths.of(sibling).bad:
                 continue  # an ad strip between the box and the listing
+            if _aside_box(sibling):
+                return item, blocks  # a "Most read" or "Trending" box above the listing: other stories
             rows = _rows_built_alike(sibling, listing)
             if rows:  # the listing's own build: more of its rows, set in a box of their own
                 names = _in_box(sibling, rows, root) or _card_names(rows, root, paths)
@@ -242,6 +244,12 @@ def with_featured_cards(root, item: str, blocks: list, listing: list, paths: Pat
             return widened, [el for el in select(widened, root) if isinstance(el, etree._Element)]
         scope = scope.getparent()
     return item, blocks
+
+
+def _aside_box(box) -> bool:
+    """Whether a box's first heading names it as another kind of list ("Most read", "Trending")."""
+    head = next(box.iter(*HEADINGS), None)
+    return head is not None and _ASIDE_LABEL.search(text_of(head)) is not None
 
 
 def _rows_built_alike(box, listing: list) -> list:
