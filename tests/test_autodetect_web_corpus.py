@@ -401,3 +401,12 @@ def test_a_most_read_box_above_the_listing_built_like_its_rows_stays_out():
     assert len(headlines) == 8 and all("news list" in h for h in headlines)
     newest = page.replace("Most read", "Newest")
     assert len(extract(newest, "https://news.example/", None).records) == 11  # the rule itself
+
+
+def test_a_main_column_saved_once_per_regional_edition_gives_its_stories_rather_than_nothing():
+    """ABC News' home page holds its main column nine times, one per regional edition (a style sheet
+    shows one).  No selector names one edition alone, and the editions' rows are built a little
+    differently, so every headline selector also found headlines in the "stray" rows and detection
+    gave nothing.  Now it gives the editions' stories (the labelled national edition's among them)."""
+    found = set(_found("en-abc-news-home-state-editions.html"))
+    assert set(_labelled("en-abc-news-home-state-editions.html")) <= found

@@ -108,6 +108,8 @@ def _selectors_for(root, members: list, paths: Paths, page_url: str, set_apart=f
     stray = chosen.stray + _linkless(blocks)
     sample = sample_blocks([b for b in blocks if b not in set(stray)] if stray else blocks)
     headline, heads = headline_selector(sample, sample_blocks(stray))
+    if headline is None and stray:  # every name of the headline finds one in the stray rows too: rather them than nothing
+        headline, heads = headline_selector(sample)
     if headline is None:
         return None
     date = date_selector(sample, heads)
