@@ -68,6 +68,9 @@ EXACT = {
     "a static site's notice table: header rows of bare cells, a pager row '2' to index_1.html": [
         "zh-pmodlh-cas-observatory-notices-table.html",
     ],
+    "a front page's stream set in two columns, two lists of one build (ul.stories.col-A, col-B)": [
+        "de-derstandard-home.html",
+    ],
     "whole-card links wrapping one unnamed box of title, teaser and date line boxes": [
         "en-vlr-esports-news-cards.html", "en-vlr-esports-news-page2.html",
     ],

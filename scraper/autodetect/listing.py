@@ -17,7 +17,7 @@ from scraper.autodetect.fields import date_selector, headline_selector, link_sel
 from scraper.autodetect.item_selector import choose_level
 from scraper.autodetect.pager import next_page_selector
 from scraper.autodetect.scoring import Ranking, headed, rank_groups, sample_blocks
-from scraper.autodetect.widening import with_featured_cards, with_lead_story, with_more_headlines
+from scraper.autodetect.widening import with_featured_cards, with_lead_story, with_list_beside, with_more_headlines
 from scraper.selectors import Selectors
 
 
@@ -105,6 +105,7 @@ def _selectors_for(root, members: list, paths: Paths, page_url: str, set_apart=f
     item, blocks = with_more_headlines(root, item, blocks, listing, paths, page_url)
     item, blocks = with_lead_story(root, item, blocks, listing, paths, page_url)
     item, blocks = with_featured_cards(root, item, blocks, listing, paths, page_url)
+    item, blocks = with_list_beside(root, item, blocks, listing, paths, page_url)
     stray = chosen.stray + _linkless(blocks)
     sample = sample_blocks([b for b in blocks if b not in set(stray)] if stray else blocks)
     headline, heads = headline_selector(sample, sample_blocks(stray))

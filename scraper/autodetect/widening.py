@@ -9,6 +9,7 @@ part of the site and a selector names them alone.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from functools import lru_cache
 from urllib.parse import urlsplit
 
@@ -333,3 +334,69 @@ def _inert(el) -> bool:
     """A link that leads nowhere ("#", "javascript:"): a button, never an item (extraction skips it)."""
     href = el.get("href") if tag_of(el) == "a" else None
     return href is not None and SKIP_HREF.match(href) is not None
+
+
+def with_list_beside(root, item: str, blocks: list, listing: list, paths: Paths, page_url: str) -> tuple[str, list]:
+    """The item selector widened to a second list of the same build right beside the listing.
+
+    A front page sets its stream of stories in two columns, each a list of
+    the same build (`ul.stories.col-A`, `ul.stories.col-B`): the grouping by
+    parent path sees two lists and takes one.  The next list (a sibling of
+    the listing's list, or of its wrapper) joins when it is the same tag
+    with a class in common, its rows are the listing's tag, share a class
+    with its rows and each hold a headline, it is in the same kind of
+    region and no heading between names it as another kind of list.
+    """
+    homes = Counter(b.getparent() for b in listing)
+    mine, count = homes.most_common(1)[0]
+    if count * 2 <= len(listing):  # a listing of many small lists: no one list to extend
+        return item, blocks
+    names = set(classes_of(mine))
+    row_tag = tag_of(listing[0])
+    row_names = {c for b in listing if b.getparent() is mine for c in classes_of(b)}
+    if not names or not row_names or paths.of(mine).bad:
+        return item, blocks
+    node = mine
+    for _ in range(2):
+        if node.getparent() is None or tag_of(node) in ("body", "main"):
+            break
+        siblings = (el for el in node.itersiblings() if isinstance(el.tag, str))
+        for seen, sibling in enumerate(siblings):
+            if seen >= _LEAD_SIBLINGS or paths.of(sibling).bad:
+                break
+            if tag_of(sibling) in HEADINGS:
+                if _ASIDE_LABEL.search(text_of(sibling)):
+                    break
+                continue
+            rows = _rows_of_list(sibling, mine, names, row_tag, row_names)
+            if rows is None:
+                continue
+            own = [f"{tag_of(sibling)}.{c} > {row_tag}" for c in classes_of(sibling) if c not in names]
+            parent = sibling.getparent()
+            anchor = next((a.get("id") for a in sibling.iterancestors() if _stable_id(a.get("id"))), None)
+            scoped = [f"{tag_of(parent)}.{p} > {o}" for p in classes_of(parent) for o in own]
+            for name in own + scoped + [f"#{anchor} {o}" for o in own if anchor]:
+                if [el for el in select(name, root) if isinstance(el, etree._Element)] == rows:
+                    widened = f"{item}, {name}"
+                    return widened, [el for el in select(widened, root) if isinstance(el, etree._Element)]
+            return item, blocks
+        node = node.getparent()
+    return item, blocks
+
+
+def _stable_id(ident: str | None) -> bool:
+    return bool(ident) and CSS_IDENT.match(ident) is not None and not re.search(r"\d", ident)
+
+
+def _rows_of_list(el, mine, names: set, row_tag: str, row_names: set) -> list | None:
+    """The rows of a list built like the listing's (same tag, a class in common; rows
+    of the listing's tag sharing a class with its rows, each with a headline), or None."""
+    if tag_of(el) != tag_of(mine) or not names & set(classes_of(el)):
+        return None
+    rows = [c for c in el if isinstance(c.tag, str) and tag_of(c) == row_tag]
+    if len(rows) < MIN_ITEMS:
+        return None
+    for row in rows:
+        if not row_names & set(classes_of(row)) or not any(is_title_text(link_text_of(a)) for a in row.iter("a")):
+            return None
+    return rows
