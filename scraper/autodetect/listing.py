@@ -17,7 +17,8 @@ from scraper.autodetect.fields import date_selector, headline_selector, link_sel
 from scraper.autodetect.item_selector import choose_level
 from scraper.autodetect.pager import next_page_selector
 from scraper.autodetect.scoring import Ranking, headed, rank_groups, sample_blocks
-from scraper.autodetect.widening import with_featured_cards, with_lead_story, with_list_beside, with_more_headlines
+from scraper.autodetect.beside import with_featured_cards, with_list_beside
+from scraper.autodetect.widening import with_lead_story, with_more_headlines
 from scraper.selectors import Selectors
 
 
