@@ -104,10 +104,10 @@ COLD = False  # --cold: empty the per-text caches before every timed run
 def clear_text_caches() -> None:
     """Forget every memoised URL, date and class name (not compiled selectors)."""
     from scraper import dates, markup, selectors, urls
-    from scraper.autodetect import elements
+    from scraper.autodetect import candidates, elements
 
     for cached in (urls._canonical_url, urls._origin, dates._parse_date, dates._is_update_date,
-                   elements._stable_classes, elements._look, elements._bad_name,
+                   elements._stable_classes, elements._look, elements._bad_name, candidates._taxonomy_page,
                    markup._hiding_class, markup._hiding_style, selectors.class_words):
         cached.cache_clear()
     markup._LOCAL_TAGS.clear()

@@ -8,6 +8,8 @@ wrapper objects are built.
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, replace
 from urllib.parse import quote, unquote
 
@@ -19,7 +21,7 @@ from scraper.markup import (
     BLOCK, element_paragraphs, element_text, is_hidden, local_tag, parse_html_checked, short_element_paragraphs,
 )
 from scraper.selectors import Selectors, select
-from scraper.text import is_pager_text, normalise_space
+from scraper.text import is_page_number, is_pager_text, normalise_space
 from scraper.urls import canonical_url
 
 
@@ -69,7 +71,7 @@ def extract_tree(
         blocks = select(selectors.item, root)
     blocks = [b for b in blocks if isinstance(b, etree._Element)]
     absolute = _Resolver(base_url, page_canonical)
-    drafts = [d for d in (_record(b, selectors, absolute) for b in blocks) if d is not None]
+    drafts = _without_page_numbers([d for d in (_record(b, selectors, absolute) for b in blocks) if d is not None], page_canonical)
     shared = _shared_links(drafts)
     chosen = [next((u for u in links if u in own or u not in shared), None) for _, _, links, own, _, _ in drafts]
     anchored = _anchored(drafts, chosen)
@@ -93,6 +95,40 @@ def extract_tree(
             if next_page:
                 break
     return Extraction(records, next_page, selectors)
+
+
+def _without_page_numbers(drafts: list[tuple], page_url: str | None) -> list[tuple]:
+    """The drafts less rows whose headline is a bare page number ("1", "2")
+    leading to another page of this very listing (the page's own path, another
+    query): the row of page links below a forum's threads, built like a thread
+    row, is the listing's pager, not an item."""
+    numbers = [d for d in drafts if len(d[0]) <= 9 and is_page_number(d[0])]  # short headlines only: cheap
+    own_path = _without_query(page_url) if numbers else ""
+    if not own_path:
+        return drafts
+    pager = {id(d) for d in numbers if d[2] and all(_same_listing(_without_query(u), own_path) for u in d[2])}
+    return [d for d in drafts if id(d) not in pager] if pager else drafts
+
+
+def _same_listing(path: str, own_path: str) -> bool:
+    """Whether a link leads to another page of the listing at `own_path`: the same
+    path (another query: "?start=15"), a numbered sibling file ("index.html" ->
+    "index_1.html", static sites' pagers) or a numbered page below it ("/news/page/2/")."""
+    if path == own_path:
+        return True
+    head, _, name = own_path.rpartition("/")
+    other_head, _, other_name = path.rpartition("/")
+    if head == other_head and name and _NUMBERED.sub("", other_name) == name:
+        return True
+    return _PAGE_BELOW.fullmatch(path[len(own_path):]) is not None if path.startswith(own_path.rstrip("/") + "/") else False
+
+
+_NUMBERED = re.compile(r"[_-]\d+(?=\.\w+$|$)")  # "index_1.html" -> "index.html"
+_PAGE_BELOW = re.compile(r"/?(?:page/)?\d+/?")  # "/news/" -> "/news/page/2/", "/news/2/"
+
+
+def _without_query(url: str | None) -> str:
+    return url.split("#")[0].split("?")[0] if url else ""
 
 
 def _anchored(drafts: list[tuple], chosen: list[str | None]) -> set[str]:

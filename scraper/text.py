@@ -56,6 +56,16 @@ def is_pager_text(text: str) -> bool:
     return len(text) <= 30 and _PAGER_TEXT.match(text) is not None
 
 
+_PAGE_NUMBER = re.compile(r"^\W*\d{1,3}\W*$")
+
+
+def is_page_number(text: str) -> bool:
+    """Whether a link text is a bare page number ("2", "[3]"): a pager's, the row
+    of page links below a forum's threads, never a headline (a title that is a
+    number is a year, four digits, or has words)."""
+    return len(text) <= 9 and _PAGE_NUMBER.match(text) is not None
+
+
 def is_navigation_text(text: str) -> bool:
     """Whether a link text is a pager's or a menu's ("Home", "Contact", "Page 2")."""
     return len(text) <= 30 and _NAVIGATION_TEXT.match(text) is not None

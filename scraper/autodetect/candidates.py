@@ -10,6 +10,7 @@ headline-like text are clues too.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from lxml import etree
 
@@ -64,7 +65,7 @@ def _clue_links(scope, paths: Paths):
     texts = LINK_TEXTS.get()
     for a in scope.iterdescendants("a"):
         href = a.get("href")
-        if href is None or a in outside or SKIP_HREF.match(href):
+        if href is None or a in outside or SKIP_HREF.match(href) or _taxonomy_page(href):
             continue
         value = string_value(a)
         text = " ".join(value.split())  # what link_text_of reads
@@ -125,6 +126,22 @@ def candidate_groups(scope, paths: Paths) -> dict[tuple[int, str], dict]:
                 break
             node = parent
     return groups
+
+
+# The page of one category, tag or author ("/category/public-reports/",
+# "/category/research/crypto/", "/tag/ai",
+# "?cat=3"): a post's metadata link, never a listing's headline, however many
+# words the category's name has.
+_TAXONOMY_PAGE = re.compile(
+    r"/(?:category|categories|tags?|authors?|labels?|search/label)/[^?#]+(?:[?#].*)?$|[?&](?:cat|tag|author)=[^&]*$",
+    re.I,
+)
+
+
+@lru_cache(maxsize=8192)
+def _taxonomy_page(href: str) -> bool:
+    # Memoised: a monitor reads the same links again and again.
+    return _TAXONOMY_PAGE.search(href) is not None
 
 
 # Headings with headline-like text outside menus, sidebars and footers: the

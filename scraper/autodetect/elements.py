@@ -43,6 +43,8 @@ _MAIN_REGION = re.compile(_BOUNDARY + r"(main|content|primary|main-content|mainc
 # Not <form>: ASP.NET pages wrap everything in one.
 _BAD_TAGS = frozenset({"nav", "footer", "aside", "menu"})
 _STATE_PREFIX = re.compile(r"^(has|with|without|no|one|two|is|show|hide)-", re.I)
+# "skinner-ads-enabled", "sidebar-open", "nav-hidden": a page wrapper's state, said at the end.
+_STATE_SUFFIX = re.compile(r"[-_](enabled|disabled|active|inactive|visible|hidden|open|opened|closed|collapsed|expanded|loaded|ready|on|off)$", re.I)
 # A blog platform's classes naming a post's category, tag or format ("category-slideshow",
 # "tag-social", "post_format-post-format-video"): what the post is about, not where it sits.
 _TAXONOMY_PREFIX = re.compile(r"^(category|tag|format|post_format|type|status|topic|cat)[-_]", re.I)
@@ -282,7 +284,8 @@ def _is_bad_region(tag: str, names: list[str], role: str | None) -> bool:
 @lru_cache(maxsize=4096)
 def _bad_name(name: str) -> bool:
     """A class or id naming a region around the content ("sidebar"), not a wrapper's state ("has-sidebar")."""
-    return not _STATE_PREFIX.match(name) and not _TAXONOMY_PREFIX.match(name) and _BAD_REGION.search(name) is not None
+    return (not _STATE_PREFIX.match(name) and not _STATE_SUFFIX.search(name) and not _TAXONOMY_PREFIX.match(name)
+            and _BAD_REGION.search(name) is not None)
 
 
 LINK_TEXTS: ContextVar[dict | None] = ContextVar("tidings_autodetect_link_texts", default=None)

@@ -52,6 +52,8 @@ def _describe(el, relative_to=None, bare_first: bool = False) -> list[str]:
         place = 1 + sum(1 for sib in el.itersiblings(preceding=True) if sib.tag == el.tag)
         if place > 1:
             names.append(f"{tag}:nth-of-type({place})")
+        if parent is not relative_to and not parent.get("class"):  # ... inside an unnamed wrapper
+            names.append(f"{tag_of(parent)} > {tag}:nth-of-type({place})")
     return names
 
 
@@ -114,6 +116,9 @@ def headline_selector(sample: list, stray: list = ()) -> tuple[str | None, list]
     if heading_tags and tags["a"]:  # teasers with headings, and bare headline links in a list
         candidates.append(", ".join(heading_tags + ["a"]))
     expected = [text_of(h) if h is not None else None for h in heads]
+    union = _union_by_kind(sample, heads, expected)
+    if union:
+        candidates.append(union)
 
     stray = [b for b in stray if b not in set(sample)]
 
@@ -123,6 +128,33 @@ def headline_selector(sample: list, stray: list = ()) -> tuple[str | None, list]
 
     best, _ = _best(candidates, agreement, ceiling=sum(1 for want in expected if want))
     return best, heads
+
+
+_TITLED = re.compile(r"title|headline|heading", re.I)
+
+
+def _union_by_kind(sample: list, heads: list, expected: list) -> str | None:
+    """One selector per kind of headline, joined ("span.title, h2, h4"): a listing
+    whose featured cards title their stories in headings and whose rows in a
+    titled span.  For each tag, the first of its names that finds the headline
+    of every block titled so; None when there is one kind or a kind has no name."""
+    kinds: dict[str, list] = {}
+    for block, head, want in zip(sample, heads, expected):
+        if head is not None and head is not block and want:
+            if tag_of(head) not in HEADINGS and not _TITLED.search(head.get("class") or ""):
+                return None  # only titles said to be titles, by tag or by name
+            kinds.setdefault(tag_of(head), []).append((block, head, want))
+    if len(kinds) < 2:
+        return None
+    names = []
+    for rows in kinds.values():
+        block, head, _ = rows[0]
+        name = next((n for n in _describe(head, block, bare_first=True)
+                     if all(_first_text(n, b) == want for b, _, want in rows)), None)
+        if name is None:
+            return None
+        names.append(name)
+    return ", ".join(names)
 
 
 def _date_of(el) -> str | None:

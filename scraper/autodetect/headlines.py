@@ -58,8 +58,10 @@ def _title_part(link):
     title is the first that is no date, reading time, code or box named as
     metadata (kicker, category, author, date).  None when the link is one run of text.
     """
-    parts = [c for c in link if isinstance(c.tag, str) and text_of(c)]
-    if len(parts) < 2 or normalise_space("".join(_OWN_TEXT(link))):
+    if normalise_space("".join(_OWN_TEXT(link))):
+        return None
+    parts = _card_parts(link)
+    if len(parts) < 2:
         return None
     titles = [part for part in parts if _may_be_title(part)]
     if not titles:
@@ -67,6 +69,25 @@ def _title_part(link):
     if len(titles) > 1 and _kicker_before(text_of(titles[0]), titles[1]):
         return titles[1]
     return titles[0]
+
+
+def _card_parts(link) -> list:
+    """The boxes with text inside a card link, through a wrapper or two that hold
+    them all (<a><div><div>title</div><div>teaser</div><div>date</div></div></a>).
+    Inside a wrapper only block boxes count: spans there are the words of one
+    line (<p><span>Emily</span> <span>Maynard</span></p>)."""
+    parts = [c for c in link if isinstance(c.tag, str) and text_of(c)]
+    for _ in range(2):
+        if len(parts) != 1 or normalise_space("".join(_OWN_TEXT(parts[0]))):
+            return parts
+        inner = [c for c in parts[0] if isinstance(c.tag, str) and text_of(c)]
+        if not all(tag_of(c) in _BLOCK_TAGS for c in inner):
+            return parts
+        parts = inner
+    return parts
+
+
+_BLOCK_TAGS = frozenset({"div", "p", "section", "header", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "figure"})
 
 
 def _may_be_title(part) -> bool:

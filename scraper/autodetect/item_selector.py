@@ -163,12 +163,50 @@ def _item_selector(root, members: list, paths: Paths, avoid=frozenset()) -> tupl
             return candidate, len(wanted) + len(extra), True, candidate != path, chosen
         if fallback is None or len(extra) < fallback[0]:
             fallback = (len(extra), candidate, chosen, extra)
+    if fallback:
+        for candidate in _fenced(scope, fallback[3], own):
+            chosen = index.select(candidate)
+            if wanted.issubset(chosen) and len(chosen) == len(wanted):
+                return candidate, len(wanted), True, True, chosen
     if fallback and _heading_rows(fallback[3], members):
         candidate = fallback[1] + ":not(:first-child)"  # the list's heading row, built like its rows
         chosen = [el for el in fallback[2] if el.getprevious() is not None or el not in fallback[3]]
         if set(index.select(candidate)) == set(chosen):
             return candidate, len(chosen), True, True, chosen
     return (fallback[1], len(members), False, False, fallback[2]) if fallback else None
+
+
+def _fenced(scope, extra: list, own: list[str]) -> list[str]:
+    """Selectors that fence the listing off from a box beside it built alike
+    (a "Video picks" box of the same cards below the listing, the same list
+    saved once per regional edition): the listing's outermost container that
+    holds none of the other box's blocks, named by those of its classes or id
+    its siblings lack (the first class is often a layout word both boxes
+    share: "module", "wrapper"), or by its place."""
+    if scope is None or not extra:
+        return []
+    chain = [scope, *scope.iterancestors()]
+    place = {id(el): i for i, el in enumerate(chain)}
+    lowest = len(chain)  # the lowest container of the listing that holds one of the others
+    for el in extra:
+        cur = el.getparent()
+        while cur is not None and id(cur) not in place:
+            cur = cur.getparent()
+        if cur is not None and place[id(cur)] < lowest:
+            lowest = place[id(cur)]
+            if lowest == 0:
+                return []
+    box = chain[lowest - 1] if lowest < len(chain) else None
+    if box is None or tag_of(box) in ("html", "body") or box.getparent() is None:
+        return []
+    shared = {c for sib in box.itersiblings() for c in classes_of(sib)}
+    shared |= {c for sib in box.itersiblings(preceding=True) for c in classes_of(sib)}
+    names = [f"{tag_of(box)}.{c}" for c in classes_of(box) if c not in shared]
+    ident = box.get("id")
+    if ident and CSS_IDENT.match(ident) and not re.search(r"\d", ident):
+        names.insert(0, "#" + ident)
+    names += _placed_anchors(box, limit=1)
+    return [f"{name} {simple}" for name in names for simple in own[:2]]
 
 
 def _heading_rows(extra: list, members: list) -> bool:
@@ -332,3 +370,5 @@ def _path_selector(el, paths: Paths, limit: int = 12) -> str | None:
             return None
     return None
 
+
+path_selector = _path_selector  # for the stages that name a few blocks the item selector did not choose

@@ -17,6 +17,7 @@ from scraper.autodetect.fields import date_selector, headline_selector, link_sel
 from scraper.autodetect.item_selector import choose_level
 from scraper.autodetect.pager import next_page_selector
 from scraper.autodetect.scoring import Ranking, headed, rank_groups, sample_blocks
+from scraper.autodetect.beside import with_featured_cards, with_list_beside
 from scraper.autodetect.widening import with_lead_story, with_more_headlines
 from scraper.selectors import Selectors
 
@@ -104,9 +105,13 @@ def _selectors_for(root, members: list, paths: Paths, page_url: str, set_apart=f
     listing = blocks
     item, blocks = with_more_headlines(root, item, blocks, listing, paths, page_url)
     item, blocks = with_lead_story(root, item, blocks, listing, paths, page_url)
+    item, blocks = with_featured_cards(root, item, blocks, listing, paths, page_url)
+    item, blocks = with_list_beside(root, item, blocks, listing, paths, page_url)
     stray = chosen.stray + _linkless(blocks)
     sample = sample_blocks([b for b in blocks if b not in set(stray)] if stray else blocks)
     headline, heads = headline_selector(sample, sample_blocks(stray))
+    if headline is None and stray:  # every name of the headline finds one in the stray rows too: rather them than nothing
+        headline, heads = headline_selector(sample)
     if headline is None:
         return None
     date = date_selector(sample, heads)

@@ -18,7 +18,7 @@ from lxml import etree
 
 from scraper.autodetect.boxes import boxes_of, join_split_boxes, lead_boxes
 from scraper.autodetect.elements import (
-    FIRST_HREF, HEADINGS, LINK_TEXTS, Paths, classes_of, link_ancestor, link_text_of, tag_of,
+    FIRST_HREF, HEADINGS, LINK_TEXTS, Paths, classes_of, is_title_text, link_ancestor, link_text_of, tag_of,
 )
 from scraper.text import normalise_space
 
@@ -250,7 +250,34 @@ def _page_sections(blocks, alike: bool | None = None) -> bool:
     looks = Counter(classes_of(b) for b in blocks)
     if looks.most_common(1)[0][1] * 2 > len(blocks):
         return False
+    if _rows_named_alike(blocks):
+        return False
     return not set.intersection(*(set(look) for look in looks))
+
+
+def _rows_named_alike(blocks) -> bool:
+    """Many blocks of a story or two each, most sharing one class ("teaser"),
+    each with modifiers of its own ("teaser--big economy"), and every other one holding a headline of
+    its own (a promo, a box of three stories): the rows of a listing, not a
+    page's few parts.  A block that holds no headline among them (a section's
+    title, "Longreads") says the run is split into sections: left as it was."""
+    if len(blocks) < 8:
+        return False
+    counts = Counter(c for b in blocks for c in set(classes_of(b)))
+    if not counts:
+        return False
+    name, count = counts.most_common(1)[0]
+    if count * 3 < len(blocks) * 2:
+        return False
+    rows = sample_blocks([b for b in blocks if name in classes_of(b)])
+    if sum(1 for b in rows if _headlines_in(b) <= 2) * 3 < len(rows) * 2:
+        return False  # boxes of many stories each: a page's sections
+    return all(_headlines_in(b) for b in blocks if name not in classes_of(b))
+
+
+def _headlines_in(block) -> int:
+    """How many links of a block read as headlines."""
+    return sum(1 for a in block.iter("a") if is_title_text(link_text_of(a)))
 
 
 def _without_strays(members: dict, alike: bool | None = None) -> dict:

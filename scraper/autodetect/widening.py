@@ -65,7 +65,8 @@ def with_more_headlines(root, item: str, blocks: list, listing: list, paths: Pat
     navigation or "most read" box, and each of its rows is one headline-like
     link to the same part of the site as the listing's items (a "most
     popular" list mixes sections: sport, news, lifestyle; a blog column
-    beside press releases leads to /blog/).
+    beside press releases leads to /blog/), none of them one of the
+    listing's own (a "Most recent posts" box repeats the newest).
     """
     scope = common_ancestor(listing)
     if scope is None:
@@ -92,6 +93,8 @@ def with_more_headlines(root, item: str, blocks: list, listing: list, paths: Pat
                 continue
             if not {_site_section(u) for u in urls} <= _site_sections(listing, page_url):
                 continue
+            if _repeats_listing(urls, listing, page_url):
+                continue
             for name in _list_names(links):
                 found = [el for el in select(name, root) if isinstance(el, etree._Element)]
                 if found == rows:
@@ -103,12 +106,25 @@ def with_more_headlines(root, item: str, blocks: list, listing: list, paths: Pat
 
 
 # Headings of boxes of other stories than the section's latest ("Most read",
-# "Related news", "Trending"): older stories, each of which would be reported new.
+# "Related news", "Trending", "Meistgelesen", "Les plus lus"): older stories,
+# each of which would be reported new.
 _ASIDE_LABEL = re.compile(
     r"\b(?:most\s+(?:read|viewed|popular|shared|emailed|commented|watched)|popular|trending|related"
-    r"|see\s+also|recommended|(?:you|also)\s+(?:may|might)\s+(?:also\s+)?like|editors?'?\s+picks?|read\s+next)\b",
+    r"|see\s+also|recommended|(?:you|also)\s+(?:may|might)\s+(?:also\s+)?like|editors?'?\s+picks?|read\s+next)\b"
+    # ... and in the other languages of the corpus's sites: German, French, Spanish, Italian, Portuguese.
+    r"|\b(?:meistgelesen|meistgesehen|meistkommentiert|beliebteste?n?|am\s+meisten\s+gelesen"
+    r"|les\s+plus\s+(?:lus|vus|partag[ée]s|comment[ée]s)|populaires?"
+    r"|m[áa]s\s+(?:le[íi]d[oa]s|vist[oa]s|populares)|pi[ùu]\s+(?:lett[ie]|vist[ie]|popolari)"
+    r"|mais\s+(?:lid[oa]s|vist[oa]s))",
     re.I,
 )
+
+
+def _repeats_listing(urls: list, listing: list, page_url: str) -> bool:
+    """Whether a list after the listing repeats stories of the listing itself: a
+    blog's "Most recent posts" box (the newest posts again), not more headlines."""
+    own = {canonical_url(href, page_url) for href in map(FIRST_HREF, listing) if href}
+    return any(url in own for url in urls)
 
 
 def _headline_row(li, page_url: str) -> str | None:
@@ -168,3 +184,6 @@ def _lead_names(el) -> list[str]:
         names.append("#" + ident)
     return names
 
+
+ASIDE_LABEL = _ASIDE_LABEL  # the boxes beside the listing (beside.py) read the same headings
+LEAD_SIBLINGS = _LEAD_SIBLINGS
