@@ -1,7 +1,9 @@
 """Selectors: where a listing's parts are, as a user writes them in the config.
 
 CSS (with Scrapy's `::attr(name)` and `::text`) or XPath written as
-"xpath:EXPR", compiled once and applied with lxml directly.  The one
+"xpath:EXPR", compiled once and applied with lxml directly; a plain
+"tag.class" and, inside a block, a chain with a classes-only compound
+(".summary p") are walked instead, giving what libxml2 gives.  The one
 definition of the selector keys (`SELECTOR_KEYS`) lives here, beside the
 type that holds them, so config, extraction and detection agree.
 """
@@ -150,8 +152,9 @@ def _chained(chain: tuple, block: etree._Element) -> list:
     farther ancestor).  Walked in libxml2 and climbed in Python: no XPath run per
     block and field."""
     tag, classes = chain[-1]
+    known: dict = {}
     return [el for el in block.iterdescendants(tag)
-            if _has_classes(el, classes) and _above(el, chain, len(chain) - 3, block)]
+            if _has_classes(el, classes) and _above(el, chain, len(chain) - 3, block, known)]
 
 
 def _has_classes(el, classes: tuple) -> bool:
@@ -159,23 +162,51 @@ def _has_classes(el, classes: tuple) -> bool:
     return all(has_class(attribute, name) for name in classes)
 
 
-def _above(el, chain: tuple, step: int, block) -> bool:
+def _above(el, chain: tuple, step: int, block, known: dict) -> bool:
     """Whether the ancestors of `el` (a descendant of `block`) match chain[:step + 1],
     chain[step + 1] the combinator between that compound and `el`'s; the first
-    compound may match the block itself, the others only elements inside it."""
+    compound may match the block itself, the others only elements inside it.
+
+    `known` remembers each (element, step) answered during one chain's run:
+    without it a chain that fails ("div div span" under a class the block
+    lacks) tries every ancestor for every step again, which grows as the
+    nesting depth to the power of the steps (seconds on 30 nested divs)."""
+    key = (el, step)
+    answer = known.get(key)
+    if answer is None:
+        answer = known[key] = _climb(el, chain, step, block, known)
+    return answer
+
+
+def _climb(el, chain: tuple, step: int, block, known: dict) -> bool:
+    """_above's walk: up from `el` to the first ancestor that matches chain[step]
+    (and, above it, the rest of the chain).  Through a descendant combinator, an
+    ancestor passed over has the same answer as `el` for this step, so each is
+    remembered too: every element is climbed past once per step, however deep."""
     tag, classes = chain[step]
-    anc = el.getparent()
-    while anc is not None:
-        if anc is block and step:  # only the first compound may be the block
-            return False
+    passed = []
+    node = el
+    while True:
+        anc = node.getparent()
+        if anc is None or (anc is block and step):  # only the first compound may be the block
+            answer = False
+            break
         if (tag is None or anc.tag == tag) and _has_classes(anc, classes) and (
-            step == 0 or _above(anc, chain, step - 2, block)
+            step == 0 or _above(anc, chain, step - 2, block, known)
         ):
-            return True
+            answer = True
+            break
         if chain[step + 1] == ">" or anc is block:
-            return False
-        anc = anc.getparent()
-    return False
+            answer = False
+            break
+        answer = known.get((anc, step))
+        if answer is not None:
+            break
+        passed.append(anc)
+        node = anc
+    for anc in passed:
+        known[(anc, step)] = answer
+    return answer
 
 
 _XML_SPACE = re.compile(r"[ \t\n\r]+")  # what XPath's normalize-space() collapses
