@@ -74,6 +74,16 @@ def test_arbitrary_bytes_never_raise(body):
     extract(body, BASE, SELECTORS, "s")
 
 
+def test_a_control_character_in_a_next_link_does_not_break_automatic_detection():
+    # "Go&#1;on": the next-page rule once wrote the link's text into an XPath,
+    # which lxml refuses to compile with a control character in it.
+    rows = "".join(f'<li><a href="/n/{i}">Council approves new budget {i}</a></li>' for i in range(6))
+    page = (f"<html><body><div id='top'><a class='next' href='/events/'>Events</a></div><div id='wrap'><div id='main'>"
+            f"<div class='list'><ul>{rows}</ul></div><p><a class='next' href='?p=2'>Go&#1;on</a></p></div></div></body></html>")
+    result = extract(page, "https://example.org/news/", None)
+    assert [r.headline for r in result.records] == [f"Council approves new budget {i}" for i in range(6)]
+
+
 WORD = st.text(alphabet=st.characters(categories=("L", "N"), include_characters="’'-&<>\"é€"), min_size=1, max_size=12)
 HEADLINE = st.lists(WORD, min_size=1, max_size=8)
 SPACE = st.sampled_from([" ", "  ", "\n", "\t ", "\u00a0", " \n  "])

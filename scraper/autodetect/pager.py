@@ -102,14 +102,14 @@ def next_page_selector(root, page_url: str, scope=None) -> str | None:
         parent = a.getparent()
         if parent is not None:
             candidates.extend(f"{tag_of(parent)}.{c} a::attr(href)" for c in classes_of(parent) if "next" in c.lower())
-        if "'" not in text and text:
+        if "'" not in text and text and _NOT_XML.search(text) is None:  # an XPath cannot hold a control character
             candidates.append(f"xpath://a[normalize-space()='{text}']/@href")
         break
     by_text = f"xpath://a[normalize-space()='{text}']/@href" if target is not None else None
     for candidate in candidates:
-        if candidate == by_text and _NOT_XML.search(text) is None:
+        if candidate == by_text:
             first = _first_href_by_text(root, text)
-        else:  # (a text lxml refuses in an XPath fails here as before)
+        else:
             first = _first_selected(candidate, root)
         if first is None:
             continue
