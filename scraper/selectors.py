@@ -16,6 +16,8 @@ from functools import lru_cache
 
 from lxml import etree
 
+from scraper.text import XML_BLANKS
+
 
 class SelectorError(ValueError):
     """A selector that cannot be compiled; the message says why."""
@@ -209,7 +211,6 @@ def _climb(el, chain: tuple, step: int, block, known: dict) -> bool:
     return answer
 
 
-_XML_SPACE = re.compile(r"[ \t\n\r]+")  # what XPath's normalize-space() collapses
 
 
 def has_class(attribute: str | None, name: str) -> bool:
@@ -221,4 +222,4 @@ def has_class(attribute: str | None, name: str) -> bool:
 @lru_cache(maxsize=4096)
 def class_words(attribute: str) -> frozenset[str]:
     """The words of a class attribute as libxml2's normalize-space() splits them (at XML whitespace only)."""
-    return frozenset(_XML_SPACE.split(attribute))
+    return frozenset(XML_BLANKS.split(attribute))

@@ -20,6 +20,14 @@ import re
 _DROPPED = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\u00ad\u200b\u2060\ufeff]")
 
 
+XML_BLANKS = re.compile(r"[ \t\n\r]+")  # the only whitespace XPath (normalize-space(), class tests) knows
+
+
+def xpath_normalized(value: str) -> str:
+    """`value` as XPath's normalize-space() gives it: runs of ASCII blanks (only those) made one space, ends trimmed."""
+    return XML_BLANKS.sub(" ", value).strip(" ")
+
+
 def normalise_space(text: str | None) -> str:
     """Collapse every run of whitespace (NBSP and friends included) to one
     space, and drop control and zero-width characters."""

@@ -20,7 +20,7 @@ from lxml import etree
 # HEADINGS: the stages import it from here.
 from scraper.autodetect.headings import HEADINGS, Headings, headings_of  # noqa: F401
 from scraper.markup import element_paragraphs, short_element_paragraphs
-from scraper.text import is_navigation_text
+from scraper.text import is_navigation_text, xpath_normalized  # noqa: F401 (the stages import it from here)
 
 
 _VOLATILE_CLASS = re.compile(
@@ -304,17 +304,11 @@ def _link_text(a) -> str:
 
 
 _STRING = etree.XPath("string()", smart_strings=False)
-_XML_BLANKS = re.compile(r"[ \t\n\r]+")
 
 
 def string_value(el) -> str:
     """An element's XPath string value (all the text inside it), a bare text element's own text read directly."""
     return _STRING(el) if len(el) else el.text or ""
-
-
-def xpath_normalized(value: str) -> str:
-    """`value` as XPath's normalize-space() gives it: runs of ASCII blanks (only those) made one space, ends trimmed."""
-    return _XML_BLANKS.sub(" ", value).strip(" ")
 
 
 def is_title_text(text: str) -> bool:
