@@ -56,9 +56,13 @@ _RELATIVE_TIME = re.compile(r"^(about |an? |\d+ )\w+ ago$|^(yesterday|today)\b",
 SKIP_HREF = re.compile(r"^\s*(#|javascript:|mailto:|tel:)", re.I)
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class _Node:
-    """What detection needs to know about an element's place in the page."""
+    """What detection needs to know about an element's place in the page.
+
+    Shared by all the rows that look alike under one parent (Paths._make), so
+    never changed once made (frozen); compared by identity, as Paths keys its
+    memo by the parent's id (every _Node stays alive in that memo)."""
 
     key: int  # interned tag-and-class path from the root
     bad: bool  # inside navigation, header, footer, sidebar...
