@@ -77,6 +77,8 @@ EXACT = {
     "a box of featured cards above the list, titled in headings where the rows title in a span": [
         "en-anthropic-newsroom-cards.html",
     ],
+    "news home page: section boxes titled by a heading with no link ('おもしろ', '影片'), a 'more news' box "
+    "continuing the lead": ["ja-maidona-home-sections.html", "zh-bbc-zhongwen-home-390kb.html"],
 }
 
 

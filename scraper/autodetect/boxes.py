@@ -22,10 +22,12 @@ out (scoring.Ranking.set_apart).
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import lru_cache
+from itertools import islice
 
 from scraper.autodetect.elements import (
-    Paths, is_title_text, link_text_of, stable_classes, tag_of,
+    Paths, is_title_text, link_text_of, stable_classes, tag_of, text_of,
 )
 from scraper.dates import parse_date
 from scraper.text import is_navigation_text
@@ -56,6 +58,7 @@ def _page_place(el) -> tuple[int, ...]:
 
 
 _HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+_SECTION_HEADINGS = ("h2", "h3")  # the h1 names the page; its sections are titled below it, parts of one box lower still
 
 
 def _heading_between(last, first, holders: set) -> bool:
@@ -246,6 +249,15 @@ def _nested(one: dict, other: dict, paths: Paths) -> bool:
     return lower is upper and a is not b
 
 
+@dataclass(frozen=True)
+class BoxTitle:
+    """The name a box opens with, where it leads, and whether it is a link of its own."""
+
+    name: str | None = None
+    href: str | None = None
+    linked: bool = False
+
+
 def lead_boxes(members: dict, paths: Paths) -> dict:
     """The group's lead boxes when its blocks end in a run of boxes of sections, else the group.
 
@@ -256,8 +268,14 @@ def lead_boxes(members: dict, paths: Paths) -> dict:
     or year ("March 2016" heads a month of one archive, not a section).
     The title sits outside the blocks, or in the box's first block only
     (where the other blocks open with their headline, so it is no kicker
-    repeated on every story).  Where blocks' headlines lead is remembered for
-    the detection (groups are ranked again when headings become clues).
+    repeated on every story).  A heading that opens the box names it too,
+    linked or not; but unlinked names alone make no run (a section front's
+    "Headlines", "Climate crisis", "Wildlife" are its own parts): a run
+    starts at a title linked to its section's page, or follows an untitled
+    lead box just before the group, when every box of the group is named
+    (then no box of the group leads).  Where blocks' headlines lead is
+    remembered for the detection (groups are ranked again when headings
+    become clues).
     """
     if len(members) < 4:
         return members
@@ -275,10 +293,13 @@ def lead_boxes(members: dict, paths: Paths) -> dict:
         return members
     ordered = list(boxes.items())
     titles = [_section_title(box, inside, paths) for box, inside in ordered]
-    if not any(name for name, _ in titles[1:]):
+    if not any(t.name for t in titles[1:]):
         return members
     stories = {_remembered_story_href(b, paths) for b in blocks}  # a title leading to one of them is its headline
-    lead = _lead_count([name if name and href not in stories else None for name, href in titles])
+    named = [t if t.name and t.href not in stories else None for t in titles]
+    if all(named) and len({t.name for t in named}) == len(named) and _after_untitled_lead(ordered[0][0], paths):
+        return {}
+    lead = _lead_count(named)
     if lead is None:
         return members
     first = {block for _, inside in ordered[:lead] for block in inside}
@@ -288,18 +309,31 @@ def lead_boxes(members: dict, paths: Paths) -> dict:
 def _lead_count(titles: list) -> int | None:
     """How many boxes lead before the run of section boxes, or None when there is no such run.
 
-    The run starts at the first titled box after the first box; at least two
-    in three boxes from there on are titled, each with a name of its own
-    (a lead box, headlines, an untitled box of more top stories, then
-    "Panorama", "Kultur", "Sport" ...)."""
+    The run starts at the first box after the first whose title links to
+    its section; at least two in three boxes from there on are titled, each
+    with a name of its own (a lead box, headlines, an untitled box or one
+    named "More news", then "Panorama", "Kultur", "Sport" ...)."""
     for start in range(1, len(titles)):
-        if not titles[start]:
+        if not titles[start] or not titles[start].linked:
             continue
-        named = [t for t in titles[start:] if t]
+        named = [t.name for t in titles[start:] if t]
         if len(named) * 3 >= (len(titles) - start) * 2 and len(set(named)) == len(named):
             return start
         return None
     return None
+
+
+_LEAD_LOOKBACK = 3  # elements before the group's first box where its lead box may sit
+
+
+def _after_untitled_lead(box, paths: Paths) -> bool:
+    """Whether a box of stories that opens with no heading (a home page's lead
+    box) sits just before `box`, beside it in the same container."""
+    for sib in islice(box.itersiblings(preceding=True), _LEAD_LOOKBACK):
+        story = next((a for a in sib.iter("a") if a.get("href") and _title_like(a, paths)), None)
+        if story is not None:
+            return _opening_heading(sib, story) is None and not any(tag_of(el) in _HEADING_TAGS for el in story.iterancestors() if el is not sib)
+    return False
 
 
 def boxes_of(members: dict, sectioned: list[set]) -> bool:
@@ -334,24 +368,62 @@ def container_of(blocks: list):
 _YEAR = re.compile(r"\b(1[89]|20)\d\d\b")  # "March 2016", "2015": a period of one archive, no section
 
 
-def _section_title(box, inside: list, paths: Paths) -> tuple[str | None, str | None]:
-    """The name of the section a box opens with ("Business", "WIRED Classics") and
-    where it leads, or (None, None)."""
+def _section_title(box, inside: list, paths: Paths) -> BoxTitle:
+    """The name of the section a box opens with ("Business", "WIRED Classics"),
+    where it leads, and whether it is a link; else an empty BoxTitle.
+
+    The name is a heading that opens the box before its first story, linked
+    or not ("おもしろ", "特别推荐": a box named, not linked to its section's
+    page), else a link of its own."""
+    heading = _opening_heading(box, inside[0])
+    if heading is not None:
+        name = text_of(heading)
+        if _section_name(name):
+            link = next((a for a in heading.iter("a") if a.get("href")), None)
+            if link is not None:
+                return BoxTitle(name, link.get("href"), True)
+            return _linked_title(box, inside, paths, outside=True) or BoxTitle(name)
+    return _linked_title(box, inside, paths) or BoxTitle()
+
+
+def _linked_title(box, inside: list, paths: Paths, outside: bool = False) -> BoxTitle | None:
+    """The box's first link with text, when it reads as a section's name and
+    sits outside the stories (or in the first, as no kicker repeated on each,
+    unless `outside`: the box is named by a heading already); else None."""
     title = next((a for a in box.iter("a") if a.get("href") and link_text_of(a)), None)
     if title is None:
-        return None, None
+        return None
     name = link_text_of(title)
-    if name.count(" ") > 2 or len(name) > 30 or is_navigation_text(name) or parse_date(name) or _YEAR.search(name):
-        return None, None
+    if not _section_name(name):
+        return None
     around = {title}  # the title and what holds it, up to the box
     node = title
     while node is not box and node is not None:
         node = node.getparent()
         around.add(node)
     holder = next((b for b in inside if b in around), None)
-    if holder is not None and not (holder is inside[0] and all(_opens_with_headline(b, paths) for b in inside[1:])):
-        return None, None
-    return name, title.get("href")
+    if holder is not None and (outside or not (
+            holder is inside[0] and all(_opens_with_headline(b, paths) for b in inside[1:]))):
+        return None
+    return BoxTitle(name, title.get("href"), True)
+
+
+def _section_name(name: str) -> bool:
+    """Whether a text reads as a section's name: one to three words, no menu
+    word, no date or year."""
+    return bool(name) and name.count(" ") <= 2 and len(name) <= 30 and not is_navigation_text(name) \
+        and not parse_date(name) and not _YEAR.search(name)
+
+
+def _opening_heading(box, first_block):
+    """The box's first heading when it comes before the box's first story
+    (outside it): the box's own title.  Read only up to that story."""
+    for el in box.iter():
+        if el is first_block:
+            return None
+        if tag_of(el) in _HEADING_TAGS:
+            return el if tag_of(el) in _SECTION_HEADINGS else None
+    return None
 
 
 def _remembered_story_href(block, paths: Paths) -> str | None:
