@@ -79,6 +79,9 @@ EXACT = {
     ],
     "news home page: section boxes titled by a heading with no link ('おもしろ', '影片'), a 'more news' box "
     "continuing the lead": ["ja-maidona-home-sections.html", "zh-bbc-zhongwen-home-390kb.html"],
+    "a forum index: each forum's row holds a list of its sub-forums' links (right to left)": [
+        "fa-askdin-vbulletin-forum-index.html",
+    ],
 }
 
 
