@@ -271,7 +271,7 @@ def lead_boxes(members: dict, paths: Paths) -> dict:
     repeated on every story).  A heading that opens the box names it too,
     linked or not; but unlinked names alone make no run (a section front's
     "Headlines", "Climate crisis", "Wildlife" are its own parts): a run
-    starts at a title linked to its section's page, or follows an untitled
+    holds a title linked to its section's page, or follows an untitled
     lead box just before the group, when every box of the group is named
     (then no box of the group leads).  Where blocks' headlines lead is
     remembered for the detection (groups are ranked again when headings
@@ -309,18 +309,30 @@ def lead_boxes(members: dict, paths: Paths) -> dict:
 def _lead_count(titles: list) -> int | None:
     """How many boxes lead before the run of section boxes, or None when there is no such run.
 
-    The run starts at the first box after the first whose title links to
-    its section; at least two in three boxes from there on are titled, each
-    with a name of its own (a lead box, headlines, an untitled box or one
-    named "More news", then "Panorama", "Kultur", "Sport" ...)."""
+    The run starts at the first titled box after the first (a box named as
+    more of the lead's stories, "More news", is none); at least two in three
+    boxes from there on are titled, each with a name of its own, and one
+    title at least links to its section's page (a lead box, headlines, an
+    untitled box of more top stories, then "Das Beste von WELTPLUS",
+    "Panorama", "Kultur", "Sport" ...)."""
     for start in range(1, len(titles)):
-        if not titles[start] or not titles[start].linked:
+        if not titles[start] or _MORE_OF_THE_SAME.search(titles[start].name):
             continue
         named = [t.name for t in titles[start:] if t]
-        if len(named) * 3 >= (len(titles) - start) * 2 and len(set(named)) == len(named):
+        if len(named) * 3 >= (len(titles) - start) * 2 and len(set(named)) == len(named) \
+                and any(t.linked for t in titles[start:] if t):
             return start
         return None
     return None
+
+
+# A box titled as more of the lead's stories continues the lead box; it is no section.
+_MORE_OF_THE_SAME = re.compile(
+    r"^(more|other|further|latest) (top )?(news|stories|headlines)$|^(weitere|mehr) (nachrichten|meldungen|artikel)$"
+    r"|^(plus d'|autres )(actualités|actus|articles)$|^(más|otras) noticias$|^altre notizie$"
+    r"|^更多(新闻|新聞|资讯|資訊)$|^(その他の|もっと)ニュース$",
+    re.I,
+)
 
 
 _LEAD_LOOKBACK = 3  # elements before the group's first box where its lead box may sit
@@ -378,7 +390,7 @@ def _section_title(box, inside: list, paths: Paths) -> BoxTitle:
     heading = _opening_heading(box, inside[0])
     if heading is not None:
         name = text_of(heading)
-        if _section_name(name):
+        if _section_name(name, _HEADING_WORDS):
             link = next((a for a in heading.iter("a") if a.get("href")), None)
             if link is not None:
                 return BoxTitle(name, link.get("href"), True)
@@ -408,10 +420,13 @@ def _linked_title(box, inside: list, paths: Paths, outside: bool = False) -> Box
     return BoxTitle(name, title.get("href"), True)
 
 
-def _section_name(name: str) -> bool:
-    """Whether a text reads as a section's name: one to three words, no menu
-    word, no date or year."""
-    return bool(name) and name.count(" ") <= 2 and len(name) <= 30 and not is_navigation_text(name) \
+_LINK_WORDS, _HEADING_WORDS = 3, 5  # a heading before the stories names its box at more length than a link
+
+
+def _section_name(name: str, words: int = _LINK_WORDS) -> bool:
+    """Whether a text reads as a section's name: a few words ("Sport", "Das
+    Beste von WELTPLUS"), no menu word, no date or year."""
+    return bool(name) and name.count(" ") < words and len(name) <= 10 * words and not is_navigation_text(name) \
         and not parse_date(name) and not _YEAR.search(name)
 
 
