@@ -348,6 +348,33 @@ def _after_untitled_lead(box, paths: Paths) -> bool:
     return False
 
 
+def named_boxes(members: dict, paths: Paths) -> bool:
+    """Whether most blocks are boxes of sections themselves: each opens with a
+    heading naming it ("Sport", "Économie"; no link to a story of its own)
+    and holds two stories or more (boxes whose stories are not links, set
+    by script, count neither way).  Their stories are items, never the
+    boxes (a post opens with its own title, and holds one story)."""
+    sample = sample_blocks_of(list(members))
+    named = boxes = 0
+    for block in sample:
+        hrefs = _story_hrefs(block, paths, 2)
+        if len(hrefs) < 2:
+            continue
+        boxes += 1
+        heading = next(block.iter("h1", *_SECTION_HEADINGS), None)
+        if heading is None or not _section_name(text_of(heading), _HEADING_WORDS):
+            continue
+        link = next((a for a in heading.iter("a") if a.get("href")), None)
+        if link is None or link.get("href") not in hrefs:
+            named += 1
+    return boxes * 3 >= len(sample) and named * 2 >= boxes
+
+
+def sample_blocks_of(blocks: list, most: int = 8) -> list:
+    """At most `most` blocks, spread from the first to the last."""
+    return blocks[:: max(1, len(blocks) // most)][:most]
+
+
 def boxes_of(members: dict, sectioned: list[set]) -> bool:
     """Whether the blocks are boxes (or their insides) holding several stories each of
     one group known to be boxes of sections: the boxes, headed by their section

@@ -16,7 +16,7 @@ from operator import eq, methodcaller
 
 from lxml import etree
 
-from scraper.autodetect.boxes import boxes_of, join_split_boxes, lead_boxes
+from scraper.autodetect.boxes import boxes_of, join_split_boxes, lead_boxes, named_boxes
 from scraper.autodetect.elements import (
     FIRST_HREF, HEADINGS, LINK_TEXTS, Paths, classes_of, is_title_text, link_ancestor, link_text_of, tag_of,
 )
@@ -75,7 +75,8 @@ def rank_groups(groups: dict, paths: Paths) -> Ranking:
             sectioned.append(set(kept))
             other_boxes.update(b for b in kept if b not in lead)
             kept = lead
-        if len(kept) < MIN_ITEMS or _page_sections(kept, same_class if kept is members else None):
+        if len(kept) < MIN_ITEMS or _page_sections(kept, same_class if kept is members else None) \
+                or named_boxes(kept, paths):
             continue
         if _taxonomy_links(kept):  # weighed here, not for every group: it reads the blocks' links
             factor *= 0.15
