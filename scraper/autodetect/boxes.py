@@ -21,16 +21,15 @@ out (scoring.Ranking.set_apart).
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
 from functools import lru_cache
 from itertools import islice
 
+from scraper.autodetect.box_titles import (
+    HEADING_WORDS, MORE_OF_THE_SAME, SECTION_HEADINGS, opening_heading, section_name, section_title,
+)
 from scraper.autodetect.elements import (
     Paths, is_title_text, link_text_of, stable_classes, tag_of, text_of,
 )
-from scraper.dates import parse_date
-from scraper.text import is_navigation_text
 
 
 def _signature(block) -> str:
@@ -58,9 +57,6 @@ def _page_place(el) -> tuple[int, ...]:
 
 
 _HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")
-_SECTION_HEADINGS = ("h2", "h3")  # the h1 names the page; its sections are titled below it, parts of one box lower still
-
-
 def _heading_between(last, first, holders: set) -> bool:
     """Whether a heading starts after `last` (outside it) and before `first` starts
     (an ancestor of `first` counts: it starts before it).
@@ -249,15 +245,6 @@ def _nested(one: dict, other: dict, paths: Paths) -> bool:
     return lower is upper and a is not b
 
 
-@dataclass(frozen=True)
-class BoxTitle:
-    """The name a box opens with, where it leads, and whether it is a link of its own."""
-
-    name: str | None = None
-    href: str | None = None
-    linked: bool = False
-
-
 def lead_boxes(members: dict, paths: Paths) -> dict:
     """The group's lead boxes when its blocks end in a run of boxes of sections, else the group.
 
@@ -292,7 +279,7 @@ def lead_boxes(members: dict, paths: Paths) -> dict:
     if len(boxes) < 2 or sum(1 for inside in boxes.values() if len(inside) >= 2) * 2 <= len(boxes):
         return members
     ordered = list(boxes.items())
-    titles = [_section_title(box, inside, paths) for box, inside in ordered]
+    titles = [section_title(box, inside, paths) for box, inside in ordered]
     if not any(t.name for t in titles[1:]):
         return members
     stories = {_remembered_story_href(b, paths) for b in blocks}  # a title leading to one of them is its headline
@@ -316,7 +303,7 @@ def _lead_count(titles: list) -> int | None:
     untitled box of more top stories, then "Das Beste von WELTPLUS",
     "Panorama", "Kultur", "Sport" ...)."""
     for start in range(1, len(titles)):
-        if not titles[start] or _MORE_OF_THE_SAME.search(titles[start].name):
+        if not titles[start] or MORE_OF_THE_SAME.search(titles[start].name):
             continue
         named = [t.name for t in titles[start:] if t]
         if len(named) * 3 >= (len(titles) - start) * 2 and len(set(named)) == len(named) \
@@ -324,15 +311,6 @@ def _lead_count(titles: list) -> int | None:
             return start
         return None
     return None
-
-
-# A box titled as more of the lead's stories continues the lead box; it is no section.
-_MORE_OF_THE_SAME = re.compile(
-    r"^(more|other|further|latest) (top )?(news|stories|headlines)$|^(weitere|mehr) (nachrichten|meldungen|artikel)$"
-    r"|^(plus d'|autres )(actualités|actus|articles)$|^(más|otras) noticias$|^altre notizie$"
-    r"|^更多(新闻|新聞|资讯|資訊)$|^(その他の|もっと)ニュース$",
-    re.I,
-)
 
 
 _LEAD_LOOKBACK = 3  # elements before the group's first box where its lead box may sit
@@ -344,7 +322,8 @@ def _after_untitled_lead(box, paths: Paths) -> bool:
     for sib in islice(box.itersiblings(preceding=True), _LEAD_LOOKBACK):
         story = next((a for a in sib.iter("a") if a.get("href") and _title_like(a, paths)), None)
         if story is not None:
-            return _opening_heading(sib, story) is None and not any(tag_of(el) in _HEADING_TAGS for el in story.iterancestors() if el is not sib)
+            in_heading = any(tag_of(el) in _HEADING_TAGS for el in story.iterancestors() if el is not sib)
+            return opening_heading(sib, story) is None and not in_heading
     return False
 
 
@@ -361,8 +340,8 @@ def named_boxes(members: dict, paths: Paths) -> bool:
         if len(hrefs) < 2:
             continue
         boxes += 1
-        heading = next(block.iter("h1", *_SECTION_HEADINGS), None)
-        if heading is None or not _section_name(text_of(heading), _HEADING_WORDS):
+        heading = next(block.iter("h1", *SECTION_HEADINGS), None)
+        if heading is None or not section_name(text_of(heading), HEADING_WORDS):
             continue
         link = next((a for a in heading.iter("a") if a.get("href")), None)
         if link is None or link.get("href") not in hrefs:
@@ -404,70 +383,6 @@ def container_of(blocks: list):
     return chain[level] if level < len(chain) else None
 
 
-_YEAR = re.compile(r"\b(1[89]|20)\d\d\b")  # "March 2016", "2015": a period of one archive, no section
-
-
-def _section_title(box, inside: list, paths: Paths) -> BoxTitle:
-    """The name of the section a box opens with ("Business", "WIRED Classics"),
-    where it leads, and whether it is a link; else an empty BoxTitle.
-
-    The name is a heading that opens the box before its first story, linked
-    or not ("おもしろ", "特别推荐": a box named, not linked to its section's
-    page), else a link of its own."""
-    heading = _opening_heading(box, inside[0])
-    if heading is not None:
-        name = text_of(heading)
-        if _section_name(name, _HEADING_WORDS):
-            link = next((a for a in heading.iter("a") if a.get("href")), None)
-            if link is not None:
-                return BoxTitle(name, link.get("href"), True)
-            return _linked_title(box, inside, paths, outside=True) or BoxTitle(name)
-    return _linked_title(box, inside, paths) or BoxTitle()
-
-
-def _linked_title(box, inside: list, paths: Paths, outside: bool = False) -> BoxTitle | None:
-    """The box's first link with text, when it reads as a section's name and
-    sits outside the stories (or in the first, as no kicker repeated on each,
-    unless `outside`: the box is named by a heading already); else None."""
-    title = next((a for a in box.iter("a") if a.get("href") and link_text_of(a)), None)
-    if title is None:
-        return None
-    name = link_text_of(title)
-    if not _section_name(name):
-        return None
-    around = {title}  # the title and what holds it, up to the box
-    node = title
-    while node is not box and node is not None:
-        node = node.getparent()
-        around.add(node)
-    holder = next((b for b in inside if b in around), None)
-    if holder is not None and (outside or not (
-            holder is inside[0] and all(_opens_with_headline(b, paths) for b in inside[1:]))):
-        return None
-    return BoxTitle(name, title.get("href"), True)
-
-
-_LINK_WORDS, _HEADING_WORDS = 3, 5  # a heading before the stories names its box at more length than a link
-
-
-def _section_name(name: str, words: int = _LINK_WORDS) -> bool:
-    """Whether a text reads as a section's name: a few words ("Sport", "Das
-    Beste von WELTPLUS"), no menu word, no date or year."""
-    return bool(name) and name.count(" ") < words and len(name) <= 10 * words and not is_navigation_text(name) \
-        and not parse_date(name) and not _YEAR.search(name)
-
-
-def _opening_heading(box, first_block):
-    """The box's first heading when it comes before the box's first story
-    (outside it): the box's own title.  Read only up to that story."""
-    for el in box.iter():
-        if el is first_block:
-            return None
-        if tag_of(el) in _HEADING_TAGS:
-            return el if tag_of(el) in _SECTION_HEADINGS else None
-    return None
-
-
 def _remembered_story_href(block, paths: Paths) -> str | None:
     known = paths.story_href
     if block not in known:
@@ -478,12 +393,3 @@ def _remembered_story_href(block, paths: Paths) -> str | None:
 def _story_href(block, paths: Paths) -> str | None:
     """Where a block's headline leads: its first link that reads as a title (not a kicker's section link)."""
     return next(iter(_story_hrefs(block, paths, 1)), None)
-
-
-def _opens_with_headline(block, paths: Paths) -> bool:
-    """Whether a block's first link with text is its headline (no kicker link before it)."""
-    first = next((a for a in block.iter("a") if a.get("href") and link_text_of(a)), None)
-    if first is None:
-        return False
-    text = link_text_of(first)
-    return is_title_text(text) or first in paths.headings(first).links
