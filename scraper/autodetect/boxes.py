@@ -21,14 +21,15 @@ out (scoring.Ranking.set_apart).
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
+from itertools import islice
 
-from scraper.autodetect.elements import (
-    Paths, is_title_text, link_text_of, stable_classes, tag_of,
+from scraper.autodetect.box_titles import (
+    HEADING_WORDS, MORE_OF_THE_SAME, SECTION_HEADINGS, opening_heading, section_name, section_title,
 )
-from scraper.dates import parse_date
-from scraper.text import is_navigation_text
+from scraper.autodetect.elements import (
+    Paths, is_title_text, link_text_of, stable_classes, tag_of, text_of,
+)
 
 
 def _signature(block) -> str:
@@ -56,8 +57,6 @@ def _page_place(el) -> tuple[int, ...]:
 
 
 _HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")
-
-
 def _heading_between(last, first, holders: set) -> bool:
     """Whether a heading starts after `last` (outside it) and before `first` starts
     (an ancestor of `first` counts: it starts before it).
@@ -256,8 +255,14 @@ def lead_boxes(members: dict, paths: Paths) -> dict:
     or year ("March 2016" heads a month of one archive, not a section).
     The title sits outside the blocks, or in the box's first block only
     (where the other blocks open with their headline, so it is no kicker
-    repeated on every story).  Where blocks' headlines lead is remembered for
-    the detection (groups are ranked again when headings become clues).
+    repeated on every story).  A heading that opens the box names it too,
+    linked or not; but unlinked names alone make no run (a section front's
+    "Headlines", "Climate crisis", "Wildlife" are its own parts): a run
+    holds a title linked to its section's page, or follows an untitled
+    lead box just before the group, when every box of the group is named
+    (then no box of the group leads).  Where blocks' headlines lead is
+    remembered for the detection (groups are ranked again when headings
+    become clues).
     """
     if len(members) < 4:
         return members
@@ -274,11 +279,14 @@ def lead_boxes(members: dict, paths: Paths) -> dict:
     if len(boxes) < 2 or sum(1 for inside in boxes.values() if len(inside) >= 2) * 2 <= len(boxes):
         return members
     ordered = list(boxes.items())
-    titles = [_section_title(box, inside, paths) for box, inside in ordered]
-    if not any(name for name, _ in titles[1:]):
+    titles = [section_title(box, inside, paths) for box, inside in ordered]
+    if not any(t.name for t in titles[1:]):
         return members
     stories = {_remembered_story_href(b, paths) for b in blocks}  # a title leading to one of them is its headline
-    lead = _lead_count([name if name and href not in stories else None for name, href in titles])
+    named = [t if t.name and t.href not in stories else None for t in titles]
+    if all(named) and len({t.name for t in named}) == len(named) and _after_untitled_lead(ordered[0][0], paths):
+        return {}
+    lead = _lead_count(named)
     if lead is None:
         return members
     first = {block for _, inside in ordered[:lead] for block in inside}
@@ -288,18 +296,62 @@ def lead_boxes(members: dict, paths: Paths) -> dict:
 def _lead_count(titles: list) -> int | None:
     """How many boxes lead before the run of section boxes, or None when there is no such run.
 
-    The run starts at the first titled box after the first box; at least two
-    in three boxes from there on are titled, each with a name of its own
-    (a lead box, headlines, an untitled box of more top stories, then
+    The run starts at the first titled box after the first (a box named as
+    more of the lead's stories, "More news", is none); at least two in three
+    boxes from there on are titled, each with a name of its own, and one
+    title at least links to its section's page (a lead box, headlines, an
+    untitled box of more top stories, then "Das Beste von WELTPLUS",
     "Panorama", "Kultur", "Sport" ...)."""
     for start in range(1, len(titles)):
-        if not titles[start]:
+        if not titles[start] or MORE_OF_THE_SAME.search(titles[start].name):
             continue
-        named = [t for t in titles[start:] if t]
-        if len(named) * 3 >= (len(titles) - start) * 2 and len(set(named)) == len(named):
+        named = [t.name for t in titles[start:] if t]
+        if len(named) * 3 >= (len(titles) - start) * 2 and len(set(named)) == len(named) \
+                and any(t.linked for t in titles[start:] if t):
             return start
         return None
     return None
+
+
+_LEAD_LOOKBACK = 3  # elements before the group's first box where its lead box may sit
+
+
+def _after_untitled_lead(box, paths: Paths) -> bool:
+    """Whether a box of stories that opens with no heading (a home page's lead
+    box) sits just before `box`, beside it in the same container."""
+    for sib in islice(box.itersiblings(preceding=True), _LEAD_LOOKBACK):
+        story = next((a for a in sib.iter("a") if a.get("href") and _title_like(a, paths)), None)
+        if story is not None:
+            in_heading = any(tag_of(el) in _HEADING_TAGS for el in story.iterancestors() if el is not sib)
+            return opening_heading(sib, story) is None and not in_heading
+    return False
+
+
+def named_boxes(members: dict, paths: Paths) -> bool:
+    """Whether most blocks are boxes of sections themselves: each opens with a
+    heading naming it ("Sport", "Économie"; no link to a story of its own)
+    and holds two stories or more (boxes whose stories are not links, set
+    by script, count neither way).  Their stories are items, never the
+    boxes (a post opens with its own title, and holds one story)."""
+    sample = sample_blocks_of(list(members))
+    named = boxes = 0
+    for block in sample:
+        hrefs = _story_hrefs(block, paths, 2)
+        if len(hrefs) < 2:
+            continue
+        boxes += 1
+        heading = next(block.iter("h1", *SECTION_HEADINGS), None)
+        if heading is None or not section_name(text_of(heading), HEADING_WORDS):
+            continue
+        link = next((a for a in heading.iter("a") if a.get("href")), None)
+        if link is None or link.get("href") not in hrefs:
+            named += 1
+    return boxes * 3 >= len(sample) and named * 2 >= boxes
+
+
+def sample_blocks_of(blocks: list, most: int = 8) -> list:
+    """At most `most` blocks, spread from the first to the last."""
+    return blocks[:: max(1, len(blocks) // most)][:most]
 
 
 def boxes_of(members: dict, sectioned: list[set]) -> bool:
@@ -331,29 +383,6 @@ def container_of(blocks: list):
     return chain[level] if level < len(chain) else None
 
 
-_YEAR = re.compile(r"\b(1[89]|20)\d\d\b")  # "March 2016", "2015": a period of one archive, no section
-
-
-def _section_title(box, inside: list, paths: Paths) -> tuple[str | None, str | None]:
-    """The name of the section a box opens with ("Business", "WIRED Classics") and
-    where it leads, or (None, None)."""
-    title = next((a for a in box.iter("a") if a.get("href") and link_text_of(a)), None)
-    if title is None:
-        return None, None
-    name = link_text_of(title)
-    if name.count(" ") > 2 or len(name) > 30 or is_navigation_text(name) or parse_date(name) or _YEAR.search(name):
-        return None, None
-    around = {title}  # the title and what holds it, up to the box
-    node = title
-    while node is not box and node is not None:
-        node = node.getparent()
-        around.add(node)
-    holder = next((b for b in inside if b in around), None)
-    if holder is not None and not (holder is inside[0] and all(_opens_with_headline(b, paths) for b in inside[1:])):
-        return None, None
-    return name, title.get("href")
-
-
 def _remembered_story_href(block, paths: Paths) -> str | None:
     known = paths.story_href
     if block not in known:
@@ -364,12 +393,3 @@ def _remembered_story_href(block, paths: Paths) -> str | None:
 def _story_href(block, paths: Paths) -> str | None:
     """Where a block's headline leads: its first link that reads as a title (not a kicker's section link)."""
     return next(iter(_story_hrefs(block, paths, 1)), None)
-
-
-def _opens_with_headline(block, paths: Paths) -> bool:
-    """Whether a block's first link with text is its headline (no kicker link before it)."""
-    first = next((a for a in block.iter("a") if a.get("href") and link_text_of(a)), None)
-    if first is None:
-        return False
-    text = link_text_of(first)
-    return is_title_text(text) or first in paths.headings(first).links

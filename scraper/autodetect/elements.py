@@ -35,7 +35,7 @@ _BAD_REGION = re.compile(
     _BOUNDARY + r"(nav|navbar|navigation|menu|menus|menubar|submenu|subnav|footer|header|masthead|"
     r"sidebar|breadcrumb|breadcrumbs|pager|pagination|share|sharing|social|widget|widgets|skip|cookie|cookies|"
     r"trending|popular|most-read|mostread|sitemap|site-map|quicklinks|quick-links|toolbar|topbar|utility|related|see-also|comments?|newsletter|promo|ad|ads|advert|"
-    r"slider|sliders|slides|slideshow|carousel|flexslider|bxslider|swiper|ticker|newsticker|marquee|tagcloud|tag-cloud|label-cloud|cloud-label)"
+    r"slider|sliders|slides|slideshow|carousel|flexslider|bxslider|swiper|ticker|newsticker|continu|marquee|tagcloud|tag-cloud|label-cloud|cloud-label)"
     r"(?=$|[\s_-])",
     re.I,
 )

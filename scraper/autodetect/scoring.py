@@ -16,7 +16,7 @@ from operator import eq, methodcaller
 
 from lxml import etree
 
-from scraper.autodetect.boxes import boxes_of, join_split_boxes, lead_boxes
+from scraper.autodetect.boxes import boxes_of, join_split_boxes, lead_boxes, named_boxes
 from scraper.autodetect.elements import (
     FIRST_HREF, HEADINGS, LINK_TEXTS, Paths, classes_of, is_title_text, link_ancestor, link_text_of, tag_of,
 )
@@ -75,7 +75,8 @@ def rank_groups(groups: dict, paths: Paths) -> Ranking:
             sectioned.append(set(kept))
             other_boxes.update(b for b in kept if b not in lead)
             kept = lead
-        if len(kept) < MIN_ITEMS or _page_sections(kept, same_class if kept is members else None):
+        if len(kept) < MIN_ITEMS or _page_sections(kept, same_class if kept is members else None) \
+                or named_boxes(kept, paths):
             continue
         if _taxonomy_links(kept):  # weighed here, not for every group: it reads the blocks' links
             factor *= 0.15
@@ -134,13 +135,15 @@ def _overlap(blocks: list, others: list) -> bool:
 
 
 def _enclosing_items(blocks: list, groups: dict, titles: float) -> list | None:
-    """The posts of a listing when `blocks` are a list inside one of them.
+    """The posts of a listing when `blocks` are a list inside one of them, or inside each.
 
     A blog page of four long posts loses to the run of book links inside one
-    post (more links, more text): those links lie inside one block of another
+    post (more links, more text), and a forum index to the sub-forum links
+    under each forum's title: those links lie inside the blocks of another
     group whose every block opens with a linked heading that ranks above any
     heading of the inner list (the post's <h1> over the list's <h2>).  Then the
-    posts are the listing.
+    posts are the listing.  Levels in between too light to be the posts
+    (the list around each row's links) are passed over.
     """
     inner_rank = None  # the inner list's highest heading: read (all its blocks) only once needed
     first = blocks[0]
@@ -150,10 +153,10 @@ def _enclosing_items(blocks: list, groups: dict, titles: float) -> list | None:
         for members in groups.values():
             if anc not in members or len(members) < MIN_ITEMS:
                 continue
-            if not _all_inside(blocks, anc):
+            if not _inside_blocks(blocks, members):
                 return None
             if sum(members.values()) < titles / 2:
-                return None
+                continue  # a level too light to be the posts (the list around each row's links): look higher
             outer = list(members)
             ranks = [_title_rank(b) for b in outer]
             if all(ranks) and inner_rank is None:
@@ -187,6 +190,28 @@ def _before(el, other, container) -> bool:
         if node is el:
             return not any(anc is el for anc in other.iterancestors())
     return False
+
+
+def _inside_blocks(blocks: list, outer) -> bool:
+    """Whether every block lies strictly inside a block of `outer` (one post, or
+    each of many rows: a forum's sub-forum links under each forum's title).
+    Each block is climbed only to an element already known to be inside or
+    outside, so the thousand rows of one list cost a step or two each."""
+    known: dict = {}  # element -> whether it is, or lies in, a block of `outer`
+    for block in blocks:
+        path = []
+        node = block.getparent()
+        while node is not None and node not in known:
+            if node in outer:
+                known[node] = True
+                break
+            path.append(node)
+            node = node.getparent()
+        found = node is not None and known[node]
+        known.update((el, found) for el in path)
+        if not found:
+            return False
+    return True
 
 
 def _all_inside(blocks: list, container) -> bool:
