@@ -77,6 +77,9 @@ EXACT = {
     "a box of featured cards above the list, titled in headings where the rows title in a span": [
         "en-anthropic-newsroom-cards.html",
     ],
+    "a card link whose 'PRESS RELEASE | date' line is named like a heading ('sub-heading') above the title": [
+        "en-census-gov-press-releases.html",
+    ],
 }
 
 

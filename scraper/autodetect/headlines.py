@@ -37,7 +37,7 @@ def headline_node(block):
         names = el.get("class") or ""
         if _TITLE_CLASS.search(names) and not _NOT_TITLE_CLASS.search(names):
             inner = text_of(el)
-            if len(inner) >= 10 and inner != text:
+            if len(inner) >= 10 and inner != text and _may_be_title(el):
                 return el
     if tag_of(head) == "a":
         part = _title_part(head)
