@@ -416,3 +416,21 @@ def test_a_main_column_saved_once_per_regional_edition_gives_its_stories_rather_
     gave nothing.  Now it gives the editions' stories (the labelled national edition's among them)."""
     found = set(_found("en-abc-news-home-state-editions.html"))
     assert set(_labelled("en-abc-news-home-state-editions.html")) <= found
+
+
+@pytest.mark.parametrize("name, dates", [
+    # "<i class=flag/> <span>•</span> June 19, 2026 <span>•</span> by ChickenJoe": a date line of several parts
+    pytest.param("en-vlr-esports-news-cards.html", ["2026-06-19", "2026-06-19", "2026-06-19"], id="date line of parts"),
+    # "2021年04月08日": the year touches a word character, there is no word boundary before 年
+    pytest.param("zh-nuc-bigdata-school-notices-link-date.html", ["2021-04-08", "2019-10-31", "2021-05-31"], id="CJK date"),
+    # "03 февраля 2016": Russian months, in the genitive a date takes
+    pytest.param("ru-streetstorm-blog-cp1251.html", ["2016-02-17", "2016-02-03", "2015-12-18"], id="Russian months"),
+    # "By <a>VJR Nephro</a> in <a>...</a>" and "<p class=date-comments>April 21, 2026</p>" in one
+    # unnamed wrapper: the date is named, not the wrapper
+    pytest.param("th-vajira-nephrology-news-small.html", ["2026-04-21", "2026-04-21", "2026-03-13"], id="date beside a byline"),
+])
+def test_the_date_each_row_shows_is_published(name, dates):
+    records = _extraction(name).records
+    assert [r.published for r in records[:3]] == dates
+    assert all(r.published for r in records)
+    assert [url for _, url in _found(name)] == [url for _, url in _labelled(name)]  # the items as before

@@ -16,8 +16,9 @@ from scraper.autodetect.elements import HEADINGS, SKIP_HREF, is_title_text, link
 from scraper.dates import parse_date
 from scraper.text import normalise_space
 
-# A year or a numeric date somewhere in a text: worth trying to parse.
-DATE_HINT = re.compile(r"\b(1[89]|2[01])\d\d\b|\b\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}\b")
+# A year or a numeric date somewhere in a text: worth trying to parse.  Bounded by
+# "not a digit" rather than \b: in "2019年10月31日" the year touches a word character.
+DATE_HINT = re.compile(r"(?<!\d)(1[89]|2[01])\d\d(?!\d)|(?<!\d)\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}(?!\d)")
 _OWN_TEXT = etree.XPath("text()", smart_strings=False)
 
 _TITLE_CLASS = re.compile(r"headline|title|heading", re.I)
