@@ -434,3 +434,18 @@ def test_the_date_each_row_shows_is_published(name, dates):
     assert [r.published for r in records[:3]] == dates
     assert all(r.published for r in records)
     assert [url for _, url in _found(name)] == [url for _, url in _labelled(name)]  # the items as before
+
+
+@pytest.mark.parametrize("name, link_text", [
+    pytest.param("en-taximobility-blog-page4.html", "Read More →", id="at the end of the teaser"),
+    pytest.param("id-koni-karimun-berita-category.html", "Read More »", id="a paragraph after the teaser"),
+    pytest.param("en-ecochildsplay-category.html", "[Read more...]", id="in brackets"),
+    pytest.param("it-darkveins-news-slider.html", "Continua a leggere »", id="in Italian"),
+    pytest.param("es-juanmerodio-blog.html", "Sigue leyendo →", id="in Spanish"),
+])
+def test_the_read_more_link_that_ends_a_teaser_is_no_part_of_the_summary(name, link_text):
+    records = _extraction(name).records
+    teasers = [r.summary for r in records if r.summary]
+    assert len(teasers) >= 3
+    assert not any(link_text in summary for summary in teasers)
+    assert all(len(summary) >= 40 for summary in teasers)  # the teaser itself stays
