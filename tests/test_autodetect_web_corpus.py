@@ -449,3 +449,24 @@ def test_the_read_more_link_that_ends_a_teaser_is_no_part_of_the_summary(name, l
     assert len(teasers) >= 3
     assert not any(link_text in summary for summary in teasers)
     assert all(len(summary) >= 40 for summary in teasers)  # the teaser itself stays
+
+
+def test_a_kicker_span_before_the_headline_span_in_a_linked_heading_is_not_the_headline():
+    """No dev page shows this class (the issue saw it on an unseen news home page): the headline
+    link in each teaser's heading holds a kicker and the headline, unnamed spans both; the
+    headline is the headline span.  A heading of one run of text stays whole."""
+    stories = [("Exclusive", "Inside the race to build the first reusable moon lander"),
+               ("Ukraine:", "Grain ships leave Odesa under a new corridor agreement"),
+               ("War and Peace", "Give me propaganda or give me death, a reporter's choice"),
+               ("Covid-19", "Hospitals brace for a winter of three viruses at once")]
+    teasers = "".join(
+        f'<article class="teaser"><h3><a href="/story/{n}"><span>{kicker}</span> <span>{headline}</span></a></h3>'
+        f'<p>A teaser that says a little more about story {n}, and then some.</p></article>'
+        for n, (kicker, headline) in enumerate(stories))
+    page = f"<html><body><main><h1>Top stories</h1><section class='stream'>{teasers}</section></main></body></html>"
+    records = extract(page, "https://news.example/", None).records
+    assert [(r.headline, r.url) for r in records] == [
+        (headline, f"https://news.example/story/{n}") for n, (_, headline) in enumerate(stories)]
+    whole = page.replace("</span> <span>", " ")
+    assert [r.headline for r in extract(whole, "https://news.example/", None).records] == [
+        f"{kicker} {headline}" for kicker, headline in stories]

@@ -44,7 +44,26 @@ def headline_node(block):
         part = _title_part(head)
         if part is not None:
             return part
+    elif tag_of(head) in HEADINGS:
+        part = _headline_after_kicker(head)
+        if part is not None:
+            return part
     return head
+
+
+def _headline_after_kicker(heading):
+    """The headline part of a heading (or of the one link it holds) made of a kicker and
+    the headline, unnamed parts both: <h3><a><span>Ukraine:</span> <span>Grain ships leave
+    Odesa</span></a></h3>.  None unless the first part reads as a kicker of the second."""
+    inner = heading
+    if not normalise_space("".join(_OWN_TEXT(heading))) and len(heading) == 1 and tag_of(heading[0]) == "a":
+        inner = heading[0]
+    if normalise_space("".join(_OWN_TEXT(inner))):
+        return None
+    parts = [c for c in inner if isinstance(c.tag, str) and text_of(c)]
+    if len(parts) != 2 or not _may_be_title(parts[1]):
+        return None
+    return parts[1] if _kicker_before(text_of(parts[0]), parts[1]) else None
 
 
 _META_CLASS = re.compile(rf"{_KICKER}|label|categor|tag|date|time|author|byline|meta|read|count|number|price|venue|place", re.I)
