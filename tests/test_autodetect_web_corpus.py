@@ -470,3 +470,21 @@ def test_a_kicker_span_before_the_headline_span_in_a_linked_heading_is_not_the_h
     whole = page.replace("</span> <span>", " ")
     assert [r.headline for r in extract(whole, "https://news.example/", None).records] == [
         f"{kicker} {headline}" for kicker, headline in stories]
+
+
+def test_a_card_link_of_title_author_date_and_reading_time_spans_in_one_wrapper_gives_the_title():
+    """No dev page shows this class (the issue saw it on unseen pages): the whole card is one link
+    whose one wrapper holds the title, author, date and reading-time spans; the headline is the
+    title span, and the date is the item's date."""
+    posts = [("How we cut our build times in half with remote caching", "Jane Doe", "March 3, 2024"),
+             ("A field guide to flaky tests and how to fix them", "Omar Haddad", "February 27, 2024"),
+             ("Why our API now speaks HTTP/3 by default", "Li Wei", "February 20, 2024"),
+             ("Lessons from a year of running Postgres on ARM", "Ana Souza", "February 12, 2024")]
+    cards = "".join(f'<li><a href="/blog/{n}"><div><span>{title}</span><span>{author}</span>'
+                    f'<span>{date}</span><span>5 min read</span></div></a></li>'
+                    for n, (title, author, date) in enumerate(posts))
+    page = f"<html><body><main><h1>Engineering blog</h1><ul class='posts'>{cards}</ul></main></body></html>"
+    records = extract(page, "https://dev.example/blog/", None).records
+    assert [(r.headline, r.url) for r in records] == [
+        (title, f"https://dev.example/blog/{n}") for n, (title, _, _) in enumerate(posts)]
+    assert [r.published for r in records] == ["2024-03-03", "2024-02-27", "2024-02-20", "2024-02-12"]

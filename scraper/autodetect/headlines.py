@@ -101,10 +101,20 @@ def _card_parts(link) -> list:
         if len(parts) != 1 or normalise_space("".join(_OWN_TEXT(parts[0]))):
             return parts
         inner = [c for c in parts[0] if isinstance(c.tag, str) and text_of(c)]
-        if not all(tag_of(c) in _BLOCK_TAGS for c in inner):
+        if not all(tag_of(c) in _BLOCK_TAGS for c in inner) and not _line_of_boxes(inner):
             return parts
         parts = inner
     return parts
+
+
+def _line_of_boxes(parts: list) -> bool:
+    """Whether inline parts are a card's boxes set in one line (title, author, date, reading
+    time: <span>Title</span><span>Jane Doe</span><span>May 3, 2024</span>), not the words of
+    one text: one of them is a date or a reading time, and one other reads as a title."""
+    if len(parts) < 2:
+        return False
+    meta = [p for p in parts if not _may_be_title(p)]
+    return bool(meta) and len(meta) < len(parts) and any(is_title_text(text_of(p)) for p in parts if p not in meta)
 
 
 _BLOCK_TAGS = frozenset({"div", "p", "section", "header", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "figure"})
