@@ -488,3 +488,19 @@ def test_a_card_link_of_title_author_date_and_reading_time_spans_in_one_wrapper_
     assert [(r.headline, r.url) for r in records] == [
         (title, f"https://dev.example/blog/{n}") for n, (title, _, _) in enumerate(posts)]
     assert [r.published for r in records] == ["2024-03-03", "2024-02-27", "2024-02-20", "2024-02-12"]
+
+
+@pytest.mark.parametrize("name, next_page", [
+    # a gallery's a.next (a story's address) and a section named "Next" (welt.de/next/) on home pages
+    ("de-sueddeutsche-home-teasers.html", None),
+    ("de-welt-home-2mb.html", None),
+    # pagers found by their text, kept: "Next" to ?start=90, "Older posts" to /blog/page/2/, "»" to &pageID=2
+    ("en-dibru-university-news-table.html", "http://www.dibru.ac.in/index.php/news-events?limit=10&start=90"),
+    ("en-mightyfingers-blog.html", "http://mightyfingers.com/blog/page/2/"),
+    ("en-fbo-gov-opportunities-table.html",
+     "https://www.fbo.gov/index?s=opportunity&mode=list&tab=list&pageID=2"),
+    ("en-googleblog-blogspot-home.html",
+     "http://googleblog.blogspot.com/search?updated-max=2013-06-15T22:48:00-07:00&max-results=10"),
+])
+def test_the_next_page_is_another_page_of_the_listing_not_a_gallerys_or_a_sections(name, next_page):
+    assert _extraction(name).next_page == next_page
