@@ -221,6 +221,18 @@ def _smallest_holding(el, date: str):
     return el
 
 
+def _date_names(line, date, block) -> list[str]:
+    """Selectors for a block's date: the line's names by class first (td.date, p.post-meta),
+    then the date's own (p.date-comments > a, when the line is an unnamed wrapper), then
+    the bare tags; the same line gives the same names whichever of its parts holds the date."""
+    outer = _describe(line, block)
+    if date is line:
+        return outer
+    inner = _describe(date, block)
+    named = [n for n in outer + inner if "." in n or "#" in n]
+    return named + [n for n in inner + outer if n not in named]
+
+
 _OWN_TEXT_NODE = "xpath:text()"  # _date_node's answer for a date written straight into the block
 
 
@@ -238,10 +250,7 @@ def date_selector(sample: list, heads: list) -> str | None:
         if node is _OWN_TEXT_NODE:
             candidates.append(_OWN_TEXT_NODE)
         elif node is not None:
-            inner = _smallest_holding(node, date)
-            if inner is not node:  # the date itself first, then the line around it
-                candidates.extend(_describe(inner, block))
-            candidates.extend(_describe(node, block))
+            candidates.extend(_date_names(node, _smallest_holding(node, date), block))
     if not any(expected):
         return None
 
