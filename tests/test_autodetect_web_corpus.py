@@ -504,3 +504,20 @@ def test_a_card_link_of_title_author_date_and_reading_time_spans_in_one_wrapper_
 ])
 def test_the_next_page_is_another_page_of_the_listing_not_a_gallerys_or_a_sections(name, next_page):
     assert _extraction(name).next_page == next_page
+
+
+def test_a_heading_that_is_a_date_line_above_the_title_heading_is_not_the_headline():
+    """census.gov's class (a "PRESS RELEASE | date" line above the title in each card link) when
+    both lines are headings of one rank: the title heading is the headline, the line gives the date."""
+    releases = [("Census Bureau Releases New Estimates on America's Families", "March 3, 2024"),
+                ("Quarterly Retail E-Commerce Sales: Fourth Quarter 2023", "February 20, 2024"),
+                ("New Report Looks at Commuting Patterns Across the Country", "February 12, 2024"),
+                ("Nation's Older Population Still Growing, Census Bureau Reports", "January 30, 2024")]
+    cards = "".join(f'<div class="item"><a href="/releases/{n}"><h3>Press release | {date}</h3><h3>{title}</h3>'
+                    f'<p>What the release says, in a sentence or two of teaser text.</p></a></div>'
+                    for n, (title, date) in enumerate(releases))
+    page = f"<html><body><main><h1>Press releases</h1><div class='list'>{cards}</div></main></body></html>"
+    records = extract(page, "https://agency.example/releases", None).records
+    assert [(r.headline, r.url) for r in records] == [
+        (title, f"https://agency.example/releases/{n}") for n, (title, _) in enumerate(releases)]
+    assert [r.published for r in records] == ["2024-03-03", "2024-02-20", "2024-02-12", "2024-01-30"]

@@ -38,7 +38,7 @@ def headline_node(block):
         names = el.get("class") or ""
         if _TITLE_CLASS.search(names) and not _NOT_TITLE_CLASS.search(names):
             inner = text_of(el)
-            if len(inner) >= 10 and inner != text and _may_be_title(el):
+            if len(inner) >= 10 and inner != text and not _is_date_line(inner):
                 return el
     if tag_of(head) == "a":
         part = _title_part(head)
@@ -113,11 +113,18 @@ def _line_of_boxes(parts: list) -> bool:
     one text: one of them is a date or a reading time, and one other reads as a title."""
     if len(parts) < 2:
         return False
-    meta = [p for p in parts if not _may_be_title(p)]
+    meta = [p for p in parts if _is_date_line(text_of(p)) or _READING_TIME.match(text_of(p))]
     return bool(meta) and len(meta) < len(parts) and any(is_title_text(text_of(p)) for p in parts if p not in meta)
 
 
 _BLOCK_TAGS = frozenset({"div", "p", "section", "header", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "figure"})
+
+
+def _is_date_line(text: str) -> bool:
+    """Whether a text is a date line ("PRESS RELEASE | APRIL 10, 2019", "News | 05 September
+    2019"): it parses as a date (short, holding one).  By its text only: a class name says
+    too little ("thread-title" holds "read")."""
+    return DATE_HINT.search(text) is not None and parse_date(text) is not None
 
 
 def _may_be_title(part) -> bool:
@@ -156,6 +163,8 @@ def _headline_element(block):
     if heads:
         linked = [h for h in heads if h.find(".//a[@href]") is not None or link_ancestor(h, block) is not None]
         pool = linked or heads
+        if len(pool) > 1:  # a heading that is a date line ("News | 05 September 2019") is no title
+            pool = [h for h in pool if not _is_date_line(text_of(h))] or pool
         rank = min(tag_of(h) for h in pool)
         return next(h for h in pool if tag_of(h) == rank)
     if tag == "a":
