@@ -1,6 +1,6 @@
 """Dates written in pages, read into ISO 8601.
 
-Numeric, English, European-language, Chinese, Japanese and Korean dates
+Numeric, English, European-language, Russian, Chinese, Japanese and Korean dates
 (era years included), a date inside other text ("Updated 12 Mar 2024 | 4 min
 read"), and whether a date is an update rather than the publication date.
 Pure and memoised: a listing is crawled again and again with the same dates.
@@ -154,6 +154,10 @@ _FOREIGN_MONTHS = (
     "november novembre noviembre novembro",
     "dezember décembre decembre déc dec diciembre dicembre december dezembro dez",
 )
+# Russian, in the genitive a date takes ("03 февраля 2016"), full and short.
+_RUSSIAN_MONTHS = ("января янв", "февраля фев февр", "марта мар", "апреля апр", "мая", "июня июн",
+                   "июля июл", "августа авг", "сентября сен сент", "октября окт", "ноября ноя нояб", "декабря дек")
+_FOREIGN_MONTHS = tuple(f"{names} {russian}" for names, russian in zip(_FOREIGN_MONTHS, _RUSSIAN_MONTHS))
 _FOREIGN_MONTH = {name: _MONTHS[i] for i, names in enumerate(_FOREIGN_MONTHS) for name in names.split()}
 _FOREIGN_DATE = re.compile(
     r"\b(\d{1,2})(?:\.|er|º|°)?\s+(?:de\s+)?(" + "|".join(sorted(_FOREIGN_MONTH, key=len, reverse=True)) + r")\.?,?"

@@ -21,6 +21,7 @@ from scraper.markup import (
     BLOCK, element_paragraphs, element_text, is_hidden, local_tag, parse_html_checked, short_element_paragraphs,
 )
 from scraper.selectors import Selectors, select
+from scraper.summary_text import without_read_on
 from scraper.text import is_page_number, is_pager_text, normalise_space
 from scraper.urls import canonical_url
 
@@ -264,10 +265,11 @@ def _headline(nodes: list) -> tuple[str, object]:
 
 
 def _summary(nodes: list) -> str:
-    """Every paragraph of the matches, in order, each once, joined by a blank line."""
+    """Every paragraph of the matches, in order, each once, joined by a blank line; not
+    the "Read more" link that ends them."""
     if len(nodes) == 1 and isinstance(nodes[0], etree._Element):  # the common case: one <p>
-        return "\n\n".join(dict.fromkeys(element_paragraphs(nodes[0])))
-    return "\n\n".join(dict.fromkeys(_paragraphs(nodes)))
+        return without_read_on("\n\n".join(dict.fromkeys(element_paragraphs(nodes[0]))), nodes)
+    return without_read_on("\n\n".join(dict.fromkeys(_paragraphs(nodes))), nodes)
 
 
 def _paragraphs(nodes: list) -> list[str]:

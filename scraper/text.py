@@ -59,6 +59,23 @@ _NAVIGATION_TEXT = re.compile(
 )
 
 
+# Link texts that lead on to the rest of a story ("Read more »", "Continue reading →",
+# "Sigue leyendo", "Weiterlesen"): the link at the end of a teaser, no part of it.
+_READ_ON_TEXT = re.compile(
+    r"^\W*(?:read more|read on|read the rest|continue reading|keep reading|more|more details|full story|"
+    r"sigue leyendo|seguir leyendo|leer más|leer mas|leia mais|continuar lendo|weiterlesen|mehr lesen|mehr|"
+    r"lire la suite|lire plus|en savoir plus|continua a leggere|leggi tutto|leggi di più|lees meer|verder lezen|"
+    r"czytaj dalej|czytaj więcej|číst dál|pokračovat|читать далее|подробнее|далее|baca selengkapnya|selengkapnya|"
+    r"devamını oku|xem tiếp|đọc tiếp|続きを読む|もっと見る|阅读全文|閱讀全文|查看全文|더보기|자세히)\W*$",
+    re.I,
+)
+
+
+def is_read_on_text(text: str) -> bool:
+    """Whether a link text leads on to the rest of a story ("Read more »", "Weiterlesen")."""
+    return len(text) <= 40 and _READ_ON_TEXT.match(text) is not None
+
+
 def is_pager_text(text: str) -> bool:
     """Whether a link text is a pager's ("More", "Next »", "Older posts")."""
     return len(text) <= 30 and _PAGER_TEXT.match(text) is not None

@@ -195,7 +195,7 @@ def _date_node(block, head):
     for el in block.iter():
         if el is block or el in in_head:
             continue
-        if tag_of(el) == "time" or len(el) <= 2:
+        if tag_of(el) == "time" or len(el) <= _DATE_LINE_PARTS:
             date = _date_of(el)
             if date:
                 return el, date
@@ -205,6 +205,32 @@ def _date_node(block, head):
         if date:
             return _OWN_TEXT_NODE, date
     return None, None
+
+
+# A date line's parts: "<i class=flag/> <span>•</span> June 19, 2026 <span>•</span> by ChickenJoe".
+_DATE_LINE_PARTS = 4
+
+
+def _smallest_holding(el, date: str):
+    """The innermost element that gives the same date: the date itself, not the
+    byline around it ("By <a>VJR Nephro</a> in ... <p class=date>April 21, 2026</p>"),
+    so the selector names the date and not the line's (often unnamed) wrapper."""
+    for child in el:
+        if isinstance(child.tag, str) and _DIGIT.search(_all_text(child)) and _date_of(child) == date:
+            return _smallest_holding(child, date)
+    return el
+
+
+def _date_names(line, date, block) -> list[str]:
+    """Selectors for a block's date: the line's names by class first (td.date, p.post-meta),
+    then the date's own (p.date-comments > a, when the line is an unnamed wrapper), then
+    the bare tags; the same line gives the same names whichever of its parts holds the date."""
+    outer = _describe(line, block)
+    if date is line:
+        return outer
+    inner = _describe(date, block)
+    named = [n for n in outer + inner if "." in n or "#" in n]
+    return named + [n for n in inner + outer if n not in named]
 
 
 _OWN_TEXT_NODE = "xpath:text()"  # _date_node's answer for a date written straight into the block
@@ -224,7 +250,7 @@ def date_selector(sample: list, heads: list) -> str | None:
         if node is _OWN_TEXT_NODE:
             candidates.append(_OWN_TEXT_NODE)
         elif node is not None:
-            candidates.extend(_describe(node, block))
+            candidates.extend(_date_names(node, _smallest_holding(node, date), block))
     if not any(expected):
         return None
 

@@ -16,8 +16,9 @@ from scraper.autodetect.elements import HEADINGS, SKIP_HREF, is_title_text, link
 from scraper.dates import parse_date
 from scraper.text import normalise_space
 
-# A year or a numeric date somewhere in a text: worth trying to parse.
-DATE_HINT = re.compile(r"\b(1[89]|2[01])\d\d\b|\b\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}\b")
+# A year or a numeric date somewhere in a text: worth trying to parse.  Bounded by
+# "not a digit" rather than \b: in "2019年10月31日" the year touches a word character.
+DATE_HINT = re.compile(r"(?<!\d)(1[89]|2[01])\d\d(?!\d)|(?<!\d)\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}(?!\d)")
 _OWN_TEXT = etree.XPath("text()", smart_strings=False)
 
 _TITLE_CLASS = re.compile(r"headline|title|heading", re.I)
@@ -37,13 +38,32 @@ def headline_node(block):
         names = el.get("class") or ""
         if _TITLE_CLASS.search(names) and not _NOT_TITLE_CLASS.search(names):
             inner = text_of(el)
-            if len(inner) >= 10 and inner != text:
+            if len(inner) >= 10 and inner != text and not _is_date_line(inner):
                 return el
     if tag_of(head) == "a":
         part = _title_part(head)
         if part is not None:
             return part
+    elif tag_of(head) in HEADINGS:
+        part = _headline_after_kicker(head)
+        if part is not None:
+            return part
     return head
+
+
+def _headline_after_kicker(heading):
+    """The headline part of a heading (or of the one link it holds) made of a kicker and
+    the headline, unnamed parts both: <h3><a><span>Ukraine:</span> <span>Grain ships leave
+    Odesa</span></a></h3>.  None unless the first part reads as a kicker of the second."""
+    inner = heading
+    if not normalise_space("".join(_OWN_TEXT(heading))) and len(heading) == 1 and tag_of(heading[0]) == "a":
+        inner = heading[0]
+    if normalise_space("".join(_OWN_TEXT(inner))):
+        return None
+    parts = [c for c in inner if isinstance(c.tag, str) and text_of(c)]
+    if len(parts) != 2 or not _may_be_title(parts[1]):
+        return None
+    return parts[1] if _kicker_before(text_of(parts[0]), parts[1]) else None
 
 
 _META_CLASS = re.compile(rf"{_KICKER}|label|categor|tag|date|time|author|byline|meta|read|count|number|price|venue|place", re.I)
@@ -81,13 +101,30 @@ def _card_parts(link) -> list:
         if len(parts) != 1 or normalise_space("".join(_OWN_TEXT(parts[0]))):
             return parts
         inner = [c for c in parts[0] if isinstance(c.tag, str) and text_of(c)]
-        if not all(tag_of(c) in _BLOCK_TAGS for c in inner):
+        if not all(tag_of(c) in _BLOCK_TAGS for c in inner) and not _line_of_boxes(inner):
             return parts
         parts = inner
     return parts
 
 
+def _line_of_boxes(parts: list) -> bool:
+    """Whether inline parts are a card's boxes set in one line (title, author, date, reading
+    time: <span>Title</span><span>Jane Doe</span><span>May 3, 2024</span>), not the words of
+    one text: one of them is a date or a reading time, and one other reads as a title."""
+    if len(parts) < 2:
+        return False
+    meta = [p for p in parts if _is_date_line(text_of(p)) or _READING_TIME.match(text_of(p))]
+    return bool(meta) and len(meta) < len(parts) and any(is_title_text(text_of(p)) for p in parts if p not in meta)
+
+
 _BLOCK_TAGS = frozenset({"div", "p", "section", "header", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "figure"})
+
+
+def _is_date_line(text: str) -> bool:
+    """Whether a text is a date line ("PRESS RELEASE | APRIL 10, 2019", "News | 05 September
+    2019"): it parses as a date (short, holding one).  By its text only: a class name says
+    too little ("thread-title" holds "read")."""
+    return DATE_HINT.search(text) is not None and parse_date(text) is not None
 
 
 def _may_be_title(part) -> bool:
@@ -126,6 +163,8 @@ def _headline_element(block):
     if heads:
         linked = [h for h in heads if h.find(".//a[@href]") is not None or link_ancestor(h, block) is not None]
         pool = linked or heads
+        if len(pool) > 1:  # a heading that is a date line ("News | 05 September 2019") is no title
+            pool = [h for h in pool if not _is_date_line(text_of(h))] or pool
         rank = min(tag_of(h) for h in pool)
         return next(h for h in pool if tag_of(h) == rank)
     if tag == "a":

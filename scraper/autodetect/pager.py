@@ -98,6 +98,9 @@ def next_page_selector(root, page_url: str, scope=None) -> str | None:
         if not (_NEXT_TEXT.match(text) or re.search(r"(^|[\s_-])next($|[\s_-])", classes)):
             continue
         target = canonical_url(href, page_url)
+        if not _another_page_of(target, page_url):
+            target = None  # a gallery's or a section's "Next", not the pager's
+            continue
         candidates.extend(f"a.{c}::attr(href)" for c in classes_of(a) if "next" in c.lower() or "more" in c.lower())
         parent = a.getparent()
         if parent is not None:
@@ -117,6 +120,33 @@ def next_page_selector(root, page_url: str, scope=None) -> str | None:
         if url and (target is None or url == target) and url != canonical_url(page_url, page_url):
             return candidate
     return None
+
+
+# A slug of three words or more ("momentaufnahmen-im-februar-bilder"): a story's or a
+# section's address, never what a pager adds to the listing's own.
+_SLUG = re.compile(r"[^\W\d_]{2,}(?:[-_+][^\W\d_]{2,}){2,}")
+
+
+def _another_page_of(url: str | None, page_url: str) -> bool:
+    """Whether a link found by its text or class ("Next", a.next) leads to another page of
+    this listing: what it changes in the page's path and query (what follows their common
+    start) holds a number and no slug ("/page/2/", "?start=90", "index2.html",
+    "search?updated-max=2015-05-22..."), unlike a gallery's "next" picture (a story's
+    address) or a section named "Next" ("/next/").  rel=next is trusted as it is."""
+    if not url:
+        return False
+    own = canonical_url(page_url, page_url) or page_url
+    mine, theirs = _path_and_query(own), _path_and_query(url)
+    start = 0
+    while start < min(len(mine), len(theirs)) and mine[start] == theirs[start]:
+        start += 1
+    changed = theirs[start:]
+    return any(ch.isdigit() for ch in changed) and _SLUG.search(changed) is None
+
+
+def _path_and_query(url: str) -> str:
+    rest = url.split("//", 1)[-1]
+    return rest[rest.find("/"):] if "/" in rest else "/"
 
 
 def _first_selected(selector: str, root) -> str | None:
