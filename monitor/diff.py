@@ -25,6 +25,9 @@ class Verdict:
     # Known items found under a new link (a redesign moved them; a press page
     # now told apart by #fragment): the same items, not news.
     moved: list[tuple[KnownItem, Record]] = field(default_factory=list)
+    # Known items whose text changed all at once (see MASS_EDIT): archived
+    # as their new versions, not alerted.
+    restyled: list[tuple[KnownItem, Record]] = field(default_factory=list)
 
     @property
     def records_changes(self) -> bool:
@@ -78,18 +81,27 @@ def judge(
         return Verdict(SUSPECT, flip)
     updated = [(known[r.key], _keep_summary(known[r.key], r)) for r in records
                if r.key in known and _edited(known[r.key], r)]
+    restyled = []
+    if _restyled(len(updated), sum(1 for r in records if r.key in known)):
+        restyled, updated = updated, []
     if state.items == 0 and not alert_on_first_run:
         return Verdict(BASELINE, None, new, [], moved)
     turnover = _turnover(len(records), len(new), state)
     if turnover:
         return Verdict(SUSPECT, turnover)
-    return Verdict(OK, None, new, updated, moved)
+    return Verdict(OK, None, new, updated, moved, restyled)
 
 
 MASS_MOVE = 3
 """Known headlines under new links in one crawl from which they count as moved
 (a redesign moves many at once; one story whose title recurs under a new
 link, "Weekly briefing", is news)."""
+MASS_EDIT = 3
+"""Known items edited in one crawl from which, when they are more than half of
+the known items on the page, the edit is the page's markup or Tidings' reading
+of it, not news: a template now ends every teaser with "Read more", an upgrade
+of Tidings reads the headline span of a card rather than the whole card.
+Their new text is archived (versions kept), but no one is alerted."""
 TURNOVER_MIN = 3
 TURNOVER_TRUSTED_AFTER = 3
 
@@ -145,6 +157,11 @@ def _edited(known: KnownItem, record: Record) -> bool:
     if record.headline != known.headline:
         return True
     return bool(record.summary) and record.summary != known.summary
+
+
+def _restyled(edited: int, known_on_page: int) -> bool:
+    """Whether the edits of one crawl are a restyling (see MASS_EDIT) rather than editors' work."""
+    return edited >= MASS_EDIT and edited * 2 > known_on_page
 
 
 def _keep_summary(known: KnownItem, record: Record) -> Record:

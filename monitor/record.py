@@ -168,7 +168,7 @@ def record_crawl(
         if verdict.records_changes and not unchanged:
             archive.crawls.move_items(verdict.moved)
             archive.crawls.add_items(state.id, crawl_id, crawl.finished, verdict.new)
-            archive.crawls.update_items(crawl_id, crawl.finished, verdict.updated)
+            archive.crawls.update_items(crawl_id, crawl.finished, verdict.updated + verdict.restyled)
             archive.crawls.mark_seen(state.id, crawl_id, crawl.finished, records)
             if follow is not None:
                 _queue_articles(archive, crawl_id, crawl.finished, verdict, follow, text_filter or TextFilter())
@@ -190,6 +190,7 @@ def record_crawl(
             run_id=run_id,
             crawl_id=crawl_id,
             filtered=len(filtered_new) + len(filtered_updated),
+            restyled=len(verdict.restyled),
         )
         for hook in after_record:
             hook(archive, report)

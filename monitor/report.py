@@ -25,6 +25,7 @@ class SourceReport:
     # The archived text each updated item had before this crawl, by item key.
     previous: dict[str, ItemText] = field(default_factory=dict)
     filtered: int = 0  # new or updated items archived but not told: the source's include/exclude
+    restyled: int = 0  # items whose text changed all at once (monitor.diff.MASS_EDIT): archived, not told
 
     @property
     def has_news(self) -> bool:
@@ -40,6 +41,7 @@ class SourceReport:
             "new": [r.as_json() for r in self.new],
             "updated": [self.updated_json(r) for r in self.updated],
             "filtered": self.filtered,
+            "restyled": self.restyled,
         }
 
     def updated_json(self, record: Record) -> dict:
@@ -90,6 +92,8 @@ def summary_line(source: SourceReport, width: int = 0) -> str:
             f"  {len(source.updated):>3} updated")
     if source.filtered:
         line += f"  {source.filtered} filtered"
+    if source.restyled:
+        line += f"  {source.restyled} restyled (archived, not alerted)"
     if source.error:
         line += f"  - {source.error}"
     return line

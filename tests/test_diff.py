@@ -49,6 +49,27 @@ def test_an_edit_of_headline_or_summary_is_updated():
     assert verdict.new == []
 
 
+@pytest.mark.parametrize("edited, alerted", [(1, True), (2, True), (5, True), (6, False), (10, False)])
+def test_most_known_items_edited_at_once_is_a_restyling_archived_not_alerted(edited, alerted):
+    # Editors correct a story or two; a template change ("Read more" now ends every
+    # teaser) or an upgrade that reads the headline span of a card edits them all.
+    old = [rec(n) for n in range(10)]
+    now = [rec(n, summary="s Read more") if n < edited else old[n] for n in range(10)]
+    verdict = judge(now, known(*old), TEN)
+    assert verdict.status == "ok" and verdict.new == []
+    assert len(verdict.updated) == (edited if alerted else 0)
+    assert len(verdict.restyled) == (0 if alerted else edited)
+    assert [r.summary for _, r in verdict.updated + verdict.restyled] == ["s Read more"] * edited
+
+
+def test_a_restyling_is_judged_against_the_known_items_on_the_page():
+    # Three of four known items edited while six new ones arrive: a restyling.
+    old = [rec(n) for n in range(4)]
+    now = [rec(n, summary="new look") for n in range(3)] + [old[3]] + [rec(n) for n in range(10, 16)]
+    verdict = judge(now, known(*old), TEN)
+    assert verdict.updated == [] and len(verdict.restyled) == 3 and len(verdict.new) == 6
+
+
 @pytest.mark.parametrize(
     "count, state, status",
     [

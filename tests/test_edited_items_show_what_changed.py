@@ -168,6 +168,33 @@ def test_edited_headline_and_summary_are_diffed_everywhere(edited_site):
     assert unedited.find(f"{ATOM}content") is None
 
 
+def test_every_item_edited_at_once_is_archived_but_not_alerted(edited_site):
+    # The site's template now ends every teaser with the same words (or an upgrade of
+    # Tidings reads the teasers differently): no story changed, nobody is told, and
+    # the archive still keeps each item's new version.
+    site, items, run, receiver, smtp, db = edited_site
+    restyled = [Item(i.headline, [i.summary[0] + " Read the full story.", *i.summary[1:]], i.path, i.date) for i in items]
+    _publish(site, restyled)
+    result = run("run", "--json")
+    assert result.code == 0, result.stderr
+    [source] = result.json["sources"]
+    assert source["status"] == "ok" and source["new"] == [] and source["updated"] == []
+    assert source["restyled"] == len(items)
+    assert receiver.hits == [] and smtp.messages == []
+    doc = run("history", site.url(items[0].path), "--json").json
+    assert [v["summary"] for v in doc["versions"]] == [items[0].summary_text, restyled[0].summary_text]
+    text = run("run")
+    assert text.code == 0 and "restyled" not in text.stdout  # nothing changed since: quiet again
+
+    # An editor's correction afterwards is news again.
+    corrected = list(restyled)
+    corrected[1] = _retitled(restyled[1], "Corrected: " + restyled[1].headline)
+    _publish(site, corrected)
+    [source] = run("run", "--json").json["sources"]
+    assert [u["headline"] for u in source["updated"]] == [corrected[1].headline] and source["restyled"] == 0
+    assert len(receiver.hits) == 1
+
+
 def test_history_errors_are_one_line(edited_site, tmp_path):
     site, items, run, receiver, smtp, db = edited_site
     for ref, said in (("999999", "no archived item with id 999999"),
