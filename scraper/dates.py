@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from functools import lru_cache
 
 from scraper.text import normalise_space
+from scraper.memo import string_memo
 
 _TIME_OF_DAY = re.compile(r"\d{1,2}:\d{2}")
 _HAS_DIGIT = re.compile(r"\d")
@@ -31,7 +31,7 @@ def parse_date(text: str | None) -> str | None:
     return _parse_date(str(text)) if text else None  # str(): a smart string would keep its page alive
 
 
-@lru_cache(maxsize=4096)
+@string_memo(4096)
 def _parse_date(text: str) -> str | None:
     # Cached: a listing is crawled again and again with mostly the same dates,
     # and detection reads a sample's dates several times.
@@ -93,7 +93,7 @@ def is_update_date(text: str) -> bool:
     return _is_update_date(str(text)) if text else False  # str(): a smart string would keep its page alive
 
 
-@lru_cache(maxsize=8192)
+@string_memo(8192)
 def _is_update_date(text: str) -> bool:
     # Cached as _parse_date is: extraction asks it of every date selector result
     # when a block has several, and the same rows come back on every crawl.

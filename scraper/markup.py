@@ -8,11 +8,11 @@ for configured selectors and automatic detection alike.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 from lxml import etree
 
 from scraper.text import normalise_space
+from scraper.memo import string_memo
 
 # Elements whose text a reader never sees.
 INVISIBLE = frozenset({"script", "style", "noscript", "template", "svg", "head", "button"})
@@ -44,12 +44,12 @@ def is_hidden(el: etree._Element) -> bool:
 
 # Memoised: text reading asks about every element inside a block, and a page
 # repeats a few class and style attributes thousands of times.
-@lru_cache(maxsize=4096)
+@string_memo(4096)
 def _hiding_class(classes: str) -> bool:
     return _HIDDEN_CLASS.search(classes) is not None
 
 
-@lru_cache(maxsize=4096)
+@string_memo(4096)
 def _hiding_style(style: str) -> bool:
     return _HIDDEN_STYLE.search(style) is not None
 

@@ -17,6 +17,7 @@ from functools import lru_cache
 from lxml import etree
 
 from scraper.text import XML_BLANKS
+from scraper.memo import string_memo
 
 
 class SelectorError(ValueError):
@@ -219,7 +220,7 @@ def has_class(attribute: str | None, name: str) -> bool:
     return bool(attribute) and name in attribute and name in class_words(attribute)
 
 
-@lru_cache(maxsize=4096)
+@string_memo(4096)
 def class_words(attribute: str) -> frozenset[str]:
     """The words of a class attribute as libxml2's normalize-space() splits them (at XML whitespace only)."""
     return frozenset(XML_BLANKS.split(attribute))

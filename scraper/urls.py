@@ -8,10 +8,10 @@ reached by two spellings of its URL is one item, not "new" on every run.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import idna
+from scraper.memo import string_memo
 
 # Query parameters that track the reader or the session, not the article: two
 # spellings of one story's URL must be one item, or it is "new" on every run.
@@ -45,14 +45,14 @@ def canonical_url(href: str | None, base_url: str) -> str | None:
 _PLAIN_PATH = re.compile(r"/(?![/.])(?:[A-Za-z0-9_~!$&'()*+,=:@-]|%[0-9A-F]{2}|\.(?!\.?(?:/|\Z))|/(?![/.]))*")
 
 
-@lru_cache(maxsize=256)
+@string_memo(256)
 def _origin(base_url: str) -> str | None:
     """'scheme://host[:port]' of a page, in canonical form (None if not a web page)."""
     root = _canonical_url("/", base_url)
     return root[:-1] if root and root.endswith("/") else None
 
 
-@lru_cache(maxsize=16384)
+@string_memo(16384)
 def _canonical_url(href: str, base_url: str) -> str | None:
     # Cached: urllib is slow, and a block links its story twice (headline,
     # "read more"), every page of a site repeats its menus.

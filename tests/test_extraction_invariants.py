@@ -219,3 +219,19 @@ def test_utf8_text_is_read_as_utf8_whatever_the_label_says(text, content_type):
 
     page = f"<html><head><meta charset='iso-8859-1'></head><body><h2>{text}</h2></body></html>"
     assert decode_html(page.encode("utf-8"), content_type) == page
+
+
+def test_long_class_attributes_and_links_are_not_remembered_across_pages():
+    # A page (or an attacker) with hundreds of distinct 2 KB class attributes and
+    # links: a daemon must not keep them in its memos for weeks (scraper/memo.py).
+    from scraper import urls
+    from scraper.autodetect import elements
+
+    rows = "".join(f'<li class="item {"x" * 2000}{i}"><a href="/n/{"y" * 2000}{i}">Council approves new budget {i}</a></li>'
+                   for i in range(300))
+    memos = (elements._look, elements._stable_classes, urls._canonical_url)
+    before = [memo.cache_info().currsize for memo in memos]
+    result = extract(f"<html><body><ul>{rows}</ul></body></html>", "https://example.org/news/", None)
+    assert len(result.records) == 300  # read as before
+    grown = [memo.cache_info().currsize - size for memo, size in zip(memos, before)]
+    assert all(n < 10 for n in grown), grown  # the page's few short strings only, not its 300 long ones

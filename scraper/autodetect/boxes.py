@@ -21,7 +21,6 @@ out (scoring.Ranking.set_apart).
 
 from __future__ import annotations
 
-from functools import lru_cache
 from itertools import islice
 
 from scraper.autodetect.box_titles import (
@@ -30,6 +29,7 @@ from scraper.autodetect.box_titles import (
 from scraper.autodetect.elements import (
     Paths, is_title_text, link_text_of, stable_classes, tag_of, text_of,
 )
+from scraper.memo import string_memo
 
 
 def _signature(block) -> str:
@@ -37,7 +37,7 @@ def _signature(block) -> str:
     return _build(tag_of(block), block.get("class") or "")
 
 
-@lru_cache(maxsize=4096)
+@string_memo(4096)
 def _build(tag: str, names: str) -> str:
     # Memoised: a page repeats a few class attributes thousands of times.
     return tag + "." + ".".join(sorted(c for c in stable_classes(names) if "--" not in c))

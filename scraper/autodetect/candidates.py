@@ -10,7 +10,6 @@ headline-like text are clues too.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 from lxml import etree
 
@@ -18,6 +17,7 @@ from scraper.autodetect.elements import (
     FIRST_HREF, LINK_TEXTS, SKIP_HREF, Paths, is_heading_title, is_title_text, link_text_of, string_value, tag_of,
     xpath_normalized,
 )
+from scraper.memo import string_memo
 
 MAX_CLIMB = 8  # levels above a link at which its item block may start
 
@@ -138,7 +138,7 @@ _TAXONOMY_PAGE = re.compile(
 )
 
 
-@lru_cache(maxsize=8192)
+@string_memo(8192)
 def _taxonomy_page(href: str) -> bool:
     # Memoised: a monitor reads the same links again and again.
     return _TAXONOMY_PAGE.search(href) is not None

@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 from contextvars import ContextVar
 from dataclasses import dataclass
-from functools import lru_cache
 
 from lxml import etree
 
@@ -21,6 +20,7 @@ from lxml import etree
 from scraper.autodetect.headings import HEADINGS, Headings, headings_of  # noqa: F401
 from scraper.markup import element_paragraphs, short_element_paragraphs
 from scraper.text import is_navigation_text, xpath_normalized  # noqa: F401 (the stages import it from here)
+from scraper.memo import string_memo
 
 
 _VOLATILE_CLASS = re.compile(
@@ -132,7 +132,7 @@ def generated_classes_of(el) -> tuple[str, ...]:
     return _generated_classes(el.get("class") or "")
 
 
-@lru_cache(maxsize=4096)
+@string_memo(4096)
 def _generated_classes(names: str) -> tuple[str, ...]:
     return tuple(
         c for c in names.split()
@@ -140,7 +140,7 @@ def _generated_classes(names: str) -> tuple[str, ...]:
     )
 
 
-@lru_cache(maxsize=4096)
+@string_memo(4096)
 def _stable_classes(names: str) -> tuple[str, ...]:
     # Memoised: a page repeats a few class attributes thousands of times.
     return tuple(
@@ -232,13 +232,13 @@ _CORE_NAME = re.compile(r"^(main|primary|main-content|maincontent|primary-conten
 _WIDGET_NAME = re.compile(_BOUNDARY + r"widgets?(?=$|[\s_-])", re.I)
 
 
-@lru_cache(maxsize=4096)
+@string_memo(4096)
 def _core(tag: str, names: str | None, ident: str | None, role: str | None) -> bool:
     """The page's main column by a name of its own (not "content", often a wrapper of every column)."""
     return tag == "main" or role == "main" or any(_CORE_NAME.match(n) for n in f"{names or ''} {ident or ''}".split())
 
 
-@lru_cache(maxsize=4096)
+@string_memo(4096)
 def _only_widget(tag: str, names: str | None, ident: str | None, role: str | None) -> bool:
     """Whether "widget" is all that makes an element a region around the content: blog
     platforms and page builders call every box a widget, the main column's posts too."""
@@ -260,7 +260,7 @@ class _Look:
     content: bool  # <main>, <article> or role=main
 
 
-@lru_cache(maxsize=4096)
+@string_memo(4096)
 def _look(tag: str, names: str | None, ident: str | None, role: str | None) -> _Look:
     """What an element says of its place by its tag and names alone: one memoised
     answer per look, as a page repeats a few looks thousands of times."""
@@ -285,7 +285,7 @@ def _is_bad_region(tag: str, names: list[str], role: str | None) -> bool:
     return any(_bad_name(n) for n in names)
 
 
-@lru_cache(maxsize=4096)
+@string_memo(4096)
 def _bad_name(name: str) -> bool:
     """A class or id naming a region around the content ("sidebar"), not a wrapper's state ("has-sidebar")."""
     return (not _STATE_PREFIX.match(name) and not _STATE_SUFFIX.search(name) and not _TAXONOMY_PREFIX.match(name)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from functools import lru_cache
 
 from lxml import etree
 
@@ -23,6 +22,7 @@ from scraper.dates import parse_date
 from scraper.selectors import SelectorError, select
 from scraper.text import normalise_space
 from scraper.urls import canonical_url
+from scraper.memo import string_memo
 
 _SUMMARY_CLASS = re.compile(
     r"summary|excerpt|teaser|desc|dek|standfirst|intro|lead|abstract|body|text|blurb|snippet|content|lede|deck",
@@ -308,7 +308,7 @@ _P_NOT_JUST_A_LINK = "xpath:.//p[not(@class)][string-length(normalize-space()) >
 _METADATA_LINE = 120  # a short paragraph holding the item's date is its metadata line, not its teaser
 
 
-@lru_cache(maxsize=4096)
+@string_memo(4096)
 def _summary_class(name: str) -> bool:
     """A class that names a summary ("teaser", "field--name-body"); memoised, the regex is long."""
     return _SUMMARY_CLASS.search(name) is not None

@@ -9,7 +9,6 @@ part of the site and a selector names them alone.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from urllib.parse import urlsplit
 
 from lxml import etree
@@ -21,6 +20,7 @@ from scraper.autodetect.elements import (
 from scraper.autodetect.scoring import MIN_ITEMS
 from scraper.selectors import select
 from scraper.urls import canonical_url
+from scraper.memo import string_memo
 
 
 def with_lead_story(root, item: str, blocks: list, listing: list, paths: Paths, page_url: str) -> tuple[str, list]:
@@ -168,7 +168,7 @@ def _site_sections(blocks: list, page_url: str) -> set[tuple[str, str]]:
     return {_site_section(canonical_url(href, page_url)) for href in map(FIRST_HREF, blocks) if href}
 
 
-@lru_cache(maxsize=4096)
+@string_memo(4096)
 def _site_section(url: str | None) -> tuple[str, str]:
     """Host and first path segment: where on the site a story lives ("/news/...")."""
     parts = urlsplit(url or "")
