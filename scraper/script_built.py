@@ -26,6 +26,9 @@ STATE_MARKERS = ("__NEXT_DATA__", "__NUXT__", "__INITIAL_STATE__", "__APOLLO_STA
                  "__remixContext", "__sveltekit")
 # A page with less text than this outside its scripts is a shell, not an article or listing.
 THIN_TEXT = 600
+# A thin page with this many links of words of its own is a small page, not a shell
+# (a shell's links come with its script), unless something stronger says shell.
+LINKED_PAGE = 10
 # Inline scripts this large are an application, not a tracker snippet.
 LARGE_INLINE_SCRIPT = 50_000
 _BUNDLE_NAME = re.compile(r"(?:^|/)(?:main|app|bundle|runtime|vendor|chunk|index)[.-][\w.-]*\.m?js(?:$|\?)", re.I)
@@ -66,14 +69,23 @@ def looks_script_built(html: str) -> str | None:
         weak.append("a large script bundle")
     elif sources or inline:
         weak.append("scripts")
-    framework_mount = mount is not None and mount[1]
-    if framework_mount or (thin and (strong or mount or inline >= LARGE_INLINE_SCRIPT or "a large script bundle" in weak)):
+    framework_mount = mount is not None and mount[1] and not _CUSTOM_ELEMENT.match(mount[2])
+    bundle_only = not strong and not mount
+    if framework_mount or (thin and (strong or mount or inline >= LARGE_INLINE_SCRIPT or "a large script bundle" in weak)
+                           and not (bundle_only and _text_links(root) >= LINKED_PAGE)):
         return ", ".join(strong + weak)
     return None
 
 
-def _empty_mount(root) -> tuple[str, bool] | None:
-    """The first empty element a script would fill: (how to name it, whether it is a framework's mount)."""
+def _text_links(root) -> int:
+    """Links with words of their own: a shell has next to none before its script runs."""
+    return sum(1 for a in root.iter("a") if a.get("href") and (a.text_content() or "").strip())
+
+
+def _empty_mount(root) -> tuple[str, bool, str] | None:
+    """The first empty element a script would fill: (how to name it, whether it is a framework's mount,
+    its tag).  An empty custom element (<ion-icon>, <access-bar>) on a page full of text is a widget
+    its script fills, not the page's application: it decides only on a thin page."""
     body = root.find("body")
     if body is None:
         return None
@@ -86,10 +98,10 @@ def _empty_mount(root) -> tuple[str, bool] | None:
         known = (element.get("id") in MOUNT_IDS or bool(_CUSTOM_ELEMENT.match(element.tag))
                  or any(attr in element.attrib for attr in MOUNT_ATTRIBUTES))
         if known:
-            return _describe(element), True
+            return _describe(element), True, element.tag
         if fallback is None and element.tag in ("div", "main", "section", "ul", "ol") and element.get("id"):
             fallback = _describe(element)
-    return (fallback, False) if fallback else None
+    return (fallback, False, "") if fallback else None
 
 
 def _describe(element) -> str:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import lxml.html
 from w3lib.url import safe_url_string
@@ -33,6 +33,11 @@ def visible(element) -> str:
     return " ".join(element.text_content().split())
 
 
+def _empty_path_as_slash(url: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path="/")) if parts.scheme in ("http", "https") and not parts.path else url
+
+
 def items_for(entry: dict, tree) -> list[dict]:
     rule = entry["labelled_with"]
     base = entry["url"]
@@ -41,8 +46,9 @@ def items_for(entry: dict, tree) -> list[dict]:
     items, seen = [], set()
     for anchor in tree.xpath(rule["anchors"]):
         # Links are written in one spelling (RFC 3986: non-ASCII as UTF-8
-        # %-escapes) so that equal links compare equal.
-        url = safe_url_string(urljoin(base, anchor.get("href", "").strip()))
+        # %-escapes, "/" for an empty path, as w3lib 2.6 writes it and 2.5 did
+        # not) so that equal links compare equal whatever w3lib is installed.
+        url = _empty_path_as_slash(safe_url_string(urljoin(base, anchor.get("href", "").strip())))
         if url in seen or url in rule.get("exclude", []):
             continue
         node = anchor.xpath(rule["headline"])[0] if rule.get("headline") else anchor
