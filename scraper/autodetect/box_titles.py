@@ -12,10 +12,10 @@ import re
 from dataclasses import dataclass
 
 from scraper.autodetect.elements import Paths, is_title_text, link_text_of, tag_of, text_of
+from scraper.autodetect.headings import HEADINGS
 from scraper.dates import parse_date
 from scraper.text import is_navigation_text
 
-_HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 SECTION_HEADINGS = ("h2", "h3")  # the h1 names the page; its sections are titled below it, parts of one box lower still
 
 
@@ -87,7 +87,7 @@ def opening_heading(box, first_block):
     for el in box.iter():
         if el is first_block:
             return None
-        if tag_of(el) in _HEADING_TAGS:
+        if tag_of(el) in HEADINGS:
             return el if tag_of(el) in SECTION_HEADINGS else None
     return None
 

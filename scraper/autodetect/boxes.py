@@ -29,6 +29,7 @@ from scraper.autodetect.box_titles import (
 from scraper.autodetect.elements import (
     Paths, is_title_text, link_text_of, stable_classes, tag_of, text_of,
 )
+from scraper.autodetect.headings import HEADINGS
 from scraper.memo import string_memo
 
 
@@ -56,7 +57,6 @@ def _page_place(el) -> tuple[int, ...]:
     return tuple(reversed(place))
 
 
-_HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 def _heading_between(last, first, holders: set) -> bool:
     """Whether a heading starts after `last` (outside it) and before `first` starts
     (an ancestor of `first` counts: it starts before it).
@@ -99,7 +99,7 @@ def _heading_between(last, first, holders: set) -> bool:
         if sib in holders:
             return True
     for el in down:
-        if el is not first and tag_of(el) in _HEADING_TAGS:
+        if el is not first and tag_of(el) in HEADINGS:
             return True
         if el is not down[0] and any(sib in holders for sib in el.itersiblings(preceding=True)):
             return True
@@ -322,7 +322,7 @@ def _after_untitled_lead(box, paths: Paths) -> bool:
     for sib in islice(box.itersiblings(preceding=True), _LEAD_LOOKBACK):
         story = next((a for a in sib.iter("a") if a.get("href") and _title_like(a, paths)), None)
         if story is not None:
-            in_heading = any(tag_of(el) in _HEADING_TAGS for el in story.iterancestors() if el is not sib)
+            in_heading = any(tag_of(el) in HEADINGS for el in story.iterancestors() if el is not sib)
             return opening_heading(sib, story) is None and not in_heading
     return False
 
