@@ -9,10 +9,17 @@ Pure and memoised: a listing is crawled again and again with the same dates.
 from __future__ import annotations
 
 import re
+import warnings
 from datetime import datetime
 
-from scraper.text import normalise_space
 from scraper.memo import string_memo
+from scraper.text import normalise_space
+
+# dateutil's UnknownTimezoneWarning: a zone name it does not know ("10:30 JST") leaves the time naive, as
+# this module wants for every zone name (see _DATE_PART); dateutil would also
+# print a warning on stderr for each, in the middle of `tidings run`'s output.
+# (Matched by its text: dateutil is imported only when a date needs it.)
+warnings.filterwarnings("ignore", message=r"tzname .* identified but not understood")
 
 _TIME_OF_DAY = re.compile(r"\d{1,2}:\d{2}")
 _HAS_DIGIT = re.compile(r"\d")

@@ -77,3 +77,11 @@ def test_daemon_benchmark_compares_the_daemon_with_tidings_run(tmp_path):
     assert repeat["daemon"]["checks"] >= 4 and repeat["daemon"]["per_page_min"] >= 1  # every source checked
     assert repeat["daemon"]["batches"] >= 1
     assert "| tidings schedule | every 2 s for 4 s |" in proc.stdout
+
+
+def test_detection_checkouts_benchmark_times_each_checkout_on_the_same_pages(tmp_path):
+    proc = bench("bench.detection_checkouts", str(ROOT), str(ROOT), "--rounds", "1", "--min-bytes", "1500000",
+                 tmp_path=tmp_path)
+    rounds = [line for line in proc.stdout.splitlines() if line.startswith("round 1")]
+    assert len(rounds) == 2 and all(" 2 pages " in line for line in rounds)  # the two corpus pages over 1.5 MB
+    assert proc.stdout.count("median ratio of sums") == 2

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 
 from scraper.dates import parse_date
 from scraper.extract import extract
+from tests.helpers import ROOT
 
 
 @pytest.mark.parametrize("text, iso", [
@@ -76,3 +81,12 @@ def test_an_unmistakable_time_zone_is_kept(text, iso):
 ])
 def test_a_short_offset_after_utc_or_gmt_is_the_offset_not_utc(text, iso):
     assert parse_date(text) == iso
+
+
+def test_a_zone_name_dateutil_does_not_know_prints_no_warning():
+    # "10:30 JST": the time stays naive (zone names are not trusted), and nothing
+    # is written on stderr in the middle of a run's output.
+    code = "from scraper.dates import parse_date; print(parse_date('10:30 JST 2022/07/08'))"
+    done = subprocess.run([sys.executable, "-W", "default", "-c", code], capture_output=True, text=True,
+                          cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.stdout.strip().startswith("2022-07-08") and done.stderr == ""
