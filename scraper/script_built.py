@@ -27,7 +27,8 @@ STATE_MARKERS = ("__NEXT_DATA__", "__NUXT__", "__INITIAL_STATE__", "__APOLLO_STA
 # A page with less text than this outside its scripts is a shell, not an article or listing.
 THIN_TEXT = 600
 # A thin page with this many links of words of its own is a small page, not a shell
-# (a shell's links come with its script), unless something stronger says shell.
+# (a shell's links come with its script), unless something stronger says shell
+# (a <noscript> asking for JavaScript, a framework's mount, its data as a script).
 LINKED_PAGE = 10
 # Inline scripts this large are an application, not a tracker snippet.
 LARGE_INLINE_SCRIPT = 50_000
@@ -70,9 +71,9 @@ def looks_script_built(html: str) -> str | None:
     elif sources or inline:
         weak.append("scripts")
     framework_mount = mount is not None and mount[1] and not _CUSTOM_ELEMENT.match(mount[2])
-    bundle_only = not strong and not mount
+    weak_only = not strong and not (mount and mount[1])  # scripts, a bundle, an empty <div id=...> at most
     if framework_mount or (thin and (strong or mount or inline >= LARGE_INLINE_SCRIPT or "a large script bundle" in weak)
-                           and not (bundle_only and _text_links(root) >= LINKED_PAGE)):
+                           and not (weak_only and _text_links(root) >= LINKED_PAGE)):
         return ", ".join(strong + weak)
     return None
 
