@@ -9,7 +9,10 @@ corpus, so every version reads the same pages), and a bare lxml parse of
 the same pages; the ratio of the two sums (fastest of three passes each),
 and its median over the rounds.  A single run of bench/extraction_speed.py
 moves a page's ratio by up to a third on a shared machine; timing the
-versions in turns puts the same load on each.
+versions in turns puts the same load on each.  Still, two identical
+checkouts came out 6% apart in one run of three rounds (5.63 and 5.96):
+read a difference under about a tenth as noise, or name the same checkout
+twice to see the noise of the moment.
 """
 
 from __future__ import annotations
