@@ -16,9 +16,10 @@ from collections import Counter
 from lxml import etree
 
 from scraper.autodetect.elements import (
-    CSS_IDENT, FIRST_HREF, HEADINGS, SKIP_HREF, Paths, classes_of, common_ancestor, is_title_text, link_ancestor,
+    CSS_IDENT, FIRST_HREF, SKIP_HREF, Paths, classes_of, common_ancestor, is_title_text, link_ancestor,
     link_text_of, tag_of, text_of,
 )
+from scraper.autodetect.headings import HEADINGS
 from scraper.autodetect.item_selector import path_selector
 from scraper.autodetect.scoring import MIN_ITEMS
 from scraper.autodetect.widening import ASIDE_LABEL as _ASIDE_LABEL, LEAD_SIBLINGS as _LEAD_SIBLINGS

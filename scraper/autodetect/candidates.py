@@ -15,9 +15,9 @@ from lxml import etree
 
 from scraper.autodetect.elements import (
     FIRST_HREF, LINK_TEXTS, SKIP_HREF, Paths, is_heading_title, is_title_text, link_text_of, string_value, tag_of,
-    xpath_normalized,
 )
 from scraper.memo import string_memo
+from scraper.text import xpath_normalized
 
 MAX_CLIMB = 8  # levels above a link at which its item block may start
 

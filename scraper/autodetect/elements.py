@@ -16,10 +16,9 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-# HEADINGS: the stages import it from here.
-from scraper.autodetect.headings import HEADINGS, Headings, headings_of  # noqa: F401
+from scraper.autodetect.headings import Headings, headings_of
 from scraper.markup import element_paragraphs, short_element_paragraphs
-from scraper.text import is_navigation_text, xpath_normalized  # noqa: F401 (the stages import it from here)
+from scraper.text import is_navigation_text
 from scraper.memo import string_memo
 
 

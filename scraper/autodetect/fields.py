@@ -14,9 +14,10 @@ from collections import Counter
 from lxml import etree
 
 from scraper.autodetect.elements import (
-    HEADINGS, SKIP_HREF, classes_of, generated_classes_of, link_ancestor, link_text_of, paragraphs_of, short_text_of, tag_of,
+    SKIP_HREF, classes_of, generated_classes_of, link_ancestor, link_text_of, paragraphs_of, short_text_of, tag_of,
     text_of,
 )
+from scraper.autodetect.headings import HEADINGS
 from scraper.autodetect.headlines import DATE_HINT, headline_node
 from scraper.dates import parse_date
 from scraper.selectors import SelectorError, select

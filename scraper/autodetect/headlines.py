@@ -12,7 +12,8 @@ import re
 
 from lxml import etree
 
-from scraper.autodetect.elements import HEADINGS, SKIP_HREF, is_title_text, link_ancestor, link_text_of, tag_of, text_of
+from scraper.autodetect.elements import SKIP_HREF, is_title_text, link_ancestor, link_text_of, tag_of, text_of
+from scraper.autodetect.headings import HEADINGS
 from scraper.dates import parse_date
 from scraper.text import normalise_space
 

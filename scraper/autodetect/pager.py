@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import re
 
-from scraper.autodetect.elements import (
-    LINK_TEXTS, SKIP_HREF, classes_of, link_text_of, string_value, tag_of, xpath_normalized,
-)
+from scraper.autodetect.elements import LINK_TEXTS, SKIP_HREF, classes_of, link_text_of, string_value, tag_of
 from scraper.selectors import has_class, select
+from scraper.text import xpath_normalized
 from scraper.urls import canonical_url
 
 _NEXT_TEXT = re.compile(

@@ -18,8 +18,9 @@ from lxml import etree
 
 from scraper.autodetect.boxes import boxes_of, join_split_boxes, lead_boxes, named_boxes
 from scraper.autodetect.elements import (
-    FIRST_HREF, HEADINGS, LINK_TEXTS, Paths, classes_of, is_title_text, link_ancestor, link_text_of, tag_of,
+    FIRST_HREF, LINK_TEXTS, Paths, classes_of, is_title_text, link_ancestor, link_text_of, tag_of,
 )
+from scraper.autodetect.headings import HEADINGS
 from scraper.text import normalise_space
 
 SAMPLE = 8  # blocks examined to infer headline, summary, link and date

@@ -14,9 +14,10 @@ from urllib.parse import urlsplit
 from lxml import etree
 
 from scraper.autodetect.elements import (
-    CSS_IDENT, FIRST_HREF, HEADINGS, SKIP_HREF, Paths, classes_of, common_ancestor, is_title_text, link_ancestor,
+    CSS_IDENT, FIRST_HREF, SKIP_HREF, Paths, classes_of, common_ancestor, is_title_text, link_ancestor,
     link_text_of, tag_of, text_of,
 )
+from scraper.autodetect.headings import HEADINGS
 from scraper.autodetect.scoring import MIN_ITEMS
 from scraper.selectors import select
 from scraper.urls import canonical_url
