@@ -68,6 +68,13 @@ def edited_site(tmp_path, site):
         smtp.stop()
 
 
+def _feed_entries(run) -> dict:
+    """The source's Atom feed entries by title."""
+    feed = run("feed", "--source", "un-news")
+    assert feed.code == 0, feed.stderr
+    return {e.findtext(f"{ATOM}title"): e for e in ET.fromstring(feed.stdout.encode()).iter(f"{ATOM}entry")}
+
+
 def _publish(site, items) -> None:
     site.pages["/news"] = Page(Listing().with_items(items).render())
 
@@ -154,9 +161,7 @@ def test_edited_headline_and_summary_are_diffed_everywhere(edited_site):
     assert "[-15-]{+16+}" in doc["versions"][2]["diff"]["summary"]
 
     # The Atom feed: the edited item's entry says what changed.
-    feed = run("feed", "--source", "un-news")
-    assert feed.code == 0, feed.stderr
-    entries = {e.findtext(f"{ATOM}title"): e for e in ET.fromstring(feed.stdout.encode()).iter(f"{ATOM}entry")}
+    entries = _feed_entries(run)
     entry = entries[again[2].headline]
     summary = entry.findtext(f"{ATOM}summary")
     assert summary.startswith("Edited ") and "headline" in summary and "[-good-]{+best+}" in summary
@@ -173,6 +178,7 @@ def test_every_item_edited_at_once_is_archived_but_not_alerted(edited_site):
     # Tidings reads the teasers differently): no story changed, nobody is told, and
     # the archive still keeps each item's new version.
     site, items, run, receiver, smtp, db = edited_site
+    before = _feed_entries(run)
     restyled = [Item(i.headline, [i.summary[0] + " Read the full story.", *i.summary[1:]], i.path, i.date) for i in items]
     _publish(site, restyled)
     result = run("run", "--json")
@@ -186,6 +192,14 @@ def test_every_item_edited_at_once_is_archived_but_not_alerted(edited_site):
     text = run("run")
     assert text.code == 0 and "restyled" not in text.stdout  # nothing changed since: quiet again
 
+    # Nor does the feed call them edited: each entry carries the new text but
+    # keeps its date, so a feed reader does not show every entry again.
+    after = _feed_entries(run)
+    for old, new in zip(items, restyled):
+        entry, was = after[new.headline], before[old.headline]
+        assert entry.findtext(f"{ATOM}summary") == new.summary_text
+        assert entry.findtext(f"{ATOM}updated") == was.findtext(f"{ATOM}updated")
+
     # An editor's correction afterwards is news again.
     corrected = list(restyled)
     corrected[1] = _retitled(restyled[1], "Corrected: " + restyled[1].headline)
@@ -193,6 +207,9 @@ def test_every_item_edited_at_once_is_archived_but_not_alerted(edited_site):
     [source] = run("run", "--json").json["sources"]
     assert [u["headline"] for u in source["updated"]] == [corrected[1].headline] and source["restyled"] == 0
     assert len(receiver.hits) == 1
+    entry = _feed_entries(run)[corrected[1].headline]
+    assert entry.findtext(f"{ATOM}summary").startswith("Edited ")
+    assert entry.findtext(f"{ATOM}updated") != before[items[1].headline].findtext(f"{ATOM}updated")
 
 
 def test_history_errors_are_one_line(edited_site, tmp_path):

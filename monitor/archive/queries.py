@@ -197,7 +197,7 @@ class FeedItem:
     summary: str
     published: str | None
     first_seen: str
-    changed: str  # when its current text was first seen
+    changed: str  # when it was last edited (a restyling is no edit), else first_seen
     # The version before the current one, for an item edited since first seen (else None).
     previous_headline: str | None = None
     previous_summary: str | None = None
@@ -209,15 +209,24 @@ def newest_items(archive: Connection, sources: Sequence[str] = (), limit: int = 
 
     Read in index order and stopped at `limit`, so item_versions is looked up
     (the current text's date, the previous version) for those items only.
+    A version stored by a restyling crawl (one that archived edits but
+    reported none: monitor.diff.MASS_EDIT) is no edit to a feed reader: it
+    neither moves the entry's date nor gets an "Edited" note, or a template
+    change would mark every entry of the feed as changed at once.
     """
     where, params = _where(archive, Selection(sources=tuple(sources)))
-    previous = "(SELECT v.{} FROM item_versions v WHERE v.item_id = i.id ORDER BY v.id DESC LIMIT 1 OFFSET 1)"
+    edit = "coalesce(c.updated, 1) > 0 AND v.id > (SELECT min(f.id) FROM item_versions f WHERE f.item_id = i.id)"
+    last_edit = ("(SELECT v.seen_at FROM item_versions v LEFT JOIN crawls c ON c.id = v.crawl_id"
+                 f" WHERE v.item_id = i.id AND {edit} ORDER BY v.id DESC LIMIT 1)")
+    newest_is_edit = ("(SELECT " + edit + " FROM item_versions v LEFT JOIN crawls c ON c.id = v.crawl_id"
+                      " WHERE v.item_id = i.id ORDER BY v.id DESC LIMIT 1)")
+    previous = (f"CASE WHEN {newest_is_edit} THEN (SELECT v.{{}} FROM item_versions v WHERE v.item_id = i.id"
+                " ORDER BY v.id DESC LIMIT 1 OFFSET 1) END")
     content = ("(SELECT a.text FROM articles a WHERE a.item_id = i.id AND a.error IS NULL ORDER BY a.id DESC LIMIT 1)"
                if archive.has_table("articles") else "NULL")
     sql = (
         "SELECT s.name, s.url, i.key, i.url, i.headline, i.summary, i.published, i.first_seen,"
-        " coalesce((SELECT v.seen_at FROM item_versions v WHERE v.item_id = i.id ORDER BY v.id DESC LIMIT 1),"
-        f" i.first_seen), {previous.format('headline')}, {previous.format('summary')}, {content}"
+        f" coalesce({last_edit}, i.first_seen), {previous.format('headline')}, {previous.format('summary')}, {content}"
         " FROM items i JOIN sources s ON s.id = i.source_id" + where
         + " ORDER BY i.first_seen DESC, i.id LIMIT ?"
     )
