@@ -19,6 +19,7 @@ from scraper.autodetect.elements import (
 )
 from scraper.autodetect.headings import HEADINGS
 from scraper.autodetect.headlines import DATE_HINT, headline_node
+from scraper.autodetect.kickers import without_kickers
 from scraper.dates import parse_date
 from scraper.selectors import SelectorError, select
 from scraper.text import normalise_space
@@ -100,7 +101,7 @@ def headline_selector(sample: list, stray: list = ()) -> tuple[str | None, list]
     `stray`: blocks the item selector picks that are no items (the byline rows
     between a table's title rows): a selector loses a point for each it finds a
     headline in, so they give no records."""
-    heads = [headline_node(b) for b in sample]
+    heads = without_kickers(sample, [headline_node(b) for b in sample])
     candidates: list[str] = []
     tags = Counter()
     for block, head in zip(sample, heads):

@@ -31,7 +31,7 @@ _NOT_TITLE_CLASS = re.compile(rf"{_KICKER}|label|category|tag|date|time|containe
 
 def headline_node(block):
     """Where a block's headline is; inside it, the part named as the headline (or the title box of a card link)."""
-    head = _headline_element(block)
+    head = headline_element(block)
     if head is None:
         return None
     text = text_of(head)
@@ -155,8 +155,9 @@ def _kicker_before(first: str, part) -> bool:
             and not _TEASER_CLASS.search(part.get("class") or ""))
 
 
-def _headline_element(block):
-    """A heading with a link, a heading, the block's own link, the longest link."""
+def headline_element(block):
+    """A heading with a link, a heading, the block's own link, the longest link (the
+    whole of it: no part inside it chosen yet)."""
     tag = tag_of(block)
     if tag in HEADINGS:
         return block
