@@ -140,7 +140,7 @@ def _may_be_title(part) -> bool:
 # A word or three starting with a letter, no list or code ("Exclusive", "Covid-19:",
 # "War and Peace"; not "15--COVER,ACCESS").
 _KICKER_TEXT = re.compile(r"[^\W\d_][\w'’&./ -]*:?")
-_TEASER_CLASS = re.compile(r"summary|teaser|excerpt|desc|dek|intro|lead|standfirst|abstract|snippet", re.I)
+_TEASER_CLASS = re.compile(r"summary|teaser|excerpt|desc|dek|intro|lead(?!ing)|standfirst|abstract|snippet", re.I)
 
 
 def _kicker_before(first: str, part) -> bool:
@@ -152,7 +152,13 @@ def _kicker_before(first: str, part) -> bool:
     return (first.count(" ") <= 2 and len(first) < 30 and _KICKER_TEXT.fullmatch(first) is not None
             and is_title_text(second)
             and 2 * len(first) <= len(second) <= 140 and not second.endswith(".")
-            and not _TEASER_CLASS.search(part.get("class") or ""))
+            and not _TEASER_CLASS.search(class_names(part)))
+
+
+def class_names(el) -> str:
+    """An element's class names without utility-CSS variants: "group-hover/teaser:text-brand"
+    styles the text when a teaser is hovered; it names no teaser."""
+    return " ".join(name.rsplit(":", 1)[-1] for name in (el.get("class") or "").split())
 
 
 def headline_element(block):

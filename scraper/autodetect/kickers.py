@@ -20,7 +20,7 @@ from lxml import etree
 
 from scraper.autodetect.elements import is_title_text, tag_of, text_of
 from scraper.autodetect.headings import HEADINGS
-from scraper.autodetect.headlines import headline_element
+from scraper.autodetect.headlines import class_names, headline_element
 from scraper.text import normalise_space
 
 _OWN_TEXT = etree.XPath("text()", smart_strings=False)
@@ -57,7 +57,7 @@ def _kicker_pair(head) -> tuple | None:
     kicker, headline = text_of(first).rstrip(" :|–-"), text_of(last)
     if not kicker or len(kicker) > _KICKER_MAX or kicker.count(" ") >= _KICKER_MAX_WORDS or kicker.endswith("."):
         return None
-    if _TITLE_NAME.search(first.get("class") or "") or _NOT_HEADLINE_NAME.search(last.get("class") or ""):
+    if _TITLE_NAME.search(class_names(first)) or _NOT_HEADLINE_NAME.search(class_names(last)):
         return None
     if not any(ch.isalpha() for ch in headline) or headline.endswith("."):
         return None
