@@ -73,3 +73,13 @@ def test_a_badge_before_a_few_headlines_the_even_sample_misses_is_cut_off():
     found = _found("de-heise-security-lead-and-news.html")
     assert not [headline for headline, _ in found if headline.startswith("Alert")]
     assert set(found) <= set(_labelled("de-heise-security-lead-and-news.html")) and len(found) >= 16
+
+
+def test_a_section_front_of_boxes_of_its_own_sub_sections_gives_their_stories_not_the_box_headings():
+    """t-online's /nachrichten/: a run of boxes headed "Deutschland", "Ausland", "Ukraine", each
+    linked to a section below the page's own (/nachrichten/deutschland/ ...).  None of them is
+    a lead box beside boxes of other sections (as on a home page, whose boxes lead elsewhere):
+    their stories are the listing, and the box headings are no items."""
+    name = "de-t-online-nachrichten-category-boxes-470kb.html"
+    found = _found(name)
+    assert len(found) >= 20 and set(found) <= set(_labelled(name))

@@ -65,6 +65,7 @@ def _detect(root, page_url: str) -> Detection | None:
     body = root.find("body")
     scope = body if body is not None else root
     paths = Paths()
+    paths.page_url = page_url
     groups = candidate_groups(scope, paths)
     ranking = rank_groups(groups, paths)
     if ranking.best is None or not headed(sample_blocks(ranking.best)):
