@@ -83,3 +83,27 @@ def test_a_section_front_of_boxes_of_its_own_sub_sections_gives_their_stories_no
     name = "de-t-online-nachrichten-category-boxes-470kb.html"
     found = _found(name)
     assert len(found) >= 20 and set(found) <= set(_labelled(name))
+
+
+def test_untitled_hero_boxes_around_the_list_of_the_same_stream_are_items():
+    """Bloomberg Japan's home page: 4 hero stories above a list of 10 and 3 more heroes below
+    it, one container, each row built apart (article.hero-module__story.mod-story around
+    article.story-list-story.mod-story) and no heading naming any box: all 17, in page order."""
+    assert _found("ja-bloomberg-jp-home-hero-and-list.html") == _labelled("ja-bloomberg-jp-home-hero-and-list.html")
+
+
+def _card(kind: str, n: int) -> str:
+    return (f'<article class="{kind} story"><div class="{kind}-info"><a class="{kind}-link" href="/news/{kind}-{n}">'
+            f'Story number {n} of the {kind} box tells what happened today</a></div><p>A teaser of this story, long enough to read as one.</p></article>')
+
+
+def test_an_untitled_hero_box_joins_the_list_and_a_box_named_by_a_heading_does_not():
+    heroes = "".join(_card("hero", n) for n in range(3))
+    rows = "".join(_card("row", n) for n in range(6))
+    sport = "".join(_card("sport", n) for n in range(3))
+    page = (f"<html><body><main><div class='zone'><section class='heroes'>{heroes}</section>"
+            f"<section class='list'><div class='list-inner'>{rows}</div></section>"
+            f"<section class='box'><h2>Sport</h2>{sport}</section></div></main></body></html>")
+    urls = [r.url for r in extract(page, "https://news.example/", None).records]
+    assert urls == [f"https://news.example/news/hero-{n}" for n in range(3)] + [
+        f"https://news.example/news/row-{n}" for n in range(6)]

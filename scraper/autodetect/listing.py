@@ -19,7 +19,7 @@ from scraper.autodetect.pager import next_page_selector
 from scraper.autodetect.headlines import headline_element
 from scraper.autodetect.kickers import badge_rows
 from scraper.autodetect.scoring import Ranking, headed, rank_groups, sample_blocks
-from scraper.autodetect.beside import with_featured_cards, with_list_beside
+from scraper.autodetect.beside import with_featured_cards, with_list_beside, with_untitled_boxes
 from scraper.autodetect.widening import with_lead_story, with_more_headlines
 from scraper.selectors import Selectors
 
@@ -110,6 +110,7 @@ def _selectors_for(root, members: list, paths: Paths, page_url: str, set_apart=f
     item, blocks = with_lead_story(root, item, blocks, listing, paths, page_url)
     item, blocks = with_featured_cards(root, item, blocks, listing, paths, page_url)
     item, blocks = with_list_beside(root, item, blocks, listing, paths, page_url)
+    item, blocks = with_untitled_boxes(root, item, blocks, listing, paths, page_url)
     stray = chosen.stray + _linkless(blocks)
     sample = sample_blocks([b for b in blocks if b not in set(stray)] if stray else blocks)
     badged = badge_rows(blocks, sample, headline_element)  # ("Alert" before a few headlines the sample misses)
