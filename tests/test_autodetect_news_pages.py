@@ -107,3 +107,14 @@ def test_an_untitled_hero_box_joins_the_list_and_a_box_named_by_a_heading_does_n
     urls = [r.url for r in extract(page, "https://news.example/", None).records]
     assert urls == [f"https://news.example/news/hero-{n}" for n in range(3)] + [
         f"https://news.example/news/row-{n}" for n in range(6)]
+
+
+def test_the_link_of_an_unlinked_headline_is_the_overlay_link_holding_its_title_not_a_related_link():
+    """Frankfurter Rundschau: each teaser's headline span has no link; a hidden overlay link at the
+    end of the card holds the full title (the shown headline is cut with "…" on seven), and some
+    cards have a related gallery link before it.  Every story's link is its overlay link."""
+    name = "de-fr-politik-teaser-stream.html"
+    labelled_urls = [url for _, url in _labelled(name)]
+    found_urls = [url for _, url in _found(name)]
+    assert set(labelled_urls) <= set(found_urls)
+    assert len(found_urls) <= len(labelled_urls) + 2

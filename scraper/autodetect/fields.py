@@ -18,7 +18,7 @@ from scraper.autodetect.elements import (
     text_of,
 )
 from scraper.autodetect.headings import HEADINGS
-from scraper.autodetect.headlines import DATE_HINT, headline_node
+from scraper.autodetect.headlines import DATE_HINT, headline_node, link_of_headline
 from scraper.autodetect.kickers import without_kickers
 from scraper.dates import parse_date
 from scraper.selectors import SelectorError, select
@@ -398,6 +398,9 @@ def link_selector(sample: list, heads: list, page_url: str) -> str | None:
         urls = [canonical_url(a.get("href"), page_url) for a in links]
         counts = Counter(urls)
         url = max(dict.fromkeys(urls), key=counts.get)  # the most frequent; the first on ties
+        titled = link_of_headline(links, head)
+        if titled is not None:  # a link whose text is the headline (a card's overlay link) leads to the story
+            url = canonical_url(titled.get("href"), page_url)
         wanted.append(url)
         for a, a_url in zip(links, urls):
             if a_url == url:

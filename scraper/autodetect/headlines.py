@@ -190,3 +190,18 @@ def headline_element(block):
         if re.search(r"title|headline", el.get("class") or "", re.I) and text_of(el):
             return el
     return None
+
+
+def link_of_headline(links: list, head) -> etree._Element | None:
+    """The link whose text is the unlinked headline's, or its whole where the shown headline
+    is cut with "…" (a teaser's overlay link holds the full title), rather than the first
+    related-story link before it; None if none."""
+    if head is None:
+        return None
+    shown = text_of(head)
+    stem = shown.rstrip("…. ").strip() if shown.endswith(("…", "...")) else None
+    for a in links:
+        text = link_text_of(a)
+        if text and (text == shown or (stem and len(stem) >= 12 and text.startswith(stem))):
+            return a
+    return None
