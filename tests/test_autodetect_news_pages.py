@@ -118,3 +118,11 @@ def test_the_link_of_an_unlinked_headline_is_the_overlay_link_holding_its_title_
     found_urls = [url for _, url in _found(name)]
     assert set(labelled_urls) <= set(found_urls)
     assert len(found_urls) <= len(labelled_urls) + 2
+
+
+def test_lead_cards_above_a_home_pages_list_of_card_links_join_it():
+    """Le Monde's home page (2016): the lead (an h1 card and four h2 cards, related links under
+    them) above a list of 16 bare card links (a > figure > h3), stories of many sections and of
+    the paper's blogs on its own subdomains: all 21 links, in page order."""
+    name = "fr-lemonde-home-360kb.html"
+    assert [url for _, url in _found(name)] == [url for _, url in _labelled(name)]

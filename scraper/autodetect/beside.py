@@ -249,20 +249,22 @@ def with_untitled_boxes(root, item: str, blocks: list, listing: list, paths: Pat
 
     A home page sets its stream in several boxes of one container: a few hero
     stories above the list and a few more below it, each row built apart
-    (`article.hero-module__story.mod-story` around `article.story-list-story.mod-story`),
+    (`article.hero-module__story.mod-story` around `article.story-list-story.mod-story`;
+    Le Monde's lead cards `article > a > h2` above its list of `a > figure > h3`),
     so no selector of the list's rows picks them and they repeat none of its
     stories.  A box beside the listing (before or after it, ads and scripts
     between) joins when nothing names it another list (no heading opens it,
     none reads "Most read"), it holds a few rows (up to 8) of the listing's tag
-    sharing a class with its rows, each with a headline link, and they lead to
+    sharing a class with its rows (for rows that are bare links, links holding
+    a heading), each with a headline link, and they lead to
     the part of the site where the listing's stories live.  A box that opens
     with a heading (a section's box) ends the search on that side.
     """
     tag = tag_of(listing[0])
     names = set(classes_of(listing[0])).intersection(*(classes_of(b) for b in listing[1:8]))  # what every row is
     scope = common_ancestor(listing)
-    if not names or scope is None:
-        return item, blocks
+    if scope is None or not (names or (tag == "a" and all(_card_link(b) for b in listing[:8]))):
+        return item, blocks  # rows named by a class, or bare card links holding a heading
     sections = site_sections(listing, page_url)
     inside = set(blocks)
     rows: list = []
@@ -282,7 +284,7 @@ def with_untitled_boxes(root, item: str, blocks: list, listing: list, paths: Pat
                 box = _untitled_rows(sibling, tag, names, inside, paths)
                 if box is None:
                     break
-                if box and site_sections(box, page_url) <= sections:
+                if box and _same_part_of_site(site_sections(box, page_url), sections, len(listing)):
                     rows.extend(box)
         scope = scope.getparent()
     if not rows:
@@ -301,7 +303,7 @@ def _untitled_rows(box, tag: str, names: set, inside: set, paths: Paths) -> list
         return None
     rows = []
     for el in box.iterdescendants(tag):
-        if el in inside or not names & set(classes_of(el)) or paths.of(el).bad:
+        if el in inside or not (names & set(classes_of(el)) if names else _card_link(el)) or paths.of(el).bad:
             continue  # (a row in an <aside> or a sidebar is no story of the listing's)
         if rows and any(anc is rows[-1] for anc in el.iterancestors()):
             continue  # a row inside a row
@@ -313,3 +315,30 @@ def _untitled_rows(box, tag: str, names: set, inside: set, paths: Paths) -> list
     if rows and opening_heading(box, rows[0]) is not None:
         return None
     return rows
+
+
+def _card_link(el) -> bool:
+    """Whether a link holds a heading: a story's card, not a link in a list of related stories."""
+    return el.get("href") is not None and next(el.iterdescendants(*HEADINGS), None) is not None
+
+
+def _same_part_of_site(found: set, sections: set, rows: int) -> bool:
+    """Whether a box's stories live where the listing's do: in its sections (host and first
+    path segment), or, when the listing itself mixes sections (a home page's stream, most
+    rows a section of their own), on its site (lemonde.fr: its blogs on subdomains count)."""
+    if found <= sections:
+        return True
+    if len(sections) * 2 <= rows:
+        return False
+    sites = {_site(host) for host, _ in sections}
+    return all(_site(host) in sites for host, _ in found)
+
+
+def _site(host: str) -> str:
+    """A host's site: its last two labels, three under a country's second level ("bbc.co.uk")."""
+    labels = host.split(".")
+    keep = 3 if len(labels) > 2 and len(labels[-1]) == 2 and labels[-2] in _SECOND_LEVEL else 2
+    return ".".join(labels[-keep:])
+
+
+_SECOND_LEVEL = frozenset({"co", "com", "ac", "gov", "org", "net", "or", "ne", "go", "edu"})
