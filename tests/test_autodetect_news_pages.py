@@ -120,9 +120,30 @@ def test_the_link_of_an_unlinked_headline_is_the_overlay_link_holding_its_title_
     assert len(found_urls) <= len(labelled_urls) + 2
 
 
-def test_lead_cards_above_a_home_pages_list_of_card_links_join_it():
+def test_lead_cards_above_a_home_pages_list_of_card_links_join_it_and_markers_after_titles_stay_out():
     """Le Monde's home page (2016): the lead (an h1 card and four h2 cards, related links under
     them) above a list of 16 bare card links (a > figure > h3), stories of many sections and of
-    the paper's blogs on its own subdomains: all 21 links, in page order."""
+    the paper's blogs on its own subdomains: all 21, in page order; the headline is the
+    heading's own text, without the "Post de blog" marker or the comment count after it."""
     name = "fr-lemonde-home-360kb.html"
-    assert [url for _, url in _found(name)] == [url for _, url in _labelled(name)]
+    assert _found(name) == _labelled(name)
+
+
+def _marked_stream(tag: str) -> str:
+    stories = [("Inside the race to build the", "reusable"), ("Grain ships leave Odesa under a", "new"),
+               ("Hospitals brace for a winter of", "three"), ("A reporter's choice between two", "wars")]
+    teasers = "".join(f'<article class="teaser"><a href="/story/{n}"><h2>{t} <{tag} class="label">{w}</{tag}></h2></a>'
+                      f'<p>A teaser that says a little more about story {n}, and then some more.</p></article>'
+                      for n, (t, w) in enumerate(stories))
+    return f"<html><body><main><h1>News</h1><section class='stream'>{teasers}</section></main></body></html>"
+
+
+def test_a_marker_after_the_title_is_cut_but_inline_markup_of_the_title_is_not():
+    """A named box after a heading's own text ("Video", "Post de blog") is a marker; an <em> there
+    is a word of the title, set apart."""
+    marked = [r.headline for r in extract(_marked_stream("span"), "https://news.example/", None).records]
+    assert marked == ["Inside the race to build the", "Grain ships leave Odesa under a",
+                      "Hospitals brace for a winter of", "A reporter's choice between two"]
+    emphasised = [r.headline for r in extract(_marked_stream("em"), "https://news.example/", None).records]
+    assert emphasised == ["Inside the race to build the reusable", "Grain ships leave Odesa under a new",
+                          "Hospitals brace for a winter of three", "A reporter's choice between two wars"]

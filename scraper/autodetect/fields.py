@@ -19,7 +19,7 @@ from scraper.autodetect.elements import (
 )
 from scraper.autodetect.headings import HEADINGS
 from scraper.autodetect.headlines import DATE_HINT, headline_node, link_of_headline
-from scraper.autodetect.kickers import without_kickers
+from scraper.autodetect.kickers import headline_before_markers, without_kickers
 from scraper.dates import parse_date
 from scraper.selectors import SelectorError, select
 from scraper.text import normalise_space
@@ -118,6 +118,10 @@ def headline_selector(sample: list, stray: list = ()) -> tuple[str | None, list]
     if heading_tags and tags["a"]:  # teasers with headings, and bare headline links in a list
         candidates.append(", ".join(heading_tags + ["a"]))
     expected = [text_of(h) if h is not None else None for h in heads]
+    marked = [headline_before_markers(h) for h in heads]  # "Title <span>Post de blog</span>": the title
+    if any(marked) and heading_tags:
+        expected = [title or text for title, text in zip(marked, expected)]
+        candidates.append("xpath:(" + "|".join(f".//{t}" for t in heading_tags) + ")[1]/text()")
     union = _union_by_kind(sample, heads, expected)
     if union:
         candidates.append(union)

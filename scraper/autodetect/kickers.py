@@ -9,7 +9,9 @@ more: when most sampled headings are one short part before a longer one,
 in the same place in each, the short parts are kickers and the headline is
 the last part.  A badge ("Alert", "Z+") in front of a few headlines only is
 told by the blocks that carry it, which an even sample may miss: those are
-added to the sample the headline selector is chosen on.
+added to the sample the headline selector is chosen on.  After the headline,
+a heading may hold a marker ("Post de blog", a comment count): the headline
+is then the heading's own text.
 """
 
 from __future__ import annotations
@@ -111,3 +113,28 @@ def _part_count(head) -> int | None:
         return None
     parts = heading_parts(head)
     return None if parts is None else len(parts)
+
+
+# What a marker after a headline is named for: its kind of story, its comments, a flag.
+_MARKER_NAME = re.compile(r"type|kind|format|count|comment|reaction|badge|label|flag|marker|icon|tag", re.I)
+_INLINE = frozenset({"a", "em", "strong", "i", "b", "abbr", "q", "cite", "code", "mark", "sub", "sup", "br"})
+
+
+def headline_before_markers(head) -> str | None:
+    """A heading's own text when it is the headline followed by markers only
+    (<h3>Où sont tous les extraterrestres ? <span class="type_element">Post de blog</span></h3>,
+    <span class="nb_reactions">11</span>), else None.  A marker is a short named box, no
+    inline markup of the title (<em>, <a>), named as one or a bare number."""
+    if head is None or tag_of(head) not in HEADINGS:
+        return None
+    title = normalise_space(head.text or "")
+    parts = [c for c in head if isinstance(c.tag, str) and text_of(c)]
+    if not parts or not is_title_text(title) or normalise_space("".join(_OWN_TEXT(head))) != title:
+        return None  # no marker, or text after one: the heading is one text with markup inside
+    for part in parts:
+        text = text_of(part)
+        if tag_of(part) in _INLINE or len(text) > 20 or text.count(" ") > 2:
+            return None
+        if not (text.isdigit() or _MARKER_NAME.search(class_names(part))):
+            return None
+    return title
