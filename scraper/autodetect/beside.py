@@ -268,6 +268,11 @@ def with_untitled_boxes(root, item: str, blocks: list, listing: list, paths: Pat
     sections = site_sections(listing, page_url)
     inside = set(blocks)
     rows: list = []
+    for child in scope:  # a box set among the rows themselves (a regional box inside the stream)
+        if isinstance(child.tag, str) and child not in inside and len(child) and not paths.of(child).bad:
+            box = _untitled_rows(child, tag, names, inside, paths)
+            if box and _same_part_of_site(site_sections(box, page_url), sections, len(listing)):
+                rows.extend(box)
     for _ in range(_BOX_LEVELS):
         if scope.getparent() is None or tag_of(scope) in ("body", "html", "main"):
             break
