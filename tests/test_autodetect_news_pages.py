@@ -148,8 +148,3 @@ def test_a_marker_after_the_title_is_cut_but_inline_markup_of_the_title_is_not()
     assert emphasised == ["Inside the race to build the reusable", "Grain ships leave Odesa under a new",
                           "Hospitals brace for a winter of three", "A reporter's choice between two wars"]
 
-
-def test_a_hero_story_set_in_a_box_of_its_own_among_the_rows_joins_them():
-    """Die Welt's home page: the hero story (article.c-teaser.is-hero) sits in a wrapper of its
-    own inside the container of the top stories' rows; it is the listing's first story."""
-    assert _found("de-welt-home-2mb.html") == _labelled("de-welt-home-2mb.html")
