@@ -18,7 +18,8 @@ LABELS = load_corpus(WEB)
 def _found(name: str) -> list[tuple[str, str]]:
     label = LABELS[name]
     assert label["split"] == "dev", f"{name} is a hold-out page: never tested on"
-    return [(r.headline, same_spelling(r.url)) for r in extract(page_text(WEB, name, label), label["url"], None).records]
+    records = extract(page_text(WEB, name, label), label["url"], None).records
+    return [(r.headline, same_spelling(r.url)) for r in records]
 
 
 def _labelled(name: str) -> list[tuple[str, str]]:
@@ -94,7 +95,8 @@ def test_untitled_hero_boxes_around_the_list_of_the_same_stream_are_items():
 
 def _card(kind: str, n: int) -> str:
     return (f'<article class="{kind} story"><div class="{kind}-info"><a class="{kind}-link" href="/news/{kind}-{n}">'
-            f'Story number {n} of the {kind} box tells what happened today</a></div><p>A teaser of this story, long enough to read as one.</p></article>')
+            f'Story number {n} of the {kind} box tells what happened today</a></div>'
+            f'<p>A teaser of this story, long enough to read as one.</p></article>')
 
 
 def test_an_untitled_hero_box_joins_the_list_and_a_box_named_by_a_heading_does_not():

@@ -22,10 +22,9 @@ out (scoring.Ranking.set_apart).
 from __future__ import annotations
 
 from itertools import islice
-from urllib.parse import urljoin, urlsplit
 
 from scraper.autodetect.box_titles import (
-    HEADING_WORDS, MORE_OF_THE_SAME, SECTION_HEADINGS, opening_heading, section_name, section_title,
+    HEADING_WORDS, MORE_OF_THE_SAME, SECTION_HEADINGS, opening_heading, own_sub_sections, section_name, section_title,
 )
 from scraper.autodetect.elements import (
     Paths, is_title_text, link_text_of, stable_classes, tag_of, text_of,
@@ -287,30 +286,13 @@ def lead_boxes(members: dict, paths: Paths) -> dict:
     named = [t if t.name and t.href not in stories else None for t in titles]
     if all(named) and len({t.name for t in named}) == len(named) and _after_untitled_lead(ordered[0][0], paths):
         return {}
-    if _own_sub_sections(named, paths.page_url):
+    if own_sub_sections(named, paths.page_url):
         return members
     lead = _lead_count(named)
     if lead is None:
         return members
     first = {block for _, inside in ordered[:lead] for block in inside}
     return {block: title for block, title in members.items() if block in first}
-
-
-def _own_sub_sections(titles: list, page_url: str) -> bool:
-    """Whether every box is titled by a link to a section below the page's own: a
-    section front (/nachrichten/) made of boxes of its sub-sections (Deutschland,
-    Ausland, Ukraine: /nachrichten/deutschland/ ...) lists their stories, and no
-    box leads.  A home page (path /) has no such sections; a page whose boxes
-    link to the page itself or to its sibling sections is no run of its own."""
-    base = urlsplit(page_url).path
-    if not base.strip("/") or not all(titles):
-        return False
-    base = base if base.endswith("/") else base.rsplit("/", 1)[0] + "/"
-    for title in titles:
-        path = urlsplit(urljoin(page_url, title.href or "")).path if title.linked else ""
-        if not path.startswith(base) or path.rstrip("/") == base.rstrip("/"):
-            return False
-    return True
 
 
 def _lead_count(titles: list) -> int | None:

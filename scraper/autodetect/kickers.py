@@ -28,7 +28,8 @@ from scraper.text import normalise_space
 _OWN_TEXT = etree.XPath("text()", smart_strings=False)
 # A part named as the title is no kicker; a part named as a teaser, subtitle or metadata is no headline.
 _TITLE_NAME = re.compile(r"title|headline|heading", re.I)
-_NOT_HEADLINE_NAME = re.compile(r"sub|teaser|summary|excerpt|desc|dek|intro|standfirst|date|time|meta|author|byline|count", re.I)
+_NOT_HEADLINE_NAME = re.compile(
+    r"sub|teaser|summary|excerpt|desc|dek|intro|standfirst|date|time|meta|author|byline|count", re.I)
 _KICKER_MAX = 60
 _KICKER_MAX_WORDS = 8
 
