@@ -265,13 +265,19 @@ def with_untitled_boxes(root, item: str, blocks: list, listing: list, paths: Pat
     scope = common_ancestor(listing)
     if scope is None or not (names or (tag == "a" and all(_card_link(b) for b in listing[:8]))):
         return item, blocks  # rows named by a class, or bare card links holding a heading
-    sections = site_sections(listing, page_url)
     inside = set(blocks)
+    known: list = []  # the listing's site sections, read once a box of rows is met (a long listing costs)
+
+    def ours(box: list) -> bool:
+        if not known:
+            known.append(site_sections(listing, page_url))
+        return _same_part_of_site(site_sections(box, page_url), known[0], len(listing))
+
     rows: list = []
     for child in scope:  # a box set among the rows themselves (a regional box inside the stream)
         if isinstance(child.tag, str) and child not in inside and len(child) and not paths.of(child).bad:
             box = _untitled_rows(child, tag, names, inside, paths)
-            if box and _same_part_of_site(site_sections(box, page_url), sections, len(listing)):
+            if box and ours(box):
                 rows.extend(box)
     for _ in range(_BOX_LEVELS):
         if scope.getparent() is None or tag_of(scope) in ("body", "html", "main"):
@@ -289,7 +295,7 @@ def with_untitled_boxes(root, item: str, blocks: list, listing: list, paths: Pat
                 box = _untitled_rows(sibling, tag, names, inside, paths)
                 if box is None:
                     break
-                if box and _same_part_of_site(site_sections(box, page_url), sections, len(listing)):
+                if box and ours(box):
                     rows.extend(box)
         scope = scope.getparent()
     if not rows:

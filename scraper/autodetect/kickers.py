@@ -31,6 +31,7 @@ _TITLE_NAME = re.compile(r"title|headline|heading", re.I)
 _NOT_HEADLINE_NAME = re.compile(
     r"sub|teaser|summary|excerpt|desc|dek|intro|standfirst|date|time|meta|author|byline|count", re.I)
 _KICKER_MAX = 60
+_BADGE_LOOKS = 100  # blocks looked at for a badge: a news stream's teasers, not a notice board's thousand rows
 _KICKER_MAX_WORDS = 8
 
 
@@ -99,7 +100,7 @@ def badge_rows(blocks: list, sample: list, head_of) -> list:
         return []
     chosen = set(sample)
     extra = []
-    for block in blocks:
+    for block in blocks[:_BADGE_LOOKS]:
         if block in chosen:
             continue
         if _part_count(head_of(block)) == usual + 1:
