@@ -22,7 +22,8 @@ from scraper.autodetect.elements import (
 from scraper.autodetect.headings import HEADINGS
 from scraper.autodetect.item_selector import path_selector
 from scraper.autodetect.scoring import MIN_ITEMS
-from scraper.autodetect.widening import ASIDE_LABEL as _ASIDE_LABEL, LEAD_SIBLINGS as _LEAD_SIBLINGS
+from scraper.autodetect.box_titles import opening_heading
+from scraper.autodetect.widening import ASIDE_LABEL as _ASIDE_LABEL, LEAD_SIBLINGS as _LEAD_SIBLINGS, site_sections
 from scraper.selectors import select
 from scraper.urls import canonical_url
 
@@ -238,3 +239,117 @@ def _rows_of_list(el, mine, names: set, row_tag: str, row_names: set) -> list | 
         if not row_names & set(classes_of(row)) or not any(is_title_text(link_text_of(a)) for a in row.iter("a")):
             return None
     return rows
+
+
+_BOX_LEVELS = 2  # the listing's container, and its wrapper: where untitled boxes beside it sit
+
+
+def with_untitled_boxes(root, item: str, blocks: list, listing: list, paths: Paths, page_url: str) -> tuple[str, list]:
+    """The item selector widened to untitled boxes of the listing's own kind of row around it.
+
+    A home page sets its stream in several boxes of one container: a few hero
+    stories above the list and a few more below it, each row built apart
+    (`article.hero-module__story.mod-story` around `article.story-list-story.mod-story`;
+    Le Monde's lead cards `article > a > h2` above its list of `a > figure > h3`),
+    so no selector of the list's rows picks them and they repeat none of its
+    stories.  A box beside the listing (before or after it, ads and scripts
+    between) joins when nothing names it another list (no heading opens it,
+    none reads "Most read"), it holds a few rows (up to 8) of the listing's tag
+    sharing a class with its rows (for rows that are bare links, links holding
+    a heading), each with a headline link, and they lead to
+    the part of the site where the listing's stories live.  A box that opens
+    with a heading (a section's box) ends the search on that side.
+    """
+    tag = tag_of(listing[0])
+    names = set(classes_of(listing[0])).intersection(*(classes_of(b) for b in listing[1:8]))  # what every row is
+    scope = common_ancestor(listing)
+    if scope is None or not (names or (tag == "a" and all(_card_link(b) for b in listing[:8]))):
+        return item, blocks  # rows named by a class, or bare card links holding a heading
+    inside = set(blocks)
+    known: list = []  # the listing's site sections, read once a box of rows is met (a long listing costs)
+
+    def ours(box: list) -> bool:
+        if not known:
+            known.append(site_sections(listing, page_url))
+        return _same_part_of_site(site_sections(box, page_url), known[0], len(listing))
+
+    rows: list = []
+    for child in scope:  # a box set among the rows themselves (a regional box inside the stream)
+        if isinstance(child.tag, str) and child not in inside and len(child) and not paths.of(child).bad:
+            box = _untitled_rows(child, tag, names, inside, paths)
+            if box and ours(box):
+                rows.extend(box)
+    for _ in range(_BOX_LEVELS):
+        if scope.getparent() is None or tag_of(scope) in ("body", "html", "main"):
+            break
+        for preceding in (True, False):
+            seen = 0
+            for sibling in scope.itersiblings(preceding=preceding):
+                if not isinstance(sibling.tag, str) or tag_of(sibling) in ("script", "style", "template"):
+                    continue
+                seen += 1
+                if seen > _LEAD_SIBLINGS:
+                    break
+                if paths.of(sibling).bad:
+                    continue  # an ad strip between
+                box = _untitled_rows(sibling, tag, names, inside, paths)
+                if box is None:
+                    break
+                if box and ours(box):
+                    rows.extend(box)
+        scope = scope.getparent()
+    if not rows:
+        return item, blocks
+    extra = _card_names(rows, root, paths)
+    if extra is None:
+        return item, blocks
+    widened = ", ".join([item, *extra])
+    return widened, [el for el in select(widened, root) if isinstance(el, etree._Element)]
+
+
+def _untitled_rows(box, tag: str, names: set, inside: set, paths: Paths) -> list | None:
+    """The few rows of a box of the listing's tag sharing a class with its rows, each with a
+    headline link; [] when it holds none (an ad, a ticker), None when a heading names it."""
+    if tag_of(box) in HEADINGS or _aside_box(box):
+        return None
+    rows = []
+    for el in box.iterdescendants(tag):
+        if el in inside or not (names & set(classes_of(el)) if names else _card_link(el)) or paths.of(el).bad:
+            continue  # (a row in an <aside> or a sidebar is no story of the listing's)
+        if rows and any(anc is rows[-1] for anc in el.iterancestors()):
+            continue  # a row inside a row
+        if not any(is_title_text(link_text_of(a)) for a in el.iter("a") if a.get("href")):
+            continue
+        rows.append(el)
+        if len(rows) > _FEATURED_MAX:
+            return []
+    if rows and opening_heading(box, rows[0]) is not None:
+        return None
+    return rows
+
+
+def _card_link(el) -> bool:
+    """Whether a link holds a heading: a story's card, not a link in a list of related stories."""
+    return el.get("href") is not None and next(el.iterdescendants(*HEADINGS), None) is not None
+
+
+def _same_part_of_site(found: set, sections: set, rows: int) -> bool:
+    """Whether a box's stories live where the listing's do: in its sections (host and first
+    path segment), or, when the listing itself mixes sections (a home page's stream, most
+    rows a section of their own), on its site (lemonde.fr: its blogs on subdomains count)."""
+    if found <= sections:
+        return True
+    if len(sections) * 2 <= rows:
+        return False
+    sites = {_site(host) for host, _ in sections}
+    return all(_site(host) in sites for host, _ in found)
+
+
+def _site(host: str) -> str:
+    """A host's site: its last two labels, three under a country's second level ("bbc.co.uk")."""
+    labels = host.split(".")
+    keep = 3 if len(labels) > 2 and len(labels[-1]) == 2 and labels[-2] in _SECOND_LEVEL else 2
+    return ".".join(labels[-keep:])
+
+
+_SECOND_LEVEL = frozenset({"co", "com", "ac", "gov", "org", "net", "or", "ne", "go", "edu"})

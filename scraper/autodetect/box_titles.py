@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit
 
 from scraper.autodetect.elements import Paths, is_title_text, link_text_of, tag_of, text_of
 from scraper.autodetect.headings import HEADINGS
@@ -108,3 +109,20 @@ def _opens_with_headline(block, paths: Paths) -> bool:
         return False
     text = link_text_of(first)
     return is_title_text(text) or first in paths.headings(first).links
+
+
+def own_sub_sections(titles: list, page_url: str) -> bool:
+    """Whether every box is titled by a link to a section below the page's own: a
+    section front (/nachrichten/) made of boxes of its sub-sections (Deutschland,
+    Ausland, Ukraine: /nachrichten/deutschland/ ...) lists their stories, and no
+    box leads.  A home page (path /) has no such sections; a page whose boxes
+    link to the page itself or to its sibling sections is no run of its own."""
+    base = urlsplit(page_url).path
+    if not base.strip("/") or not all(titles):
+        return False
+    base = base if base.endswith("/") else base.rsplit("/", 1)[0] + "/"
+    for title in titles:
+        path = urlsplit(urljoin(page_url, title.href or "")).path if title.linked else ""
+        if not path.startswith(base) or path.rstrip("/") == base.rstrip("/"):
+            return False
+    return True

@@ -24,7 +24,7 @@ from __future__ import annotations
 from itertools import islice
 
 from scraper.autodetect.box_titles import (
-    HEADING_WORDS, MORE_OF_THE_SAME, SECTION_HEADINGS, opening_heading, section_name, section_title,
+    HEADING_WORDS, MORE_OF_THE_SAME, SECTION_HEADINGS, opening_heading, own_sub_sections, section_name, section_title,
 )
 from scraper.autodetect.elements import (
     Paths, is_title_text, link_text_of, stable_classes, tag_of, text_of,
@@ -286,6 +286,8 @@ def lead_boxes(members: dict, paths: Paths) -> dict:
     named = [t if t.name and t.href not in stories else None for t in titles]
     if all(named) and len({t.name for t in named}) == len(named) and _after_untitled_lead(ordered[0][0], paths):
         return {}
+    if own_sub_sections(named, paths.page_url):
+        return members
     lead = _lead_count(named)
     if lead is None:
         return members

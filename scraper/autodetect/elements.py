@@ -183,6 +183,7 @@ class Paths:
         self.other_text: dict = {}  # element -> length of its text outside links (scoring)
         self._headings: Headings | None = None
         self.index = None  # the page's PageIndex (item_selector.page_index), made on first use
+        self.page_url = ""  # the page's address (boxes.lead_boxes: boxes of the page's own sub-sections)
 
     def headings(self, el) -> Headings:
         """What the headings of `el`'s page hold, found once per detection (see Headings)."""

@@ -18,7 +18,8 @@ from scraper.autodetect.elements import (
     text_of,
 )
 from scraper.autodetect.headings import HEADINGS
-from scraper.autodetect.headlines import DATE_HINT, headline_node
+from scraper.autodetect.headlines import DATE_HINT, headline_node, link_of_headline
+from scraper.autodetect.kickers import headline_before_markers, without_kickers
 from scraper.dates import parse_date
 from scraper.selectors import SelectorError, select
 from scraper.text import normalise_space
@@ -100,7 +101,7 @@ def headline_selector(sample: list, stray: list = ()) -> tuple[str | None, list]
     `stray`: blocks the item selector picks that are no items (the byline rows
     between a table's title rows): a selector loses a point for each it finds a
     headline in, so they give no records."""
-    heads = [headline_node(b) for b in sample]
+    heads = without_kickers(sample, [headline_node(b) for b in sample])
     candidates: list[str] = []
     tags = Counter()
     for block, head in zip(sample, heads):
@@ -117,6 +118,10 @@ def headline_selector(sample: list, stray: list = ()) -> tuple[str | None, list]
     if heading_tags and tags["a"]:  # teasers with headings, and bare headline links in a list
         candidates.append(", ".join(heading_tags + ["a"]))
     expected = [text_of(h) if h is not None else None for h in heads]
+    marked = [headline_before_markers(h) for h in heads]  # "Title <span>Post de blog</span>": the title
+    if any(marked) and heading_tags:
+        expected = [title or text for title, text in zip(marked, expected)]
+        candidates.append("xpath:(" + "|".join(f".//{t}" for t in heading_tags) + ")[1]/text()")
     union = _union_by_kind(sample, heads, expected)
     if union:
         candidates.append(union)
@@ -397,6 +402,9 @@ def link_selector(sample: list, heads: list, page_url: str) -> str | None:
         urls = [canonical_url(a.get("href"), page_url) for a in links]
         counts = Counter(urls)
         url = max(dict.fromkeys(urls), key=counts.get)  # the most frequent; the first on ties
+        titled = link_of_headline(links, head)
+        if titled is not None:  # a link whose text is the headline (a card's overlay link) leads to the story
+            url = canonical_url(titled.get("href"), page_url)
         wanted.append(url)
         for a, a_url in zip(links, urls):
             if a_url == url:

@@ -31,7 +31,7 @@ _NOT_TITLE_CLASS = re.compile(rf"{_KICKER}|label|category|tag|date|time|containe
 
 def headline_node(block):
     """Where a block's headline is; inside it, the part named as the headline (or the title box of a card link)."""
-    head = _headline_element(block)
+    head = headline_element(block)
     if head is None:
         return None
     text = text_of(head)
@@ -140,7 +140,7 @@ def _may_be_title(part) -> bool:
 # A word or three starting with a letter, no list or code ("Exclusive", "Covid-19:",
 # "War and Peace"; not "15--COVER,ACCESS").
 _KICKER_TEXT = re.compile(r"[^\W\d_][\w'’&./ -]*:?")
-_TEASER_CLASS = re.compile(r"summary|teaser|excerpt|desc|dek|intro|lead|standfirst|abstract|snippet", re.I)
+_TEASER_CLASS = re.compile(r"summary|teaser|excerpt|desc|dek|intro|lead(?!ing)|standfirst|abstract|snippet", re.I)
 
 
 def _kicker_before(first: str, part) -> bool:
@@ -152,11 +152,18 @@ def _kicker_before(first: str, part) -> bool:
     return (first.count(" ") <= 2 and len(first) < 30 and _KICKER_TEXT.fullmatch(first) is not None
             and is_title_text(second)
             and 2 * len(first) <= len(second) <= 140 and not second.endswith(".")
-            and not _TEASER_CLASS.search(part.get("class") or ""))
+            and not _TEASER_CLASS.search(class_names(part)))
 
 
-def _headline_element(block):
-    """A heading with a link, a heading, the block's own link, the longest link."""
+def class_names(el) -> str:
+    """An element's class names without utility-CSS variants: "group-hover/teaser:text-brand"
+    styles the text when a teaser is hovered; it names no teaser."""
+    return " ".join(name.rsplit(":", 1)[-1] for name in (el.get("class") or "").split())
+
+
+def headline_element(block):
+    """A heading with a link, a heading, the block's own link, the longest link (the
+    whole of it: no part inside it chosen yet)."""
     tag = tag_of(block)
     if tag in HEADINGS:
         return block
@@ -182,4 +189,19 @@ def _headline_element(block):
     for el in block.iter():
         if re.search(r"title|headline", el.get("class") or "", re.I) and text_of(el):
             return el
+    return None
+
+
+def link_of_headline(links: list, head) -> etree._Element | None:
+    """The link whose text is the unlinked headline's, or its whole where the shown headline
+    is cut with "…" (a teaser's overlay link holds the full title), rather than the first
+    related-story link before it; None if none."""
+    if head is None:
+        return None
+    shown = text_of(head)
+    stem = shown.rstrip("…. ").strip() if shown.endswith(("…", "...")) else None
+    for a in links:
+        text = link_text_of(a)
+        if text and (text == shown or (stem and len(stem) >= 12 and text.startswith(stem))):
+            return a
     return None

@@ -16,8 +16,10 @@ from scraper.autodetect.elements import LINK_TEXTS, TEXTS, Paths, common_ancesto
 from scraper.autodetect.fields import date_selector, headline_selector, link_selector, summary_selector
 from scraper.autodetect.item_selector import choose_level
 from scraper.autodetect.pager import next_page_selector
+from scraper.autodetect.headlines import headline_element
+from scraper.autodetect.kickers import badge_rows
 from scraper.autodetect.scoring import Ranking, headed, rank_groups, sample_blocks
-from scraper.autodetect.beside import with_featured_cards, with_list_beside
+from scraper.autodetect.beside import with_featured_cards, with_list_beside, with_untitled_boxes
 from scraper.autodetect.widening import with_lead_story, with_more_headlines
 from scraper.selectors import Selectors
 
@@ -63,6 +65,7 @@ def _detect(root, page_url: str) -> Detection | None:
     body = root.find("body")
     scope = body if body is not None else root
     paths = Paths()
+    paths.page_url = page_url
     groups = candidate_groups(scope, paths)
     ranking = rank_groups(groups, paths)
     if ranking.best is None or not headed(sample_blocks(ranking.best)):
@@ -107,9 +110,11 @@ def _selectors_for(root, members: list, paths: Paths, page_url: str, set_apart=f
     item, blocks = with_lead_story(root, item, blocks, listing, paths, page_url)
     item, blocks = with_featured_cards(root, item, blocks, listing, paths, page_url)
     item, blocks = with_list_beside(root, item, blocks, listing, paths, page_url)
+    item, blocks = with_untitled_boxes(root, item, blocks, listing, paths, page_url)
     stray = chosen.stray + _linkless(blocks)
     sample = sample_blocks([b for b in blocks if b not in set(stray)] if stray else blocks)
-    headline, heads = headline_selector(sample, sample_blocks(stray))
+    badged = badge_rows(blocks, sample, headline_element)  # ("Alert" before a few headlines the sample misses)
+    headline, heads = headline_selector(sample + badged, sample_blocks(stray))
     if headline is None and stray:  # every name of the headline finds one in the stray rows too: rather them than nothing
         headline, heads = headline_selector(sample)
     if headline is None:

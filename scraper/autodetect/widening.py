@@ -188,3 +188,4 @@ def _lead_names(el) -> list[str]:
 
 ASIDE_LABEL = _ASIDE_LABEL  # the boxes beside the listing (beside.py) read the same headings
 LEAD_SIBLINGS = _LEAD_SIBLINGS
+site_sections = _site_sections  # ... and ask where on the site their stories live
