@@ -150,3 +150,11 @@ def test_a_marker_after_the_title_is_cut_but_inline_markup_of_the_title_is_not()
     assert emphasised == ["Inside the race to build the reusable", "Grain ships leave Odesa under a new",
                           "Hospitals brace for a winter of three", "A reporter's choice between two wars"]
 
+
+
+def test_a_box_of_regional_stories_inside_the_stream_joins_it():
+    """WEB.DE's politics page: a box of three regional stories (div.teaser, under a region picker
+    and a "Regionale Nachrichten" label, no heading) sits among the stream's own rows, whose
+    classes an ad slot among them lacks: all 53 stories, in page order."""
+    name = "de-webde-politik-card-links.html"
+    assert _found(name) == _labelled(name)

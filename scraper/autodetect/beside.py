@@ -255,13 +255,14 @@ def with_untitled_boxes(root, item: str, blocks: list, listing: list, paths: Pat
     stories.  A box beside the listing (before or after it, ads and scripts
     between) joins when nothing names it another list (no heading opens it,
     none reads "Most read"), it holds a few rows (up to 8) of the listing's tag
-    sharing a class with its rows (for rows that are bare links, links holding
+    sharing a class most of its rows have (for rows that are bare links, links holding
     a heading), each with a headline link, and they lead to
     the part of the site where the listing's stories live.  A box that opens
     with a heading (a section's box) ends the search on that side.
     """
     tag = tag_of(listing[0])
-    names = set(classes_of(listing[0])).intersection(*(classes_of(b) for b in listing[1:8]))  # what every row is
+    counts = Counter(c for b in listing[:8] for c in set(classes_of(b)))
+    names = {c for c, n in counts.items() if n * 4 >= 3 * min(8, len(listing))}  # what (nearly) every row is
     scope = common_ancestor(listing)
     if scope is None or not (names or (tag == "a" and all(_card_link(b) for b in listing[:8]))):
         return item, blocks  # rows named by a class, or bare card links holding a heading
