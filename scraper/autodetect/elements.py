@@ -360,6 +360,17 @@ def first_href(el) -> str:
 FIRST_HREF = first_href  # the name the stages use
 
 
+def has_link(el) -> bool:
+    """Whether `el` is or holds a link with an href: XPath's
+    boolean(descendant-or-self::a[@href]), by a walk for <a> that stops at the
+    first (libxml2's XPath gathers every <a> of the subtree first: twice the
+    time on the rows of a long listing)."""
+    for a in el.iter("a"):
+        if a.get("href") is not None:
+            return True
+    return False
+
+
 def common_ancestor(members: list) -> etree._Element | None:
     """The element the blocks meet in, climbing them level by level: the listing's
     container, around which its pager and its neighbours are looked for (None if they never meet)."""

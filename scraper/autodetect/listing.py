@@ -12,7 +12,7 @@ from lxml import etree
 
 from scraper.autodetect.candidates import candidate_groups, heading_groups
 from scraper.autodetect.confidence import CLOSE_RUNNER_UP, Detection, confidence_of, doubts
-from scraper.autodetect.elements import LINK_TEXTS, TEXTS, Paths, common_ancestor, text_of
+from scraper.autodetect.elements import LINK_TEXTS, TEXTS, Paths, common_ancestor, has_link, text_of
 from scraper.autodetect.fields import date_selector, headline_selector, link_selector, summary_selector
 from scraper.autodetect.item_selector import choose_level
 from scraper.autodetect.pager import next_page_selector
@@ -125,14 +125,11 @@ def _selectors_for(root, members: list, paths: Paths, page_url: str, set_apart=f
     return _Listing(selectors, blocks, [text_of(h) for h in heads if h is not None])
 
 
-_HAS_LINK = etree.XPath("boolean(descendant-or-self::a[@href])")
-
-
 def _linkless(blocks: list) -> list:
     """Blocks without a link among a listing whose blocks link (a category heading
     styled like the posts below it): no item, so the headline selector should
     find nothing in them."""
     if len(blocks) < 3:
         return []
-    linkless = [b for b in blocks if not _HAS_LINK(b)]
+    linkless = [b for b in blocks if not has_link(b)]
     return linkless if len(linkless) * 5 <= len(blocks) else []

@@ -147,6 +147,7 @@ def _enclosing_items(blocks: list, groups: dict, titles: float) -> list | None:
     (the list around each row's links) are passed over.
     """
     inner_rank = None  # the inner list's highest heading: read (all its blocks) only once needed
+    homes = None  # the blocks' parents, each once: read only once needed
     first = blocks[0]
     for anc in first.iterancestors():
         if tag_of(anc) in ("body", "html"):
@@ -154,7 +155,9 @@ def _enclosing_items(blocks: list, groups: dict, titles: float) -> list | None:
         for members in groups.values():
             if anc not in members or len(members) < MIN_ITEMS:
                 continue
-            if not _inside_blocks(blocks, members):
+            if homes is None:
+                homes = list(dict.fromkeys(b.getparent() for b in blocks))
+            if not _homes_inside(homes, members):
                 return None
             if sum(members.values()) < titles / 2:
                 continue  # a level too light to be the posts (the list around each row's links): look higher
@@ -193,15 +196,16 @@ def _before(el, other, container) -> bool:
     return False
 
 
-def _inside_blocks(blocks: list, outer) -> bool:
+def _homes_inside(homes: list, outer) -> bool:
     """Whether every block lies strictly inside a block of `outer` (one post, or
-    each of many rows: a forum's sub-forum links under each forum's title).
-    Each block is climbed only to an element already known to be inside or
-    outside, so the thousand rows of one list cost a step or two each."""
+    each of many rows: a forum's sub-forum links under each forum's title),
+    asked of the blocks' parents (`homes`, each once: the thousand rows of one
+    list share one), each of which must be or lie in a block of `outer`.  Each
+    is climbed only to an element already known to be inside or outside."""
     known: dict = {}  # element -> whether it is, or lies in, a block of `outer`
-    for block in blocks:
+    for home in homes:
         path = []
-        node = block.getparent()
+        node = home
         while node is not None and node not in known:
             if node in outer:
                 known[node] = True
