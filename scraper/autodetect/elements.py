@@ -55,13 +55,15 @@ _RELATIVE_TIME = re.compile(r"^(about |an? |\d+ )\w+ ago$|^(yesterday|today)\b",
 SKIP_HREF = re.compile(r"^\s*(#|javascript:|mailto:|tel:)", re.I)
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(slots=True, eq=False)
 class _Node:
     """What detection needs to know about an element's place in the page.
 
     Shared by all the rows that look alike under one parent (Paths._make), so
-    never changed once made (frozen); compared by identity, as Paths keys its
-    memo by the parent's id (every _Node stays alive in that memo)."""
+    never changed once made (not declared frozen: a frozen dataclass is made
+    through object.__setattr__, five times the cost, and a page makes
+    hundreds); compared by identity, as Paths keys its memo by the parent's
+    id (every _Node stays alive in that memo)."""
 
     key: int  # interned tag-and-class path from the root
     bad: bool  # inside navigation, header, footer, sidebar...
@@ -191,8 +193,15 @@ class Paths:
         return self._headings
 
     def of(self, el) -> _Node:
-        node = self.nodes.get(el)
+        """The element's _Node, made (with its ancestors' not yet known) on first use."""
+        nodes = self.nodes
+        node = nodes.get(el)
         if node is not None:
+            return node
+        parent = el.getparent()  # most often known: the row's list, the link's row
+        above = nodes.get(parent) if parent is not None else self._above_root
+        if above is not None:
+            node = nodes[el] = self._make(el, above)
             return node
         chain = []
         cur = el
