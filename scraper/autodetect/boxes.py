@@ -270,12 +270,7 @@ def lead_boxes(members: dict, paths: Paths) -> dict:
     container = container_of(blocks)
     if container is None:
         return members
-    boxes: dict = {}
-    for block in blocks:
-        box = block
-        while box.getparent() is not container:
-            box = box.getparent()
-        boxes.setdefault(box, []).append(block)
+    boxes = _boxes_in(blocks, container)
     if len(boxes) < 2 or sum(1 for inside in boxes.values() if len(inside) >= 2) * 2 <= len(boxes):
         return members
     ordered = list(boxes.items())
@@ -291,6 +286,26 @@ def lead_boxes(members: dict, paths: Paths) -> dict:
         return members
     first = {block for _, inside in ordered[:lead] for block in inside}
     return {block: title for block, title in members.items() if block in first}
+
+
+def _boxes_in(blocks: list, container) -> dict:
+    """The children of `container` holding the blocks, each with its blocks in order.
+    Blocks under one parent share its box, climbed once (the rows of one list)."""
+    boxes: dict = {}
+    box_of: dict = {}  # a block's parent -> its box
+    for block in blocks:
+        parent = block.getparent()
+        if parent is container:
+            box = block
+        else:
+            box = box_of.get(parent)
+            if box is None:
+                box, above = parent, parent.getparent()
+                while above is not container:
+                    box, above = above, above.getparent()
+                box_of[parent] = box
+        boxes.setdefault(box, []).append(block)
+    return boxes
 
 
 def _lead_count(titles: list) -> int | None:
@@ -360,8 +375,18 @@ def boxes_of(members: dict, sectioned: list[set]) -> bool:
     names, are no listing either."""
     blocks = list(members)
     sample = blocks[:: max(1, len(blocks) // 8)]
-    return any(sum(1 for block in sample if sum(1 for el in block.iterdescendants() if el in stories) >= 2) * 2
-               > len(sample) for stories in sectioned)
+    return any(sum(1 for block in sample if _holds_two(block, stories)) * 2 > len(sample) for stories in sectioned)
+
+
+def _holds_two(block, stories: set) -> bool:
+    """Whether two of `stories` lie inside `block` (its walk stops at the second)."""
+    found = 0
+    for el in block.iterdescendants():
+        if el in stories:
+            found += 1
+            if found == 2:
+                return True
+    return False
 
 
 def container_of(blocks: list):
