@@ -16,7 +16,8 @@ from operator import eq, methodcaller
 
 from lxml import etree
 
-from scraper.autodetect.boxes import boxes_of, join_split_boxes, lead_boxes, named_boxes
+from scraper.autodetect.boxes import boxes_of, lead_boxes, named_boxes
+from scraper.autodetect.split_boxes import join_split_boxes
 from scraper.autodetect.elements import (
     FIRST_HREF, LINK_TEXTS, Paths, classes_of, is_title_text, link_ancestor, link_text_of, tag_of,
 )
