@@ -14,12 +14,10 @@ from dataclasses import dataclass
 from functools import partial
 from operator import eq, methodcaller
 
-from lxml import etree
-
 from scraper.autodetect.boxes import boxes_of, lead_boxes, named_boxes
 from scraper.autodetect.split_boxes import join_split_boxes
 from scraper.autodetect.elements import (
-    FIRST_HREF, LINK_TEXTS, Paths, classes_of, is_title_text, link_ancestor, link_text_of, tag_of,
+    FIRST_HREF, LINK_TEXTS, Paths, classes_of, is_title_text, link_ancestor, link_text_of, string_value, tag_of,
 )
 from scraper.autodetect.headings import HEADINGS
 from scraper.text import normalise_space
@@ -332,9 +330,6 @@ def _without_strays(members: dict, alike: bool | None = None) -> dict:
     return {block: title for block, title in members.items() if name in classes_of(block) or block.getparent() in homes}
 
 
-_STRING = etree.XPath("string()", smart_strings=False)  # compiled once: el.xpath() compiles on every call
-
-
 _OTHER_CAP = 300  # characters of other text that count for a block: a teaser's worth
 
 
@@ -357,7 +352,7 @@ def _capped_other_text(el, paths: Paths) -> float:
     """
     factor = 0.15 if paths.of(el).bad else 1.0
     links = _link_text_length(el)
-    text = _STRING(el)
+    text = string_value(el)
     start = 2 * links + 4000  # characters enough, most often, to pass the cap with room for the links and blanks
     if len(text) > 2 * start:
         if max(len(normalise_space(text[:start])) - links, 0) * factor >= _OTHER_CAP:
