@@ -108,7 +108,7 @@ def _selectors_for(root, members: list, paths: Paths, page_url: str, set_apart=f
     item, blocks = with_featured_cards(root, item, blocks, listing, paths, page_url)
     item, blocks = with_list_beside(root, item, blocks, listing, paths, page_url)
     stray = chosen.stray + _linkless(blocks)
-    sample = sample_blocks([b for b in blocks if b not in set(stray)] if stray else blocks)
+    sample = sample_blocks(_without(blocks, stray))
     headline, heads = headline_selector(sample, sample_blocks(stray))
     if headline is None and stray:  # every name of the headline finds one in the stray rows too: rather them than nothing
         headline, heads = headline_selector(sample)
@@ -123,6 +123,14 @@ def _selectors_for(root, members: list, paths: Paths, page_url: str, set_apart=f
             pager_scope = pager_scope.getparent()
     selectors = Selectors(item, headline, summary, link, date, next_page_selector(root, page_url, pager_scope))
     return _Listing(selectors, blocks, [text_of(h) for h in heads if h is not None])
+
+
+def _without(blocks: list, stray: list) -> list:
+    """The blocks less the stray ones (a set made once: a listing may hold thousands of rows)."""
+    if not stray:
+        return blocks
+    apart = set(stray)
+    return [b for b in blocks if b not in apart]
 
 
 def _linkless(blocks: list) -> list:
