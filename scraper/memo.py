@@ -39,7 +39,9 @@ def string_memo(maxsize: int) -> Callable[[F], F]:
                 return fn(arg)
             return cached(arg)
 
-        chosen = call_one if fn.__code__.co_argcount == 1 and not fn.__code__.co_flags & 0x0C else call
+        code = fn.__code__
+        one = code.co_argcount == 1 and not code.co_kwonlyargcount and not code.co_flags & 0x0C  # no *args, **kwargs
+        chosen = call_one if one else call
         chosen.cache_clear = cached.cache_clear
         chosen.cache_info = cached.cache_info
         return chosen  # type: ignore[return-value]
