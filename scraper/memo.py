@@ -32,7 +32,17 @@ def string_memo(maxsize: int) -> Callable[[F], F]:
                     return fn(*args)
             return cached(*args)
 
-        call.cache_clear = cached.cache_clear
-        call.cache_info = cached.cache_info
-        return call  # type: ignore[return-value]
+        @wraps(fn)
+        def call_one(arg):
+            # The one-string case (most memos), without the loop: called hundreds of times a page.
+            if arg is not None and len(arg) > LONG:
+                return fn(arg)
+            return cached(arg)
+
+        code = fn.__code__
+        one = code.co_argcount == 1 and not code.co_kwonlyargcount and not code.co_flags & 0x0C  # no *args, **kwargs
+        chosen = call_one if one else call
+        chosen.cache_clear = cached.cache_clear
+        chosen.cache_info = cached.cache_info
+        return chosen  # type: ignore[return-value]
     return wrap

@@ -14,7 +14,7 @@ import re
 from lxml import etree
 
 from scraper.autodetect.elements import (
-    FIRST_HREF, LINK_TEXTS, SKIP_HREF, Paths, is_heading_title, is_title_text, link_text_of, string_value, tag_of,
+    FIRST_HREF, LINK_TEXTS, SKIP_HREF, Paths, has_link, is_heading_title, is_title_text, link_text_of, string_value, tag_of,
 )
 from scraper.memo import string_memo
 from scraper.text import xpath_normalized
@@ -159,7 +159,6 @@ def _title_headings(scope) -> list:
     """h2-h6 inside `scope` (not itself) with headline-like text, outside menus, sidebars and footers, in page order."""
     return [h for h in scope.iterdescendants("h2", "h3", "h4", "h5", "h6") if _TITLE_HEADING(h)]
 
-_HAS_LINK = etree.XPath("boolean(descendant-or-self::a[@href])")
 
 
 def heading_groups(scope, paths: Paths) -> dict[tuple[int, str], dict]:
@@ -184,7 +183,7 @@ def heading_groups(scope, paths: Paths) -> dict[tuple[int, str], dict]:
             if paths.credited.get(node, 0) >= title:
                 break
             paths.credited[node] = title
-            if _HAS_LINK(node):
+            if has_link(node):
                 key = (paths.of(parent).key, node.tag)
                 groups.setdefault(key, {})[node] = title
             if parent is scope:

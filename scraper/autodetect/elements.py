@@ -55,13 +55,15 @@ _RELATIVE_TIME = re.compile(r"^(about |an? |\d+ )\w+ ago$|^(yesterday|today)\b",
 SKIP_HREF = re.compile(r"^\s*(#|javascript:|mailto:|tel:)", re.I)
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(slots=True, eq=False)
 class _Node:
     """What detection needs to know about an element's place in the page.
 
     Shared by all the rows that look alike under one parent (Paths._make), so
-    never changed once made (frozen); compared by identity, as Paths keys its
-    memo by the parent's id (every _Node stays alive in that memo)."""
+    never changed once made (not declared frozen: a frozen dataclass is made
+    through object.__setattr__, five times the cost, and a page makes
+    hundreds); compared by identity, as Paths keys its memo by the parent's
+    id (every _Node stays alive in that memo)."""
 
     key: int  # interned tag-and-class path from the root
     bad: bool  # inside navigation, header, footer, sidebar...
@@ -192,8 +194,15 @@ class Paths:
         return self._headings
 
     def of(self, el) -> _Node:
-        node = self.nodes.get(el)
+        """The element's _Node, made (with its ancestors' not yet known) on first use."""
+        nodes = self.nodes
+        node = nodes.get(el)
         if node is not None:
+            return node
+        parent = el.getparent()  # most often known: the row's list, the link's row
+        above = nodes.get(parent) if parent is not None else self._above_root
+        if above is not None:
+            node = nodes[el] = self._make(el, above)
             return node
         chain = []
         cur = el
@@ -304,15 +313,19 @@ def link_text_of(a) -> str:
 def _link_text(a) -> str:
     # The string value (a bare text link's own text, else one libxml2 call), with
     # whitespace collapsed by Python's rules (NBSP and friends too).
-    return " ".join((_STRING(a) if len(a) else a.text or "").split())
-
-
-_STRING = etree.XPath("string()", smart_strings=False)
+    return " ".join(string_value(a).split())
 
 
 def string_value(el) -> str:
-    """An element's XPath string value (all the text inside it), a bare text element's own text read directly."""
-    return _STRING(el) if len(el) else el.text or ""
+    """An element's XPath string value (all the text inside it), a bare text element's own text read directly.
+
+    Read by libxml2's text serialisation, which gathers the same text
+    (xmlNodeGetContent, as XPath's string() does) at two thirds of the cost of
+    an XPath call: every link of a page is read so."""
+    return _tostring(el, method="text", encoding=str, with_tail=False) if len(el) else el.text or ""
+
+
+_tostring = etree.tostring
 
 
 def is_title_text(text: str) -> bool:
@@ -359,6 +372,17 @@ def first_href(el) -> str:
 
 
 FIRST_HREF = first_href  # the name the stages use
+
+
+def has_link(el) -> bool:
+    """Whether `el` is or holds a link with an href: XPath's
+    boolean(descendant-or-self::a[@href]), by a walk for <a> that stops at the
+    first (libxml2's XPath gathers every <a> of the subtree first: twice the
+    time on the rows of a long listing)."""
+    for a in el.iter("a"):
+        if a.get("href") is not None:
+            return True
+    return False
 
 
 def common_ancestor(members: list) -> etree._Element | None:

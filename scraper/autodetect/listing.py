@@ -12,7 +12,7 @@ from lxml import etree
 
 from scraper.autodetect.candidates import candidate_groups, heading_groups
 from scraper.autodetect.confidence import CLOSE_RUNNER_UP, Detection, confidence_of, doubts
-from scraper.autodetect.elements import LINK_TEXTS, TEXTS, Paths, common_ancestor, text_of
+from scraper.autodetect.elements import LINK_TEXTS, TEXTS, Paths, common_ancestor, has_link, text_of
 from scraper.autodetect.fields import date_selector, headline_selector, link_selector, summary_selector
 from scraper.autodetect.item_selector import choose_level
 from scraper.autodetect.pager import next_page_selector
@@ -112,7 +112,7 @@ def _selectors_for(root, members: list, paths: Paths, page_url: str, set_apart=f
     item, blocks = with_list_beside(root, item, blocks, listing, paths, page_url)
     item, blocks = with_untitled_boxes(root, item, blocks, listing, paths, page_url)
     stray = chosen.stray + _linkless(blocks)
-    sample = sample_blocks([b for b in blocks if b not in set(stray)] if stray else blocks)
+    sample = sample_blocks(_without(blocks, stray))
     badged = badge_rows(blocks, sample, headline_element)  # ("Alert" before a few headlines the sample misses)
     headline, heads = headline_selector(sample + badged, sample_blocks(stray))
     if headline is None and stray:  # every name of the headline finds one in the stray rows too: rather them than nothing
@@ -130,7 +130,12 @@ def _selectors_for(root, members: list, paths: Paths, page_url: str, set_apart=f
     return _Listing(selectors, blocks, [text_of(h) for h in heads if h is not None])
 
 
-_HAS_LINK = etree.XPath("boolean(descendant-or-self::a[@href])")
+def _without(blocks: list, stray: list) -> list:
+    """The blocks less the stray ones (a set made once: a listing may hold thousands of rows)."""
+    if not stray:
+        return blocks
+    apart = set(stray)
+    return [b for b in blocks if b not in apart]
 
 
 def _linkless(blocks: list) -> list:
@@ -139,5 +144,5 @@ def _linkless(blocks: list) -> list:
     find nothing in them."""
     if len(blocks) < 3:
         return []
-    linkless = [b for b in blocks if not _HAS_LINK(b)]
+    linkless = [b for b in blocks if not has_link(b)]
     return linkless if len(linkless) * 5 <= len(blocks) else []

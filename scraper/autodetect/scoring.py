@@ -14,11 +14,10 @@ from dataclasses import dataclass
 from functools import partial
 from operator import eq, methodcaller
 
-from lxml import etree
-
-from scraper.autodetect.boxes import boxes_of, join_split_boxes, lead_boxes, named_boxes
+from scraper.autodetect.boxes import boxes_of, lead_boxes, named_boxes
+from scraper.autodetect.split_boxes import join_split_boxes
 from scraper.autodetect.elements import (
-    FIRST_HREF, LINK_TEXTS, Paths, classes_of, is_title_text, link_ancestor, link_text_of, tag_of,
+    FIRST_HREF, LINK_TEXTS, Paths, classes_of, is_title_text, link_ancestor, link_text_of, string_value, tag_of,
 )
 from scraper.autodetect.headings import HEADINGS
 from scraper.text import normalise_space
@@ -147,6 +146,7 @@ def _enclosing_items(blocks: list, groups: dict, titles: float) -> list | None:
     (the list around each row's links) are passed over.
     """
     inner_rank = None  # the inner list's highest heading: read (all its blocks) only once needed
+    homes = None  # the blocks' parents, each once: read only once needed
     first = blocks[0]
     for anc in first.iterancestors():
         if tag_of(anc) in ("body", "html"):
@@ -154,7 +154,9 @@ def _enclosing_items(blocks: list, groups: dict, titles: float) -> list | None:
         for members in groups.values():
             if anc not in members or len(members) < MIN_ITEMS:
                 continue
-            if not _inside_blocks(blocks, members):
+            if homes is None:
+                homes = list(dict.fromkeys(b.getparent() for b in blocks))
+            if not _homes_inside(homes, members):
                 return None
             if sum(members.values()) < titles / 2:
                 continue  # a level too light to be the posts (the list around each row's links): look higher
@@ -193,15 +195,16 @@ def _before(el, other, container) -> bool:
     return False
 
 
-def _inside_blocks(blocks: list, outer) -> bool:
+def _homes_inside(homes: list, outer) -> bool:
     """Whether every block lies strictly inside a block of `outer` (one post, or
-    each of many rows: a forum's sub-forum links under each forum's title).
-    Each block is climbed only to an element already known to be inside or
-    outside, so the thousand rows of one list cost a step or two each."""
+    each of many rows: a forum's sub-forum links under each forum's title),
+    asked of the blocks' parents (`homes`, each once: the thousand rows of one
+    list share one), each of which must be or lie in a block of `outer`.  Each
+    is climbed only to an element already known to be inside or outside."""
     known: dict = {}  # element -> whether it is, or lies in, a block of `outer`
-    for block in blocks:
+    for home in homes:
         path = []
-        node = block.getparent()
+        node = home
         while node is not None and node not in known:
             if node in outer:
                 known[node] = True
@@ -327,9 +330,6 @@ def _without_strays(members: dict, alike: bool | None = None) -> dict:
     return {block: title for block, title in members.items() if name in classes_of(block) or block.getparent() in homes}
 
 
-_STRING = etree.XPath("string()", smart_strings=False)  # compiled once: el.xpath() compiles on every call
-
-
 _OTHER_CAP = 300  # characters of other text that count for a block: a teaser's worth
 
 
@@ -352,7 +352,7 @@ def _capped_other_text(el, paths: Paths) -> float:
     """
     factor = 0.15 if paths.of(el).bad else 1.0
     links = _link_text_length(el)
-    text = _STRING(el)
+    text = string_value(el)
     start = 2 * links + 4000  # characters enough, most often, to pass the cap with room for the links and blanks
     if len(text) > 2 * start:
         if max(len(normalise_space(text[:start])) - links, 0) * factor >= _OTHER_CAP:
