@@ -64,6 +64,16 @@ class Candidate:
     rank: int | None
     blocks: int
     result: PageResult
+    level_of: int | None = None  # never ranked: the rank of the winner it is a level of (taken out with it), if any
+    finer: bool = False  # ... its blocks lie inside that winner's blocks (else they hold them)
+
+    @property
+    def place(self) -> str:
+        if self.rank is not None:
+            return str(self.rank)
+        if self.level_of:
+            return f"aside ({'a finer' if self.finer else 'a coarser'} level of rank {self.level_of})"
+        return "aside"
 
 
 @dataclass(frozen=True)
@@ -137,7 +147,9 @@ def candidate_listings(html: str, name: str, label: dict) -> list[Candidate]:
                 continue
             if _links_held(blocks, base, wanted) * 2 < len(wanted):
                 continue
-            found.append(_candidate(root, blocks, paths, name, label, None))
+            level_of = next((rank for rank, b in enumerate(ranked_blocks, 1) if _overlap(blocks, b)), None)
+            finer = level_of is not None and _inside(blocks[0], ranked_blocks[level_of - 1])
+            found.append(_candidate(root, blocks, paths, name, label, None, level_of=level_of, finer=finer))
         return [c for c in found if c is not None]
     finally:
         LINK_TEXTS.reset(links)
@@ -177,6 +189,12 @@ def _knockout(groups: dict, paths: Paths):
         remaining = left
 
 
+def _inside(block, blocks: list) -> bool:
+    """Whether `block` lies strictly inside one of `blocks`."""
+    outer = set(blocks)
+    return any(anc in outer for anc in block.iterancestors())
+
+
 def _links_held(blocks: list, base: str, wanted: set) -> int:
     """How many labelled links the blocks hold (any link in them): an upper bound of the group's link recall."""
     held = {same_spelling(urljoin(base, a.get("href").strip())) for b in blocks for a in b.iter("a") if a.get("href")}
@@ -184,7 +202,7 @@ def _links_held(blocks: list, base: str, wanted: set) -> int:
 
 
 def _candidate(root, blocks: list, paths: Paths, name: str, label: dict, rank: int | None,
-               set_apart=frozenset()) -> Candidate | None:
+               set_apart=frozenset(), level_of: int | None = None, finer: bool = False) -> Candidate | None:
     """The group run through the rest of detection, as listing._detect runs the winner, then extracted."""
     listing = _selectors_for(root, blocks, paths, label["url"], set_apart)
     if listing is None:
@@ -192,7 +210,7 @@ def _candidate(root, blocks: list, paths: Paths, name: str, label: dict, rank: i
     extraction = extract_tree(root, label["url"], listing.selectors, blocks=listing.blocks)
     records = extraction.records
     return Candidate(rank, len(listing.blocks),
-                     page_result(name, label, [r.headline for r in records], [r.url for r in records], extraction))
+                     page_result(name, label, [r.headline for r in records], [r.url for r in records], extraction), level_of, finer)
 
 
 def class_figures(verdicts: list[Verdict]) -> dict[str, ClassFigures]:
@@ -211,9 +229,14 @@ def print_split(split: str, verdicts: list[Verdict]) -> None:
     print(f"{split}: {len(verdicts)} pages, mean headline F1 {mean:.3f} (gap {1 - mean:.3f})")
     for loss, fig in class_figures(verdicts).items():
         print(f"  {loss:14} {fig.pages:3} pages  loses {fig.share_of_gap:.3f} of the mean  ({fig.mean_lost:.3f} per page)")
-    ranks = sorted((v.match.rank or 99) for v in verdicts if v.loss == "ranked-wrong")
-    if ranks:
-        print(f"  ranked-wrong: the right group's rank {', '.join('aside' if r == 99 else str(r) for r in ranks)}")
+    places = sorted(v.match.place for v in verdicts if v.loss == "ranked-wrong")
+    if places:
+        print(f"  ranked-wrong: the right group's rank {'; '.join(places)}")
+        n = len(verdicts)
+        level = [v for v in verdicts if v.loss == "ranked-wrong" and v.match.level_of]
+        other = [v for v in verdicts if v.loss == "ranked-wrong" and not v.match.level_of]
+        print(f"  ranked-wrong: another listing won {len(other)} pages, losing {sum(v.lost for v in other) / n:.3f}; "
+              f"another level of the same listing {len(level)} pages, losing {sum(v.lost for v in level) / n:.3f}")
     near = [v.best_links for v in verdicts if v.loss == "no-candidate"]
     if near:
         print(f"  no-candidate: the best candidate group's link F1, mean {sum(near) / len(near):.3f}, highest {max(near):.3f}")
@@ -225,7 +248,7 @@ def print_split(split: str, verdicts: list[Verdict]) -> None:
 
 def print_page(v: Verdict) -> None:
     m = v.match
-    where = "" if m is None else f"  match: rank {m.rank or 'aside'}, {m.blocks} blocks, link F1 {m.result.links.f1:.2f}, headline F1 {m.result.headlines.f1:.2f}"
+    where = "" if m is None else f"  match: rank {m.place}, {m.blocks} blocks, link F1 {m.result.links.f1:.2f}, headline F1 {m.result.headlines.f1:.2f}"
     print(f"{v.name:46} {v.loss:14} head F1 {v.detected.headlines.f1:.2f} link F1 {v.detected.links.f1:.2f}"
           f"  best group's link F1 {v.best_links:.2f}{where}")
 
