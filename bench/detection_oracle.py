@@ -86,6 +86,7 @@ class Verdict:
     detected: PageResult
     match: Candidate | None  # the first group (by rank) giving link F1 >= GOOD, if any
     best_links: float  # the highest link F1 any candidate group gives (how near a no-candidate page comes)
+    winner_blocks: int  # how many blocks detection's own listing has
     agrees: bool  # the knock-out's rank 1 gives detection's own selectors (the oracle sees what detection sees)
 
     @property
@@ -111,7 +112,8 @@ def classify_page(name: str, label: dict) -> Verdict:
     first = next((c for c in candidates if c.rank == 1), None)
     agrees = (first.result.extraction.selectors if first else None) == result.selectors
     best_links = max((c.result.links.f1 for c in candidates), default=0.0)
-    return Verdict(name, split, loss_class(detected, match), detected, match, best_links, agrees)
+    winner_blocks = len(result.detection.blocks) if result.detection else 0
+    return Verdict(name, split, loss_class(detected, match), detected, match, best_links, winner_blocks, agrees)
 
 
 def loss_class(detected: PageResult, match: Candidate | None) -> str:
@@ -237,6 +239,12 @@ def print_split(split: str, verdicts: list[Verdict]) -> None:
         other = [v for v in verdicts if v.loss == "ranked-wrong" and not v.match.level_of]
         print(f"  ranked-wrong: another listing won {len(other)} pages, losing {sum(v.lost for v in other) / n:.3f}; "
               f"another level of the same listing {len(level)} pages, losing {sum(v.lost for v in level) / n:.3f}")
+        for kind, members in (("another listing", other), ("another level", level)):
+            if members:
+                precision = sum(v.detected.links.precision for v in members) / len(members)
+                recall = sum(v.detected.links.recall for v in members) / len(members)
+                print(f"  ranked-wrong, {kind}: detection's links mean P {precision:.2f} R {recall:.2f}; "
+                      f"blocks detected {sum(v.winner_blocks for v in members)}, in the right groups {sum(v.match.blocks for v in members)}")
     near = [v.best_links for v in verdicts if v.loss == "no-candidate"]
     if near:
         print(f"  no-candidate: the best candidate group's link F1, mean {sum(near) / len(near):.3f}, highest {max(near):.3f}")
