@@ -13,8 +13,10 @@ Every page of tests/corpus/web/ falls in exactly one class, tried in this order:
   gives link F1 >= 0.8, but it lost the ranking.  Its rank is its place in
   the knock-out order: `rank_groups` run again with the winner and every
   level of it (`scoring._overlap`) taken out, so rank 2 is the real
-  runner-up listing; "aside" when it never wins within KNOCKOUTS rounds (the
-  ranking's filters set it aside, or it is not among the six weighed).
+  runner-up listing; "aside" when it never wins within KNOCKOUTS rounds:
+  a level of a winner, taken out with it (judged as scoring._overlap judges
+  the runner-up, by the first blocks of each), or a group the ranking's
+  filters set aside or did not weigh (only six are weighed per round).
 - `no-candidate`: no candidate group gives link F1 >= 0.8: the listing is
   never proposed (candidate generation is the loss).
 
@@ -33,7 +35,7 @@ as a mean over its own pages.  Per-page lines only with `--split dev
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urljoin
 
@@ -66,6 +68,7 @@ class Candidate:
     result: PageResult
     level_of: int | None = None  # never ranked: the rank of the winner it is a level of (taken out with it), if any
     finer: bool = False  # ... its blocks lie inside that winner's blocks (else they hold them)
+    elements: tuple = field(default=(), compare=False, repr=False)  # the blocks extracted (for experiments' features)
 
     @property
     def place(self) -> str:
@@ -212,7 +215,8 @@ def _candidate(root, blocks: list, paths: Paths, name: str, label: dict, rank: i
     extraction = extract_tree(root, label["url"], listing.selectors, blocks=listing.blocks)
     records = extraction.records
     return Candidate(rank, len(listing.blocks),
-                     page_result(name, label, [r.headline for r in records], [r.url for r in records], extraction), level_of, finer)
+                     page_result(name, label, [r.headline for r in records], [r.url for r in records], extraction), level_of, finer,
+                     tuple(listing.blocks))
 
 
 def class_figures(verdicts: list[Verdict]) -> dict[str, ClassFigures]:
