@@ -47,7 +47,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.extraction_quality import CORPORA, PageResult, load_corpus, option, page_result, page_text  # noqa: E402
-from scraper.autodetect.boxes import join_split_boxes  # noqa: E402
+from scraper.autodetect.split_boxes import join_split_boxes  # noqa: E402
 from scraper.autodetect.candidates import candidate_groups, heading_groups  # noqa: E402
 from scraper.autodetect.elements import LINK_TEXTS, TEXTS, Paths  # noqa: E402
 from scraper.autodetect.listing import _selectors_for  # noqa: E402
