@@ -5,12 +5,17 @@ the extracted links against the page's labels, then the mean and the lowest
 page.  Targets: mean F1 >= 0.95 and no page below 0.80, for headlines and
 links.
 
-    python bench/extraction_quality.py [--corpus labelled|web] [--split dev|holdout|all] [--verbose]
+    python bench/extraction_quality.py [--corpus labelled|web] [--split dev|holdout|all]
+                                       [--batch NAME] [--quiet | --verbose]
 
 `--corpus labelled` (the default) is tests/corpus/ (22 pages written while
 the heuristics were tuned, issue 6).  `--corpus web` is tests/corpus/web/
 (real saved pages, issue 13), reported for its dev and holdout splits
-separately; `--split` picks one of them.
+separately; `--split` picks one of them.  `--batch NAME` scores only the
+pages listed in tests/corpus/web/batches/NAME.txt (one page a line: the
+pages added together, to compare a batch's first sight with later
+detection).  `--quiet` prints the summaries alone, no line per page: how
+a tuner reads the hold-out without seeing which pages fail.
 
 Exit code 1 when a target is missed in any reported split, so CI can run it.
 """
@@ -165,12 +170,13 @@ def print_page(row: PageResult, verbose: bool) -> None:
             print(f"    - {record.headline!r} {record.url}")
 
 
-def print_summary(title: str, summary: Summary) -> None:
+def print_summary(title: str, summary: Summary, name_lowest: bool = True) -> None:
     low = summary.lowest
+    lowest = f"lowest page {low.name} " if name_lowest else "lowest page "
     print(f"{title}: {summary.pages} pages; mean headline P {summary.mean_headline.precision:.3f} "
           f"R {summary.mean_headline.recall:.3f} F1 {summary.mean_headline_f1:.3f}; "
           f"mean link P {summary.mean_link.precision:.3f} R {summary.mean_link.recall:.3f} "
-          f"F1 {summary.mean_link_f1:.3f}; lowest page {low.name} "
+          f"F1 {summary.mean_link_f1:.3f}; {lowest}"
           f"(headline F1 {low.headlines.f1:.3f}, link F1 {low.links.f1:.3f}); "
           f"targets {'met' if summary.met else 'MISSED'}")
 
@@ -190,18 +196,36 @@ def option(argv: list[str], name: str, default: str, choices: tuple[str, ...]) -
     return argv[index]
 
 
+def batch_pages(corpus: Path, name: str) -> set[str]:
+    """The page names of one batch (tests/corpus/web/batches/NAME.txt), each a page of the corpus."""
+    path = corpus / "batches" / f"{name}.txt"
+    if not path.is_file():
+        raise SystemExit(f"--batch: no batch named {name!r} (no file {path.relative_to(ROOT)})")
+    names = {line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()}
+    unknown = sorted(names - set(load_corpus(corpus)))
+    if unknown:
+        raise SystemExit(f"--batch {name}: {unknown[0]} is no page of the corpus")
+    return names
+
+
 def main(argv: list[str]) -> int:
     verbose = "--verbose" in argv
     which = option(argv, "--corpus", "labelled", tuple(CORPORA))
     split = option(argv, "--split", "all", ("dev", "holdout", "all"))
+    quiet = "--quiet" in argv
     corpus = CORPORA[which]
+    batch = batch_pages(corpus, argv[argv.index("--batch") + 1]) if "--batch" in argv[:-1] else None
     labels = {name: label for name, label in load_corpus(corpus).items()
-              if split == "all" or label.get("split", "all") == split}
-    print(f"{'page':46} {'split':7} {'head P':>6} {'head R':>6} {'head F1':>7} {'link P':>6} {'link R':>6} {'link F1':>7}")
+              if (split == "all" or label.get("split", "all") == split) and (batch is None or name in batch)}
+    if not quiet:
+        print(f"{'page':46} {'split':7} {'head P':>6} {'head R':>6} {'head F1':>7} {'link P':>6} {'link R':>6} {'link F1':>7}")
     rows = []
     for name, label in labels.items():
         rows.append(score_page(name, label, corpus))
-        print_page(rows[-1], verbose)
+        if not quiet:
+            print_page(rows[-1], verbose)
+    if not rows:
+        raise SystemExit("no page of the corpus matches --split and --batch")
     print()
     groups = {s: [r for r in rows if r.split == s] for s in ("dev", "holdout")}
     groups = {s: members for s, members in groups.items() if members}
@@ -210,10 +234,10 @@ def main(argv: list[str]) -> int:
     if unseen and len(unseen) < len(groups["holdout"]):
         summaries["holdout, sites not in dev"] = summarise(unseen)
     for name, summary in summaries.items():
-        print_summary(name, summary)
+        print_summary(name, summary, not quiet)
     if len(groups) != 1:
         summaries["all"] = summarise(rows)
-        print_summary("all", summaries["all"])
+        print_summary("all", summaries["all"], not quiet)
     ok = all(summary.met for summary in summaries.values())
     print(f"targets (mean F1 >= {MEAN_TARGET}, every page >= {PAGE_TARGET}): {'met' if ok else 'MISSED'}")
     return 0 if ok else 1
