@@ -15,6 +15,7 @@ from lxml import etree
 from scraper.autodetect.elements import SKIP_HREF, is_title_text, link_ancestor, link_text_of, tag_of, text_of
 from scraper.autodetect.headings import HEADINGS
 from scraper.dates import parse_date
+from scraper.script_links import script_linked
 from scraper.text import normalise_space
 
 # A year or a numeric date somewhere in a text: worth trying to parse.  Bounded by
@@ -179,8 +180,8 @@ def headline_element(block):
         return block
     best, best_len = None, 0
     for a in block.iter("a"):
-        if a.get("href") is None or SKIP_HREF.match(a.get("href")):
-            continue
+        if a.get("href") is None or (SKIP_HREF.match(a.get("href")) and not script_linked([a.get("href")])):
+            continue  # a title linked to a script is still the row's title (not the category link before it)
         length = len(link_text_of(a))
         if length > best_len:
             best, best_len = a, length

@@ -1,0 +1,81 @@
+"""Automatic detection on blog, release and notice lists (the sixth tuning round, issue 13).
+
+Each rule has the real dev page of tests/corpus/web/ that showed it (the
+labels are the expectation, headlines and links exactly) and, where it has
+an edge worth pinning, a small page written here.  Hold-out pages are never
+tested on.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.extraction_quality import load_corpus, page_text, same_spelling
+from scraper.extract import extract
+from scraper.selectors import Selectors
+from tests.helpers import ROOT
+
+WEB = ROOT / "tests" / "corpus" / "web"
+LABELS = load_corpus(WEB)
+URL = "https://example.org/news/"
+
+
+def _found(name: str) -> list[tuple[str, str]]:
+    label = LABELS[name]
+    assert label["split"] == "dev", f"{name} is a hold-out page: never tested on"
+    records = extract(page_text(WEB, name, label), label["url"], None).records
+    return [(r.headline, same_spelling(r.url)) for r in records]
+
+
+def _labelled(name: str) -> list[tuple[str, str]]:
+    return [(item["headline"], same_spelling(item["url"])) for item in LABELS[name]["items"]]
+
+
+def _records(body: str) -> list:
+    return extract(f"<html><body><main>{body}</main></body></html>", URL, None).records
+
+
+# Rule -> the dev pages that showed it.
+EXACT = {
+    "rows linked to 'javascript:;' are no items beside rows linked to pages": [
+        "zh-wgxy-college-news-page2-sidelist-class.html", "zh-23slxx-school-news-cut-titles.html",
+    ],
+    "a category link before each title link ('[通知]'), some titles linked to a script": [
+        "zh-tztvu-tzgg-category-prefix.html",
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    "name", [pytest.param(name, id=f"{rule}: {name}") for rule, names in EXACT.items() for name in names]
+)
+def test_the_labelled_headlines_and_links_exactly(name):
+    assert _found(name) == _labelled(name)
+
+
+_TITLES = ["Council approves the new library budget", "Road works on the harbour bridge this week",
+           "Registration opens for the summer sports camps", "Water supply interrupted in the old town",
+           "Results of the public consultation on parking"]
+
+
+def _notice_rows(script_linked: set[int]) -> str:
+    rows = "".join(
+        f'<li><a href="{"javascript:;" if i in script_linked else f"/news/{i}.html"}">{title}</a>'
+        f"<span>2024-03-{10 + i:02d}</span></li>"
+        for i, title in enumerate(_TITLES))
+    return f'<ul class="notices">{rows}</ul>'
+
+
+def test_a_row_linked_to_a_script_is_left_out_of_rows_linked_to_pages():
+    records = _records(_notice_rows({1, 3}))
+    assert [r.headline for r in records] == [_TITLES[0], _TITLES[2], _TITLES[4]]
+    assert all(r.url for r in records)
+
+
+def test_rows_all_linked_to_scripts_are_still_the_listing():
+    """A site that opens every item by script: its rows rather than nothing (without a link).
+    (Detection takes no script link as a clue, so the selectors are written here.)"""
+    page = f"<html><body>{_notice_rows(set(range(len(_TITLES))))}</body></html>"
+    records = extract(page, URL, Selectors(item="ul.notices li", headline="a")).records
+    assert [r.headline for r in records] == _TITLES
+    assert all(r.url is None for r in records)
