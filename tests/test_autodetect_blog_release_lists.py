@@ -43,6 +43,7 @@ EXACT = {
     "a category link before each title link ('[通知]'), some titles linked to a script": [
         "zh-tztvu-tzgg-category-prefix.html",
     ],
+    "a date line set as a heading (h5) under each title link": ["fr-reflechir-category-actualites.html"],
 }
 
 
@@ -79,3 +80,28 @@ def test_rows_all_linked_to_scripts_are_still_the_listing():
     records = extract(page, URL, Selectors(item="ul.notices li", headline="a")).records
     assert [r.headline for r in records] == _TITLES
     assert all(r.url is None for r in records)
+
+
+def _cards(date_heading_first: bool, link_text=None) -> str:
+    cards = []
+    for i, title in enumerate(_TITLES):
+        link = f'<div class="card-header"><a href="/news/{i}.html">{link_text or title}</a></div>'
+        date = f"<h5>Published on {10 + i} March 2024 in the categories: town, notices</h5>"
+        if link_text:  # the heading is the title; the link only reads "Read more"
+            date = f"<h5>{title}, {10 + i} March 2024</h5>"
+        body = f"<p>The text of this notice starts here and runs on for a while, number {i}.</p>"
+        cards.append(f'<div class="card">{date + link if date_heading_first else link + date}{body}</div>')
+    return "".join(cards)
+
+
+@pytest.mark.parametrize("date_heading_first", [True, False], ids=["date heading above", "date heading below"])
+def test_a_date_line_set_as_a_heading_is_no_headline_beside_the_title_link(date_heading_first):
+    records = _records(_cards(date_heading_first))
+    assert [(r.headline, r.url) for r in records] == [
+        (title, f"https://example.org/news/{i}.html") for i, title in enumerate(_TITLES)]
+    assert records[0].published == "2024-03-10"
+
+
+def test_a_heading_with_a_date_in_its_title_stays_the_headline_beside_a_read_more_link():
+    records = _records(_cards(True, link_text="Read more"))
+    assert [r.headline for r in records] == [f"{t}, {10 + i} March 2024" for i, t in enumerate(_TITLES)]
