@@ -44,6 +44,10 @@ EXACT = {
         "zh-tztvu-tzgg-category-prefix.html",
     ],
     "a date line set as a heading (h5) under each title link": ["fr-reflechir-category-actualites.html"],
+    "a date span after the title link inside the title heading": ["ja-kraiany-news-small.html"],
+    "a permalink mark ('∞'), the post's only link, after the heading's own title text": [
+        "en-citrus-releases-permalink-only.html",
+    ],
 }
 
 
@@ -105,3 +109,36 @@ def test_a_date_line_set_as_a_heading_is_no_headline_beside_the_title_link(date_
 def test_a_heading_with_a_date_in_its_title_stays_the_headline_beside_a_read_more_link():
     records = _records(_cards(True, link_text="Read more"))
     assert [r.headline for r in records] == [f"{t}, {10 + i} March 2024" for i, t in enumerate(_TITLES)]
+
+
+def test_a_date_inside_the_title_heading_goes_to_published_not_the_headline():
+    page = f"{LABELS['ja-kraiany-news-small.html']['url']}"
+    records = extract(page_text(WEB, "ja-kraiany-news-small.html", LABELS["ja-kraiany-news-small.html"]), page, None).records
+    assert (records[0].headline, records[0].published) == ("大人のためのウクライナ語クラス", "2022-09-02")
+
+
+def _posts(heading) -> str:
+    return "".join(
+        f"<article>{heading(i, title)}<p>Posted on {10 + i} March 2024 by the release team.</p>"
+        f"<p>This release brings a number of fixes and improvements, described below in full.</p></article>"
+        for i, title in enumerate(_TITLES))
+
+
+@pytest.mark.parametrize("mark", ["∞", "#", "¶", "🔗"])
+def test_a_permalink_mark_after_the_title_text_is_no_part_of_the_headline(mark):
+    records = _records(_posts(lambda i, t: f'<h2>{t} <a class="permalink" href="/news/{i}.html">{mark}</a></h2>'))
+    assert [(r.headline, r.url) for r in records] == [
+        (title, f"https://example.org/news/{i}.html") for i, title in enumerate(_TITLES)]
+
+
+def test_a_permalink_mark_after_the_title_link_is_no_part_of_the_headline():
+    records = _records(_posts(
+        lambda i, t: f'<h2><a href="/news/{i}.html">{t}</a> <a class="anchor" href="#post-{i}">¶</a></h2>'))
+    assert [(r.headline, r.url) for r in records] == [
+        (title, f"https://example.org/news/{i}.html") for i, title in enumerate(_TITLES)]
+
+
+def test_a_heading_of_a_title_link_and_a_subtitle_stays_whole():
+    """Only dates and marks are cut after the title link, not words."""
+    records = _records(_posts(lambda i, t: f'<h2><a href="/news/{i}.html">{t}</a> <span>part two</span></h2>'))
+    assert [r.headline for r in records] == [f"{t} part two" for t in _TITLES]
