@@ -45,6 +45,7 @@ EXACT = {
     ],
     "a date line set as a heading (h5) under each title link": ["fr-reflechir-category-actualites.html"],
     "a date span after the title link inside the title heading": ["ja-kraiany-news-small.html"],
+    "a sidebar list of every post (115 links) beside the page's 10 posts": ["en-flink-blog-page2-archive-sidebar.html"],
     "a permalink mark ('∞'), the post's only link, after the heading's own title text": [
         "en-citrus-releases-permalink-only.html",
     ],
@@ -142,3 +143,29 @@ def test_a_heading_of_a_title_link_and_a_subtitle_stays_whole():
     """Only dates and marks are cut after the title link, not words."""
     records = _records(_posts(lambda i, t: f'<h2><a href="/news/{i}.html">{t}</a> <span>part two</span></h2>'))
     assert [r.headline for r in records] == [f"{t} part two" for t in _TITLES]
+
+
+_ARCHIVE = [f"Notes from the field, part {n}: what we learned this month" for n in range(1, 25)]
+
+
+def _blog_with_archive(teasers: int) -> str:
+    posts = "".join(
+        f'<article><h2><a href="/blog/{n}.html">{_ARCHIVE[n]}</a></h2><p>March {n + 1}, 2024</p>'
+        f"<p>A teaser of this post, long enough to read as one, about what happened this month.</p>"
+        f'<p><a href="/blog/{n}.html">Continue reading »</a></p></article>'
+        for n in range(teasers))
+    archive = "".join(f'<li><a href="/blog/{n}.html">{title}</a></li>' for n, title in enumerate(_ARCHIVE))
+    return (f'<div class="row"><div class="col-8">{posts}</div>'
+            f'<div class="col-4"><h3>All posts</h3><ul id="toc">{archive}</ul></div></div>')
+
+
+def test_a_list_of_every_post_beside_the_page_of_posts_is_an_index_not_the_listing():
+    records = _records(_blog_with_archive(6))
+    assert [(r.headline, r.url) for r in records] == [
+        (_ARCHIVE[n], f"https://example.org/blog/{n}.html") for n in range(6)]
+
+
+def test_a_list_of_headlines_repeating_three_featured_teasers_stays_the_listing():
+    """Three headed teasers above a list that repeats them are the list's featured few, not a page of posts."""
+    records = _records(_blog_with_archive(3))
+    assert len(records) == len(_ARCHIVE)
