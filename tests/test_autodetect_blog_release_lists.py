@@ -46,6 +46,9 @@ EXACT = {
     "a date line set as a heading (h5) under each title link": ["fr-reflechir-category-actualites.html"],
     "a date span after the title link inside the title heading": ["ja-kraiany-news-small.html"],
     "a sidebar list of every post (115 links) beside the page's 10 posts": ["en-flink-blog-page2-archive-sidebar.html"],
+    "a blog home page of whole posts, the first one's body full of footnote links": [
+        "fi-eksopolitiikka-wordpress-390kb.html",
+    ],
     "a permalink mark ('∞'), the post's only link, after the heading's own title text": [
         "en-citrus-releases-permalink-only.html",
     ],
@@ -169,3 +172,21 @@ def test_a_list_of_headlines_repeating_three_featured_teasers_stays_the_listing(
     """Three headed teasers above a list that repeats them are the list's featured few, not a page of posts."""
     records = _records(_blog_with_archive(3))
     assert len(records) == len(_ARCHIVE)
+
+
+def _whole_posts() -> str:
+    notes = "".join(
+        f'<p>[{n}] See <a href="https://example.com/source/{n}">the source document number {n} on the archive '
+        f"site</a>, cited here for the claim made in paragraph {n} of this long post.</p>" for n in range(30))
+    posts = []
+    for n in range(4):
+        body = "<p>The whole text of the post, shown on the home page as this blog does.</p>" * 3
+        posts.append(f'<article class="post"><h1><a href="/blog/{n}/">{_ARCHIVE[n]}</a></h1>'
+                     f'<div class="entry-content">{body}{notes if n == 0 else ""}</div></article>')
+    return "".join(posts)
+
+
+def test_a_run_of_footnote_paragraphs_inside_one_whole_post_is_no_listing():
+    records = _records(_whole_posts())
+    assert [(r.headline, r.url) for r in records] == [
+        (_ARCHIVE[n], f"https://example.org/blog/{n}/") for n in range(4)]

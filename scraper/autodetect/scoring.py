@@ -22,6 +22,7 @@ from scraper.autodetect.elements import (
 )
 from scraper.autodetect.headings import HEADINGS
 from scraper.autodetect.post_index import indexed_posts
+from scraper.autodetect.whole_posts import within_one_post
 from scraper.text import normalise_space
 
 SAMPLE = 8  # blocks examined to infer headline, summary, link and date
@@ -164,7 +165,7 @@ def _enclosing_items(blocks: list, groups: dict, titles: float) -> list | None:
                 continue
             if not _inside_blocks(blocks, members):
                 return None
-            if sum(members.values()) < titles / 2:
+            if sum(members.values()) < titles / 2 and not within_one_post(blocks, members, sample_blocks):
                 continue  # a level too light to be the posts (the list around each row's links): look higher
             outer = list(members)
             ranks = [_title_rank(b) for b in outer]
