@@ -151,13 +151,13 @@ def test_a_heading_of_a_title_link_and_a_subtitle_stays_whole():
 _ARCHIVE = [f"Notes from the field, part {n}: what we learned this month" for n in range(1, 25)]
 
 
-def _blog_with_archive(teasers: int) -> str:
+def _blog_with_archive(teasers: int, listed: int = len(_ARCHIVE)) -> str:
     posts = "".join(
         f'<article><h2><a href="/blog/{n}.html">{_ARCHIVE[n]}</a></h2><p>March {n + 1}, 2024</p>'
         f"<p>A teaser of this post, long enough to read as one, about what happened this month.</p>"
         f'<p><a href="/blog/{n}.html">Continue reading »</a></p></article>'
         for n in range(teasers))
-    archive = "".join(f'<li><a href="/blog/{n}.html">{title}</a></li>' for n, title in enumerate(_ARCHIVE))
+    archive = "".join(f'<li><a href="/blog/{n}.html">{title}</a></li>' for n, title in enumerate(_ARCHIVE[:listed]))
     return (f'<div class="row"><div class="col-8">{posts}</div>'
             f'<div class="col-4"><h3>All posts</h3><ul id="toc">{archive}</ul></div></div>')
 
@@ -168,10 +168,14 @@ def test_a_list_of_every_post_beside_the_page_of_posts_is_an_index_not_the_listi
         (_ARCHIVE[n], f"https://example.org/blog/{n}.html") for n in range(6)]
 
 
-def test_a_list_of_headlines_repeating_three_featured_teasers_stays_the_listing():
-    """Three headed teasers above a list that repeats them are the list's featured few, not a page of posts."""
-    records = _records(_blog_with_archive(3))
-    assert len(records) == len(_ARCHIVE)
+@pytest.mark.parametrize("teasers, listed", [(3, len(_ARCHIVE)), (6, 12)],
+                         ids=["three teasers", "a list not three times as long as the teasers"])
+def test_a_list_of_headlines_repeating_a_few_featured_teasers_stays_the_listing(teasers, listed):
+    """Headed teasers above a list that repeats them are the list's featured few, not a page
+    of posts, when they are three or fewer, or the list is not much longer than they are
+    (the newest stories, some shown large): no index of older posts."""
+    records = _records(_blog_with_archive(teasers, listed))
+    assert len(records) == listed
 
 
 def _whole_posts() -> str:

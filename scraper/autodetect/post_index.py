@@ -4,9 +4,10 @@ Blogs set beside a page of posts a list of every post (an archive, "all
 posts", a table of contents, "recent posts"), one bare link a row.  It holds
 more headline links than the page's ten teasers, so by headline text it
 outscores them; but it repeats their links.  When the best group is such a
-list of bare links, and a group of headed teasers (a linked heading, other
-text) has nearly all its headline links among the list's, the teasers are
-the listing: the list only points at them (and at older posts).  Decided on
+list of bare links, at least three times as long as a group of headed
+teasers (a linked heading, other text) whose headline links it nearly all
+repeats, the teasers are the listing: the list only points at them (and at
+older posts).  Decided on
 the few weighed groups, so it costs nothing per element of the page.
 """
 
@@ -17,6 +18,10 @@ from scraper.autodetect.headings import HEADINGS
 from scraper.urls import canonical_url
 
 _MIN_POSTS = 4  # teasers enough to be a page of posts, not a featured trio repeated in the list
+# An index points at the page's posts and at many older ones: several times as many
+# links as teasers.  A list of headlines about as long as the teasers above it, which
+# they feature, is the listing itself (the newest stories, some shown large).
+_INDEX_RATIO = 3
 _COVERED = 0.8  # share of the teasers' headline links the list must repeat
 _BARE_OTHER_TEXT = 20  # characters outside the link: a bare link row
 
@@ -62,7 +67,7 @@ def indexed_posts(best: list, rivals: list, paths: Paths, sample) -> list | None
         return None
     listed = None  # the list's links: read once a rival is worth comparing
     for items in rivals:
-        if len(items) < _MIN_POSTS or len(items) >= len(best) or any(b in set(best) for b in items[:3]):
+        if len(items) < _MIN_POSTS or len(items) * _INDEX_RATIO > len(best) or any(b in set(best) for b in items[:3]):
             continue
         heads = [_headline_link(b, paths.page_url) for b in sample(items)]
         if sum(1 for h in heads if h) * 2 <= len(heads) or _bare_rows(sample(items)):
