@@ -17,6 +17,7 @@ from lxml import etree
 
 from scraper.dates import MAX_DATE_TEXT, is_update_date, parse_date
 from scraper.items import Record, item_key
+from scraper.script_links import script_linked, without_script_rows
 from scraper.markup import (
     BLOCK, element_paragraphs, element_text, is_hidden, local_tag, parse_html_checked, short_element_paragraphs,
 )
@@ -74,11 +75,12 @@ def extract_tree(
     absolute = _Resolver(base_url, page_canonical)
     drafts = _without_page_numbers([d for d in (_record(b, selectors, absolute) for b in blocks) if d is not None], page_canonical)
     shared = _shared_links(drafts)
-    chosen = [next((u for u in links if u in own or u not in shared), None) for _, _, links, own, _, _ in drafts]
+    chosen = [next((u for u in links if u in own or u not in shared), None) for _, _, links, own, *_ in drafts]
+    drafts, chosen = without_script_rows(drafts, chosen)
     anchored = _anchored(drafts, chosen)
     records: list[Record] = []
     seen: set[str] = set()
-    for (headline, summary, links, own, published, fragments), url in zip(drafts, chosen):
+    for (headline, summary, links, own, published, fragments, _script), url in zip(drafts, chosen):
         if url in anchored and fragments.get(url):
             url = f"{url}#{fragments[url]}"  # one page, one anchor per story: the anchor tells them apart
         key = item_key(headline, url)
@@ -154,7 +156,7 @@ def _shared_links(drafts: list[tuple]) -> set[str]:
     """
     first: dict[str, str] = {}  # link -> the first headline seen with it
     shared: set[str] = set()
-    for headline, _summary, links, _own, _published, _fragments in drafts:
+    for headline, _summary, links, *_ in drafts:
         name = headline.casefold()
         for url in links:  # each once already
             seen = first.setdefault(url, name)
@@ -179,7 +181,8 @@ def _base_url(root, page_url: str) -> str:
 
 def _record(block, selectors: Selectors, absolute: "_Resolver") -> tuple | None:
     """(headline, summary, candidate links in order of preference, the headline's
-    own links, published, each link's first #fragment) of a block."""
+    own links, published, each link's first #fragment, whether the headline's
+    links are all `javascript:` ones) of a block."""
     headline, element = _headline(select(selectors.headline, block))
     if not headline or is_pager_text(headline):  # a listing's "More" row is no item
         return None
@@ -196,7 +199,7 @@ def _record(block, selectors: Selectors, absolute: "_Resolver") -> tuple | None:
         published = _published(select(selectors.date, block))
     else:
         published = next(filter(None, (_date(v) for v in block.iter("time"))), None)
-    return headline, summary, links, own, published, fragments
+    return headline, summary, links, own, published, fragments, script_linked(own_hrefs)
 
 
 class _Resolver:

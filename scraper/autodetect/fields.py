@@ -20,6 +20,7 @@ from scraper.autodetect.elements import (
 from scraper.autodetect.headings import HEADINGS
 from scraper.autodetect.headlines import DATE_HINT, headline_node, link_of_headline
 from scraper.autodetect.kickers import headline_before_markers, without_kickers
+from scraper.autodetect.title_marks import title_before_mark, title_link_before_marks
 from scraper.dates import parse_date
 from scraper.selectors import SelectorError, select
 from scraper.text import normalise_space
@@ -102,6 +103,7 @@ def headline_selector(sample: list, stray: list = ()) -> tuple[str | None, list]
     between a table's title rows): a selector loses a point for each it finds a
     headline in, so they give no records."""
     heads = without_kickers(sample, [headline_node(b) for b in sample])
+    heads = [_or(title_link_before_marks(h), h) for h in heads]  # <h2><a>Title</a><span>2022/09/02</span></h2>
     candidates: list[str] = []
     tags = Counter()
     for block, head in zip(sample, heads):
@@ -118,7 +120,7 @@ def headline_selector(sample: list, stray: list = ()) -> tuple[str | None, list]
     if heading_tags and tags["a"]:  # teasers with headings, and bare headline links in a list
         candidates.append(", ".join(heading_tags + ["a"]))
     expected = [text_of(h) if h is not None else None for h in heads]
-    marked = [headline_before_markers(h) for h in heads]  # "Title <span>Post de blog</span>": the title
+    marked = [headline_before_markers(h) or title_before_mark(h) for h in heads]  # "Title <span>Post de blog</span>", "Title <a>∞</a>": the title
     if any(marked) and heading_tags:
         expected = [title or text for title, text in zip(marked, expected)]
         candidates.append("xpath:(" + "|".join(f".//{t}" for t in heading_tags) + ")[1]/text()")
@@ -134,6 +136,11 @@ def headline_selector(sample: list, stray: list = ()) -> tuple[str | None, list]
 
     best, _ = _best(candidates, agreement, ceiling=sum(1 for want in expected if want))
     return best, heads
+
+
+def _or(found, default):
+    """`found` unless None (an element without children is false)."""
+    return default if found is None else found
 
 
 _TITLED = re.compile(r"title|headline|heading", re.I)
@@ -197,7 +204,8 @@ def _date_node(block, head):
         date = _date_of(el)
         if date:
             return el, date
-    in_head = set(head.iter()) if head is not None else set()
+    # Not the headline, nor the heading around it (<h2><a>Title</a><span>2022/09/02</span></h2>: the span is the date).
+    in_head = set(head.iter()) | set(head.iterancestors(*HEADINGS)) if head is not None else set()
     for el in block.iter():
         if el is block or el in in_head:
             continue

@@ -15,6 +15,7 @@ from lxml import etree
 from scraper.autodetect.elements import SKIP_HREF, is_title_text, link_ancestor, link_text_of, tag_of, text_of
 from scraper.autodetect.headings import HEADINGS
 from scraper.dates import parse_date
+from scraper.script_links import script_linked
 from scraper.text import normalise_space
 
 # A year or a numeric date somewhere in a text: worth trying to parse.  Bounded by
@@ -171,6 +172,9 @@ def headline_element(block):
     if heads:
         linked = [h for h in heads if h.find(".//a[@href]") is not None or link_ancestor(h, block) is not None]
         pool = linked or heads
+        if not linked and _dates_beside_a_title_link(pool, block):
+            pool = []  # <h5>Publié le 18 avril 2021 ...</h5> under the title link: the link is the headline
+    if heads and pool:
         if len(pool) > 1:  # a heading that is a date line ("News | 05 September 2019") is no title
             pool = [h for h in pool if not _is_date_line(text_of(h))] or pool
         rank = min(tag_of(h) for h in pool)
@@ -179,8 +183,8 @@ def headline_element(block):
         return block
     best, best_len = None, 0
     for a in block.iter("a"):
-        if a.get("href") is None or SKIP_HREF.match(a.get("href")):
-            continue
+        if a.get("href") is None or (SKIP_HREF.match(a.get("href")) and not script_linked([a.get("href")])):
+            continue  # a title linked to a script is still the row's title (not the category link before it)
         length = len(link_text_of(a))
         if length > best_len:
             best, best_len = a, length
@@ -190,6 +194,15 @@ def headline_element(block):
         if re.search(r"title|headline", el.get("class") or "", re.I) and text_of(el):
             return el
     return None
+
+
+def _dates_beside_a_title_link(headings: list, block) -> bool:
+    """Whether a block's unlinked headings are all date lines ("Publié le 18 avril 2021 dans
+    les catégories : ...", styled as an <h5>) while a link of the block reads as a title:
+    the date line is set as a heading for its look; the title is the link."""
+    if not all(_is_date_line(text_of(h)) for h in headings):
+        return False
+    return any(is_title_text(link_text_of(a)) for a in block.iter("a") if a.get("href"))
 
 
 def link_of_headline(links: list, head) -> etree._Element | None:

@@ -20,6 +20,8 @@ from scraper.autodetect.elements import (
     FIRST_HREF, LINK_TEXTS, Paths, classes_of, is_title_text, link_ancestor, link_text_of, string_value, tag_of,
 )
 from scraper.autodetect.headings import HEADINGS
+from scraper.autodetect.post_index import indexed_posts
+from scraper.autodetect.whole_posts import within_one_post
 from scraper.text import normalise_space
 
 SAMPLE = 8  # blocks examined to infer headline, summary, link and date
@@ -96,9 +98,16 @@ def rank_groups(groups: dict, paths: Paths) -> Ranking:
             break
     if best_items is None:
         return Ranking(None)
-    outer = _enclosing_items(best_items, groups, best_titles)
-    if outer is not None:
-        best_items = outer
+    indexed = indexed_posts(best_items, [items for _, items in sorted(weighed_groups, key=lambda g: -g[0])], paths,
+                            sample_blocks)
+    if indexed is not None:  # a list of links to the posts beside them (see post_index): weighed as a sidebar
+        weighed_groups = [(score * 0.15 if items is best_items or _overlap(items, best_items) else score, items)
+                          for score, items in weighed_groups]  # the list's other levels (its links, its rows) too
+        best_score, best_items = next((score, items) for score, items in weighed_groups if items is indexed)
+    else:
+        outer = _enclosing_items(best_items, groups, best_titles)
+        if outer is not None:
+            best_items = outer
     runner = next(((score, items) for score, items in sorted(weighed_groups, key=lambda g: -g[0])
                    if not _overlap(items, best_items)), None)
     apart = frozenset(other_boxes - set(best_items))
@@ -158,7 +167,7 @@ def _enclosing_items(blocks: list, groups: dict, titles: float) -> list | None:
                 homes = list(dict.fromkeys(b.getparent() for b in blocks))
             if not _homes_inside(homes, members):
                 return None
-            if sum(members.values()) < titles / 2:
+            if sum(members.values()) < titles / 2 and not within_one_post(blocks, members, sample_blocks):
                 continue  # a level too light to be the posts (the list around each row's links): look higher
             outer = list(members)
             ranks = [_title_rank(b) for b in outer]
