@@ -58,13 +58,42 @@ def choose_level(root, members: list, paths: Paths, max_levels: int = 4, avoid=f
     best, best_level = None, None
     level = members
     for _ in range(max_levels):
-        found = _item_selector(root, level, paths, avoid)
+        found = None if best is not None and _settled(best, level, avoid) else _item_selector(root, level, paths, avoid)
         if found is not None and (best is None or found[1:4] > best[1:4]):
             best, best_level = found, level
         level = _title_children(level, paths.credited)
         if level is None:
             break
     return ItemChoice(best[0], best[4], best_level, best[2]) if best else None
+
+
+def _settled(best: tuple, level: list, avoid) -> bool:
+    """Whether no selector at `level` can beat `best`, known before any is tried:
+    `best` already names its blocks cleanly, so a level wins only by picking more
+    item-like blocks, and every such extra block holds a headline-like link inside
+    the listing's surroundings (`_acceptable_extras`) outside the level's own
+    blocks.  With no such link, a level picks its blocks at best: no better.
+    (Table rows are left alone: their heading-row answer may count linkless rows.)"""
+    if best[1:4] < (len(level), True, True) or tag_of(level[0]) == "tr":
+        return False
+    outer = _surroundings(level, avoid)[1]
+    if outer is None:
+        return True
+    own = {a for block in level for a in block.iter("a")}
+    return not any(a not in own and a.get("href") and is_title_text(link_text_of(a)) for a in outer.iterdescendants("a"))
+
+
+def _surroundings(members: list, avoid) -> tuple:
+    """The listing's container (where its blocks meet) and the element up to two levels
+    above it (short of <body>) within which item-like blocks beside it are accepted."""
+    scope = common_ancestor(members)
+    if scope is None and avoid:
+        scope = container_of(members)  # a lead box's stories sit at several depths
+    outer = scope
+    for _ in range(2):  # a featured item sits next to the list, not far away
+        if outer is not None and outer.getparent() is not None and tag_of(outer.getparent()) != "body":
+            outer = outer.getparent()
+    return scope, outer
 
 
 def _title_children(blocks: list, credited: dict) -> list | None:
@@ -101,13 +130,7 @@ def _item_selector(root, members: list, paths: Paths, avoid=frozenset()) -> tupl
     own += [tag + "".join("." + c for c in sorted(common))] if len(common) > 1 else []
     own += _shared_attributes(tag, members)
     own.append(tag)
-    scope = common_ancestor(members)
-    if scope is None and avoid:
-        scope = container_of(members)  # a lead box's stories sit at several depths
-    outer = scope
-    for _ in range(2):  # a featured item sits next to the list, not far away
-        if outer is not None and outer.getparent() is not None and tag_of(outer.getparent()) != "body":
-            outer = outer.getparent()
+    scope, outer = _surroundings(members, avoid)
     holders = _ancestors_of(avoid) if avoid else set()
     contexts = [""] + [ctx + " " for ctx in _anchors(scope, holders)]
     placed = _placed_anchors(scope, holders) if avoid else []
