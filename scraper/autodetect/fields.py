@@ -166,10 +166,11 @@ def _date_of(el) -> str | None:
             parsed = parse_date(value)
             if parsed:
                 return parsed
-    if not _DIGIT.search(_all_text(el)):
-        # No digit anywhere in its text, hidden parts included: its visible text
-        # holds none either, so no date (DATE_HINT wants digits), and the costly
-        # reading of that text is skipped for the many elements without one.
+    if _FOUR_DIGITS.search(_all_text(el)) is None:
+        # Fewer than four digits in its text, hidden parts included: its visible text
+        # holds no more (reading drops hidden parts and blanks, never a digit), and
+        # DATE_HINT wants four (a year, or d/m/yy), so no date; the costly reading
+        # of that text is skipped for the many elements without one ("3 comments").
         return None
     text = short_text_of(el, 80)  # None for a long text (a post's body): no date line
     if text and len(text) <= 80 and DATE_HINT.search(text):
@@ -178,6 +179,7 @@ def _date_of(el) -> str | None:
 
 
 _DIGIT = re.compile(r"\d")
+_FOUR_DIGITS = re.compile(r"\d\D*\d\D*\d\D*\d")  # \D* stops at the next digit: no backtracking
 
 
 def _all_text(el) -> str:
