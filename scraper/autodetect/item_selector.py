@@ -68,11 +68,14 @@ def choose_level(root, members: list, paths: Paths, max_levels: int = 4, avoid=f
 
 
 def _settled(best: tuple, level: list, avoid) -> bool:
-    """Whether no selector at `level` can beat `best`, known before any is tried:
-    `best` already names its blocks cleanly, so a level wins only by picking more
-    item-like blocks, and every such extra block holds a headline-like link inside
-    the listing's surroundings (`_acceptable_extras`) outside the level's own
-    blocks.  With no such link, a level picks its blocks at best: no better.
+    """Whether no selector at `level` can beat `best`, known before any is tried.
+
+    `best` already names its blocks cleanly, so a level wins only by picking
+    more item-like blocks (`_acceptable_extras`): each an element of a tag the
+    level's selectors name (its blocks' tags), inside the listing's
+    surroundings, neither around nor inside one of the level's blocks, holding
+    a headline-like link.  With no link placed so, a level picks its blocks at
+    best: no better, and its dozens of whole-page selections are spared.
     (Table rows are left alone: their heading-row answer may count linkless rows.)"""
     if best[1:4] < (len(level), True, True) or tag_of(level[0]) == "tr":
         return False
@@ -80,7 +83,17 @@ def _settled(best: tuple, level: list, avoid) -> bool:
     if outer is None:
         return True
     own = {a for block in level for a in block.iter("a")}
-    return not any(a not in own and a.get("href") and is_title_text(link_text_of(a)) for a in outer.iterdescendants("a"))
+    tags = {tag_of(block) for block in level}
+    around = _ancestors_of(level)
+    for a in outer.iterdescendants("a"):
+        if a in own or not a.get("href") or not is_title_text(link_text_of(a)):
+            continue
+        el = a
+        while el is not outer:  # an element that could be an extra block holding this link
+            if tag_of(el) in tags and el not in around:
+                return False
+            el = el.getparent()
+    return True
 
 
 def _surroundings(members: list, avoid) -> tuple:
