@@ -297,12 +297,21 @@ def _summary_candidates(block, head) -> list[str]:
                 names.extend(f"{tag_of(parent)}.{c} p" for c in classes_of(parent)[:2])
         elif any(map(_summary_class, classes)):
             names.extend(f"{tag}.{c}" for c in classes if _summary_class(c))
-        elif (tag == "td" or len(el) == 0) and len(text_of(el)) >= 40:
+        elif (tag == "td" or len(el) == 0) and _holds_text(el, 40):
             # A table cell, or a bare text box (<div class="ePdfLt">teaser</div> of CSS-in-JS markup).
             names.extend(_describe(el, block))
     if len(normalise_space("".join(_OWN_TEXT(block)))) >= 25:
         names.append("xpath:text()")  # a teaser written straight into the block: <dd><a>...</a><br>text</dd>
     return names
+
+
+def _holds_text(el, size: int) -> bool:
+    """Whether an element's visible text is `size` characters or more.  A childless
+    one's is its own text collapsed, never longer: a short one (an icon's label, a
+    count) is not read."""
+    if not len(el) and len(el.text or "") < size:
+        return False
+    return len(text_of(el)) >= size
 
 
 _OWN_TEXT = etree.XPath("text()", smart_strings=False)
