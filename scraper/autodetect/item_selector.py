@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 
+from scraper.autodetect.anchors import anchors, placed_anchors, placed_union
 from scraper.autodetect.boxes import container_of
 from scraper.autodetect.elements import (
     CSS_IDENT, Paths, classes_of, common_ancestor, is_title_text, link_text_of, tag_of,
@@ -145,8 +146,8 @@ def _item_selector(root, members: list, paths: Paths, avoid=frozenset()) -> tupl
     own.append(tag)
     scope, outer = _surroundings(members, avoid)
     holders = _ancestors_of(avoid) if avoid else set()
-    contexts = [""] + [ctx + " " for ctx in _anchors(scope, holders)]
-    placed = _placed_anchors(scope, holders) if avoid else []
+    contexts = [""] + [ctx + " " for ctx in anchors(scope, holders)]
+    placed = placed_anchors(scope, holders) if avoid else []
     parents = {m.getparent() for m in members}
     parent_classes = set.intersection(*(set(classes_of(p)) for p in _alike(parents))) if parents else set()
     parent_tag = tag_of(next(iter(parents)))
@@ -161,7 +162,7 @@ def _item_selector(root, members: list, paths: Paths, avoid=frozenset()) -> tupl
         if parent_classes:
             parent_name = f"{parent_tag}.{sorted(parent_classes)[0]}"
             candidates += [f"{ctx} {parent_name} > {simple}" for ctx in placed for simple in named]
-        candidates += _placed_union(members, named)
+        candidates += placed_union(members, named)
     candidates[len(own):len(own)] = _with_odd_ones(tag, members)
     if len(parents) == 1 and not parent_classes:  # an unnamed wrapper: its children by their path
         wrapper = _path_selector(next(iter(parents)), paths)
@@ -241,7 +242,7 @@ def _fenced(scope, extra: list, own: list[str]) -> list[str]:
     ident = box.get("id")
     if ident and CSS_IDENT.match(ident) and not re.search(r"\d", ident):
         names.insert(0, "#" + ident)
-    names += _placed_anchors(box, limit=1)
+    names += placed_anchors(box, limit=1)
     return [f"{name} {simple}" for name in names for simple in own[:2]]
 
 
@@ -316,56 +317,6 @@ def _ancestors_of(elements) -> set:
         while anc is not None and anc not in found:
             found.add(anc)
             anc = anc.getparent()
-    return found
-
-
-def _anchors(scope, holders=frozenset(), limit: int = 6) -> list[str]:
-    """Names of the listing's container and its ancestors: '#id' or 'tag.class'
-    (up to one that holds blocks to leave out: `holders`)."""
-    found = []
-    el = scope
-    for _ in range(limit):
-        if el is None or tag_of(el) in ("html", "body", "") or el in holders:
-            break
-        ident = el.get("id")
-        if ident and CSS_IDENT.match(ident) and not re.search(r"\d", ident):
-            found.append("#" + ident)
-        classes = classes_of(el)
-        if classes:
-            found.append(tag_of(el) + "." + classes[0])
-        el = el.getparent()
-    return found
-
-
-def _placed_union(members: list, own: list[str]) -> list[str]:
-    """Selectors naming the listing's blocks box by box ("section.c-stage:nth-of-type(4) div.item,
-    section.c-stage:nth-of-type(16) div.item"), when they lie in a few boxes of one container."""
-    container = container_of(members)
-    boxes: list = []
-    for block in members:
-        box = block
-        while box.getparent() is not container and box.getparent() is not None:
-            box = box.getparent()
-        if box is not block and box not in boxes:
-            boxes.append(box)
-    if not 2 <= len(boxes) <= 4:
-        return []
-    anchors = [_placed_anchors(box, limit=1)[0] for box in boxes]  # boxes hold none of the others' stories
-    return [", ".join(f"{anchor} {simple}" for anchor in anchors) for simple in own]
-
-
-def _placed_anchors(scope, holders=frozenset(), limit: int = 6) -> list[str]:
-    """The listing's container and its ancestors named by class (if any) and place
-    among their siblings of one tag ("section.box:nth-of-type(1)", "div:nth-of-type(8)")."""
-    found = []
-    el = scope
-    for _ in range(limit):
-        if el is None or tag_of(el) in ("html", "body", "") or el in holders:
-            break
-        classes = classes_of(el)
-        place = 1 + sum(1 for sib in el.itersiblings(preceding=True) if sib.tag == el.tag)
-        found.append(f"{tag_of(el)}{'.' + classes[0] if classes else ''}:nth-of-type({place})")
-        el = el.getparent()
     return found
 
 
