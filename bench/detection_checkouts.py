@@ -80,15 +80,17 @@ def main(argv: list[str]) -> int:
     missing = [str(c) for c in checkouts if not (c / "scraper" / "extract.py").is_file()]
     if not checkouts or missing:
         raise SystemExit(f"not a checkout of Tidings: {', '.join(missing)}" if missing else __doc__)
-    ratios: dict[Path, list[float]] = {c: [] for c in checkouts}
+    # By place in the list, not by path: a checkout named twice (to see the noise)
+    # keeps two series of rounds, not one merged.
+    ratios: list[list[float]] = [[] for _ in checkouts]
     for n in range(rounds):
-        for checkout in checkouts:
+        for checkout, series in zip(checkouts, ratios):
             got = one_round(checkout, min_bytes)
-            ratios[checkout].append(got["detect"] / got["parse"])
+            series.append(got["detect"] / got["parse"])
             print(f"round {n + 1}  {checkout}  {got['pages']} pages  detection {got['detect']:.2f} s  "
-                  f"parse {got['parse']:.3f} s  ratio {ratios[checkout][-1]:.2f}", flush=True)
-    for checkout in checkouts:
-        print(f"{checkout}: median ratio of sums {statistics.median(ratios[checkout]):.2f}")
+                  f"parse {got['parse']:.3f} s  ratio {series[-1]:.2f}", flush=True)
+    for checkout, series in zip(checkouts, ratios):
+        print(f"{checkout}: median ratio of sums {statistics.median(series):.2f}")
     return 0
 
 

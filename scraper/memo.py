@@ -18,6 +18,7 @@ from typing import Callable, TypeVar
 LONG = 512
 
 F = TypeVar("F", bound=Callable)
+_VARARGS = 0x04  # CO_VARARGS: a function taking *args
 
 
 def string_memo(maxsize: int) -> Callable[[F], F]:
@@ -25,12 +26,21 @@ def string_memo(maxsize: int) -> Callable[[F], F]:
     def wrap(fn: F) -> F:
         cached = lru_cache(maxsize=maxsize)(fn)
 
-        @wraps(fn)
-        def call(*args):
-            for arg in args:
+        if fn.__code__.co_argcount == 1 and not fn.__code__.co_flags & _VARARGS:
+            # One string: most memos (class attributes, dates, link texts), called per
+            # element, so without the loop over arguments.
+            @wraps(fn)
+            def call(arg):
                 if arg is not None and len(arg) > LONG:
-                    return fn(*args)
-            return cached(*args)
+                    return fn(arg)
+                return cached(arg)
+        else:
+            @wraps(fn)
+            def call(*args):
+                for arg in args:
+                    if arg is not None and len(arg) > LONG:
+                        return fn(*args)
+                return cached(*args)
 
         @wraps(fn)
         def call_one(arg):

@@ -23,9 +23,7 @@ def without_read_on(summary: str, nodes: list) -> str:
     last = None
     for node in reversed(nodes):
         if isinstance(node, etree._Element):
-            links = node.findall(".//a") if node.tag != "a" else [node]
-            if links:
-                last = links[-1]
+            last = node if node.tag == "a" else _last_link_in(node)
             break
     if last is None:
         return summary
@@ -36,3 +34,12 @@ def without_read_on(summary: str, nodes: list) -> str:
         if end.endswith(text):
             return end[: -len(text)].rstrip(_LEFT_AT_THE_END)
     return summary
+
+
+def _last_link_in(node):
+    """The last <a> inside `node` (not itself), or None: what findall(".//a")[-1] gives,
+    by a walk in libxml2 (findall's path machinery costs twice as much, once a record)."""
+    last = None
+    for last in node.iterdescendants("a"):
+        pass
+    return last

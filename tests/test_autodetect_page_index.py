@@ -14,7 +14,8 @@ import pytest
 from lxml import etree
 
 from scraper.autodetect.elements import CSS_IDENT, Paths, classes_of
-from scraper.autodetect.item_selector import _anchors, _path_selector, _placed_anchors
+from scraper.autodetect.anchors import anchors, placed_anchors
+from scraper.autodetect.item_selector import _path_selector
 from scraper.autodetect.page_index import PageIndex
 from scraper.markup import parse_html
 from scraper.selectors import SelectorError, select
@@ -48,10 +49,10 @@ def _selectors_around(el, paths: Paths) -> list[str]:
     parent = el.getparent()
     scoped = []
     if parent is not None:
-        for anchor in _anchors(parent)[:3]:
+        for anchor in anchors(parent)[:3]:
             scoped += [f"{anchor} {names[-1]}", f"{anchor} > {tag}"]
         # Boxes named by their place among their siblings ("section.box:nth-of-type(4) div.item"), alone and as a union.
-        placed = _placed_anchors(parent, limit=2)
+        placed = placed_anchors(parent, limit=2)
         if placed:
             scoped += [placed[0]] + [f"{anchor} {names[-1]}" for anchor in placed] + [f"{placed[0]} > {tag}"]
             scoped.append(", ".join(f"{anchor} {tag}" for anchor in placed))

@@ -13,8 +13,9 @@ from collections import Counter
 
 from lxml import etree
 
+from scraper.autodetect.block_dates import OWN_TEXT_NODE, date_node, date_of, smallest_holding
 from scraper.autodetect.elements import (
-    SKIP_HREF, classes_of, generated_classes_of, link_ancestor, link_text_of, paragraphs_of, short_text_of, tag_of,
+    SKIP_HREF, classes_of, generated_classes_of, link_ancestor, link_text_of, paragraphs_of, tag_of,
     text_of,
 )
 from scraper.autodetect.headings import HEADINGS
@@ -170,71 +171,6 @@ def _union_by_kind(sample: list, heads: list, expected: list) -> str | None:
     return ", ".join(names)
 
 
-def _date_of(el) -> str | None:
-    """The date an element gives in an attribute (datetime, content, title) or in its short text."""
-    for attr in ("datetime", "content", "title"):
-        value = el.get(attr)
-        if value and DATE_HINT.search(value):
-            parsed = parse_date(value)
-            if parsed:
-                return parsed
-    if not _DIGIT.search(_all_text(el)):
-        # No digit anywhere in its text, hidden parts included: its visible text
-        # holds none either, so no date (DATE_HINT wants digits), and the costly
-        # reading of that text is skipped for the many elements without one.
-        return None
-    text = short_text_of(el, 80)  # None for a long text (a post's body): no date line
-    if text and len(text) <= 80 and DATE_HINT.search(text):
-        return parse_date(text)
-    return None
-
-
-_DIGIT = re.compile(r"\d")
-
-
-def _all_text(el) -> str:
-    """Every text inside `el`, hidden parts included (XPath's string(), by libxml2's
-    text serialisation: the same text at two thirds of the cost)."""
-    return etree.tostring(el, method="text", encoding="unicode", with_tail=False)
-
-
-def _date_node(block, head):
-    """The first <time>, else the first small element outside the headline, that holds a date."""
-    for el in block.iter("time"):
-        date = _date_of(el)
-        if date:
-            return el, date
-    # Not the headline, nor the heading around it (<h2><a>Title</a><span>2022/09/02</span></h2>: the span is the date).
-    in_head = set(head.iter()) | set(head.iterancestors(*HEADINGS)) if head is not None else set()
-    for el in block.iter():
-        if el is block or el in in_head:
-            continue
-        if tag_of(el) == "time" or len(el) <= _DATE_LINE_PARTS:
-            date = _date_of(el)
-            if date:
-                return el, date
-    own = normalise_space(" ".join(_OWN_TEXT(block)))  # "<li><a>headline</a> (12/03/2024)</li>"
-    if own and len(own) <= 80 and DATE_HINT.search(own):
-        date = parse_date(own)
-        if date:
-            return _OWN_TEXT_NODE, date
-    return None, None
-
-
-# A date line's parts: "<i class=flag/> <span>•</span> June 19, 2026 <span>•</span> by ChickenJoe".
-_DATE_LINE_PARTS = 4
-
-
-def _smallest_holding(el, date: str):
-    """The innermost element that gives the same date: the date itself, not the
-    byline around it ("By <a>VJR Nephro</a> in ... <p class=date>April 21, 2026</p>"),
-    so the selector names the date and not the line's (often unnamed) wrapper."""
-    for child in el:
-        if isinstance(child.tag, str) and _DIGIT.search(_all_text(child)) and _date_of(child) == date:
-            return _smallest_holding(child, date)
-    return el
-
-
 def _date_names(line, date, block) -> list[str]:
     """Selectors for a block's date: the line's names by class first (td.date, p.post-meta),
     then the date's own (p.date-comments > a, when the line is an unnamed wrapper), then
@@ -247,9 +183,6 @@ def _date_names(line, date, block) -> list[str]:
     return named + [n for n in inner + outer if n not in named]
 
 
-_OWN_TEXT_NODE = "xpath:text()"  # _date_node's answer for a date written straight into the block
-
-
 def date_selector(sample: list, heads: list) -> str | None:
     """The relative selector that finds the date of most sampled blocks, or None when no block shows one.
 
@@ -259,12 +192,12 @@ def date_selector(sample: list, heads: list) -> str | None:
     candidates: list[str] = []
     expected = []
     for block, head in zip(sample, heads):
-        node, date = _date_node(block, head)
+        node, date = date_node(block, head)
         expected.append(date)
-        if node is _OWN_TEXT_NODE:
-            candidates.append(_OWN_TEXT_NODE)
+        if node is OWN_TEXT_NODE:
+            candidates.append(OWN_TEXT_NODE)
         elif node is not None:
-            candidates.extend(_date_names(node, _smallest_holding(node, date), block))
+            candidates.extend(_date_names(node, smallest_holding(node, date), block))
     if not any(expected):
         return None
 
@@ -275,7 +208,7 @@ def date_selector(sample: list, heads: list) -> str | None:
                 found = select(selector, block)
             except SelectorError:
                 return 0
-            got = next(filter(None, (_date_of(n) if isinstance(n, etree._Element) else parse_date(str(n)) for n in found[:3])), None)
+            got = next(filter(None, (date_of(n) if isinstance(n, etree._Element) else parse_date(str(n)) for n in found[:3])), None)
             if got == want:
                 hits += 1 if want else 0.5
             elif got and not want:
@@ -308,12 +241,21 @@ def _summary_candidates(block, head) -> list[str]:
                 names.extend(f"{tag_of(parent)}.{c} p" for c in classes_of(parent)[:2])
         elif any(map(_summary_class, classes)):
             names.extend(f"{tag}.{c}" for c in classes if _summary_class(c))
-        elif (tag == "td" or len(el) == 0) and len(text_of(el)) >= 40:
+        elif (tag == "td" or len(el) == 0) and _holds_text(el, 40):
             # A table cell, or a bare text box (<div class="ePdfLt">teaser</div> of CSS-in-JS markup).
             names.extend(_describe(el, block))
     if len(normalise_space("".join(_OWN_TEXT(block)))) >= 25:
         names.append("xpath:text()")  # a teaser written straight into the block: <dd><a>...</a><br>text</dd>
     return names
+
+
+def _holds_text(el, size: int) -> bool:
+    """Whether an element's visible text is `size` characters or more.  A childless
+    one's is its own text collapsed, never longer: a short one (an icon's label, a
+    count) is not read."""
+    if not len(el) and len(el.text or "") < size:
+        return False
+    return len(text_of(el)) >= size
 
 
 _OWN_TEXT = etree.XPath("text()", smart_strings=False)

@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 
+from scraper.autodetect.anchors import anchors, placed_anchors, placed_union
 from scraper.autodetect.boxes import container_of
 from scraper.autodetect.elements import (
     CSS_IDENT, Paths, classes_of, common_ancestor, is_title_text, link_text_of, tag_of,
@@ -58,13 +59,55 @@ def choose_level(root, members: list, paths: Paths, max_levels: int = 4, avoid=f
     best, best_level = None, None
     level = members
     for _ in range(max_levels):
-        found = _item_selector(root, level, paths, avoid)
+        found = None if best is not None and _settled(best, level, avoid) else _item_selector(root, level, paths, avoid)
         if found is not None and (best is None or found[1:4] > best[1:4]):
             best, best_level = found, level
         level = _title_children(level, paths.credited)
         if level is None:
             break
     return ItemChoice(best[0], best[4], best_level, best[2]) if best else None
+
+
+def _settled(best: tuple, level: list, avoid) -> bool:
+    """Whether no selector at `level` can beat `best`, known before any is tried.
+
+    `best` already names its blocks cleanly, so a level wins only by picking
+    more item-like blocks (`_acceptable_extras`): each an element of a tag the
+    level's selectors name (its blocks' tags), inside the listing's
+    surroundings, neither around nor inside one of the level's blocks, holding
+    a headline-like link.  With no link placed so, a level picks its blocks at
+    best: no better, and its dozens of whole-page selections are spared.
+    (Table rows are left alone: their heading-row answer may count linkless rows.)"""
+    if best[1:4] < (len(level), True, True) or tag_of(level[0]) == "tr":
+        return False
+    outer = _surroundings(level, avoid)[1]
+    if outer is None:
+        return True
+    own = {a for block in level for a in block.iter("a")}
+    tags = {tag_of(block) for block in level}
+    around = _ancestors_of(level)
+    for a in outer.iterdescendants("a"):
+        if a in own or not a.get("href") or not is_title_text(link_text_of(a)):
+            continue
+        el = a
+        while el is not outer:  # an element that could be an extra block holding this link
+            if tag_of(el) in tags and el not in around:
+                return False
+            el = el.getparent()
+    return True
+
+
+def _surroundings(members: list, avoid) -> tuple:
+    """The listing's container (where its blocks meet) and the element up to two levels
+    above it (short of <body>) within which item-like blocks beside it are accepted."""
+    scope = common_ancestor(members)
+    if scope is None and avoid:
+        scope = container_of(members)  # a lead box's stories sit at several depths
+    outer = scope
+    for _ in range(2):  # a featured item sits next to the list, not far away
+        if outer is not None and outer.getparent() is not None and tag_of(outer.getparent()) != "body":
+            outer = outer.getparent()
+    return scope, outer
 
 
 def _title_children(blocks: list, credited: dict) -> list | None:
@@ -101,16 +144,10 @@ def _item_selector(root, members: list, paths: Paths, avoid=frozenset()) -> tupl
     own += [tag + "".join("." + c for c in sorted(common))] if len(common) > 1 else []
     own += _shared_attributes(tag, members)
     own.append(tag)
-    scope = common_ancestor(members)
-    if scope is None and avoid:
-        scope = container_of(members)  # a lead box's stories sit at several depths
-    outer = scope
-    for _ in range(2):  # a featured item sits next to the list, not far away
-        if outer is not None and outer.getparent() is not None and tag_of(outer.getparent()) != "body":
-            outer = outer.getparent()
+    scope, outer = _surroundings(members, avoid)
     holders = _ancestors_of(avoid) if avoid else set()
-    contexts = [""] + [ctx + " " for ctx in _anchors(scope, holders)]
-    placed = _placed_anchors(scope, holders) if avoid else []
+    contexts = [""] + [ctx + " " for ctx in anchors(scope, holders)]
+    placed = placed_anchors(scope, holders) if avoid else []
     parents = {m.getparent() for m in members}
     parent_classes = set.intersection(*(set(classes_of(p)) for p in _alike(parents))) if parents else set()
     parent_tag = tag_of(next(iter(parents)))
@@ -125,7 +162,7 @@ def _item_selector(root, members: list, paths: Paths, avoid=frozenset()) -> tupl
         if parent_classes:
             parent_name = f"{parent_tag}.{sorted(parent_classes)[0]}"
             candidates += [f"{ctx} {parent_name} > {simple}" for ctx in placed for simple in named]
-        candidates += _placed_union(members, named)
+        candidates += placed_union(members, named)
     candidates[len(own):len(own)] = _with_odd_ones(tag, members)
     if len(parents) == 1 and not parent_classes:  # an unnamed wrapper: its children by their path
         wrapper = _path_selector(next(iter(parents)), paths)
@@ -205,7 +242,7 @@ def _fenced(scope, extra: list, own: list[str]) -> list[str]:
     ident = box.get("id")
     if ident and CSS_IDENT.match(ident) and not re.search(r"\d", ident):
         names.insert(0, "#" + ident)
-    names += _placed_anchors(box, limit=1)
+    names += placed_anchors(box, limit=1)
     return [f"{name} {simple}" for name in names for simple in own[:2]]
 
 
@@ -280,56 +317,6 @@ def _ancestors_of(elements) -> set:
         while anc is not None and anc not in found:
             found.add(anc)
             anc = anc.getparent()
-    return found
-
-
-def _anchors(scope, holders=frozenset(), limit: int = 6) -> list[str]:
-    """Names of the listing's container and its ancestors: '#id' or 'tag.class'
-    (up to one that holds blocks to leave out: `holders`)."""
-    found = []
-    el = scope
-    for _ in range(limit):
-        if el is None or tag_of(el) in ("html", "body", "") or el in holders:
-            break
-        ident = el.get("id")
-        if ident and CSS_IDENT.match(ident) and not re.search(r"\d", ident):
-            found.append("#" + ident)
-        classes = classes_of(el)
-        if classes:
-            found.append(tag_of(el) + "." + classes[0])
-        el = el.getparent()
-    return found
-
-
-def _placed_union(members: list, own: list[str]) -> list[str]:
-    """Selectors naming the listing's blocks box by box ("section.c-stage:nth-of-type(4) div.item,
-    section.c-stage:nth-of-type(16) div.item"), when they lie in a few boxes of one container."""
-    container = container_of(members)
-    boxes: list = []
-    for block in members:
-        box = block
-        while box.getparent() is not container and box.getparent() is not None:
-            box = box.getparent()
-        if box is not block and box not in boxes:
-            boxes.append(box)
-    if not 2 <= len(boxes) <= 4:
-        return []
-    anchors = [_placed_anchors(box, limit=1)[0] for box in boxes]  # boxes hold none of the others' stories
-    return [", ".join(f"{anchor} {simple}" for anchor in anchors) for simple in own]
-
-
-def _placed_anchors(scope, holders=frozenset(), limit: int = 6) -> list[str]:
-    """The listing's container and its ancestors named by class (if any) and place
-    among their siblings of one tag ("section.box:nth-of-type(1)", "div:nth-of-type(8)")."""
-    found = []
-    el = scope
-    for _ in range(limit):
-        if el is None or tag_of(el) in ("html", "body", "") or el in holders:
-            break
-        classes = classes_of(el)
-        place = 1 + sum(1 for sib in el.itersiblings(preceding=True) if sib.tag == el.tag)
-        found.append(f"{tag_of(el)}{'.' + classes[0] if classes else ''}:nth-of-type({place})")
-        el = el.getparent()
     return found
 
 
