@@ -158,3 +158,23 @@ def test_a_box_of_regional_stories_inside_the_stream_joins_it():
     classes an ad slot among them lacks: all 53 stories, in page order."""
     name = "de-webde-politik-card-links.html"
     assert _found(name) == _labelled(name)
+
+
+def _teaser_stream(heading_of, count: int) -> str:
+    rows = "".join(f'<article class="teaser">{heading_of(n)}'
+                   f'<p>A teaser that says a little more about story {n}, and then some more.</p></article>'
+                   for n in range(count))
+    return f"<html><body><main><h1>News</h1><section class='stream'>{rows}</section></main></body></html>"
+
+
+def test_stories_without_a_kicker_among_kickered_ones_keep_their_headline():
+    """Reviewer's finding: rows 1, 2 and 7 of twelve carry no kicker span; the
+    kicker reading chose `span:nth-of-type(2)` and lost those three stories."""
+    def heading(n):
+        kicker = "" if n in (1, 2, 7) else f"<span><span>A longer kicker of six words {n}</span></span>"
+        return (f'<h2><a href="/story/{n}">{kicker}<span><span>Headline number {n} about what happened'
+                f'</span></span></a></h2>')
+
+    records = extract(_teaser_stream(heading, 12), "https://news.example/", None).records
+    assert [r.headline for r in records] == [f"Headline number {n} about what happened" for n in range(12)]
+    assert [r.url for r in records] == [f"https://news.example/story/{n}" for n in range(12)]

@@ -103,9 +103,9 @@ def headline_selector(sample: list, stray: list = ()) -> tuple[str | None, list]
     `stray`: blocks the item selector picks that are no items (the byline rows
     between a table's title rows): a selector loses a point for each it finds a
     headline in, so they give no records."""
-    heads = without_kickers(sample, [headline_node(b) for b in sample])
+    heads, kicker_path = without_kickers(sample, [headline_node(b) for b in sample])  # first: it finds no kicker
     heads = [_or(title_link_before_marks(h), h) for h in heads]  # <h2><a>Title</a><span>2022/09/02</span></h2>
-    candidates: list[str] = []
+    candidates: list[str] = [kicker_path] if kicker_path else []
     tags = Counter()
     for block, head in zip(sample, heads):
         if head is None:

@@ -23,6 +23,7 @@ from lxml import etree
 from scraper.autodetect.elements import is_title_text, tag_of, text_of
 from scraper.autodetect.headings import HEADINGS
 from scraper.autodetect.headlines import class_names, headline_element
+from scraper.selectors import select
 from scraper.text import normalise_space
 
 _OWN_TEXT = etree.XPath("text()", smart_strings=False)
@@ -68,24 +69,54 @@ def _kicker_pair(head) -> tuple | None:
     return first, last
 
 
-def without_kickers(sample: list, heads: list) -> list:
+def without_kickers(sample: list, heads: list) -> tuple[list, str | None]:
     """The headline elements with the kicker cut off, when most sampled headings are a
     kicker and a headline: a short part then a longer, title-like part, the kicker
     parts shorter in sum than the headline parts (a title above a longer subtitle
     is one kicker-looking pair among many that are not; a listing of them would
-    read as kickers too, which is why the rule asks for the usual order: short first)."""
+    read as kickers too, which is why the rule asks for the usual order: short first).
+    With them, a selector for the heading's last part (None if there is none), which
+    also finds the whole headline of a heading without a kicker; when a sampled
+    heading without one is not found so, the headings stay whole: a listing of
+    stories with and without kickers must lose none of them."""
     present = [b for b, h in zip(sample, heads) if h is not None]
     pairs = {id(b): _kicker_pair(headline_element(b)) for b in present}
     found = [p for p in pairs.values() if p is not None]
     if len(found) < 2 or 2 * len(found) < len(present):
-        return heads
+        return heads, None
     if sum(len(text_of(k)) for k, _ in found) >= sum(len(text_of(h)) for _, h in found):
-        return heads
+        return heads, None
     if 2 * sum(1 for _, h in found if is_title_text(text_of(h))) < len(found):
-        return heads
+        return heads, None
     if len({tag_of(h) for _, h in found}) > 1:  # the headline part is one kind of element in every heading
-        return heads
-    return [pairs[id(b)][1] if pairs.get(id(b)) else h for b, h in zip(sample, heads)]
+        return heads, None
+    cut = [pairs[id(b)][1] if pairs.get(id(b)) else h for b, h in zip(sample, heads)]
+    path = next(_last_part_path(headline_element(b), pairs[id(b)][1]) for b in present if pairs[id(b)])
+    if path is not None and all(_first_found(path, b, h) for b, h in zip(sample, cut) if h is not None):
+        return cut, path
+    if len(found) == len(present):  # every sampled heading has a kicker: the per-block reading stands
+        return cut, None
+    return heads, None
+
+
+def _last_part_path(head, last) -> str | None:
+    """`xpath:(.//h2)[1]/a/span[last()]`: the last part of a heading through the link or
+    wrapper that holds it, which is the whole headline where there is no kicker."""
+    steps = []
+    node = last.getparent()
+    while node is not None and node is not head:
+        steps.append(tag_of(node))
+        node = node.getparent()
+    if node is None or any(not re.fullmatch(r"[a-z][a-z0-9]*", t) for t in steps + [tag_of(last), tag_of(head)]):
+        return None
+    inner = "".join(f"/{t}" for t in reversed(steps))
+    return f"xpath:(.//{tag_of(head)})[1]{inner}/{tag_of(last)}[last()]"
+
+
+def _first_found(path: str, block, head) -> bool:
+    """Whether `path` finds, first, an element with the text of `head` in the block."""
+    found = [n for n in select(path, block) if isinstance(n, etree._Element) and text_of(n)]
+    return bool(found) and text_of(found[0]) == text_of(head)
 
 
 def badge_rows(blocks: list, sample: list, head_of) -> list:
