@@ -178,3 +178,22 @@ def test_stories_without_a_kicker_among_kickered_ones_keep_their_headline():
     records = extract(_teaser_stream(heading, 12), "https://news.example/", None).records
     assert [r.headline for r in records] == [f"Headline number {n} about what happened" for n in range(12)]
     assert [r.url for r in records] == [f"https://news.example/story/{n}" for n in range(12)]
+
+
+def test_a_line_after_the_linked_title_is_no_headline_under_a_kicker():
+    """Reviewer's finding: <h2><a>Storm hits the coast</a> <span>Reporting from ...</span></h2>
+    read as kicker then headline gave the unlinked line as every headline; the
+    linked title opens the headline (the line after it may follow, as it did
+    before the kicker reading)."""
+    stories = [("Storm hits the coast", "Reporting from the northern coastline all day long"),
+               ("Rates stay unchanged", "Analysis from our economics desk in the capital city"),
+               ("Council votes on budget", "Live coverage from the town hall chamber tonight"),
+               ("Strikes end at the port", "Our correspondent reports from the harbour district")]
+
+    def heading(n):
+        return f'<h2><a href="/story/{n}">{stories[n][0]}</a> <span>{stories[n][1]}</span></h2>'
+
+    records = extract(_teaser_stream(heading, 4), "https://news.example/", None).records
+    assert [r.url for r in records] == [f"https://news.example/story/{n}" for n in range(4)]
+    for record, (title, line) in zip(records, stories):
+        assert record.headline in (title, f"{title} {line}")

@@ -59,6 +59,8 @@ def _kicker_pair(head) -> tuple | None:
     if not parts or len(parts) != 2:
         return None
     first, last = parts
+    if tag_of(first) == "a" and first.get("href"):  # the linked title, a line outside its link after it
+        return None
     kicker, headline = text_of(first).rstrip(" :|–-"), text_of(last)
     if not kicker or len(kicker) > _KICKER_MAX or kicker.count(" ") >= _KICKER_MAX_WORDS or kicker.endswith("."):
         return None
