@@ -197,3 +197,19 @@ def test_a_line_after_the_linked_title_is_no_headline_under_a_kicker():
     assert [r.url for r in records] == [f"https://news.example/story/{n}" for n in range(4)]
     for record, (title, line) in zip(records, stories):
         assert record.headline in (title, f"{title} {line}")
+
+
+def test_inline_words_of_a_title_stay_when_markers_follow_titles():
+    """Reviewer's finding: with "Post de blog" markers after the titles, the headline
+    selector took the heading's own text nodes only, so a row outside the sample
+    lost its <em>: "Why the  sank ..."."""
+    titles = [f"Where have all the aliens gone in story {n}" for n in range(12)]
+    titles[1] = "Why the <em>Titanic</em> sank so quickly in the night"
+
+    def heading(n):
+        return f'<a href="/story/{n}"><h3>{titles[n]} <span class="type_element">Post de blog</span></h3></a>'
+
+    records = extract(_teaser_stream(heading, 12), "https://news.example/", None).records
+    assert records[1].headline == "Why the Titanic sank so quickly in the night"
+    assert [r.headline for r in records][2:] == titles[2:]
+    assert records[0].headline == titles[0]

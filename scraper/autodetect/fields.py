@@ -20,7 +20,7 @@ from scraper.autodetect.elements import (
 )
 from scraper.autodetect.headings import HEADINGS
 from scraper.autodetect.headlines import DATE_HINT, headline_node, link_of_headline
-from scraper.autodetect.kickers import headline_before_markers, without_kickers
+from scraper.autodetect.kickers import headline_before_markers, marked_title_selector, without_kickers
 from scraper.autodetect.title_marks import title_before_mark, title_link_before_marks
 from scraper.dates import parse_date
 from scraper.selectors import SelectorError, select
@@ -124,7 +124,7 @@ def headline_selector(sample: list, stray: list = ()) -> tuple[str | None, list]
     marked = [headline_before_markers(h) or title_before_mark(h) for h in heads]  # "Title <span>Post de blog</span>", "Title <a>∞</a>": the title
     if any(marked) and heading_tags:
         expected = [title or text for title, text in zip(marked, expected)]
-        candidates.append("xpath:(" + "|".join(f".//{t}" for t in heading_tags) + ")[1]/text()")
+        candidates.append(marked_title_selector(heading_tags, [h for h, title in zip(heads, marked) if title]))
     union = _union_by_kind(sample, heads, expected)
     if union:
         candidates.append(union)

@@ -173,3 +173,24 @@ def headline_before_markers(head) -> str | None:
         if not (text.isdigit() or _MARKER_NAME.search(class_names(part))):
             return None
     return title
+
+
+def marked_title_selector(heading_tags: list[str], marked_heads: list) -> str:
+    """The text of the first heading less the markers seen after its title in `marked_heads`
+    (`<h3>Why the <em>Titanic</em> sank <span class="type_element">Post de blog</span></h3>`
+    -> "Why the Titanic sank"): a heading's inline markup stays, only elements like the
+    markers seen (by class, or unnamed and no longer) are left out."""
+    tests = dict.fromkeys(_marker_test(part) for head in marked_heads
+                          for part in head if isinstance(part.tag, str) and text_of(part))
+    headings = "|".join(f".//{t}" for t in heading_tags)
+    left_out = f"[not({' or '.join(tests)})]" if tests else ""
+    return f"xpath:({headings})[1]/node(){left_out}/descendant-or-self::text()"
+
+
+def _marker_test(part) -> str:
+    """An XPath test for elements like a marker: its first class, else its tag, unnamed, no longer."""
+    name = next((n for n in (part.get("class") or "").split() if re.fullmatch(r"[\w-]+", n)), None)
+    if name:
+        return f"self::*[contains(concat(' ', normalize-space(@class), ' '), ' {name} ')]"
+    tag = tag_of(part) if re.fullmatch(r"[a-z][a-z0-9]*", tag_of(part)) else "*"
+    return f"self::{tag}[not(@class) and string-length(normalize-space()) <= {len(text_of(part))}]"
