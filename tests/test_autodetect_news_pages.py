@@ -213,3 +213,16 @@ def test_inline_words_of_a_title_stay_when_markers_follow_titles():
     assert records[1].headline == "Why the Titanic sank so quickly in the night"
     assert [r.headline for r in records][2:] == titles[2:]
     assert records[0].headline == titles[0]
+
+
+def test_an_unnamed_year_after_a_title_is_part_of_the_headline():
+    """Reviewer's finding: any bare number after a title counted as a marker, so
+    "The best albums of the year <span>2024</span>" lost its year."""
+    titles = ["The best albums of the year", "Our favourite films of the year", "Top football moments of the year",
+              "Books we could not put down in", "Gadgets that defined the year"]
+
+    def heading(n):
+        return f'<a href="/review/{n}"><h3>{titles[n]} <span>2024</span></h3></a>'
+
+    records = extract(_teaser_stream(heading, 5), "https://news.example/", None).records
+    assert [r.headline for r in records] == [f"{t} 2024" for t in titles]

@@ -152,6 +152,7 @@ def _part_count(head) -> int | None:
 
 # What a marker after a headline is named for: its kind of story, its comments, a flag.
 _MARKER_NAME = re.compile(r"type|kind|format|count|comment|reaction|badge|label|flag|marker|icon|tag", re.I)
+_YEAR = re.compile(r"(1[89]|20)\d\d")
 _INLINE = frozenset({"a", "em", "strong", "i", "b", "abbr", "q", "cite", "code", "mark", "sub", "sup", "br"})
 
 
@@ -159,7 +160,7 @@ def headline_before_markers(head) -> str | None:
     """A heading's own text when it is the headline followed by markers only
     (<h3>Où sont tous les extraterrestres ? <span class="type_element">Post de blog</span></h3>,
     <span class="nb_reactions">11</span>), else None.  A marker is a short named box, no
-    inline markup of the title (<em>, <a>), named as one or a bare number."""
+    inline markup of the title (<em>, <a>), named as one; a year is no marker ("2024": part of the title)."""
     if head is None or tag_of(head) not in HEADINGS:
         return None
     title = normalise_space(head.text or "")
@@ -170,8 +171,8 @@ def headline_before_markers(head) -> str | None:
         text = text_of(part)
         if tag_of(part) in _INLINE or len(text) > 20 or text.count(" ") > 2:
             return None
-        if not (text.isdigit() or _MARKER_NAME.search(class_names(part))):
-            return None
+        if not _MARKER_NAME.search(class_names(part)) or _YEAR.fullmatch(text):
+            return None  # a bare number is a marker when named as one (a count), never a year
     return title
 
 
