@@ -226,3 +226,31 @@ def test_an_unnamed_year_after_a_title_is_part_of_the_headline():
 
     records = extract(_teaser_stream(heading, 5), "https://news.example/", None).records
     assert [r.headline for r in records] == [f"{t} 2024" for t in titles]
+
+
+def _boxes_page(prefix: str) -> str:
+    """Five boxes, the lead "Latest" too, each titled by a link to a section under `prefix`."""
+    def story(sec, n):
+        return (f'<article class="story"><h3><a href="{prefix}/{sec}/2024/story-{n}">The {sec} story number {n} '
+                f'tells what happened today</a></h3><p>A teaser of this story, long enough to read as one teaser.</p>'
+                f'</article>')
+    boxes = "".join(f"<section class='box'><h2><a href='{prefix}/{sec}/'>{sec.title()}</a></h2>"
+                    + "".join(story(sec, n) for n in range(4 if sec == "latest" else 3)) + "</section>"
+                    for sec in ("latest", "politics", "business", "sport", "culture"))
+    return f"<html><body><main><div class='boxes'>{boxes}</div></main></body></html>"
+
+
+def test_a_home_page_under_another_spelling_of_its_address_is_no_section_front():
+    """Reviewer's finding: the same home page read at /index.html, /home or /en/ was taken
+    for a section front of its own sub-sections (16 stories instead of what / gives)."""
+    def urls(page_url, prefix):
+        return [r.url.replace(f"https://news.example{prefix}", "")
+                for r in extract(_boxes_page(prefix), page_url, None).records]
+
+    at_root = urls("https://news.example/", "")
+    assert len(at_root) != 16
+    assert urls("https://news.example/index.html", "") == at_root
+    assert urls("https://news.example/home", "") == at_root
+    assert urls("https://news.example/en/", "/en") == at_root
+    # A real section front, /news/, whose boxes are its sub-sections: their 16 stories.
+    assert len(urls("https://news.example/news/", "/news")) == 16

@@ -115,14 +115,35 @@ def own_sub_sections(titles: list, page_url: str) -> bool:
     """Whether every box is titled by a link to a section below the page's own: a
     section front (/nachrichten/) made of boxes of its sub-sections (Deutschland,
     Ausland, Ukraine: /nachrichten/deutschland/ ...) lists their stories, and no
-    box leads.  A home page (path /) has no such sections; a page whose boxes
-    link to the page itself or to its sibling sections is no run of its own."""
-    base = urlsplit(page_url).path
-    if not base.strip("/") or not all(titles):
+    box leads.  A home page (/, /index.html, /home, a language's /en/) has no such
+    sections; a page whose boxes link to the page itself, to its sibling sections
+    or to another site is no run of its own."""
+    page = urlsplit(page_url)
+    base = _folder(page.path)
+    if _HOME_FOLDER.fullmatch(base) or not all(titles):
         return False
-    base = base if base.endswith("/") else base.rsplit("/", 1)[0] + "/"
     for title in titles:
-        path = urlsplit(urljoin(page_url, title.href or "")).path if title.linked else ""
-        if not path.startswith(base) or path.rstrip("/") == base.rstrip("/"):
+        target = urlsplit(urljoin(page_url, title.href or "")) if title.linked else None
+        if target is None or target.netloc != page.netloc:
+            return False
+        if not target.path.startswith(base) or target.path.rstrip("/") == base.rstrip("/"):
             return False
     return True
+
+
+# A home page's folder: the root, or a language's ("/en/", "/pt-br/", "/zh-hans/").
+_HOME_FOLDER = re.compile(r"/(?:[a-z]{2}(?:[-_][a-z]{2,4})?/)?", re.I)
+# A home page's own name, which names no section: "/index.html", "/home/", "/default.aspx".
+_HOME_PAGE = re.compile(r"(?:index|home|default|start|main)(?:\.\w+)?", re.I)
+
+
+def _folder(path: str) -> str:
+    """The folder a page is in, less a home page's own name: "/news/" for /news/ and
+    /news/index.html, "/" for /home and /index.html."""
+    path = path or "/"
+    if not path.endswith("/"):
+        path = path.rsplit("/", 1)[0] + "/"
+    parts = path.rstrip("/").rsplit("/", 1)
+    if len(parts) == 2 and _HOME_PAGE.fullmatch(parts[1]):
+        path = parts[0] + "/"
+    return path
