@@ -12,13 +12,13 @@ maxsize x LONG characters.
 
 from __future__ import annotations
 
+import inspect
 from functools import lru_cache, wraps
 from typing import Callable, TypeVar
 
 LONG = 512
 
 F = TypeVar("F", bound=Callable)
-_VARARGS = 0x04  # CO_VARARGS: a function taking *args
 
 
 def string_memo(maxsize: int) -> Callable[[F], F]:
@@ -26,33 +26,31 @@ def string_memo(maxsize: int) -> Callable[[F], F]:
     def wrap(fn: F) -> F:
         cached = lru_cache(maxsize=maxsize)(fn)
 
-        if fn.__code__.co_argcount == 1 and not fn.__code__.co_flags & _VARARGS:
-            # One string: most memos (class attributes, dates, link texts), called per
-            # element, so without the loop over arguments.
-            @wraps(fn)
-            def call(arg):
+        @wraps(fn)
+        def call(*args):
+            for arg in args:
                 if arg is not None and len(arg) > LONG:
-                    return fn(arg)
-                return cached(arg)
-        else:
-            @wraps(fn)
-            def call(*args):
-                for arg in args:
-                    if arg is not None and len(arg) > LONG:
-                        return fn(*args)
-                return cached(*args)
+                    return fn(*args)
+            return cached(*args)
 
         @wraps(fn)
         def call_one(arg):
-            # The one-string case (most memos), without the loop: called hundreds of times a page.
+            # The one-string case (most memos: class attributes, dates, link texts), without
+            # the loop over arguments: called hundreds of times a page.
             if arg is not None and len(arg) > LONG:
                 return fn(arg)
             return cached(arg)
 
-        code = fn.__code__
-        one = code.co_argcount == 1 and not code.co_kwonlyargcount and not code.co_flags & 0x0C  # no *args, **kwargs
-        chosen = call_one if one else call
+        chosen = call_one if _takes_one_argument(fn) else call
         chosen.cache_clear = cached.cache_clear
         chosen.cache_info = cached.cache_info
         return chosen  # type: ignore[return-value]
     return wrap
+
+
+def _takes_one_argument(fn: Callable) -> bool:
+    """Whether `fn` is always called with exactly one positional argument: one parameter,
+    no default (f() would be a call of none), no *args, **kwargs or keyword-only ones."""
+    code = fn.__code__
+    return (code.co_argcount == 1 and not code.co_kwonlyargcount and not fn.__defaults__
+            and not code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS))
