@@ -254,3 +254,25 @@ def test_a_home_page_under_another_spelling_of_its_address_is_no_section_front()
     assert urls("https://news.example/en/", "/en") == at_root
     # A real section front, /news/, whose boxes are its sub-sections: their 16 stories.
     assert len(urls("https://news.example/news/", "/news")) == 16
+
+
+def test_the_usual_heading_shape_on_a_tie_is_the_samples_first_whatever_the_run():
+    """Reviewer's finding: badge_rows took the usual shape of the sampled headings with
+    max(set(...)), so on a tie between kicker headings and plain ones the answer hung on
+    the set's order (None's hash varies by run): the sample's first shape decides."""
+    from lxml import html
+
+    from scraper.autodetect.headlines import headline_element
+    from scraper.autodetect.kickers import badge_rows
+
+    def block(n, parts):
+        inner = "".join(f"<span>{text} {n}</span>" for text in parts) if len(parts) > 1 else f"{parts[0]} {n}"
+        return html.fromstring(f'<article><h2><a href="/s/{n}">{inner}</a></h2></article>')
+
+    kicker = [block(n, ["Kicker", "Headline number"]) for n in range(2)]
+    plain = [block(n, ["Plain headline number"]) for n in range(2, 4)]
+    badged = block(9, ["Alert", "Kicker", "Headline number"])
+    kicker_first = [kicker[0], plain[0], kicker[1], plain[1]]
+    plain_first = [plain[0], kicker[0], plain[1], kicker[1]]
+    assert badge_rows(kicker_first + [badged], kicker_first, headline_element) == [badged]
+    assert badge_rows(plain_first + [badged], plain_first, headline_element) == []

@@ -17,6 +17,7 @@ is then the heading's own text.
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 from lxml import etree
 
@@ -127,8 +128,8 @@ def badge_rows(blocks: list, sample: list, head_of) -> list:
     the headline selector must agree with them too."""
     if len(blocks) <= len(sample):
         return []
-    shapes = [_part_count(head_of(b)) for b in sample]
-    usual = max(set(shapes), key=shapes.count) if shapes else None
+    shapes = Counter(_part_count(head_of(b)) for b in sample)
+    usual = shapes.most_common(1)[0][0] if shapes else None  # on a tie, the sample's first shape
     if usual is None:
         return []
     chosen = set(sample)

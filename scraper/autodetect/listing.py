@@ -112,8 +112,9 @@ def _selectors_for(root, members: list, paths: Paths, page_url: str, set_apart=f
     item, blocks = with_list_beside(root, item, blocks, listing, paths, page_url)
     item, blocks = with_untitled_boxes(root, item, blocks, listing, paths, page_url)
     stray = chosen.stray + _linkless(blocks)
-    sample = sample_blocks(_without(blocks, stray))
-    badged = badge_rows(blocks, sample, headline_element)  # ("Alert" before a few headlines the sample misses)
+    items = _without(blocks, stray)
+    sample = sample_blocks(items)
+    badged = badge_rows(items, sample, headline_element)  # ("Alert" before a few headlines the sample misses)
     headline, heads = headline_selector(sample + badged, sample_blocks(stray))
     if headline is None and stray:  # every name of the headline finds one in the stray rows too: rather them than nothing
         headline, heads = headline_selector(sample)
