@@ -15,7 +15,7 @@ from lxml import etree
 
 from scraper.autodetect.elements import CSS_IDENT, Paths, classes_of
 from scraper.autodetect.anchors import anchors, placed_anchors
-from scraper.autodetect.item_selector import _path_selector
+from scraper.autodetect.item_selector import path_selector
 from scraper.autodetect.page_index import PageIndex
 from scraper.markup import parse_html
 from scraper.selectors import SelectorError, select
@@ -56,7 +56,7 @@ def _selectors_around(el, paths: Paths) -> list[str]:
         if placed:
             scoped += [placed[0]] + [f"{anchor} {names[-1]}" for anchor in placed] + [f"{placed[0]} > {tag}"]
             scoped.append(", ".join(f"{anchor} {tag}" for anchor in placed))
-    path = _path_selector(el, paths)
+    path = path_selector(el, paths)
     unions = [f"{names[0]}, {names[-1]}"] + ([f"{path}, {tag}"] if path else [])
     return names + scoped + ([path] if path else []) + unions + [f"{c} {tag}" for c in classes_of(el)[:1]]
 

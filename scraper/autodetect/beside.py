@@ -23,7 +23,7 @@ from scraper.autodetect.headings import HEADINGS
 from scraper.autodetect.item_selector import path_selector
 from scraper.autodetect.scoring import MIN_ITEMS
 from scraper.autodetect.box_titles import opening_heading
-from scraper.autodetect.widening import ASIDE_LABEL as _ASIDE_LABEL, LEAD_SIBLINGS as _LEAD_SIBLINGS, site_sections
+from scraper.autodetect.widening import ASIDE_LABEL, LEAD_SIBLINGS, site_sections
 from scraper.selectors import select
 from scraper.urls import canonical_url
 
@@ -54,7 +54,7 @@ def with_featured_cards(root, item: str, blocks: list, listing: list, paths: Pat
             break
         siblings = (el for el in scope.itersiblings(preceding=True) if isinstance(el.tag, str))  # not comments
         for seen, sibling in enumerate(siblings):
-            if seen >= _LEAD_SIBLINGS:
+            if seen >= LEAD_SIBLINGS:
                 break
             if paths.of(sibling).bad:
                 continue  # an ad strip between the box and the listing
@@ -89,7 +89,7 @@ def with_featured_cards(root, item: str, blocks: list, listing: list, paths: Pat
 def _aside_box(box) -> bool:
     """Whether a box's first heading names it as another kind of list ("Most read", "Trending")."""
     head = next(box.iter(*HEADINGS), None)
-    return head is not None and _ASIDE_LABEL.search(text_of(head)) is not None
+    return head is not None and ASIDE_LABEL.search(text_of(head)) is not None
 
 
 def _rows_built_alike(box, listing: list) -> list:
@@ -201,10 +201,10 @@ def with_list_beside(root, item: str, blocks: list, listing: list, paths: Paths,
             break
         siblings = (el for el in node.itersiblings() if isinstance(el.tag, str))
         for seen, sibling in enumerate(siblings):
-            if seen >= _LEAD_SIBLINGS or paths.of(sibling).bad:
+            if seen >= LEAD_SIBLINGS or paths.of(sibling).bad:
                 break
             if tag_of(sibling) in HEADINGS:
-                if _ASIDE_LABEL.search(text_of(sibling)):
+                if ASIDE_LABEL.search(text_of(sibling)):
                     break
                 continue
             rows = _rows_of_list(sibling, mine, names, row_tag, row_names)
@@ -289,7 +289,7 @@ def with_untitled_boxes(root, item: str, blocks: list, listing: list, paths: Pat
                 if not isinstance(sibling.tag, str) or tag_of(sibling) in ("script", "style", "template"):
                     continue
                 seen += 1
-                if seen > _LEAD_SIBLINGS:
+                if seen > LEAD_SIBLINGS:
                     break
                 if paths.of(sibling).bad:
                     continue  # an ad strip between

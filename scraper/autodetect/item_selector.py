@@ -165,10 +165,10 @@ def _item_selector(root, members: list, paths: Paths, avoid=frozenset()) -> tupl
         candidates += placed_union(members, named)
     candidates[len(own):len(own)] = _with_odd_ones(tag, members)
     if len(parents) == 1 and not parent_classes:  # an unnamed wrapper: its children by their path
-        wrapper = _path_selector(next(iter(parents)), paths)
+        wrapper = path_selector(next(iter(parents)), paths)
         if wrapper:
             candidates.append(f"{wrapper} > {tag}")
-    path = _path_selector(members[0], paths)
+    path = path_selector(members[0], paths)
     if path:
         candidates.append(path)
     index = page_index(root, paths)
@@ -340,7 +340,7 @@ def _is_inside(el, container) -> bool:
     return any(anc is container for anc in el.iterancestors())
 
 
-def _path_selector(el, paths: Paths, limit: int = 12) -> str | None:
+def path_selector(el, paths: Paths, limit: int = 12) -> str | None:
     """A child-combinator path from the nearest id (or the body): exact, if long."""
     parts = []
     cur = el
@@ -358,4 +358,3 @@ def _path_selector(el, paths: Paths, limit: int = 12) -> str | None:
     return None
 
 
-path_selector = _path_selector  # for the stages that name a few blocks the item selector did not choose

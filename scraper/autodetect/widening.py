@@ -40,10 +40,10 @@ def with_lead_story(root, item: str, blocks: list, listing: list, paths: Paths, 
         if scope is None or tag_of(scope) in ("body", "html"):
             break
         for seen, sibling in enumerate(scope.itersiblings(preceding=True)):
-            if seen >= _LEAD_SIBLINGS or tag_of(sibling) in HEADINGS:
+            if seen >= LEAD_SIBLINGS or tag_of(sibling) in HEADINGS:
                 break  # the listing's own heading ("Latest news") closes the search
             found = _lead_story(sibling, paths, page_url)
-            if found is None or _site_section(found[1]) not in _site_sections(listing, page_url):
+            if found is None or _site_section(found[1]) not in site_sections(listing, page_url):
                 continue  # no story, or a newsletter or campaign box, not a story of this listing
             lead = found[0]
             if any(anc in inside for anc in lead.iterancestors()):
@@ -74,7 +74,7 @@ def with_more_headlines(root, item: str, blocks: list, listing: list, paths: Pat
         return item, blocks
     label = ""  # the heading just before the list, which names the box when its classes do not
     for seen, sibling in enumerate(scope.itersiblings()):
-        if seen >= _LEAD_SIBLINGS or not isinstance(sibling.tag, str):
+        if seen >= LEAD_SIBLINGS or not isinstance(sibling.tag, str):
             break
         if tag_of(sibling) in HEADINGS:
             label = text_of(sibling)
@@ -86,13 +86,13 @@ def with_more_headlines(root, item: str, blocks: list, listing: list, paths: Pat
             if tag_of(links) in HEADINGS:
                 label = text_of(links)
                 continue
-            if paths.of(links).bad or _ASIDE_LABEL.search(label):
+            if paths.of(links).bad or ASIDE_LABEL.search(label):
                 continue
             rows = [li for li in links if tag_of(li) == "li"]
             urls = [_headline_row(li, page_url) for li in rows]
             if len(rows) < MIN_ITEMS or not all(urls):
                 continue
-            if not {_site_section(u) for u in urls} <= _site_sections(listing, page_url):
+            if not {_site_section(u) for u in urls} <= site_sections(listing, page_url):
                 continue
             if _repeats_listing(urls, listing, page_url):
                 continue
@@ -109,7 +109,7 @@ def with_more_headlines(root, item: str, blocks: list, listing: list, paths: Pat
 # Headings of boxes of other stories than the section's latest ("Most read",
 # "Related news", "Trending", "Meistgelesen", "Les plus lus"): older stories,
 # each of which would be reported new.
-_ASIDE_LABEL = re.compile(
+ASIDE_LABEL = re.compile(
     r"\b(?:most\s+(?:read|viewed|popular|shared|emailed|commented|watched)|popular|trending|related"
     r"|see\s+also|recommended|(?:you|also)\s+(?:may|might)\s+(?:also\s+)?like|editors?'?\s+picks?|read\s+next)\b"
     # ... and in the other languages of the corpus's sites: German, French, Spanish, Italian, Portuguese.
@@ -148,7 +148,7 @@ def _list_names(listing) -> list[str]:
 
 
 _LEAD_LEVELS = 3  # wrappers between the listing and the lead story's place
-_LEAD_SIBLINGS = 3  # elements before the listing looked at on each level
+LEAD_SIBLINGS = 3  # elements before the listing looked at on each level
 
 
 def _lead_story(el, paths: Paths, page_url: str) -> tuple | None:
@@ -164,7 +164,7 @@ def _lead_story(el, paths: Paths, page_url: str) -> tuple | None:
     return (el, titles.pop()) if len(titles) == 1 and len(text_of(el)) <= 1500 else None
 
 
-def _site_sections(blocks: list, page_url: str) -> set[tuple[str, str]]:
+def site_sections(blocks: list, page_url: str) -> set[tuple[str, str]]:
     """Where on the site the listing's items live."""
     return {_site_section(canonical_url(href, page_url)) for href in map(FIRST_HREF, blocks) if href}
 
@@ -185,7 +185,3 @@ def _lead_names(el) -> list[str]:
         names.append("#" + ident)
     return names
 
-
-ASIDE_LABEL = _ASIDE_LABEL  # the boxes beside the listing (beside.py) read the same headings
-LEAD_SIBLINGS = _LEAD_SIBLINGS
-site_sections = _site_sections  # ... and ask where on the site their stories live
