@@ -276,3 +276,20 @@ def test_the_usual_heading_shape_on_a_tie_is_the_samples_first_whatever_the_run(
     plain_first = [plain[0], kicker[0], plain[1], kicker[1]]
     assert badge_rows(kicker_first + [badged], kicker_first, headline_element) == [badged]
     assert badge_rows(plain_first + [badged], plain_first, headline_element) == []
+
+
+def test_an_untitled_box_repeating_the_lists_stories_does_not_join_it():
+    """Reviewer's finding: untitled boxes beside the listing join it as "repeating none of
+    its stories", which nothing checked: a recap of three of the list's stories widened the
+    item selector (article.row, article.mini), so a later crawl reads the recap's rows too."""
+    def card(n, kind):
+        return (f'<article class="{kind} story"><a class="{kind}-link" href="/news/story-{n}">'
+                f'Story number {n} of the stream tells what happened today</a>'
+                f'<p>A teaser of this story, long enough to read as one.</p></article>')
+    rows = "".join(card(n, "row") for n in range(6))
+    recap = "".join(card(n, "mini") for n in (0, 1, 2))
+    page = (f"<html><body><main><div class='zone'><section class='list'><div class='list-inner'>{rows}</div>"
+            f"</section><section class='recap'>{recap}</section></div></main></body></html>")
+    result = extract(page, "https://news.example/", None)
+    assert "mini" not in result.selectors.item
+    assert [r.url for r in result.records] == [f"https://news.example/news/story-{n}" for n in range(6)]

@@ -251,14 +251,15 @@ def with_untitled_boxes(root, item: str, blocks: list, listing: list, paths: Pat
     stories above the list and a few more below it, each row built apart
     (`article.hero-module__story.mod-story` around `article.story-list-story.mod-story`;
     Le Monde's lead cards `article > a > h2` above its list of `a > figure > h3`),
-    so no selector of the list's rows picks them and they repeat none of its
-    stories.  A box beside the listing (before or after it, ads and scripts
-    between) joins when nothing names it another list (no heading opens it,
-    none reads "Most read"), it holds a few rows (up to 8) of the listing's tag
-    sharing a class most of its rows have (for rows that are bare links, links holding
-    a heading), each with a headline link, and they lead to
-    the part of the site where the listing's stories live.  A box that opens
-    with a heading (a section's box) ends the search on that side.
+    so no selector of the list's rows picks them.  A box beside the listing
+    (before or after it, ads and scripts between) joins when nothing names it
+    another list (no heading opens it, none reads "Most read"), it holds a few
+    rows (up to 8) of the listing's tag sharing a class most of its rows have
+    (for rows that are bare links, links holding a heading), each with a
+    headline link, and they lead to the part of the site where the listing's
+    stories live but to none of its stories (a box repeating them is a recap,
+    no part of the stream).  A box that opens with a heading (a section's box)
+    ends the search on that side.
     """
     tag = tag_of(listing[0])
     counts = Counter(c for b in listing[:8] for c in set(classes_of(b)))
@@ -269,10 +270,11 @@ def with_untitled_boxes(root, item: str, blocks: list, listing: list, paths: Pat
     inside = set(blocks)
     known: list = []  # the listing's site sections, read once a box of rows is met (a long listing costs)
 
-    def ours(box: list) -> bool:
+    def ours(box: list) -> bool:  # where the listing's stories live, none of them again
         if not known:
-            known.append(site_sections(listing, page_url))
-        return _same_part_of_site(site_sections(box, page_url), known[0], len(listing))
+            known.extend((site_sections(listing, page_url), _story_urls(listing, page_url)))
+        return _same_part_of_site(site_sections(box, page_url), known[0], len(listing)) and not (
+            _story_urls(box, page_url) & known[1])
 
     rows: list = []
     for child in scope:  # a box set among the rows themselves (a regional box inside the stream)
@@ -327,6 +329,11 @@ def _untitled_rows(box, tag: str, names: set, inside: set, paths: Paths) -> list
     if rows and opening_heading(box, rows[0]) is not None:
         return None
     return rows
+
+
+def _story_urls(blocks: list, page_url: str) -> set[str]:
+    """Where the blocks' first links lead."""
+    return {canonical_url(href, page_url) for href in map(FIRST_HREF, blocks) if href}
 
 
 def _card_link(el) -> bool:
