@@ -180,6 +180,18 @@ def test_stories_without_a_kicker_among_kickered_ones_keep_their_headline():
     assert [r.url for r in records] == [f"https://news.example/story/{n}" for n in range(12)]
 
 
+
+def test_stories_whose_link_holds_the_bare_headline_among_kickered_ones_keep_it():
+    """The same with rows 9 and 10 a bare link (<h2><a>Headline</a></h2>) among links of a
+    kicker span and a headline span."""
+    def heading(n):
+        inner = (f"Headline number {n} about what happened" if n in (9, 10) else
+                 f"<span>A longer kicker of six words {n}</span><span>Headline number {n} about what happened</span>")
+        return f'<h2><a href="/story/{n}">{inner}</a></h2>'
+
+    records = extract(_teaser_stream(heading, 12), "https://news.example/", None).records
+    assert [r.headline for r in records] == [f"Headline number {n} about what happened" for n in range(12)]
+
 def test_a_line_after_the_linked_title_is_no_headline_under_a_kicker():
     """Reviewer's finding: <h2><a>Storm hits the coast</a> <span>Reporting from ...</span></h2>
     read as kicker then headline gave the unlinked line as every headline; the

@@ -103,8 +103,9 @@ def without_kickers(sample: list, heads: list) -> tuple[list, str | None]:
 
 
 def _last_part_path(head, last) -> str | None:
-    """`xpath:(.//h2)[1]/a/span[last()]`: the last part of a heading through the link or
-    wrapper that holds it, which is the whole headline where there is no kicker."""
+    """`xpath:(.//h2)[1]/a/span[last()] | (.//h2)[1]/a[not(span)]`: the last part of a heading
+    through the link or wrapper that holds it, which is the whole headline where there is
+    no kicker (one span, or the link's own text)."""
     steps = []
     node = last.getparent()
     while node is not None and node is not head:
@@ -112,8 +113,8 @@ def _last_part_path(head, last) -> str | None:
         node = node.getparent()
     if node is None or any(not re.fullmatch(r"[a-z][a-z0-9]*", t) for t in steps + [tag_of(last), tag_of(head)]):
         return None
-    inner = "".join(f"/{t}" for t in reversed(steps))
-    return f"xpath:(.//{tag_of(head)})[1]{inner}/{tag_of(last)}[last()]"
+    holder = f"(.//{tag_of(head)})[1]" + "".join(f"/{t}" for t in reversed(steps))
+    return f"xpath:{holder}/{tag_of(last)}[last()] | {holder}[not({tag_of(last)})]"
 
 
 def _first_found(path: str, block, head) -> bool:
