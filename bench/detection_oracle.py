@@ -73,6 +73,7 @@ class Candidate:
     finer: bool = False  # ... its blocks lie inside that winner's blocks (else they hold them)
     alone: bool = False  # no level of a winner: rank_groups takes it when it is the only group (so it was outscored)
     elements: tuple = field(default=(), compare=False, repr=False)  # the blocks extracted (for experiments' features)
+    group: int = 0  # the group's own blocks, as ranked (`blocks`: those its item selector then picks)
 
     @property
     def place(self) -> str:
@@ -95,6 +96,7 @@ class Verdict:
     best_links: float  # the highest link F1 any candidate group gives (how near a no-candidate page comes)
     winner_blocks: int  # how many blocks detection's own listing has
     agrees: bool  # the knock-out's rank 1 gives detection's own selectors (the oracle sees what detection sees)
+    winner_group: int = 0  # how many blocks the group that won the ranking has (the item selector may pick more)
 
     @property
     def lost(self) -> float:
@@ -120,7 +122,9 @@ def classify_page(name: str, label: dict) -> Verdict:
     agrees = (first.result.extraction.selectors if first else None) == result.selectors
     best_links = max((c.result.links.f1 for c in candidates), default=0.0)
     winner_blocks = len(result.detection.blocks) if result.detection else 0
-    return Verdict(name, split, loss_class(detected, match), detected, match, best_links, winner_blocks, agrees)
+    winner_group = first.group if first else 0
+    return Verdict(name, split, loss_class(detected, match), detected, match, best_links, winner_blocks, agrees,
+                   winner_group)
 
 
 def loss_class(detected: PageResult, match: Candidate | None) -> str:
@@ -212,7 +216,7 @@ def _candidate(root, blocks: list, paths: Paths, name: str, label: dict, rank: i
     records = extraction.records
     return Candidate(rank, len(listing.blocks),
                      page_result(name, label, [r.headline for r in records], [r.url for r in records], extraction), level_of, finer,
-                     alone, tuple(listing.blocks))
+                     alone, tuple(listing.blocks), len(blocks))
 
 
 def class_figures(verdicts: list[Verdict]) -> dict[str, ClassFigures]:
@@ -246,6 +250,8 @@ def print_split(split: str, verdicts: list[Verdict]) -> None:
                 recall = sum(v.detected.links.recall for v in members) / len(members)
                 print(f"  ranked-wrong, {kind}: detection's links mean P {precision:.2f} R {recall:.2f}; "
                       f"blocks detected {sum(v.winner_blocks for v in members)}, in the right groups {sum(v.match.blocks for v in members)}")
+                print(f"  ranked-wrong, {kind}: blocks of the groups as ranked: the winners' {sum(v.winner_group for v in members)}, "
+                      f"the right ones' {sum(v.match.group for v in members)} (the item selector widens a group to the blocks above)")
     near = [v.best_links for v in verdicts if v.loss == "no-candidate"]
     if near:
         print(f"  no-candidate: the best candidate group's link F1, mean {sum(near) / len(near):.3f}, highest {max(near):.3f}")
