@@ -212,7 +212,7 @@ def _candidate(root, blocks: list, paths: Paths, name: str, label: dict, rank: i
     listing = _selectors_for(root, blocks, paths, label["url"], set_apart)
     if listing is None:
         return None
-    extraction = extract_tree(root, label["url"], listing.selectors, blocks=listing.blocks)
+    extraction = extract_tree(root, label["url"], listing.selectors, blocks=listing.blocks, drop_script_rows=True)
     records = extraction.records
     return Candidate(rank, len(listing.blocks),
                      page_result(name, label, [r.headline for r in records], [r.url for r in records], extraction), level_of, finer,

@@ -58,15 +58,21 @@ def extract(
         found = detect_listing(root, page_url)
         if found is None:
             return Extraction([], None, None)
-        result = extract_tree(root, page_url, found.selectors, source, start_position, found.blocks)
+        result = extract_tree(root, page_url, found.selectors, source, start_position, found.blocks,
+                              drop_script_rows=True)
         return replace(result, detection=found)
     return extract_tree(root, page_url, selectors, source, start_position)
 
 
 def extract_tree(
-    root: etree._Element, page_url: str, selectors: Selectors, source: str = "", start_position: int = 0, blocks: list | None = None
+    root: etree._Element, page_url: str, selectors: Selectors, source: str = "", start_position: int = 0,
+    blocks: list | None = None, drop_script_rows: bool = False,
 ) -> Extraction:
-    """Records of a parsed page; `blocks`, if given, are what `selectors.item` selects in it."""
+    """Records of a parsed page; `blocks`, if given, are what `selectors.item` selects in it.
+
+    `drop_script_rows` (automatic detection only) leaves out rows whose title
+    links to a script when other rows lead to pages (scraper.script_links);
+    pinned selectors keep every row they select, a script link read as none."""
     base_url = _base_url(root, page_url)
     page_canonical = canonical_url(page_url, page_url)
     if blocks is None:
@@ -76,7 +82,8 @@ def extract_tree(
     drafts = _without_page_numbers([d for d in (_record(b, selectors, absolute) for b in blocks) if d is not None], page_canonical)
     shared = _shared_links(drafts)
     chosen = [next((u for u in links if u in own or u not in shared), None) for _, _, links, own, *_ in drafts]
-    drafts, chosen = without_script_rows(drafts, chosen)
+    if drop_script_rows:
+        drafts, chosen = without_script_rows(drafts, chosen)
     anchored = _anchored(drafts, chosen)
     records: list[Record] = []
     seen: set[str] = set()
