@@ -108,3 +108,11 @@ def test_an_unknown_batch_is_a_one_line_error():
     from bench.extraction_quality import main
     with pytest.raises(SystemExit, match="--batch: no batch named 'nope'"):
         main(["--corpus", "web", "--batch", "nope"])
+
+
+def test_labels_read_a_line_break_as_a_reader_does():
+    # "Trump,<br>la" is two words on two lines to a reader, and to Tidings;
+    # a label reading "Trump,la" would count a right headline as wrong.
+    import lxml.html
+    heading = lxml.html.fragment_fromstring("<h2>Presidente Trump,<br>la victoria<!-- x --> <b>del</b>descontento</h2>")
+    assert _materialise().visible(heading) == "Presidente Trump, la victoria deldescontento"

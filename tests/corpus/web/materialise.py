@@ -30,7 +30,21 @@ def parse(path: Path, encoding: str):
 
 
 def visible(element) -> str:
-    return " ".join(element.text_content().split())
+    """The text a reader sees: a line break (`<br>`) parts words as a space does
+    ("Trump,<br>la" reads "Trump, la", not "Trump,la"); otherwise every text
+    node, as `text_content()` reads it."""
+    return " ".join("".join(_texts(element)).split())
+
+
+def _texts(element):
+    if element.tag == "br":
+        yield " "
+    elif isinstance(element.tag, str):
+        yield element.text or ""
+        for child in element:
+            yield from _texts(child)
+            yield child.tail or ""
+    # comments and processing instructions hold no visible text
 
 
 def _empty_path_as_slash(url: str) -> str:
