@@ -15,10 +15,8 @@ from collections import Counter
 
 from lxml import etree
 
-from scraper.autodetect.elements import (
-    CSS_IDENT, FIRST_HREF, SKIP_HREF, Paths, classes_of, common_ancestor, is_title_text, link_ancestor,
-    link_text_of, tag_of, text_of,
-)
+from scraper.autodetect.elements import CSS_IDENT, Paths, classes_of, common_ancestor, link_ancestor, tag_of
+from scraper.autodetect.texts import SKIP_HREF, first_href, is_title_text, link_text_of, text_of
 from scraper.autodetect.headings import HEADINGS
 from scraper.autodetect.item_selector import path_selector
 from scraper.autodetect.scoring import MIN_ITEMS
@@ -72,7 +70,7 @@ def with_featured_cards(root, item: str, blocks: list, listing: list, paths: Pat
                 continue
             urls = {url for _, url in cards}
             if own is None:
-                own = {canonical_url(href, page_url) for href in map(FIRST_HREF, blocks) if href}
+                own = {canonical_url(href, page_url) for href in map(first_href, blocks) if href}
             if not own & urls:
                 return item, blocks  # the nearest box of stories is another list's: stop there
             if urls <= own:
@@ -333,7 +331,7 @@ def _untitled_rows(box, tag: str, names: set, inside: set, paths: Paths) -> list
 
 def _story_urls(blocks: list, page_url: str) -> set[str]:
     """Where the blocks' first links lead."""
-    return {canonical_url(href, page_url) for href in map(FIRST_HREF, blocks) if href}
+    return {canonical_url(href, page_url) for href in map(first_href, blocks) if href}
 
 
 def _card_link(el) -> bool:

@@ -13,7 +13,8 @@ import re
 
 from lxml import etree
 
-from scraper.autodetect.elements import short_text_of, tag_of
+from scraper.autodetect.elements import tag_of
+from scraper.autodetect.texts import short_text_of
 from scraper.autodetect.headings import HEADINGS
 from scraper.autodetect.headlines import DATE_HINT
 from scraper.dates import parse_date

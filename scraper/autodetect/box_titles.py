@@ -12,7 +12,8 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
-from scraper.autodetect.elements import Paths, is_title_text, link_text_of, tag_of, text_of
+from scraper.autodetect.elements import Paths, tag_of
+from scraper.autodetect.texts import is_title_text, link_text_of, text_of
 from scraper.autodetect.headings import HEADINGS
 from scraper.dates import parse_date
 from scraper.text import is_navigation_text

@@ -14,10 +14,8 @@ from collections import Counter
 from lxml import etree
 
 from scraper.autodetect.block_dates import OWN_TEXT_NODE, date_node, date_of, smallest_holding
-from scraper.autodetect.elements import (
-    SKIP_HREF, classes_of, generated_classes_of, link_ancestor, link_text_of, paragraphs_of, tag_of,
-    text_of,
-)
+from scraper.autodetect.elements import classes_of, generated_classes_of, link_ancestor, tag_of
+from scraper.autodetect.texts import SKIP_HREF, link_text_of, paragraphs_of, text_of
 from scraper.autodetect.headings import HEADINGS
 from scraper.autodetect.headlines import DATE_HINT, headline_node, link_of_headline
 from scraper.autodetect.kickers import headline_before_markers, marked_title_selector, without_kickers

@@ -12,7 +12,8 @@ import re
 
 from lxml import etree
 
-from scraper.autodetect.elements import SKIP_HREF, is_title_text, link_ancestor, link_text_of, tag_of, text_of
+from scraper.autodetect.elements import link_ancestor, tag_of
+from scraper.autodetect.texts import SKIP_HREF, is_title_text, link_text_of, text_of
 from scraper.autodetect.headings import HEADINGS
 from scraper.dates import parse_date
 from scraper.script_links import script_linked

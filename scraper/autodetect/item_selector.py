@@ -15,9 +15,8 @@ from dataclasses import dataclass
 
 from scraper.autodetect.anchors import anchors, placed_anchors, placed_union
 from scraper.autodetect.boxes import container_of
-from scraper.autodetect.elements import (
-    CSS_IDENT, Paths, classes_of, common_ancestor, is_title_text, link_text_of, tag_of,
-)
+from scraper.autodetect.elements import CSS_IDENT, Paths, classes_of, common_ancestor, tag_of
+from scraper.autodetect.texts import is_title_text, link_text_of
 from scraper.autodetect.page_index import PageIndex, Within
 from scraper.selectors import SelectorError
 

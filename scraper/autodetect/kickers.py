@@ -21,7 +21,8 @@ from collections import Counter
 
 from lxml import etree
 
-from scraper.autodetect.elements import is_title_text, tag_of, text_of
+from scraper.autodetect.elements import tag_of
+from scraper.autodetect.texts import is_title_text, text_of
 from scraper.autodetect.headings import HEADINGS
 from scraper.autodetect.headlines import class_names, headline_element
 from scraper.selectors import select

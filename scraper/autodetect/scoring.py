@@ -16,9 +16,8 @@ from operator import eq, methodcaller
 
 from scraper.autodetect.boxes import boxes_of, lead_boxes, named_boxes
 from scraper.autodetect.split_boxes import join_split_boxes
-from scraper.autodetect.elements import (
-    FIRST_HREF, LINK_TEXTS, Paths, classes_of, is_title_text, link_ancestor, link_text_of, string_value, tag_of,
-)
+from scraper.autodetect.elements import Paths, classes_of, link_ancestor, tag_of
+from scraper.autodetect.texts import LINK_TEXTS, first_href, is_title_text, link_text_of, string_value
 from scraper.autodetect.headings import HEADINGS
 from scraper.autodetect.post_index import indexed_posts
 from scraper.autodetect.whole_posts import within_one_post
@@ -257,7 +256,7 @@ def _taxonomy_links(members: dict) -> bool:
     """Whether the blocks' links mostly lead to label, tag, category or archive pages
     (a label widget, a tag cloud, an archive by month): a list of lists, no listing."""
     sample = sample_blocks(list(members))
-    hrefs = [FIRST_HREF(b) for b in sample]
+    hrefs = [first_href(b) for b in sample]
     return sum(1 for h in hrefs if h and _TAXONOMY.search(h)) * 5 >= len(hrefs) * 4
 
 

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from lxml import etree
 
-from scraper.autodetect.elements import is_title_text, link_text_of, tag_of, text_of
+from scraper.autodetect.elements import tag_of
+from scraper.autodetect.texts import is_title_text, link_text_of, text_of
 from scraper.autodetect.headings import HEADINGS
 from scraper.autodetect.headlines import DATE_HINT
 from scraper.dates import parse_date

@@ -13,10 +13,8 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
-from scraper.autodetect.elements import (
-    CSS_IDENT, FIRST_HREF, SKIP_HREF, Paths, classes_of, common_ancestor, is_title_text, link_ancestor,
-    link_text_of, tag_of, text_of,
-)
+from scraper.autodetect.elements import CSS_IDENT, Paths, classes_of, common_ancestor, link_ancestor, tag_of
+from scraper.autodetect.texts import SKIP_HREF, first_href, is_title_text, link_text_of, text_of
 from scraper.autodetect.headings import HEADINGS
 from scraper.autodetect.scoring import MIN_ITEMS
 from scraper.selectors import select
@@ -124,7 +122,7 @@ ASIDE_LABEL = re.compile(
 def _repeats_listing(urls: list, listing: list, page_url: str) -> bool:
     """Whether a list after the listing repeats stories of the listing itself: a
     blog's "Most recent posts" box (the newest posts again), not more headlines."""
-    own = {canonical_url(href, page_url) for href in map(FIRST_HREF, listing) if href}
+    own = {canonical_url(href, page_url) for href in map(first_href, listing) if href}
     return any(url in own for url in urls)
 
 
@@ -166,7 +164,7 @@ def _lead_story(el, paths: Paths, page_url: str) -> tuple | None:
 
 def site_sections(blocks: list, page_url: str) -> set[tuple[str, str]]:
     """Where on the site the listing's items live."""
-    return {_site_section(canonical_url(href, page_url)) for href in map(FIRST_HREF, blocks) if href}
+    return {_site_section(canonical_url(href, page_url)) for href in map(first_href, blocks) if href}
 
 
 @string_memo(4096)
