@@ -18,6 +18,7 @@ from scraper.autodetect.texts import short_text_of
 from scraper.autodetect.headings import HEADINGS
 from scraper.autodetect.headlines import DATE_HINT
 from scraper.dates import parse_date
+from scraper.markup import string_value
 from scraper.text import normalise_space
 
 OWN_TEXT_NODE = "xpath:text()"  # date_node's answer for a date written straight into the block
@@ -32,7 +33,7 @@ def date_of(el) -> str | None:
             parsed = parse_date(value)
             if parsed:
                 return parsed
-    if _FOUR_DIGITS.search(_all_text(el)) is None:
+    if _FOUR_DIGITS.search(string_value(el)) is None:
         # Fewer than four digits in its text, hidden parts included: its visible text
         # holds no more (reading drops hidden parts and blanks, never a digit), and
         # DATE_HINT wants four (a year, or d/m/yy), so no date; the costly reading
@@ -46,12 +47,6 @@ def date_of(el) -> str | None:
 
 _DIGIT = re.compile(r"\d")
 _FOUR_DIGITS = re.compile(r"\d\D*\d\D*\d\D*\d")  # \D* stops at the next digit: no backtracking
-
-
-def _all_text(el) -> str:
-    """Every text inside `el`, hidden parts included (XPath's string(), by libxml2's
-    text serialisation: the same text at two thirds of the cost)."""
-    return etree.tostring(el, method="text", encoding="unicode", with_tail=False)
 
 
 def date_node(block, head):
@@ -86,6 +81,6 @@ def smallest_holding(el, date: str):
     byline around it ("By <a>VJR Nephro</a> in ... <p class=date>April 21, 2026</p>"),
     so the selector names the date and not the line's (often unnamed) wrapper."""
     for child in el:
-        if isinstance(child.tag, str) and _DIGIT.search(_all_text(child)) and date_of(child) == date:
+        if isinstance(child.tag, str) and _DIGIT.search(string_value(child)) and date_of(child) == date:
             return smallest_holding(child, date)
     return el

@@ -15,8 +15,9 @@ from lxml import etree
 
 from scraper.autodetect.elements import Paths, tag_of
 from scraper.autodetect.texts import (
-    LINK_TEXTS, SKIP_HREF, first_href, has_link, is_heading_title, is_title_text, link_text_of, string_value,
+    LINK_TEXTS, SKIP_HREF, first_href, has_link, is_heading_title, is_title_text, link_text_of,
 )
+from scraper.markup import string_value
 from scraper.memo import string_memo
 from scraper.text import xpath_normalized
 

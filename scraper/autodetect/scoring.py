@@ -17,7 +17,8 @@ from operator import eq, methodcaller
 from scraper.autodetect.boxes import boxes_of, lead_boxes, named_boxes
 from scraper.autodetect.split_boxes import join_split_boxes
 from scraper.autodetect.elements import Paths, classes_of, link_ancestor, tag_of
-from scraper.autodetect.texts import LINK_TEXTS, first_href, is_title_text, link_text_of, string_value
+from scraper.autodetect.texts import LINK_TEXTS, first_href, is_title_text, link_text_of
+from scraper.markup import string_value
 from scraper.autodetect.headings import HEADINGS
 from scraper.autodetect.post_index import indexed_posts
 from scraper.autodetect.whole_posts import within_one_post

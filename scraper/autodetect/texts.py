@@ -14,7 +14,7 @@ from contextvars import ContextVar
 
 from lxml import etree
 
-from scraper.markup import element_paragraphs, short_element_paragraphs
+from scraper.markup import element_paragraphs, short_element_paragraphs, string_value
 from scraper.text import is_navigation_text
 
 
@@ -73,18 +73,6 @@ def _link_text(a) -> str:
     # The string value (a bare text link's own text, else one libxml2 call), with
     # whitespace collapsed by Python's rules (NBSP and friends too).
     return " ".join(string_value(a).split())
-
-
-def string_value(el) -> str:
-    """An element's XPath string value (all the text inside it), a bare text element's own text read directly.
-
-    Read by libxml2's text serialisation, which gathers the same text
-    (xmlNodeGetContent, as XPath's string() does) at two thirds of the cost of
-    an XPath call: every link of a page is read so."""
-    return _tostring(el, method="text", encoding=str, with_tail=False) if len(el) else el.text or ""
-
-
-_tostring = etree.tostring
 
 
 def is_title_text(text: str) -> bool:
