@@ -15,7 +15,7 @@ from collections import Counter
 
 from lxml import etree
 
-from scraper.autodetect.elements import CSS_IDENT, Paths, classes_of, common_ancestor, link_ancestor, tag_of
+from scraper.autodetect.elements import CSS_IDENT, Paths, classes_of, common_ancestor, is_inside, link_ancestor, tag_of
 from scraper.autodetect.texts import SKIP_HREF, first_href, is_title_text, link_text_of, text_of
 from scraper.autodetect.headings import HEADINGS
 from scraper.autodetect.item_selector import path_selector
@@ -317,7 +317,7 @@ def _untitled_rows(box, tag: str, names: set, inside: set, paths: Paths) -> list
     for el in box.iterdescendants(tag):
         if el in inside or not (names & set(classes_of(el)) if names else _card_link(el)) or paths.of(el).bad:
             continue  # (a row in an <aside> or a sidebar is no story of the listing's)
-        if rows and any(anc is rows[-1] for anc in el.iterancestors()):
+        if rows and is_inside(el, rows[-1]):
             continue  # a row inside a row
         if not any(is_title_text(link_text_of(a)) for a in el.iter("a") if a.get("href")):
             continue

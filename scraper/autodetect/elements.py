@@ -272,6 +272,14 @@ def common_ancestor(members: list) -> etree._Element | None:
     return next(iter(level))
 
 
+def is_inside(el: etree._Element, container: etree._Element) -> bool:
+    """Whether `el` lies strictly inside `container` (the container itself is not).
+
+    For one element; scoring's _all_inside and _homes_inside ask it of a
+    listing's thousand rows at once, sharing the climb."""
+    return any(anc is container for anc in el.iterancestors())
+
+
 def link_ancestor(el: etree._Element, block: etree._Element) -> etree._Element | None:
     """The link around `el` inside `block`, if any: a headline may sit inside its link (<a><h2>...</h2></a>)."""
     for anc in el.iterancestors():

@@ -21,6 +21,7 @@ from bisect import bisect_left
 
 from lxml import etree
 
+from scraper.autodetect.elements import is_inside
 from scraper.selectors import has_class, select
 
 # One compound of the forms detection writes: a tag with classes and ids
@@ -145,7 +146,7 @@ class PageIndex:
             low, high = start, len(picked)
             while low < high:  # the first of picked from `start` on that is not inside `home`
                 middle = (low + high) // 2
-                if any(anc is home for anc in picked[middle].iterancestors()):
+                if is_inside(picked[middle], home):
                     low = middle + 1
                 else:
                     high = middle

@@ -16,7 +16,7 @@ from operator import eq, methodcaller
 
 from scraper.autodetect.boxes import boxes_of, lead_boxes, named_boxes
 from scraper.autodetect.split_boxes import join_split_boxes
-from scraper.autodetect.elements import Paths, classes_of, link_ancestor, tag_of
+from scraper.autodetect.elements import Paths, classes_of, is_inside, link_ancestor, tag_of
 from scraper.autodetect.texts import LINK_TEXTS, first_href, is_title_text, link_text_of
 from scraper.markup import string_value
 from scraper.autodetect.headings import HEADINGS
@@ -200,7 +200,7 @@ def _before(el, other, container) -> bool:
         if node is other:
             return False
         if node is el:
-            return not any(anc is el for anc in other.iterancestors())
+            return not is_inside(other, el)
     return False
 
 
@@ -228,7 +228,8 @@ def _homes_inside(homes: list, outer) -> bool:
 
 
 def _all_inside(blocks: list, container) -> bool:
-    """Whether `container` holds every block (each strictly inside it): each block is
+    """Whether `container` holds every block (each strictly inside it: elements.is_inside
+    for a whole listing at once): each block is
     climbed only to an element already known to be inside, so the thousand
     rows of one list cost a step each."""
     inside = {container}  # the container, and elements found strictly inside it
