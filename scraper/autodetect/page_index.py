@@ -22,9 +22,9 @@ from bisect import bisect_left
 from lxml import etree
 
 from scraper.autodetect.elements import is_inside
-from scraper.selectors import has_class, select
+from scraper.selectors import chain_tokens, has_class, select
 
-# One compound of the forms detection writes: a tag with classes and ids
+# One compound of the forms detection writes (wider than selectors' walk, which takes no ids): a tag with classes and ids
 # ("div", "li.item.news", "div#lead"), or an id alone ("#main").
 # A tag's compound may end in its place among its siblings of that tag
 # ("section.box:nth-of-type(4)"), as the item selector names the boxes of a
@@ -62,7 +62,7 @@ class PageIndex:
         scraper.selectors.select gives them); SelectorError when it is invalid."""
         found = self.picked.get(expr)
         if found is None:
-            chains = [_chain_of(alternative) for alternative in expr.split(", ")]
+            chains = [chain_tokens(alternative, _COMPOUND.match) for alternative in expr.split(", ")]
             if all(chains) and (len(chains) == 1 or all(_TAG.match(chain[-1]) for chain in chains)):
                 found = self._union(chains)
             else:
@@ -239,24 +239,6 @@ class PageIndex:
                 by_id.setdefault(str(value), []).append(value.getparent())
             self._by_id = by_id
         return self._by_id
-
-
-def _chain_of(selector: str) -> list[str] | None:
-    """The compounds of a selector with the combinators between them
-    (["#main", " ", "ul.news", " > ", "li"]), or None when it is not of that form."""
-    chain: list[str] = []
-    for token in selector.split(" "):
-        if token == ">":
-            if not chain or chain[-1] in (" > ", " "):
-                return None
-            chain.append(" > ")
-        elif _COMPOUND.match(token):
-            if chain and chain[-1] not in (" > ", " "):
-                chain.append(" ")
-            chain.append(token)
-        else:
-            return None
-    return chain if chain and chain[-1] not in (" > ", " ") else None
 
 
 class Within:
