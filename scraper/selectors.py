@@ -106,6 +106,12 @@ def select(expr: str, node: etree._Element) -> list:
     return [str(result)]  # an XPath returning a number or a string
 
 
+def select_elements(expr: str, node: etree._Element) -> list[etree._Element]:
+    """The elements a selector picks, its text and attribute results left out: the
+    blocks an item selector picks, as detection compares them when it widens one."""
+    return [el for el in select(expr, node) if isinstance(el, etree._Element)]
+
+
 _SIMPLE = re.compile(r"[a-z][a-z0-9]*((?:\.-?[A-Za-z_][A-Za-z0-9_-]*)*)")
 
 

@@ -22,7 +22,7 @@ from bisect import bisect_left
 from lxml import etree
 
 from scraper.autodetect.elements import is_inside
-from scraper.selectors import chain_tokens, has_class, select
+from scraper.selectors import chain_tokens, has_class, select_elements
 
 # One compound of the forms detection writes (wider than selectors' walk, which takes no ids): a tag with classes and ids
 # ("div", "li.item.news", "div#lead"), or an id alone ("#main").
@@ -66,7 +66,7 @@ class PageIndex:
             if all(chains) and (len(chains) == 1 or all(_TAG.match(chain[-1]) for chain in chains)):
                 found = self._union(chains)
             else:
-                found = [el for el in select(expr, self.root) if isinstance(el, etree._Element)]
+                found = select_elements(expr, self.root)
             self.picked[expr] = found
         return found
 
