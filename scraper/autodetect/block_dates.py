@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import re
 
-from lxml import etree
-
 from scraper.autodetect.elements import tag_of
-from scraper.autodetect.texts import short_text_of
+from scraper.autodetect.texts import own_text_nodes, short_text_of
 from scraper.autodetect.headings import HEADINGS
 from scraper.autodetect.headlines import DATE_HINT
 from scraper.dates import parse_date
@@ -22,7 +20,6 @@ from scraper.markup import string_value
 from scraper.text import normalise_space
 
 OWN_TEXT_NODE = "xpath:text()"  # date_node's answer for a date written straight into the block
-_OWN_TEXT = etree.XPath("text()", smart_strings=False)
 
 
 def date_of(el) -> str | None:
@@ -64,7 +61,7 @@ def date_node(block, head):
             date = date_of(el)
             if date:
                 return el, date
-    own = normalise_space(" ".join(_OWN_TEXT(block)))  # "<li><a>headline</a> (12/03/2024)</li>"
+    own = normalise_space(" ".join(own_text_nodes(block)))  # "<li><a>headline</a> (12/03/2024)</li>"
     if own and len(own) <= 80 and DATE_HINT.search(own):
         date = parse_date(own)
         if date:

@@ -22,13 +22,12 @@ from collections import Counter
 from lxml import etree
 
 from scraper.autodetect.elements import tag_of
-from scraper.autodetect.texts import is_title_text, text_of
+from scraper.autodetect.texts import is_title_text, own_text, text_of, text_parts
 from scraper.autodetect.headings import HEADINGS
 from scraper.autodetect.headlines import class_names, headline_element
 from scraper.selectors import select
 from scraper.text import normalise_space
 
-_OWN_TEXT = etree.XPath("text()", smart_strings=False)
 # A part named as the title is no kicker; a part named as a teaser, subtitle or metadata is no headline.
 _TITLE_NAME = re.compile(r"title|headline|heading", re.I)
 _NOT_HEADLINE_NAME = re.compile(
@@ -44,9 +43,9 @@ def heading_parts(head) -> list | None:
     None when the heading, or the link in it, is one run of text."""
     inner = head
     for _ in range(3):
-        if normalise_space("".join(_OWN_TEXT(inner))):
+        if own_text(inner):
             return None
-        parts = [c for c in inner if isinstance(c.tag, str) and text_of(c)]
+        parts = text_parts(inner)
         if len(parts) != 1 or (tag_of(parts[0]) != "a" and parts[0].get("class")):
             return parts
         inner = parts[0]
@@ -167,8 +166,8 @@ def headline_before_markers(head) -> str | None:
     if head is None or tag_of(head) not in HEADINGS:
         return None
     title = normalise_space(head.text or "")
-    parts = [c for c in head if isinstance(c.tag, str) and text_of(c)]
-    if not parts or not is_title_text(title) or normalise_space("".join(_OWN_TEXT(head))) != title:
+    parts = text_parts(head)
+    if not parts or not is_title_text(title) or own_text(head) != title:
         return None  # no marker, or text after one: the heading is one text with markup inside
     for part in parts:
         text = text_of(part)

@@ -15,7 +15,7 @@ from contextvars import ContextVar
 from lxml import etree
 
 from scraper.markup import element_paragraphs, short_element_paragraphs, string_value
-from scraper.text import is_navigation_text
+from scraper.text import is_navigation_text, normalise_space
 
 
 _RELATIVE_TIME = re.compile(r"^(about |an? |\d+ )\w+ ago$|^(yesterday|today)\b", re.I)
@@ -58,6 +58,26 @@ def short_text_of(el: etree._Element, limit: int) -> str | None:
 def text_of(el: etree._Element) -> str:
     """An element's visible text on one line, from the paragraphs remembered for this detection."""
     return " ".join(paragraphs_of(el))
+
+
+_OWN_TEXT = etree.XPath("text()", smart_strings=False)
+
+
+def own_text_nodes(el: etree._Element) -> list[str]:
+    """The texts written straight into `el`, not inside its children, in order."""
+    return _OWN_TEXT(el)
+
+
+def own_text(el: etree._Element) -> str:
+    """The text written straight into `el` on one line: whether a heading or a link is
+    one run of text, or parts (a kicker, a headline, a marker) each in markup of its own."""
+    return normalise_space("".join(_OWN_TEXT(el)))
+
+
+def text_parts(el: etree._Element) -> list:
+    """The children of `el` that hold visible text, in order: a heading's kicker,
+    headline and markers, a link's spans."""
+    return [c for c in el if isinstance(c.tag, str) and text_of(c)]
 
 
 LINK_TEXTS: ContextVar[dict | None] = ContextVar("tidings_autodetect_link_texts", default=None)

@@ -12,16 +12,13 @@ across the sample (fields.headline_selector).
 
 from __future__ import annotations
 
-from lxml import etree
-
 from scraper.autodetect.elements import tag_of
-from scraper.autodetect.texts import is_title_text, link_text_of, text_of
+from scraper.autodetect.texts import is_title_text, link_text_of, own_text, text_of, text_parts
 from scraper.autodetect.headings import HEADINGS
 from scraper.autodetect.headlines import DATE_HINT
 from scraper.dates import parse_date
 from scraper.text import normalise_space
 
-_OWN_TEXT = etree.XPath("text()", smart_strings=False)
 _MARK_MAX = 3  # characters: "∞", "#", "¶", "🔗", "[#]"
 
 
@@ -40,9 +37,9 @@ def title_link_before_marks(head):
     (<h2><a>Title</a><span><span>2022/09/02</span></span></h2>,
     <h2><a>Title</a> <a class=permalink>#</a></h2>); None for any other heading
     (one run of text, a kicker before the title, text outside the parts)."""
-    if head is None or tag_of(head) not in HEADINGS or normalise_space("".join(_OWN_TEXT(head))):
+    if head is None or tag_of(head) not in HEADINGS or own_text(head):
         return None
-    parts = [c for c in head if isinstance(c.tag, str) and text_of(c)]
+    parts = text_parts(head)
     if len(parts) < 2 or tag_of(parts[0]) != "a" or not parts[0].get("href"):
         return None
     if is_mark(link_text_of(parts[0])) or not is_title_text(link_text_of(parts[0])):
@@ -60,7 +57,7 @@ def title_before_mark(head) -> str | None:
     if head is None or tag_of(head) not in HEADINGS:
         return None
     title = normalise_space(head.text or "")
-    parts = [c for c in head if isinstance(c.tag, str) and text_of(c)]
-    if not title or not parts or normalise_space("".join(_OWN_TEXT(head))) != title:
+    parts = text_parts(head)
+    if not title or not parts or own_text(head) != title:
         return None
     return title if all(is_mark(text_of(part)) for part in parts) else None
