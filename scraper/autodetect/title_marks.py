@@ -12,6 +12,8 @@ across the sample (fields.headline_selector).
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from scraper.autodetect.elements import tag_of
 from scraper.autodetect.texts import is_title_text, link_text_of, own_text, text_of, text_parts
 from scraper.autodetect.headings import HEADINGS
@@ -51,13 +53,31 @@ def title_link_before_marks(head):
     return parts[0]
 
 
-def title_before_mark(head) -> str | None:
-    """A heading's own text when it is the title followed by permalink marks only
-    (<h2>Release 2.7.2 <a class=permalink href=post>∞</a></h2>), else None."""
+class TitleThenParts(NamedTuple):
+    """A heading's own text, all of it before the parts set after it in markup."""
+
+    title: str
+    parts: list
+
+
+def title_then_parts(head) -> TitleThenParts | None:
+    """The title a heading opens with and the parts that follow it (<h3>Title
+    <span>marker</span></h3>): None for no heading, no parts, or text after one
+    (then the heading is one text with markup inside).  The markers a headline
+    ends in (kickers) and the permalink marks a title ends in are both read so."""
     if head is None or tag_of(head) not in HEADINGS:
         return None
     title = normalise_space(head.text or "")
     parts = text_parts(head)
-    if not title or not parts or own_text(head) != title:
+    if not parts or own_text(head) != title:
         return None
-    return title if all(is_mark(text_of(part)) for part in parts) else None
+    return TitleThenParts(title, parts)
+
+
+def title_before_mark(head) -> str | None:
+    """A heading's own text when it is the title followed by permalink marks only
+    (<h2>Release 2.7.2 <a class=permalink href=post>∞</a></h2>), else None."""
+    found = title_then_parts(head)
+    if found is None or not found.title:
+        return None
+    return found.title if all(is_mark(text_of(part)) for part in found.parts) else None
