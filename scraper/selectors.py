@@ -112,7 +112,10 @@ def select_elements(expr: str, node: etree._Element) -> list[etree._Element]:
     return [el for el in select(expr, node) if isinstance(el, etree._Element)]
 
 
-_SIMPLE = re.compile(r"[a-z][a-z0-9]*((?:\.-?[A-Za-z_][A-Za-z0-9_-]*)*)")
+IDENT = r"-?[A-Za-z_][A-Za-z0-9_-]*"
+"""A class or id name as select walks it and detection writes it: CSS's identifier, ASCII only."""
+
+_SIMPLE = re.compile(rf"[a-z][a-z0-9]*((?:\.{IDENT})*)")
 
 
 @lru_cache(maxsize=1024)
@@ -126,7 +129,7 @@ def _simple(expr: str) -> tuple[str, tuple[str, ...]] | None:
 
 # The compounds select walks: a lower-case tag, classes, or both ("td.title", ".summary");
 # page_index's grammar (ids, :nth-of-type) is wider, as detection writes those too.
-_COMPOUND = re.compile(r"([a-z][a-z0-9]*)?((?:\.-?[A-Za-z_][A-Za-z0-9_-]*)*)")
+_COMPOUND = re.compile(rf"([a-z][a-z0-9]*)?((?:\.{IDENT})*)")
 
 
 def chain_tokens(selector: str, is_compound: Callable[[str], object]) -> list[str] | None:

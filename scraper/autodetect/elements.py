@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from scraper.autodetect.headings import Headings, headings_of
+from scraper.selectors import IDENT
 from scraper.memo import string_memo
 
 
@@ -24,7 +25,7 @@ _VOLATILE_CLASS = re.compile(
     re.I,
 )
 _VOLATILE_SUFFIX = re.compile(r"(--|__)(first|last|featured|lead|large|big|wide|small|top|highlight\w*|promoted|sticky)$", re.I)
-CSS_IDENT = re.compile(r"^-?[A-Za-z_][A-Za-z0-9_-]*$")
+CSS_IDENT = re.compile(rf"^{IDENT}$")
 _BOUNDARY = r"(?:^|[\s_-])"
 _BAD_REGION = re.compile(
     _BOUNDARY + r"(nav|navbar|navigation|menu|menus|menubar|submenu|subnav|footer|header|masthead|"

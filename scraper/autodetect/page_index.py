@@ -22,7 +22,7 @@ from bisect import bisect_left
 from lxml import etree
 
 from scraper.autodetect.elements import is_inside
-from scraper.selectors import chain_tokens, has_class, select_elements
+from scraper.selectors import IDENT, chain_tokens, has_class, select_elements
 
 # One compound of the forms detection writes (wider than selectors' walk, which takes no ids): a tag with classes and ids
 # ("div", "li.item.news", "div#lead"), or an id alone ("#main").
@@ -30,12 +30,12 @@ from scraper.selectors import chain_tokens, has_class, select_elements
 # ("section.box:nth-of-type(4)"), as the item selector names the boxes of a
 # page of sections.
 _COMPOUND = re.compile(
-    r"^(?:[a-z][a-z0-9]*(?:-[a-z0-9]+)*(?:[.#]-?[A-Za-z_][A-Za-z0-9_-]*)*(?::nth-of-type\([1-9][0-9]*\))?"
-    r"|#-?[A-Za-z_][A-Za-z0-9_-]*)$"
+    rf"^(?:[a-z][a-z0-9]*(?:-[a-z0-9]+)*(?:[.#]{IDENT})*(?::nth-of-type\([1-9][0-9]*\))?"
+    rf"|#{IDENT})$"
 )
 _PLACE = re.compile(r":nth-of-type\(([0-9]+)\)$")
 _TAG = re.compile(r"^[a-z][a-z0-9-]*")
-_PART = re.compile(r"([.#])(-?[A-Za-z_][A-Za-z0-9_-]*)")
+_PART = re.compile(rf"([.#])({IDENT})")
 # Every id attribute, as smart strings (each knows its element): libxml2 scans
 # attributes for "//@id" faster than it tests "[@id]" on every element.
 _IDS_OF_PAGE = etree.XPath("//@id")
