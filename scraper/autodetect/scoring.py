@@ -302,10 +302,10 @@ def _rows_named_alike(blocks) -> bool:
     title, "Longreads") says the run is split into sections: left as it was."""
     if len(blocks) < 8:
         return False
-    counts = Counter(c for b in blocks for c in set(classes_of(b)))
-    if not counts:
+    commonest = _commonest_class(blocks)
+    if commonest is None:
         return False
-    name, count = counts.most_common(1)[0]
+    name, count = commonest
     if count * 3 < len(blocks) * 2:
         return False
     rows = sample_blocks([b for b in blocks if name in classes_of(b)])
@@ -330,14 +330,21 @@ def _without_strays(members: dict, alike: bool | None = None) -> dict:
     """
     if len(members) < 3 or (_alike(members) if alike is None else alike):
         return members
-    counts = Counter(c for block in members for c in set(classes_of(block)))
-    if not counts:
+    commonest = _commonest_class(members)
+    if commonest is None:
         return members
-    name, count = counts.most_common(1)[0]
+    name, count = commonest
     if count == len(members) or count * 3 < len(members) * 2:
         return members
     homes = {block.getparent() for block in members if name in classes_of(block)}
     return {block: title for block, title in members.items() if name in classes_of(block) or block.getparent() in homes}
+
+
+def _commonest_class(blocks: list) -> tuple[str, int] | None:
+    """The class most of the blocks carry and how many carry it (None if none has
+    a class): what a run's rows share, and so what sets a block apart from them."""
+    counts = Counter(c for block in blocks for c in set(classes_of(block)))
+    return counts.most_common(1)[0] if counts else None
 
 
 _OTHER_CAP = 300  # characters of other text that count for a block: a teaser's worth

@@ -138,6 +138,12 @@ def first_href(el) -> str:
     return ""
 
 
+def first_text_link(el: etree._Element) -> etree._Element | None:
+    """The first link in (or at) `el` with an href and text: where a box or a block
+    opens (its section's name, or its headline when no kicker link comes first)."""
+    return next((a for a in el.iter("a") if a.get("href") and link_text_of(a)), None)
+
+
 def has_link(el) -> bool:
     """Whether `el` is or holds a link with an href: XPath's
     boolean(descendant-or-self::a[@href]), by a walk for <a> that stops at the
