@@ -23,7 +23,11 @@ OWN_TEXT_NODE = "xpath:text()"  # date_node's answer for a date written straight
 
 
 def date_of(el) -> str | None:
-    """The date an element gives in an attribute (datetime, content, title) or in its short text."""
+    """The date an element gives in an attribute (datetime, content, title) or in its short text.
+
+    Unlike extraction's reading of a date selector's match (scraper.record_fields),
+    an attribute must look like a date (DATE_HINT) before it is parsed: detection
+    asks this of every small element of a block, whose titles are mostly words."""
     for attr in ("datetime", "content", "title"):
         value = el.get(attr)
         if value and DATE_HINT.search(value):
