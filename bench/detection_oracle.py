@@ -49,7 +49,8 @@ if str(ROOT) not in sys.path:
 from bench.extraction_quality import CORPORA, PageResult, load_corpus, option, page_result, page_text  # noqa: E402
 from scraper.autodetect.split_boxes import join_split_boxes  # noqa: E402
 from scraper.autodetect.candidates import candidate_groups, heading_groups  # noqa: E402
-from scraper.autodetect.elements import LINK_TEXTS, TEXTS, Paths  # noqa: E402
+from scraper.autodetect.elements import Paths  # noqa: E402
+from scraper.autodetect.texts import LINK_TEXTS, TEXTS  # noqa: E402
 from scraper.autodetect.listing import _selectors_for  # noqa: E402
 from scraper.autodetect.scoring import MIN_ITEMS, _overlap, headed, rank_groups, sample_blocks  # noqa: E402
 from scraper.extract import extract, extract_tree  # noqa: E402

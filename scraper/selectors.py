@@ -11,6 +11,7 @@ type that holds them, so config, extraction and detection agree.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from functools import lru_cache
 
@@ -105,7 +106,16 @@ def select(expr: str, node: etree._Element) -> list:
     return [str(result)]  # an XPath returning a number or a string
 
 
-_SIMPLE = re.compile(r"[a-z][a-z0-9]*((?:\.-?[A-Za-z_][A-Za-z0-9_-]*)*)")
+def select_elements(expr: str, node: etree._Element) -> list[etree._Element]:
+    """The elements a selector picks, its text and attribute results left out: the
+    blocks an item selector picks, as detection compares them when it widens one."""
+    return [el for el in select(expr, node) if isinstance(el, etree._Element)]
+
+
+IDENT = r"-?[A-Za-z_][A-Za-z0-9_-]*"
+"""A class or id name as select walks it and detection writes it: CSS's identifier, ASCII only."""
+
+_SIMPLE = re.compile(rf"[a-z][a-z0-9]*((?:\.{IDENT})*)")
 
 
 @lru_cache(maxsize=1024)
@@ -117,7 +127,30 @@ def _simple(expr: str) -> tuple[str, tuple[str, ...]] | None:
     return tag, tuple(classes)
 
 
-_COMPOUND = re.compile(r"([a-z][a-z0-9]*)?((?:\.-?[A-Za-z_][A-Za-z0-9_-]*)*)")
+# The compounds select walks: a lower-case tag, classes, or both ("td.title", ".summary");
+# page_index's grammar (ids, :nth-of-type) is wider, as detection writes those too.
+_COMPOUND = re.compile(rf"([a-z][a-z0-9]*)?((?:\.{IDENT})*)")
+
+
+def chain_tokens(selector: str, is_compound: Callable[[str], object]) -> list[str] | None:
+    """The compounds of a selector with the combinators between them
+    (["#main", " ", "ul.news", " > ", "li"]), or None when it is not of that form
+    (a leading, trailing or doubled combinator, an empty compound, one `is_compound`
+    refuses).  The one reading of a chain's shape; each caller parses the
+    compounds its own way (select's walk, detection's page_index)."""
+    chain: list[str] = []
+    for token in selector.split(" "):
+        if token == ">":
+            if not chain or chain[-1] in (" > ", " "):
+                return None
+            chain.append(" > ")
+        elif token and is_compound(token):
+            if chain and chain[-1] not in (" > ", " "):
+                chain.append(" ")
+            chain.append(token)
+        else:
+            return None
+    return chain if chain and chain[-1] not in (" > ", " ") else None
 
 
 @lru_cache(maxsize=1024)
@@ -126,20 +159,17 @@ def _chain(expr: str) -> tuple | None:
     made of compounds ("td.title", ".summary") joined by single spaces or " > ",
     whose last compound names a tag and another names classes only (".summary p":
     its XPath tests every element of the block for the class); else None."""
+    tokens = chain_tokens(expr, _COMPOUND.fullmatch)
+    if tokens is None or len(tokens) < 3:
+        return None
     steps: list = []
-    for token in expr.split(" "):
-        if token == ">":
-            if not steps or steps[-1] in (">", " "):
-                return None
-            steps.append(">")
-            continue
-        match = _COMPOUND.fullmatch(token)
-        if not token or match is None:
-            return None
-        if steps and steps[-1] not in (">", " "):
-            steps.append(" ")
-        steps.append((match.group(1), tuple(match.group(2).split(".")[1:])))
-    if len(steps) < 3 or steps[-1] in (">", " ") or steps[-1][0] is None:
+    for token in tokens:
+        if token in (" > ", " "):
+            steps.append(token.strip() or " ")
+        else:
+            match = _COMPOUND.fullmatch(token)
+            steps.append((match.group(1), tuple(match.group(2).split(".")[1:])))
+    if steps[-1][0] is None:
         return None
     if all(tag is not None for tag, _classes in steps[::2]):
         return None  # "div.meta > span": libxml2 runs the XPath of tags faster than Python climbs

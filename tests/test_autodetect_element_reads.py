@@ -1,7 +1,7 @@
 """Detection's fast reads of an element answer as the libxml2 XPath they replace.
 
-`elements.string_value` reads text by libxml2's text serialisation and
-`elements.has_link` by a walk for <a>, both faster than the XPath calls
+`markup.string_value` reads text by libxml2's text serialisation and
+`texts.has_link` by a walk for <a>, both faster than the XPath calls
 detection used before (docs/benchmarks.md, fourth speed session); every
 listing detection picks rests on them, so on any markup they must give
 exactly what XPath gives: same link texts, same linkless rows.
@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from scraper.autodetect.elements import has_link, string_value
-from scraper.markup import parse_html
+from scraper.autodetect.texts import has_link
+from scraper.markup import parse_html, string_value
 
 _STRING = etree.XPath("string()", smart_strings=False)
 _HAS_LINK = etree.XPath("boolean(descendant-or-self::a[@href])")

@@ -8,7 +8,8 @@ same by construction.
 One module per stage (see docs/autodetect.md), in the order they run:
 
 - elements: what every stage reads off an element: its tag, its stable
-  classes, its place in the page (navigation? main content?), its text;
+  classes, its place in the page (navigation? main content?); texts: its
+  visible text, a link's text, whether that reads as a title, its first link;
   headings: what the page's headings hold (links in or around one, elements
   holding one), found once.
 - candidates (1): every link with headline-like text is a clue.  From each,

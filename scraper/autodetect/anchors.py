@@ -18,18 +18,25 @@ def anchors(scope, holders=frozenset(), limit: int = 6) -> list[str]:
     """Names of the listing's container and its ancestors: '#id' or 'tag.class'
     (up to one that holds blocks to leave out: `holders`)."""
     found = []
-    el = scope
-    for _ in range(limit):
-        if el is None or tag_of(el) in ("html", "body", "") or el in holders:
-            break
+    for el in _containers(scope, holders, limit):
         ident = el.get("id")
         if ident and CSS_IDENT.match(ident) and not re.search(r"\d", ident):
             found.append("#" + ident)
         classes = classes_of(el)
         if classes:
             found.append(tag_of(el) + "." + classes[0])
-        el = el.getparent()
     return found
+
+
+def _containers(scope, holders, limit: int):
+    """`scope` and its ancestors, at most `limit`, up to <body> or to one of `holders`
+    (an element that holds blocks to leave out): the elements anchors are named after."""
+    el = scope
+    for _ in range(limit):
+        if el is None or tag_of(el) in ("html", "body", "") or el in holders:
+            return
+        yield el
+        el = el.getparent()
 
 
 def placed_union(members: list, own: list[str]) -> list[str]:
@@ -53,12 +60,8 @@ def placed_anchors(scope, holders=frozenset(), limit: int = 6) -> list[str]:
     """The listing's container and its ancestors named by class (if any) and place
     among their siblings of one tag ("section.box:nth-of-type(1)", "div:nth-of-type(8)")."""
     found = []
-    el = scope
-    for _ in range(limit):
-        if el is None or tag_of(el) in ("html", "body", "") or el in holders:
-            break
+    for el in _containers(scope, holders, limit):
         classes = classes_of(el)
         place = 1 + sum(1 for sib in el.itersiblings(preceding=True) if sib.tag == el.tag)
         found.append(f"{tag_of(el)}{'.' + classes[0] if classes else ''}:nth-of-type({place})")
-        el = el.getparent()
     return found

@@ -13,18 +13,14 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from lxml import etree
-
-from scraper.autodetect.elements import (
-    CSS_IDENT, FIRST_HREF, SKIP_HREF, Paths, classes_of, common_ancestor, is_title_text, link_ancestor,
-    link_text_of, tag_of, text_of,
-)
+from scraper.autodetect.elements import CSS_IDENT, Paths, classes_of, common_ancestor, is_inside, link_ancestor, tag_of
+from scraper.autodetect.texts import SKIP_HREF, first_href, is_title_text, link_text_of, text_of
 from scraper.autodetect.headings import HEADINGS
 from scraper.autodetect.item_selector import path_selector
 from scraper.autodetect.scoring import MIN_ITEMS
 from scraper.autodetect.box_titles import opening_heading
-from scraper.autodetect.widening import ASIDE_LABEL, LEAD_SIBLINGS, site_sections
-from scraper.selectors import select
+from scraper.autodetect.widening import ASIDE_LABEL, LEAD_SIBLINGS, site_sections, widened
+from scraper.selectors import select_elements
 from scraper.urls import canonical_url
 
 _FEATURED_MAX = 8  # cards of a featured box: a few, never a listing of its own
@@ -65,14 +61,13 @@ def with_featured_cards(root, item: str, blocks: list, listing: list, paths: Pat
                 names = _in_box(sibling, rows, root) or _card_names(rows, root, paths)
                 if names is None:
                     return item, blocks
-                widened = ", ".join([item, *names])
-                return widened, [el for el in select(widened, root) if isinstance(el, etree._Element)]
+                return widened(item, names, root)
             cards = _featured_cards(sibling, page_url)
             if not cards or any(anc in inside for anc in cards[0][0].iterancestors()):
                 continue
             urls = {url for _, url in cards}
             if own is None:
-                own = {canonical_url(href, page_url) for href in map(FIRST_HREF, blocks) if href}
+                own = {canonical_url(href, page_url) for href in map(first_href, blocks) if href}
             if not own & urls:
                 return item, blocks  # the nearest box of stories is another list's: stop there
             if urls <= own:
@@ -80,8 +75,7 @@ def with_featured_cards(root, item: str, blocks: list, listing: list, paths: Pat
             names = _card_names([card for card, _ in cards], root, paths)
             if names is None:
                 return item, blocks
-            widened = ", ".join([item, *names])
-            return widened, [el for el in select(widened, root) if isinstance(el, etree._Element)]
+            return widened(item, names, root)
         scope = scope.getparent()
     return item, blocks
 
@@ -116,7 +110,7 @@ def _in_box(box, rows: list, root) -> list[str] | None:
     """One selector for a box's rows by the box's name ("div.news-box article"), if one picks them alone."""
     for name in [f"{tag_of(box)}.{c}" for c in classes_of(box)]:
         selector = f"{name} {tag_of(rows[0])}" + "".join(f".{c}" for c in classes_of(rows[0]))
-        if [el for el in select(selector, root) if isinstance(el, etree._Element)] == rows:
+        if select_elements(selector, root) == rows:
             return [selector]
     return None
 
@@ -159,7 +153,7 @@ def _card_names(cards: list, root, paths: Paths) -> list[str] | None:
         for name in [f"{tag_of(card)}.{c}" for c in classes_of(card)] + [path_selector(card, paths)]:
             if name is None:
                 continue
-            found = [el for el in select(name, root) if isinstance(el, etree._Element)]
+            found = select_elements(name, root)
             if found and all(el in wanted or _inert(el) for el in found):
                 names.append(name)
                 picked.update(found)
@@ -215,9 +209,8 @@ def with_list_beside(root, item: str, blocks: list, listing: list, paths: Paths,
             anchor = next((a.get("id") for a in sibling.iterancestors() if _stable_id(a.get("id"))), None)
             scoped = [f"{tag_of(parent)}.{p} > {o}" for p in classes_of(parent) for o in own]
             for name in own + scoped + [f"#{anchor} {o}" for o in own if anchor]:
-                if [el for el in select(name, root) if isinstance(el, etree._Element)] == rows:
-                    widened = f"{item}, {name}"
-                    return widened, [el for el in select(widened, root) if isinstance(el, etree._Element)]
+                if select_elements(name, root) == rows:
+                    return widened(item, [name], root)
             return item, blocks
         node = node.getparent()
     return item, blocks
@@ -306,8 +299,7 @@ def with_untitled_boxes(root, item: str, blocks: list, listing: list, paths: Pat
     extra = _card_names(rows, root, paths)
     if extra is None:
         return item, blocks
-    widened = ", ".join([item, *extra])
-    return widened, [el for el in select(widened, root) if isinstance(el, etree._Element)]
+    return widened(item, extra, root)
 
 
 def _untitled_rows(box, tag: str, names: set, inside: set, paths: Paths) -> list | None:
@@ -319,7 +311,7 @@ def _untitled_rows(box, tag: str, names: set, inside: set, paths: Paths) -> list
     for el in box.iterdescendants(tag):
         if el in inside or not (names & set(classes_of(el)) if names else _card_link(el)) or paths.of(el).bad:
             continue  # (a row in an <aside> or a sidebar is no story of the listing's)
-        if rows and any(anc is rows[-1] for anc in el.iterancestors()):
+        if rows and is_inside(el, rows[-1]):
             continue  # a row inside a row
         if not any(is_title_text(link_text_of(a)) for a in el.iter("a") if a.get("href")):
             continue
@@ -333,7 +325,7 @@ def _untitled_rows(box, tag: str, names: set, inside: set, paths: Paths) -> list
 
 def _story_urls(blocks: list, page_url: str) -> set[str]:
     """Where the blocks' first links lead."""
-    return {canonical_url(href, page_url) for href in map(FIRST_HREF, blocks) if href}
+    return {canonical_url(href, page_url) for href in map(first_href, blocks) if href}
 
 
 def _card_link(el) -> bool:

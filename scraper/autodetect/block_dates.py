@@ -11,27 +11,30 @@ from __future__ import annotations
 
 import re
 
-from lxml import etree
-
-from scraper.autodetect.elements import short_text_of, tag_of
+from scraper.autodetect.elements import tag_of
+from scraper.autodetect.texts import own_text_nodes, short_text_of
 from scraper.autodetect.headings import HEADINGS
 from scraper.autodetect.headlines import DATE_HINT
 from scraper.dates import parse_date
+from scraper.markup import string_value
 from scraper.text import normalise_space
 
 OWN_TEXT_NODE = "xpath:text()"  # date_node's answer for a date written straight into the block
-_OWN_TEXT = etree.XPath("text()", smart_strings=False)
 
 
 def date_of(el) -> str | None:
-    """The date an element gives in an attribute (datetime, content, title) or in its short text."""
+    """The date an element gives in an attribute (datetime, content, title) or in its short text.
+
+    Unlike extraction's reading of a date selector's match (scraper.record_fields),
+    an attribute must look like a date (DATE_HINT) before it is parsed: detection
+    asks this of every small element of a block, whose titles are mostly words."""
     for attr in ("datetime", "content", "title"):
         value = el.get(attr)
         if value and DATE_HINT.search(value):
             parsed = parse_date(value)
             if parsed:
                 return parsed
-    if _FOUR_DIGITS.search(_all_text(el)) is None:
+    if _FOUR_DIGITS.search(string_value(el)) is None:
         # Fewer than four digits in its text, hidden parts included: its visible text
         # holds no more (reading drops hidden parts and blanks, never a digit), and
         # DATE_HINT wants four (a year, or d/m/yy), so no date; the costly reading
@@ -45,12 +48,6 @@ def date_of(el) -> str | None:
 
 _DIGIT = re.compile(r"\d")
 _FOUR_DIGITS = re.compile(r"\d\D*\d\D*\d\D*\d")  # \D* stops at the next digit: no backtracking
-
-
-def _all_text(el) -> str:
-    """Every text inside `el`, hidden parts included (XPath's string(), by libxml2's
-    text serialisation: the same text at two thirds of the cost)."""
-    return etree.tostring(el, method="text", encoding="unicode", with_tail=False)
 
 
 def date_node(block, head):
@@ -68,7 +65,7 @@ def date_node(block, head):
             date = date_of(el)
             if date:
                 return el, date
-    own = normalise_space(" ".join(_OWN_TEXT(block)))  # "<li><a>headline</a> (12/03/2024)</li>"
+    own = normalise_space(" ".join(own_text_nodes(block)))  # "<li><a>headline</a> (12/03/2024)</li>"
     if own and len(own) <= 80 and DATE_HINT.search(own):
         date = parse_date(own)
         if date:
@@ -85,6 +82,6 @@ def smallest_holding(el, date: str):
     byline around it ("By <a>VJR Nephro</a> in ... <p class=date>April 21, 2026</p>"),
     so the selector names the date and not the line's (often unnamed) wrapper."""
     for child in el:
-        if isinstance(child.tag, str) and _DIGIT.search(_all_text(child)) and date_of(child) == date:
+        if isinstance(child.tag, str) and _DIGIT.search(string_value(child)) and date_of(child) == date:
             return smallest_holding(child, date)
     return el

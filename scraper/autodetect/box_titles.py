@@ -12,7 +12,8 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
-from scraper.autodetect.elements import Paths, is_title_text, link_text_of, tag_of, text_of
+from scraper.autodetect.elements import Paths, tag_of
+from scraper.autodetect.texts import first_text_link, is_title_text, link_text_of, text_of
 from scraper.autodetect.headings import HEADINGS
 from scraper.dates import parse_date
 from scraper.text import is_navigation_text
@@ -54,7 +55,7 @@ def _linked_title(box, inside: list, paths: Paths, outside: bool = False) -> Box
     """The box's first link with text, when it reads as a section's name and
     sits outside the stories (or in the first, as no kicker repeated on each,
     unless `outside`: the box is named by a heading already); else None."""
-    title = next((a for a in box.iter("a") if a.get("href") and link_text_of(a)), None)
+    title = first_text_link(box)
     if title is None:
         return None
     name = link_text_of(title)
@@ -104,7 +105,7 @@ MORE_OF_THE_SAME = re.compile(
 
 def _opens_with_headline(block, paths: Paths) -> bool:
     """Whether a block's first link with text is its headline (no kicker link before it)."""
-    first = next((a for a in block.iter("a") if a.get("href") and link_text_of(a)), None)
+    first = first_text_link(block)
     if first is None:
         return False
     text = link_text_of(first)

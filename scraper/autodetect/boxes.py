@@ -22,7 +22,8 @@ from itertools import islice
 from scraper.autodetect.box_titles import (
     HEADING_WORDS, MORE_OF_THE_SAME, SECTION_HEADINGS, opening_heading, own_sub_sections, section_name, section_title,
 )
-from scraper.autodetect.elements import Paths, is_title_text, link_text_of, tag_of, text_of
+from scraper.autodetect.elements import Paths, tag_of
+from scraper.autodetect.texts import is_title_text, link_text_of, text_of
 from scraper.autodetect.headings import HEADINGS
 
 

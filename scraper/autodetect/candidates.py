@@ -13,9 +13,11 @@ import re
 
 from lxml import etree
 
-from scraper.autodetect.elements import (
-    FIRST_HREF, LINK_TEXTS, SKIP_HREF, Paths, has_link, is_heading_title, is_title_text, link_text_of, string_value, tag_of,
+from scraper.autodetect.elements import Paths, tag_of
+from scraper.autodetect.texts import (
+    LINK_TEXTS, SKIP_HREF, first_href, has_link, is_heading_title, is_title_text, link_text_of,
 )
+from scraper.markup import string_value
 from scraper.memo import string_memo
 from scraper.text import xpath_normalized
 
@@ -195,6 +197,6 @@ def heading_groups(scope, paths: Paths) -> dict[tuple[int, str], dict]:
 def _own_links(blocks) -> bool:
     """Items lead to pages of their own: blocks that mostly share one link
     (questions of an FAQ all pointing at "apply online") are no listing."""
-    hrefs = [FIRST_HREF(b) for b in blocks]
+    hrefs = [first_href(b) for b in blocks]
     return len(set(hrefs)) >= 0.8 * len(hrefs)
 

@@ -2,23 +2,20 @@
 
 Its tag, the classes that say what it is (not its state or position), its
 place in the page (inside navigation, a footer or a sidebar? inside the main
-content?), its visible text and its link text.  Facts about an element's
-place are memoised top-down (`Paths`), and paragraphs and link texts are
-remembered for one detection (`TEXTS`, `LINK_TEXTS`), because every stage
-asks again about the same elements.
+content?).  Facts about an element's place are memoised top-down (`Paths`),
+because every stage asks again about the same elements.  What its text says
+is read in scraper.autodetect.texts.
 """
 
 from __future__ import annotations
 
 import re
-from contextvars import ContextVar
 from dataclasses import dataclass
 
 from lxml import etree
 
 from scraper.autodetect.headings import Headings, headings_of
-from scraper.markup import element_paragraphs, short_element_paragraphs
-from scraper.text import is_navigation_text
+from scraper.selectors import IDENT
 from scraper.memo import string_memo
 
 
@@ -28,7 +25,7 @@ _VOLATILE_CLASS = re.compile(
     re.I,
 )
 _VOLATILE_SUFFIX = re.compile(r"(--|__)(first|last|featured|lead|large|big|wide|small|top|highlight\w*|promoted|sticky)$", re.I)
-CSS_IDENT = re.compile(r"^-?[A-Za-z_][A-Za-z0-9_-]*$")
+CSS_IDENT = re.compile(rf"^{IDENT}$")
 _BOUNDARY = r"(?:^|[\s_-])"
 _BAD_REGION = re.compile(
     _BOUNDARY + r"(nav|navbar|navigation|menu|menus|menubar|submenu|subnav|footer|header|masthead|"
@@ -51,8 +48,6 @@ _BAD_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", 
 _CONTENT_TAGS = frozenset({"main", "article"})
 
 
-_RELATIVE_TIME = re.compile(r"^(about |an? |\d+ )\w+ ago$|^(yesterday|today)\b", re.I)
-SKIP_HREF = re.compile(r"^\s*(#|javascript:|mailto:|tel:)", re.I)
 
 
 @dataclass(slots=True, eq=False)
@@ -73,42 +68,6 @@ class _Node:
     core: bool = False  # inside <main>, role=main, or a container named just "main", "primary"...
 
 
-TEXTS: ContextVar[dict | None] = ContextVar("tidings_autodetect_texts", default=None)
-
-
-def remembered(memo_var: ContextVar, el, read):
-    """`read(el)`, remembered in the detection's memo `memo_var` (none outside a detection)."""
-    memo = memo_var.get()
-    if memo is None:
-        return read(el)
-    found = memo.get(el)
-    if found is None:
-        found = memo[el] = read(el)
-    return found
-
-
-def paragraphs_of(el) -> list[str]:
-    """element_paragraphs, remembered for the duration of one detection."""
-    return remembered(TEXTS, el, element_paragraphs)
-
-
-def short_text_of(el: etree._Element, limit: int) -> str | None:
-    """text_of, or None when the text is sure to be longer than `limit` characters
-    (then it is not read whole, nor remembered)."""
-    memo = TEXTS.get()
-    found = memo.get(el) if memo is not None else None
-    if found is None:
-        found = short_element_paragraphs(el, limit)
-        if found is None:
-            return None
-        if memo is not None:
-            memo[el] = found
-    return " ".join(found)
-
-
-def text_of(el: etree._Element) -> str:
-    """An element's visible text on one line, from the paragraphs remembered for this detection."""
-    return " ".join(paragraphs_of(el))
 
 
 def tag_of(el: etree._Element) -> str:
@@ -301,88 +260,6 @@ def _bad_name(name: str) -> bool:
             and _BAD_REGION.search(name) is not None)
 
 
-LINK_TEXTS: ContextVar[dict | None] = ContextVar("tidings_autodetect_link_texts", default=None)
-
-
-def link_text_of(a) -> str:
-    """A link's text, whitespace collapsed as str.split() does; remembered for one
-    detection (a link is read as a clue, then in every block around it that is scored)."""
-    return remembered(LINK_TEXTS, a, _link_text)
-
-
-def _link_text(a) -> str:
-    # The string value (a bare text link's own text, else one libxml2 call), with
-    # whitespace collapsed by Python's rules (NBSP and friends too).
-    return " ".join(string_value(a).split())
-
-
-def string_value(el) -> str:
-    """An element's XPath string value (all the text inside it), a bare text element's own text read directly.
-
-    Read by libxml2's text serialisation, which gathers the same text
-    (xmlNodeGetContent, as XPath's string() does) at two thirds of the cost of
-    an XPath call: every link of a page is read so."""
-    return _tostring(el, method="text", encoding=str, with_tail=False) if len(el) else el.text or ""
-
-
-_tostring = etree.tostring
-
-
-def is_title_text(text: str) -> bool:
-    """Headline-like link text: a few words, not "Home", "12 comments" or "Next".
-
-    Chinese and Japanese write a headline without spaces, a word in a
-    character or two: five such characters make one ("退路を断つ").
-    """
-    if _RELATIVE_TIME.match(text):
-        return False
-    words = text.count(" ") + 1
-    if (words >= 3 and len(text) >= 12) or (words == 2 and len(text) >= 20):
-        return True
-    return not text.isascii() and _wide_title(text)
-
-
-def _wide_title(text: str) -> bool:
-    wide = len(_WIDE.findall(text))
-    return wide >= 5 and wide * 2 >= len(text)
-
-
-# Characters of scripts written without spaces between words (CJK, kana,
-# hangul, fullwidth forms), counted in C.
-_WIDE = re.compile("[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
-
-
-def is_heading_title(text: str) -> bool:
-    """Text of a link in a heading (or a heading in a link) that may be a headline
-    however short ("誤算", "Animation editor"): a heading says it is a title,
-    unless it reads as a pager or menu word ("More", "Home", "Next »")."""
-    if len(text) < 2 or _RELATIVE_TIME.match(text) or is_navigation_text(text):
-        return False
-    return any(ch.isalpha() for ch in text)
-
-
-def first_href(el) -> str:
-    """The href of the first link in (or at) `el`, "" if none: what the XPath
-    string(descendant-or-self::a[@href][1]/@href) gives, by a walk for <a> in libxml2."""
-    for a in el.iter("a"):
-        href = a.get("href")
-        if href is not None:
-            return href
-    return ""
-
-
-FIRST_HREF = first_href  # the name the stages use
-
-
-def has_link(el) -> bool:
-    """Whether `el` is or holds a link with an href: XPath's
-    boolean(descendant-or-self::a[@href]), by a walk for <a> that stops at the
-    first (libxml2's XPath gathers every <a> of the subtree first: twice the
-    time on the rows of a long listing)."""
-    for a in el.iter("a"):
-        if a.get("href") is not None:
-            return True
-    return False
 
 
 def common_ancestor(members: list) -> etree._Element | None:
@@ -394,6 +271,14 @@ def common_ancestor(members: list) -> etree._Element | None:
         if None in level:
             return None
     return next(iter(level))
+
+
+def is_inside(el: etree._Element, container: etree._Element) -> bool:
+    """Whether `el` lies strictly inside `container` (the container itself is not).
+
+    For one element; scoring's _all_inside and _homes_inside ask it of a
+    listing's thousand rows at once, sharing the climb."""
+    return any(anc is container for anc in el.iterancestors())
 
 
 def link_ancestor(el: etree._Element, block: etree._Element) -> etree._Element | None:

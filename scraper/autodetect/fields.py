@@ -14,10 +14,8 @@ from collections import Counter
 from lxml import etree
 
 from scraper.autodetect.block_dates import OWN_TEXT_NODE, date_node, date_of, smallest_holding
-from scraper.autodetect.elements import (
-    SKIP_HREF, classes_of, generated_classes_of, link_ancestor, link_text_of, paragraphs_of, tag_of,
-    text_of,
-)
+from scraper.autodetect.elements import classes_of, generated_classes_of, link_ancestor, tag_of
+from scraper.autodetect.texts import SKIP_HREF, link_text_of, own_text, paragraphs_of, text_of
 from scraper.autodetect.headings import HEADINGS
 from scraper.autodetect.headlines import DATE_HINT, headline_node, link_of_headline
 from scraper.autodetect.kickers import headline_before_markers, marked_title_selector, without_kickers
@@ -244,7 +242,7 @@ def _summary_candidates(block, head) -> list[str]:
         elif (tag == "td" or len(el) == 0) and _holds_text(el, 40):
             # A table cell, or a bare text box (<div class="ePdfLt">teaser</div> of CSS-in-JS markup).
             names.extend(_describe(el, block))
-    if len(normalise_space("".join(_OWN_TEXT(block)))) >= 25:
+    if len(own_text(block)) >= 25:
         names.append("xpath:text()")  # a teaser written straight into the block: <dd><a>...</a><br>text</dd>
     return names
 
@@ -258,7 +256,6 @@ def _holds_text(el, size: int) -> bool:
     return len(text_of(el)) >= size
 
 
-_OWN_TEXT = etree.XPath("text()", smart_strings=False)
 # Plain paragraphs, less those that are only a link (<p><a>Read more »</a></p> after the teaser).
 _P_NOT_JUST_A_LINK = "xpath:.//p[not(@class)][string-length(normalize-space()) > string-length(normalize-space(a))]"
 _METADATA_LINE = 120  # a short paragraph holding the item's date is its metadata line, not its teaser

@@ -12,16 +12,15 @@ import re
 
 from lxml import etree
 
-from scraper.autodetect.elements import SKIP_HREF, is_title_text, link_ancestor, link_text_of, tag_of, text_of
+from scraper.autodetect.elements import link_ancestor, tag_of
+from scraper.autodetect.texts import SKIP_HREF, is_title_text, link_text_of, own_text, text_of, text_parts
 from scraper.autodetect.headings import HEADINGS
 from scraper.dates import parse_date
 from scraper.script_links import script_linked
-from scraper.text import normalise_space
 
 # A year or a numeric date somewhere in a text: worth trying to parse.  Bounded by
 # "not a digit" rather than \b: in "2019年10月31日" the year touches a word character.
 DATE_HINT = re.compile(r"(?<!\d)(1[89]|2[01])\d\d(?!\d)|(?<!\d)\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}(?!\d)")
-_OWN_TEXT = etree.XPath("text()", smart_strings=False)
 
 _TITLE_CLASS = re.compile(r"headline|title|heading", re.I)
 # A kicker above a headline, by the names sites give it ("Dachzeile", "surtitre", "occhiello"...).
@@ -58,11 +57,11 @@ def _headline_after_kicker(heading):
     the headline, unnamed parts both: <h3><a><span>Ukraine:</span> <span>Grain ships leave
     Odesa</span></a></h3>.  None unless the first part reads as a kicker of the second."""
     inner = heading
-    if not normalise_space("".join(_OWN_TEXT(heading))) and len(heading) == 1 and tag_of(heading[0]) == "a":
+    if not own_text(heading) and len(heading) == 1 and tag_of(heading[0]) == "a":
         inner = heading[0]
-    if normalise_space("".join(_OWN_TEXT(inner))):
+    if own_text(inner):
         return None
-    parts = [c for c in inner if isinstance(c.tag, str) and text_of(c)]
+    parts = text_parts(inner)
     if len(parts) != 2 or not _may_be_title(parts[1]):
         return None
     return parts[1] if _kicker_before(text_of(parts[0]), parts[1]) else None
@@ -80,7 +79,7 @@ def _title_part(link):
     title is the first that is no date, reading time, code or box named as
     metadata (kicker, category, author, date).  None when the link is one run of text.
     """
-    if normalise_space("".join(_OWN_TEXT(link))):
+    if own_text(link):
         return None
     parts = _card_parts(link)
     if len(parts) < 2:
@@ -98,11 +97,11 @@ def _card_parts(link) -> list:
     them all (<a><div><div>title</div><div>teaser</div><div>date</div></div></a>).
     Inside a wrapper only block boxes count: spans there are the words of one
     line (<p><span>Emily</span> <span>Maynard</span></p>)."""
-    parts = [c for c in link if isinstance(c.tag, str) and text_of(c)]
+    parts = text_parts(link)
     for _ in range(2):
-        if len(parts) != 1 or normalise_space("".join(_OWN_TEXT(parts[0]))):
+        if len(parts) != 1 or own_text(parts[0]):
             return parts
-        inner = [c for c in parts[0] if isinstance(c.tag, str) and text_of(c)]
+        inner = text_parts(parts[0])
         if not all(tag_of(c) in _BLOCK_TAGS for c in inner) and not _line_of_boxes(inner):
             return parts
         parts = inner

@@ -15,9 +15,8 @@ from dataclasses import dataclass
 
 from scraper.autodetect.anchors import anchors, placed_anchors, placed_union
 from scraper.autodetect.boxes import container_of
-from scraper.autodetect.elements import (
-    CSS_IDENT, Paths, classes_of, common_ancestor, is_title_text, link_text_of, tag_of,
-)
+from scraper.autodetect.elements import CSS_IDENT, Paths, classes_of, common_ancestor, is_inside, tag_of
+from scraper.autodetect.texts import is_title_text, link_text_of
 from scraper.autodetect.page_index import PageIndex, Within
 from scraper.selectors import SelectorError
 
@@ -324,7 +323,7 @@ def _acceptable_extras(extra: list, chosen: list, outer, paths: Paths) -> bool:
     """Extra blocks are fine when each looks like an item next to the listing."""
     chosen_set = set(chosen)
     for el in extra:
-        if paths.of(el).bad or outer is None or not _is_inside(el, outer):
+        if paths.of(el).bad or outer is None or not is_inside(el, outer):
             return False
         if not any(is_title_text(link_text_of(a)) for a in el.iter("a") if a.get("href")):
             return False
@@ -333,11 +332,6 @@ def _acceptable_extras(extra: list, chosen: list, outer, paths: Paths) -> bool:
         if any(desc in chosen_set for desc in el.iterdescendants()):
             return False  # the listing's own wrapper ("div" picks it too): it would take every teaser as one item's
     return True
-
-
-def _is_inside(el, container) -> bool:
-    """Whether `el` is inside `container` (the container itself is not)."""
-    return any(anc is container for anc in el.iterancestors())
 
 
 def path_selector(el, paths: Paths, limit: int = 12) -> str | None:

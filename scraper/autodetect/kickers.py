@@ -21,13 +21,13 @@ from collections import Counter
 
 from lxml import etree
 
-from scraper.autodetect.elements import is_title_text, tag_of, text_of
+from scraper.autodetect.elements import tag_of
+from scraper.autodetect.texts import is_title_text, own_text, text_of, text_parts
 from scraper.autodetect.headings import HEADINGS
 from scraper.autodetect.headlines import class_names, headline_element
+from scraper.autodetect.title_marks import title_then_parts
 from scraper.selectors import select
-from scraper.text import normalise_space
 
-_OWN_TEXT = etree.XPath("text()", smart_strings=False)
 # A part named as the title is no kicker; a part named as a teaser, subtitle or metadata is no headline.
 _TITLE_NAME = re.compile(r"title|headline|heading", re.I)
 _NOT_HEADLINE_NAME = re.compile(
@@ -43,9 +43,9 @@ def heading_parts(head) -> list | None:
     None when the heading, or the link in it, is one run of text."""
     inner = head
     for _ in range(3):
-        if normalise_space("".join(_OWN_TEXT(inner))):
+        if own_text(inner):
             return None
-        parts = [c for c in inner if isinstance(c.tag, str) and text_of(c)]
+        parts = text_parts(inner)
         if len(parts) != 1 or (tag_of(parts[0]) != "a" and parts[0].get("class")):
             return parts
         inner = parts[0]
@@ -163,19 +163,16 @@ def headline_before_markers(head) -> str | None:
     (<h3>Où sont tous les extraterrestres ? <span class="type_element">Post de blog</span></h3>,
     <span class="nb_reactions">11</span>), else None.  A marker is a short named box, no
     inline markup of the title (<em>, <a>), named as one; a year is no marker ("2024": part of the title)."""
-    if head is None or tag_of(head) not in HEADINGS:
-        return None
-    title = normalise_space(head.text or "")
-    parts = [c for c in head if isinstance(c.tag, str) and text_of(c)]
-    if not parts or not is_title_text(title) or normalise_space("".join(_OWN_TEXT(head))) != title:
+    found = title_then_parts(head)
+    if found is None or not is_title_text(found.title):
         return None  # no marker, or text after one: the heading is one text with markup inside
-    for part in parts:
+    for part in found.parts:
         text = text_of(part)
         if tag_of(part) in _INLINE or len(text) > 20 or text.count(" ") > 2:
             return None
         if not _MARKER_NAME.search(class_names(part)) or _YEAR.fullmatch(text):
             return None  # a bare number is a marker when named as one (a count), never a year
-    return title
+    return found.title
 
 
 def marked_title_selector(heading_tags: list[str], marked_heads: list) -> str:

@@ -12,7 +12,8 @@ from lxml import etree
 
 from scraper.autodetect.candidates import candidate_groups, heading_groups
 from scraper.autodetect.confidence import CLOSE_RUNNER_UP, Detection, confidence_of, doubts
-from scraper.autodetect.elements import LINK_TEXTS, TEXTS, Paths, common_ancestor, has_link, text_of
+from scraper.autodetect.elements import Paths, common_ancestor
+from scraper.autodetect.texts import LINK_TEXTS, TEXTS, has_link, text_of
 from scraper.autodetect.fields import date_selector, headline_selector, link_selector, summary_selector
 from scraper.autodetect.item_selector import choose_level
 from scraper.autodetect.pager import next_page_selector

@@ -21,20 +21,21 @@ from bisect import bisect_left
 
 from lxml import etree
 
-from scraper.selectors import has_class, select
+from scraper.autodetect.elements import is_inside
+from scraper.selectors import IDENT, chain_tokens, has_class, select_elements
 
-# One compound of the forms detection writes: a tag with classes and ids
+# One compound of the forms detection writes (wider than selectors' walk, which takes no ids): a tag with classes and ids
 # ("div", "li.item.news", "div#lead"), or an id alone ("#main").
 # A tag's compound may end in its place among its siblings of that tag
 # ("section.box:nth-of-type(4)"), as the item selector names the boxes of a
 # page of sections.
 _COMPOUND = re.compile(
-    r"^(?:[a-z][a-z0-9]*(?:-[a-z0-9]+)*(?:[.#]-?[A-Za-z_][A-Za-z0-9_-]*)*(?::nth-of-type\([1-9][0-9]*\))?"
-    r"|#-?[A-Za-z_][A-Za-z0-9_-]*)$"
+    rf"^(?:[a-z][a-z0-9]*(?:-[a-z0-9]+)*(?:[.#]{IDENT})*(?::nth-of-type\([1-9][0-9]*\))?"
+    rf"|#{IDENT})$"
 )
 _PLACE = re.compile(r":nth-of-type\(([0-9]+)\)$")
 _TAG = re.compile(r"^[a-z][a-z0-9-]*")
-_PART = re.compile(r"([.#])(-?[A-Za-z_][A-Za-z0-9_-]*)")
+_PART = re.compile(rf"([.#])({IDENT})")
 # Every id attribute, as smart strings (each knows its element): libxml2 scans
 # attributes for "//@id" faster than it tests "[@id]" on every element.
 _IDS_OF_PAGE = etree.XPath("//@id")
@@ -61,11 +62,11 @@ class PageIndex:
         scraper.selectors.select gives them); SelectorError when it is invalid."""
         found = self.picked.get(expr)
         if found is None:
-            chains = [_chain_of(alternative) for alternative in expr.split(", ")]
+            chains = [chain_tokens(alternative, _COMPOUND.match) for alternative in expr.split(", ")]
             if all(chains) and (len(chains) == 1 or all(_TAG.match(chain[-1]) for chain in chains)):
                 found = self._union(chains)
             else:
-                found = [el for el in select(expr, self.root) if isinstance(el, etree._Element)]
+                found = select_elements(expr, self.root)
             self.picked[expr] = found
         return found
 
@@ -145,7 +146,7 @@ class PageIndex:
             low, high = start, len(picked)
             while low < high:  # the first of picked from `start` on that is not inside `home`
                 middle = (low + high) // 2
-                if any(anc is home for anc in picked[middle].iterancestors()):
+                if is_inside(picked[middle], home):
                     low = middle + 1
                 else:
                     high = middle
@@ -238,24 +239,6 @@ class PageIndex:
                 by_id.setdefault(str(value), []).append(value.getparent())
             self._by_id = by_id
         return self._by_id
-
-
-def _chain_of(selector: str) -> list[str] | None:
-    """The compounds of a selector with the combinators between them
-    (["#main", " ", "ul.news", " > ", "li"]), or None when it is not of that form."""
-    chain: list[str] = []
-    for token in selector.split(" "):
-        if token == ">":
-            if not chain or chain[-1] in (" > ", " "):
-                return None
-            chain.append(" > ")
-        elif _COMPOUND.match(token):
-            if chain and chain[-1] not in (" > ", " "):
-                chain.append(" ")
-            chain.append(token)
-        else:
-            return None
-    return chain if chain and chain[-1] not in (" > ", " ") else None
 
 
 class Within:

@@ -13,7 +13,8 @@ the few weighed groups, so it costs nothing per element of the page.
 
 from __future__ import annotations
 
-from scraper.autodetect.elements import SKIP_HREF, Paths, link_text_of, text_of
+from scraper.autodetect.elements import Paths
+from scraper.autodetect.texts import SKIP_HREF, link_text_of, text_of
 from scraper.autodetect.headings import HEADINGS
 from scraper.urls import canonical_url
 

@@ -16,9 +16,9 @@ from operator import eq, methodcaller
 
 from scraper.autodetect.boxes import boxes_of, lead_boxes, named_boxes
 from scraper.autodetect.split_boxes import join_split_boxes
-from scraper.autodetect.elements import (
-    FIRST_HREF, LINK_TEXTS, Paths, classes_of, is_title_text, link_ancestor, link_text_of, string_value, tag_of,
-)
+from scraper.autodetect.elements import Paths, classes_of, is_inside, link_ancestor, tag_of
+from scraper.autodetect.texts import LINK_TEXTS, first_href, is_title_text, link_text_of
+from scraper.markup import string_value
 from scraper.autodetect.headings import HEADINGS
 from scraper.autodetect.post_index import indexed_posts
 from scraper.autodetect.whole_posts import within_one_post
@@ -200,7 +200,7 @@ def _before(el, other, container) -> bool:
         if node is other:
             return False
         if node is el:
-            return not any(anc is el for anc in other.iterancestors())
+            return not is_inside(other, el)
     return False
 
 
@@ -228,7 +228,8 @@ def _homes_inside(homes: list, outer) -> bool:
 
 
 def _all_inside(blocks: list, container) -> bool:
-    """Whether `container` holds every block (each strictly inside it): each block is
+    """Whether `container` holds every block (each strictly inside it: elements.is_inside
+    for a whole listing at once): each block is
     climbed only to an element already known to be inside, so the thousand
     rows of one list cost a step each."""
     inside = {container}  # the container, and elements found strictly inside it
@@ -257,7 +258,7 @@ def _taxonomy_links(members: dict) -> bool:
     """Whether the blocks' links mostly lead to label, tag, category or archive pages
     (a label widget, a tag cloud, an archive by month): a list of lists, no listing."""
     sample = sample_blocks(list(members))
-    hrefs = [FIRST_HREF(b) for b in sample]
+    hrefs = [first_href(b) for b in sample]
     return sum(1 for h in hrefs if h and _TAXONOMY.search(h)) * 5 >= len(hrefs) * 4
 
 
@@ -301,10 +302,10 @@ def _rows_named_alike(blocks) -> bool:
     title, "Longreads") says the run is split into sections: left as it was."""
     if len(blocks) < 8:
         return False
-    counts = Counter(c for b in blocks for c in set(classes_of(b)))
-    if not counts:
+    commonest = _commonest_class(blocks)
+    if commonest is None:
         return False
-    name, count = counts.most_common(1)[0]
+    name, count = commonest
     if count * 3 < len(blocks) * 2:
         return False
     rows = sample_blocks([b for b in blocks if name in classes_of(b)])
@@ -329,14 +330,21 @@ def _without_strays(members: dict, alike: bool | None = None) -> dict:
     """
     if len(members) < 3 or (_alike(members) if alike is None else alike):
         return members
-    counts = Counter(c for block in members for c in set(classes_of(block)))
-    if not counts:
+    commonest = _commonest_class(members)
+    if commonest is None:
         return members
-    name, count = counts.most_common(1)[0]
+    name, count = commonest
     if count == len(members) or count * 3 < len(members) * 2:
         return members
     homes = {block.getparent() for block in members if name in classes_of(block)}
     return {block: title for block, title in members.items() if name in classes_of(block) or block.getparent() in homes}
+
+
+def _commonest_class(blocks: list) -> tuple[str, int] | None:
+    """The class most of the blocks carry and how many carry it (None if none has
+    a class): what a run's rows share, and so what sets a block apart from them."""
+    counts = Counter(c for block in blocks for c in set(classes_of(block)))
+    return counts.most_common(1)[0] if counts else None
 
 
 _OTHER_CAP = 300  # characters of other text that count for a block: a teaser's worth

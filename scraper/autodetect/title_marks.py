@@ -12,15 +12,15 @@ across the sample (fields.headline_selector).
 
 from __future__ import annotations
 
-from lxml import etree
+from typing import NamedTuple
 
-from scraper.autodetect.elements import is_title_text, link_text_of, tag_of, text_of
+from scraper.autodetect.elements import tag_of
+from scraper.autodetect.texts import is_title_text, link_text_of, own_text, text_of, text_parts
 from scraper.autodetect.headings import HEADINGS
 from scraper.autodetect.headlines import DATE_HINT
 from scraper.dates import parse_date
 from scraper.text import normalise_space
 
-_OWN_TEXT = etree.XPath("text()", smart_strings=False)
 _MARK_MAX = 3  # characters: "∞", "#", "¶", "🔗", "[#]"
 
 
@@ -39,9 +39,9 @@ def title_link_before_marks(head):
     (<h2><a>Title</a><span><span>2022/09/02</span></span></h2>,
     <h2><a>Title</a> <a class=permalink>#</a></h2>); None for any other heading
     (one run of text, a kicker before the title, text outside the parts)."""
-    if head is None or tag_of(head) not in HEADINGS or normalise_space("".join(_OWN_TEXT(head))):
+    if head is None or tag_of(head) not in HEADINGS or own_text(head):
         return None
-    parts = [c for c in head if isinstance(c.tag, str) and text_of(c)]
+    parts = text_parts(head)
     if len(parts) < 2 or tag_of(parts[0]) != "a" or not parts[0].get("href"):
         return None
     if is_mark(link_text_of(parts[0])) or not is_title_text(link_text_of(parts[0])):
@@ -53,13 +53,31 @@ def title_link_before_marks(head):
     return parts[0]
 
 
-def title_before_mark(head) -> str | None:
-    """A heading's own text when it is the title followed by permalink marks only
-    (<h2>Release 2.7.2 <a class=permalink href=post>∞</a></h2>), else None."""
+class TitleThenParts(NamedTuple):
+    """A heading's own text, all of it before the parts set after it in markup."""
+
+    title: str
+    parts: list
+
+
+def title_then_parts(head) -> TitleThenParts | None:
+    """The title a heading opens with and the parts that follow it (<h3>Title
+    <span>marker</span></h3>): None for no heading, no parts, or text after one
+    (then the heading is one text with markup inside).  The markers a headline
+    ends in (kickers) and the permalink marks a title ends in are both read so."""
     if head is None or tag_of(head) not in HEADINGS:
         return None
     title = normalise_space(head.text or "")
-    parts = [c for c in head if isinstance(c.tag, str) and text_of(c)]
-    if not title or not parts or normalise_space("".join(_OWN_TEXT(head))) != title:
+    parts = text_parts(head)
+    if not parts or own_text(head) != title:
         return None
-    return title if all(is_mark(text_of(part)) for part in parts) else None
+    return TitleThenParts(title, parts)
+
+
+def title_before_mark(head) -> str | None:
+    """A heading's own text when it is the title followed by permalink marks only
+    (<h2>Release 2.7.2 <a class=permalink href=post>∞</a></h2>), else None."""
+    found = title_then_parts(head)
+    if found is None or not found.title:
+        return None
+    return found.title if all(is_mark(text_of(part)) for part in found.parts) else None

@@ -13,7 +13,8 @@ headings read as titles.  This tells them apart.
 
 from __future__ import annotations
 
-from scraper.autodetect.elements import is_title_text, link_ancestor, text_of
+from scraper.autodetect.elements import link_ancestor
+from scraper.autodetect.texts import is_title_text, text_of
 from scraper.autodetect.headings import HEADINGS
 
 _MIN_POSTS = 3  # posts shown whole on a page: a blog's home shows a few at least

@@ -11,17 +11,20 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from lxml import etree
-
-from scraper.autodetect.elements import (
-    CSS_IDENT, FIRST_HREF, SKIP_HREF, Paths, classes_of, common_ancestor, is_title_text, link_ancestor,
-    link_text_of, tag_of, text_of,
-)
+from scraper.autodetect.elements import CSS_IDENT, Paths, classes_of, common_ancestor, link_ancestor, tag_of
+from scraper.autodetect.texts import SKIP_HREF, first_href, is_title_text, link_text_of, text_of
 from scraper.autodetect.headings import HEADINGS
 from scraper.autodetect.scoring import MIN_ITEMS
-from scraper.selectors import select
+from scraper.selectors import select_elements
 from scraper.urls import canonical_url
 from scraper.memo import string_memo
+
+
+def widened(item: str, names: list[str], root) -> tuple[str, list]:
+    """The item selector with `names` added, and the blocks it then picks: every
+    widening (a lead box, a list beside, featured cards) ends so."""
+    selector = ", ".join([item, *names])
+    return selector, select_elements(selector, root)
 
 
 def with_lead_story(root, item: str, blocks: list, listing: list, paths: Paths, page_url: str) -> tuple[str, list]:
@@ -49,9 +52,8 @@ def with_lead_story(root, item: str, blocks: list, listing: list, paths: Paths, 
             if any(anc in inside for anc in lead.iterancestors()):
                 continue
             for name in _lead_names(lead):
-                if [el for el in select(name, root) if isinstance(el, etree._Element)] == [lead]:
-                    widened = f"{item}, {name}"
-                    return widened, [el for el in select(widened, root) if isinstance(el, etree._Element)]
+                if select_elements(name, root) == [lead]:
+                    return widened(item, [name], root)
             return item, blocks
         scope = scope.getparent()
     return item, blocks
@@ -97,10 +99,9 @@ def with_more_headlines(root, item: str, blocks: list, listing: list, paths: Pat
             if _repeats_listing(urls, listing, page_url):
                 continue
             for name in _list_names(links):
-                found = [el for el in select(name, root) if isinstance(el, etree._Element)]
+                found = select_elements(name, root)
                 if found == rows:
-                    widened = f"{item}, {name}"
-                    return widened, [el for el in select(widened, root) if isinstance(el, etree._Element)]
+                    return widened(item, [name], root)
             return item, blocks
         label = ""
     return item, blocks
@@ -124,7 +125,7 @@ ASIDE_LABEL = re.compile(
 def _repeats_listing(urls: list, listing: list, page_url: str) -> bool:
     """Whether a list after the listing repeats stories of the listing itself: a
     blog's "Most recent posts" box (the newest posts again), not more headlines."""
-    own = {canonical_url(href, page_url) for href in map(FIRST_HREF, listing) if href}
+    own = {canonical_url(href, page_url) for href in map(first_href, listing) if href}
     return any(url in own for url in urls)
 
 
@@ -166,7 +167,7 @@ def _lead_story(el, paths: Paths, page_url: str) -> tuple | None:
 
 def site_sections(blocks: list, page_url: str) -> set[tuple[str, str]]:
     """Where on the site the listing's items live."""
-    return {_site_section(canonical_url(href, page_url)) for href in map(FIRST_HREF, blocks) if href}
+    return {_site_section(canonical_url(href, page_url)) for href in map(first_href, blocks) if href}
 
 
 @string_memo(4096)
