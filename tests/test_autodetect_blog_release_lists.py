@@ -10,25 +10,12 @@ from __future__ import annotations
 
 import pytest
 
-from bench.extraction_quality import load_corpus, page_text, same_spelling
+from bench.extraction_quality import page_text
 from scraper.extract import extract
 from scraper.selectors import Selectors
-from tests.helpers import ROOT
+from tests.web_pages import LABELS, WEB, detected_items, labelled_items
 
-WEB = ROOT / "tests" / "corpus" / "web"
-LABELS = load_corpus(WEB)
 URL = "https://example.org/news/"
-
-
-def _found(name: str) -> list[tuple[str, str]]:
-    label = LABELS[name]
-    assert label["split"] == "dev", f"{name} is a hold-out page: never tested on"
-    records = extract(page_text(WEB, name, label), label["url"], None).records
-    return [(r.headline, same_spelling(r.url)) for r in records]
-
-
-def _labelled(name: str) -> list[tuple[str, str]]:
-    return [(item["headline"], same_spelling(item["url"])) for item in LABELS[name]["items"]]
 
 
 def _records(body: str) -> list:
@@ -59,7 +46,7 @@ EXACT = {
     "name", [pytest.param(name, id=f"{rule}: {name}") for rule, names in EXACT.items() for name in names]
 )
 def test_the_labelled_headlines_and_links_exactly(name):
-    assert _found(name) == _labelled(name)
+    assert detected_items(name) == labelled_items(name)
 
 
 _TITLES = ["Council approves the new library budget", "Road works on the harbour bridge this week",

@@ -7,28 +7,13 @@ The hand-written pages pin the edges of each rule.
 
 from __future__ import annotations
 
-from bench.extraction_quality import load_corpus, page_text, same_spelling
 from scraper.extract import extract
-from tests.helpers import ROOT
-
-WEB = ROOT / "tests" / "corpus" / "web"
-LABELS = load_corpus(WEB)
-
-
-def _found(name: str) -> list[tuple[str, str]]:
-    label = LABELS[name]
-    assert label["split"] == "dev", f"{name} is a hold-out page: never tested on"
-    records = extract(page_text(WEB, name, label), label["url"], None).records
-    return [(r.headline, same_spelling(r.url)) for r in records]
-
-
-def _labelled(name: str) -> list[tuple[str, str]]:
-    return [(item["headline"], same_spelling(item["url"])) for item in LABELS[name]["items"]]
+from tests.web_pages import detected_items, labelled_items
 
 
 def _right(name: str) -> int:
-    labelled = dict((url, headline) for headline, url in _labelled(name))
-    return sum(1 for headline, url in _found(name) if labelled.get(url) == headline)
+    labelled = dict((url, headline) for headline, url in labelled_items(name))
+    return sum(1 for headline, url in detected_items(name) if labelled.get(url) == headline)
 
 
 def test_kickers_of_several_words_inside_every_headline_heading_are_cut_off():
@@ -37,8 +22,8 @@ def test_kickers_of_several_words_inside_every_headline_heading_are_cut_off():
     some longer than their headline.  Every story but SPIEGEL's opinion column (whose first bold
     span is its "meinung" label) comes out with the headline alone."""
     assert _right("de-spiegel-netzwelt-section-teasers-670kb.html") >= 19
-    faz = _found("de-faz-technik-motor-top-stream-630kb.html")
-    assert len(faz) >= 6 and set(faz) <= set(_labelled("de-faz-technik-motor-top-stream-630kb.html"))
+    faz = detected_items("de-faz-technik-motor-top-stream-630kb.html")
+    assert len(faz) >= 6 and set(faz) <= set(labelled_items("de-faz-technik-motor-top-stream-630kb.html"))
 
 
 def _stream(headings: list[str]) -> str:
@@ -71,9 +56,9 @@ def test_a_badge_before_a_few_headlines_the_even_sample_misses_is_cut_off():
     """heise: two of 16 headline headings open with an "Alert" badge (its heading's class names
     read "leading-snug" and "group-hover/teaser:...": CSS for line height and hover, no teaser);
     an even sample of 8 holds neither, the headline selector is chosen with them too."""
-    found = _found("de-heise-security-lead-and-news.html")
+    found = detected_items("de-heise-security-lead-and-news.html")
     assert not [headline for headline, _ in found if headline.startswith("Alert")]
-    assert set(found) <= set(_labelled("de-heise-security-lead-and-news.html")) and len(found) >= 16
+    assert set(found) <= set(labelled_items("de-heise-security-lead-and-news.html")) and len(found) >= 16
 
 
 def test_a_section_front_of_boxes_of_its_own_sub_sections_gives_their_stories_not_the_box_headings():
@@ -82,15 +67,15 @@ def test_a_section_front_of_boxes_of_its_own_sub_sections_gives_their_stories_no
     a lead box beside boxes of other sections (as on a home page, whose boxes lead elsewhere):
     their stories are the listing, and the box headings are no items."""
     name = "de-t-online-nachrichten-category-boxes-470kb.html"
-    found = _found(name)
-    assert len(found) >= 20 and set(found) <= set(_labelled(name))
+    found = detected_items(name)
+    assert len(found) >= 20 and set(found) <= set(labelled_items(name))
 
 
 def test_untitled_hero_boxes_around_the_list_of_the_same_stream_are_items():
     """Bloomberg Japan's home page: 4 hero stories above a list of 10 and 3 more heroes below
     it, one container, each row built apart (article.hero-module__story.mod-story around
     article.story-list-story.mod-story) and no heading naming any box: all 17, in page order."""
-    assert _found("ja-bloomberg-jp-home-hero-and-list.html") == _labelled("ja-bloomberg-jp-home-hero-and-list.html")
+    assert detected_items("ja-bloomberg-jp-home-hero-and-list.html") == labelled_items("ja-bloomberg-jp-home-hero-and-list.html")
 
 
 def _card(kind: str, n: int) -> str:
@@ -116,8 +101,8 @@ def test_the_link_of_an_unlinked_headline_is_the_overlay_link_holding_its_title_
     end of the card holds the full title (the shown headline is cut with "…" on seven), and some
     cards have a related gallery link before it.  Every story's link is its overlay link."""
     name = "de-fr-politik-teaser-stream.html"
-    labelled_urls = [url for _, url in _labelled(name)]
-    found_urls = [url for _, url in _found(name)]
+    labelled_urls = [url for _, url in labelled_items(name)]
+    found_urls = [url for _, url in detected_items(name)]
     assert set(labelled_urls) <= set(found_urls)
     assert len(found_urls) <= len(labelled_urls) + 2
 
@@ -128,7 +113,7 @@ def test_lead_cards_above_a_home_pages_list_of_card_links_join_it_and_markers_af
     the paper's blogs on its own subdomains: all 21, in page order; the headline is the
     heading's own text, without the "Post de blog" marker or the comment count after it."""
     name = "fr-lemonde-home-360kb.html"
-    assert _found(name) == _labelled(name)
+    assert detected_items(name) == labelled_items(name)
 
 
 def _marked_stream(tag: str) -> str:
@@ -151,13 +136,12 @@ def test_a_marker_after_the_title_is_cut_but_inline_markup_of_the_title_is_not()
                           "Hospitals brace for a winter of three", "A reporter's choice between two wars"]
 
 
-
 def test_a_box_of_regional_stories_inside_the_stream_joins_it():
     """WEB.DE's politics page: a box of three regional stories (div.teaser, under a region picker
     and a "Regionale Nachrichten" label, no heading) sits among the stream's own rows, whose
     classes an ad slot among them lacks: all 53 stories, in page order."""
     name = "de-webde-politik-card-links.html"
-    assert _found(name) == _labelled(name)
+    assert detected_items(name) == labelled_items(name)
 
 
 def _teaser_stream(heading_of, count: int) -> str:
@@ -178,7 +162,6 @@ def test_stories_without_a_kicker_among_kickered_ones_keep_their_headline():
     records = extract(_teaser_stream(heading, 12), "https://news.example/", None).records
     assert [r.headline for r in records] == [f"Headline number {n} about what happened" for n in range(12)]
     assert [r.url for r in records] == [f"https://news.example/story/{n}" for n in range(12)]
-
 
 
 def test_stories_whose_link_holds_the_bare_headline_among_kickered_ones_keep_it():

@@ -13,29 +13,13 @@ import re
 import pytest
 from lxml import etree, html as lxml_html
 
-from bench.extraction_quality import load_corpus, page_text, same_spelling
+from bench.extraction_quality import page_text, same_spelling
 from scraper.autodetect import detect_listing
 from scraper.extract import extract
 from scraper.markup import parse_html
 from scraper.selectors import SELECTOR_KEYS, select
-from tests.helpers import ROOT, Page, tidings, write_config
-
-WEB = ROOT / "tests" / "corpus" / "web"
-LABELS = load_corpus(WEB)
-
-
-def _extraction(name: str):
-    label = LABELS[name]
-    assert label["split"] == "dev", f"{name} is a hold-out page: never tested on"
-    return extract(page_text(WEB, name, label), label["url"], None)
-
-
-def _found(name: str) -> list[tuple[str, str]]:
-    return [(r.headline, same_spelling(r.url)) for r in _extraction(name).records]
-
-
-def _labelled(name: str) -> list[tuple[str, str]]:
-    return [(item["headline"], same_spelling(item["url"])) for item in LABELS[name]["items"]]
+from tests.helpers import Page, tidings, write_config
+from tests.web_pages import LABELS, WEB, dev_extraction, detected_items, labelled_items
 
 
 # Failure class -> the dev pages that showed it.
@@ -92,25 +76,25 @@ EXACT = {
     "name", [pytest.param(name, id=f"{cls}: {name}") for cls, names in EXACT.items() for name in names]
 )
 def test_the_labelled_headlines_and_links_exactly(name):
-    assert _found(name) == _labelled(name)
+    assert detected_items(name) == labelled_items(name)
 
 
 def test_short_titles_in_headings_count_as_headlines():
     """"Animation editor" (two words) and "誤算" (two characters) are post titles: their headings say so."""
-    assert ("Animation editor", "http://mightyfingers.com/blog/animation-editor/") in _found(
+    assert ("Animation editor", "http://mightyfingers.com/blog/animation-editor/") in detected_items(
         "en-mightyfingers-blog-page4.html")
-    assert "誤算" in [headline for headline, _ in _found("ja-ediaryhiroko-blog.html")]
+    assert "誤算" in [headline for headline, _ in detected_items("ja-ediaryhiroko-blog.html")]
 
 
 def test_pager_and_menu_links_are_no_items():
     for name in ("en-hackernews-stories-91-120.html", "en-serverworlds-blog-featured.html"):
-        headlines = [headline for headline, _ in _found(name)]
+        headlines = [headline for headline, _ in detected_items(name)]
         assert not {"More", "Home", "Next »"} & set(headlines), name
 
 
 def test_date_line_above_the_teaser_is_the_date_not_the_summary():
     """"aprile 25, 2016 - 5:47 pm" above each teaser: published, and kept out of the summary."""
-    records = _extraction("it-darkveins-news-slider.html").records
+    records = dev_extraction("it-darkveins-news-slider.html").records
     assert [r.published for r in records[:3]] == ["2016-04-25T17:47:00", "2016-04-25T16:25:00", "2016-04-25T15:22:00"]
     assert records[0].summary.startswith("La label svedese Last Exit Entertainment ha annunciato")
     assert not any(re.search(r"aprile \d+, 2016", r.summary) for r in records)
@@ -126,7 +110,7 @@ def _hash_like(name: str) -> bool:
 def test_generated_class_names_name_nothing():
     """Wired's home page: CSS-in-JS class names (a.kFnjUG) change with the next deploy, so no
     selector rests on them."""
-    detection = _extraction("en-wired-home-1mb.html").detection
+    detection = dev_extraction("en-wired-home-1mb.html").detection
     for key in SELECTOR_KEYS:
         selector = getattr(detection.selectors, key) or ""
         assert not [c for c in re.findall(r"\.([A-Za-z_][\w-]*)", selector) if _hash_like(c)], (key, selector)
@@ -136,8 +120,8 @@ def test_a_news_home_page_gives_its_lead_box_and_is_sure_of_it():
     """Wired's home page: a lead story, two below it and a column of five beside them, each part in
     a wrapper of its own, are one listing; the boxes below, each headed by a link to its section
     ("Longreads", "Business", "Culture"), are other sections and none of their stories comes out."""
-    extraction = _extraction("en-wired-home-1mb.html")
-    assert [(r.headline, same_spelling(r.url)) for r in extraction.records] == _labelled("en-wired-home-1mb.html")
+    extraction = dev_extraction("en-wired-home-1mb.html")
+    assert [(r.headline, same_spelling(r.url)) for r in extraction.records] == labelled_items("en-wired-home-1mb.html")
     assert not {"Nvidia Hardware Is Eating the World", "Bitcoin Royalty Descends on the Satoshi Nakamoto Trial"} & {
         r.headline for r in extraction.records}
     assert not extraction.detection.unsure
@@ -147,9 +131,9 @@ def test_a_news_home_page_leaves_out_the_boxes_of_other_sections_built_like_its_
     """CNN International's home page: its top stories column and the BUSINESS, SPORT, TRAVEL ...
     boxes below are all `ul.cnn_bulletbin > li`; the column's bullets come out, no story of the
     boxes (their links carry hpt=hp_bn), and detection says it is unsure."""
-    extraction = _extraction("en-cnn-international-home.html")
-    found = [url for _, url in _found("en-cnn-international-home.html")]
-    labelled = [url for _, url in _labelled("en-cnn-international-home.html")]
+    extraction = dev_extraction("en-cnn-international-home.html")
+    found = [url for _, url in detected_items("en-cnn-international-home.html")]
+    labelled = [url for _, url in labelled_items("en-cnn-international-home.html")]
     assert set(labelled[1:]) <= set(found)  # every bullet; the lead story above them is missed
     assert not [url for url in found if "hpt=hp_bn" in url]
     assert len(found) <= len(labelled) + 3
@@ -161,9 +145,9 @@ def test_a_news_home_page_gives_its_lead_boxes_not_the_run_of_sections_or_the_ne
     a run of boxes each headed by a link to its section (Panorama, Kultur, Sport ...), all built as
     article.c-teaser, and a news ticker of 60 lines at the bottom.  The lead boxes' stories come
     out, named box by box; none of the sections' and none of the ticker's."""
-    extraction = _extraction("de-welt-home-2mb.html")
-    found = [url for _, url in _found("de-welt-home-2mb.html")]
-    labelled = [url for _, url in _labelled("de-welt-home-2mb.html")]
+    extraction = dev_extraction("de-welt-home-2mb.html")
+    found = [url for _, url in detected_items("de-welt-home-2mb.html")]
+    labelled = [url for _, url in labelled_items("de-welt-home-2mb.html")]
     assert set(labelled[1:]) <= set(found)  # all but the hero story above them
     assert len(found) <= len(labelled) + 6  # the "best of" box after the lead boxes
     assert "newsticker" not in extraction.detection.selectors.item
@@ -174,7 +158,7 @@ def test_forum_rows_of_a_title_cell_and_a_last_post_cell_are_one_item_each(name)
     """A thread's title cell and its "last post by" cell are one table row: every thread comes out
     once, by its title, short titles ("pop-up ads") too; the row of page numbers below the threads,
     built like a thread row, is no item ("2": a bare page number is a pager link)."""
-    assert _found(name) == _labelled(name)
+    assert detected_items(name) == labelled_items(name)
 
 
 def _boxes(sections: list[tuple[str, str]], stories: int = 4) -> str:
@@ -211,13 +195,13 @@ def test_boxes_headed_by_months_or_by_one_repeated_word_stay_one_listing():
 
 
 def test_one_clear_listing_is_sure():
-    detection = _extraction("en-icontact-blog.html").detection
+    detection = dev_extraction("en-icontact-blog.html").detection
     assert (detection.confidence, detection.reasons, detection.runner_up, detection.unsure) == (1.0, (), None, False)
 
 
 def test_a_rival_listing_close_in_score_makes_detection_unsure_and_names_it():
     """A motorcycle blog whose sidebar of RSS widgets weighs nearly as much as its posts."""
-    detection = _extraction("id-indomotoblog-home-rss-widgets.html").detection
+    detection = dev_extraction("id-indomotoblog-home-rss-widgets.html").detection
     assert detection.selectors.item == "div.post"
     assert detection.unsure and detection.confidence < 0.7
     assert detection.reasons == ("another listing scores nearly as high (80% of the chosen one's score)",)
@@ -279,7 +263,7 @@ def test_a_sure_preview_says_nothing_about_confidence(site, tmp_path):
     result = tidings("preview", url, "--json", cwd=tmp_path)
     assert result.code == 0, result.stderr
     assert "detection is" not in result.stderr
-    assert [(r["headline"], same_spelling(r["url"])) for r in result.json] == _labelled("en-icontact-blog.html")
+    assert [(r["headline"], same_spelling(r["url"])) for r in result.json] == labelled_items("en-icontact-blog.html")
 
 
 def test_run_reports_a_flip_to_another_region_as_suspect_not_as_news(site, tmp_path):
@@ -349,7 +333,7 @@ def test_a_kicker_span_before_the_headline_span_in_a_card_link_is_not_the_headli
     records = extract(page, "https://news.example/", None).records
     assert [(r.headline, r.url) for r in records] == [
         (headline, f"https://news.example/story/{n}") for n, (_, headline) in enumerate(stories)]
-    assert _found("en-fbo-gov-opportunities-table.html") == _labelled("en-fbo-gov-opportunities-table.html")
+    assert detected_items("en-fbo-gov-opportunities-table.html") == labelled_items("en-fbo-gov-opportunities-table.html")
 
 
 def test_a_news_home_stream_with_promos_and_a_box_among_its_teasers_is_the_stream():
@@ -357,8 +341,8 @@ def test_a_news_home_stream_with_promos_and_a_box_among_its_teasers_is_the_strea
     own), with an ad promo, a flash widget and two boxes of three stories among them, all children of
     one column.  That column's teasers are the listing, not the one box of six stories nested in it:
     the few blocks without the teasers' class each hold a headline, so they are no page parts."""
-    found = _found("fr-lefigaro-home-390kb.html")
-    labelled = _labelled("fr-lefigaro-home-390kb.html")
+    found = detected_items("fr-lefigaro-home-390kb.html")
+    labelled = labelled_items("fr-lefigaro-home-390kb.html")
     assert found[0] == labelled[0]
     assert len(set(found) & set(labelled)) >= 0.8 * len(labelled)
     assert len(set(found) - set(labelled)) <= 3  # the ad promo, the first stories of two partner widgets
@@ -367,9 +351,9 @@ def test_a_news_home_stream_with_promos_and_a_box_among_its_teasers_is_the_strea
 def test_a_most_read_list_headed_in_another_language_is_no_more_headlines_list():
     """Die Presse's home page: a "Meistgelesen" (most read) list of five title links follows the lead
     boxes; its stories are older ones, each reported new if taken, so it stays out, as "Most read" does."""
-    found = _found("de-diepresse-home-boxes.html")
-    assert "mostr" not in _extraction("de-diepresse-home-boxes.html").detection.selectors.item
-    assert not {url for _, url in found} - {url for _, url in _labelled("de-diepresse-home-boxes.html")} - {
+    found = detected_items("de-diepresse-home-boxes.html")
+    assert "mostr" not in dev_extraction("de-diepresse-home-boxes.html").detection.selectors.item
+    assert not {url for _, url in found} - {url for _, url in labelled_items("de-diepresse-home-boxes.html")} - {
         same_spelling("http://diepresse.com/home/advertorial/4873495/Valentinstag_PressePraesente-die-von-Herzen-kommen"
                       "?_vl_backlink=/home/index.do")}
 
@@ -378,7 +362,7 @@ def test_a_most_recent_posts_box_after_the_posts_is_no_more_headlines_list():
     """NCC Group's research blog: a "Most recent posts" list of five title links after the posts repeats
     the newest posts; it is the blog's widget, not more headlines of the listing, so the item
     selector leaves it out (and the posts keep their own headline selector)."""
-    selectors = _extraction("en-nccgroup-research-blog-770kb.html").detection.selectors
+    selectors = dev_extraction("en-nccgroup-research-blog-770kb.html").detection.selectors
     assert "posts-by-date" not in selectors.item
     assert selectors.headline != "a"
 
@@ -387,10 +371,10 @@ def test_a_wrappers_state_class_names_no_region_around_the_content():
     """8world's world section: the page wrapper around <main> says "skinner-ads-enabled" (a state:
     ads are on), which named it an ad region and weighed every card down, so the cards' inner parts
     won (one record per title, per category link "国际", per time).  Every card is one item now."""
-    found = _found("zh-8world-world-cards.html")
-    assert set(_labelled("zh-8world-world-cards.html")) <= set(found)
+    found = detected_items("zh-8world-world-cards.html")
+    assert set(labelled_items("zh-8world-world-cards.html")) <= set(found)
     assert "国际" not in [headline for headline, _ in found]
-    assert not _extraction("zh-8world-world-cards.html").detection.selectors.item.endswith("> div")
+    assert not dev_extraction("zh-8world-world-cards.html").detection.selectors.item.endswith("> div")
 
 
 def _rows(prefix: str, count: int) -> str:
@@ -419,8 +403,8 @@ def test_a_main_column_saved_once_per_regional_edition_gives_its_stories_rather_
     shows one).  No selector names one edition alone, and the editions' rows are built a little
     differently, so every headline selector also found headlines in the "stray" rows and detection
     gave nothing.  Now it gives the editions' stories (the labelled national edition's among them)."""
-    found = set(_found("en-abc-news-home-state-editions.html"))
-    assert set(_labelled("en-abc-news-home-state-editions.html")) <= found
+    found = set(detected_items("en-abc-news-home-state-editions.html"))
+    assert set(labelled_items("en-abc-news-home-state-editions.html")) <= found
 
 
 def test_a_news_home_boxes_named_by_headings_stop_at_the_first_named_box_after_the_lead():
@@ -429,7 +413,7 @@ def test_a_news_home_boxes_named_by_headings_stop_at_the_first_named_box_after_t
     run of named boxes ("Spiele", "Panorama", ...), so its stories stay out.  The hero story
     above the lead boxes, in a wrapper of its own, is the first item."""
     name = "de-welt-home-2mb.html"
-    assert _found(name) == _labelled(name)
+    assert detected_items(name) == labelled_items(name)
 
 
 def test_boxes_each_named_by_a_section_heading_are_no_listing_nor_is_a_live_ticker():
@@ -438,8 +422,8 @@ def test_boxes_each_named_by_a_section_heading_are_no_listing_nor_is_a_live_tick
     "En continu" (live ticker) column did.  The stories of the main column are found now; their
     headlines still carry a "Post de blog" marker and the lead story above them is missed."""
     name = "fr-lemonde-home-360kb.html"
-    found = {url for _, url in _found(name)}
-    labelled = {url for _, url in _labelled(name)}
+    found = {url for _, url in detected_items(name)}
+    labelled = {url for _, url in labelled_items(name)}
     assert len(found) >= 16 and found <= labelled
 
 
@@ -455,10 +439,10 @@ def test_boxes_each_named_by_a_section_heading_are_no_listing_nor_is_a_live_tick
     pytest.param("th-vajira-nephrology-news-small.html", ["2026-04-21", "2026-04-21", "2026-03-13"], id="date beside a byline"),
 ])
 def test_the_date_each_row_shows_is_published(name, dates):
-    records = _extraction(name).records
+    records = dev_extraction(name).records
     assert [r.published for r in records[:3]] == dates
     assert all(r.published for r in records)
-    assert [url for _, url in _found(name)] == [url for _, url in _labelled(name)]  # the items as before
+    assert [url for _, url in detected_items(name)] == [url for _, url in labelled_items(name)]  # the items as before
 
 
 @pytest.mark.parametrize("name, link_text", [
@@ -469,7 +453,7 @@ def test_the_date_each_row_shows_is_published(name, dates):
     pytest.param("es-juanmerodio-blog.html", "Sigue leyendo →", id="in Spanish"),
 ])
 def test_the_read_more_link_that_ends_a_teaser_is_no_part_of_the_summary(name, link_text):
-    records = _extraction(name).records
+    records = dev_extraction(name).records
     teasers = [r.summary for r in records if r.summary]
     assert len(teasers) >= 3
     assert not any(link_text in summary for summary in teasers)
@@ -528,7 +512,7 @@ def test_a_card_link_of_title_author_date_and_reading_time_spans_in_one_wrapper_
      "http://googleblog.blogspot.com/search?updated-max=2013-06-15T22:48:00-07:00&max-results=10"),
 ])
 def test_the_next_page_is_another_page_of_the_listing_not_a_gallerys_or_a_sections(name, next_page):
-    assert _extraction(name).next_page == next_page
+    assert dev_extraction(name).next_page == next_page
 
 
 def test_a_heading_that_is_a_date_line_above_the_title_heading_is_not_the_headline():
